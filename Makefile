@@ -1,0 +1,85 @@
+# Corral: `make run` builds and opens the window; `make test` runs every test.
+# Both install what they need on Debian/Ubuntu (build/scripts/deps.sh) and are quick when
+# everything is already there.
+
+SHELL       := /bin/bash
+.SHELLFLAGS := -euo pipefail -c
+export PATH := $(PATH):/usr/local/go/bin:$(HOME)/go/bin
+
+VERSION ?= 0.1.0
+COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --quiet HEAD -- 2>/dev/null || echo -dirty)
+TAGS    := desktop,production,webkit2_41
+LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+BIN     := bin/corral
+ARTIFACTS ?= $(CURDIR)/artifacts
+GOLANGCI_VERSION := v2.15.0
+TOOLS   := $(CURDIR)/bin/tools
+
+FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
+	frontend/index.html frontend/package.json frontend/package-lock.json \
+	frontend/vite.config.ts frontend/svelte.config.js frontend/tsconfig.json
+
+.PHONY: run build deps test-deps frontend test test-go test-frontend test-e2e lint bench package deb exe icons clean
+
+## run: install what is missing, build, and open the window
+run: build
+	./$(BIN)
+
+## build: the desktop binary bin/corral (UI embedded)
+build: deps frontend
+	go build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
+
+deps:
+	@build/scripts/deps.sh run
+
+test-deps:
+	@build/scripts/deps.sh test
+
+frontend/node_modules/.package-lock.json: frontend/package-lock.json
+	cd frontend && npm ci --no-audit --no-fund
+	@touch $@
+
+## frontend: the UI bundle in frontend/dist
+frontend: frontend/dist/index.html
+frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+## test: every test: Go unit tests, frontend checks and unit tests, browser and desktop end to end
+test: test-deps test-frontend test-go test-e2e
+
+test-frontend: frontend
+	cd frontend && npm run check && npm test
+
+test-go: frontend
+	go test -count=1 ./...
+
+test-e2e: build
+	mkdir -p $(ARTIFACTS)
+	CORRAL_BIN=$(CURDIR)/$(BIN) CORRAL_ARTIFACTS=$(ARTIFACTS) go test -tags e2e -count=1 -v ./e2e/
+
+## lint: go vet, gofmt, golangci-lint (with depguard for the layering rules)
+lint: frontend
+	go vet ./...
+	go vet -tags e2e ./e2e/
+	@test -z "$$(gofmt -l $$(git ls-files '*.go'))" || { echo "gofmt needed:"; gofmt -l $$(git ls-files '*.go'); exit 1; }
+	@[ -x $(TOOLS)/golangci-lint ] && $(TOOLS)/golangci-lint version | grep -q $(GOLANGCI_VERSION:v%=%) \
+		|| GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
+	$(TOOLS)/golangci-lint run ./...
+
+## bench: every Go benchmark
+bench: frontend
+	go test -run '^$$' -bench . -benchmem ./...
+
+## package: dist/corral_VERSION_amd64.deb and dist/corral.exe
+package: deb exe
+deb: build
+	build/linux/package-deb.sh $(BIN) $(VERSION) dist
+exe: deps frontend
+	build/windows/build-exe.sh $(VERSION) dist/corral.exe
+
+## icons: regenerate the PNG/ICO icons from build/appicon.svg (needs librsvg2-bin, imagemagick)
+icons:
+	build/icons.sh
+
+clean:
+	rm -rf bin dist artifacts frontend/dist

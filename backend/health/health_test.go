@@ -1,0 +1,161 @@
+package health
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corral-dev/corral/backend/config"
+)
+
+// fakeEngine answers the two Docker Engine API calls the health probe makes, as a real
+// daemon does (GET /_ping, GET /vX/version), on a Unix socket.
+func fakeEngine(t *testing.T) string {
+	t.Helper()
+	sock := filepath.Join(t.TempDir(), "docker.sock")
+	l, err := net.Listen("unix", sock)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Api-Version", "1.47")
+		w.Header().Set("Ostype", "linux")
+		switch {
+		case strings.HasSuffix(r.URL.Path, "/_ping"):
+			io.WriteString(w, "OK")
+		case strings.HasSuffix(r.URL.Path, "/version"):
+			w.Header().Set("Content-Type", "application/json")
+			json.NewEncoder(w).Encode(map[string]any{
+				"Version": "27.5.1", "ApiVersion": "1.47", "MinAPIVersion": "1.24", "Os": "linux", "Arch": "amd64",
+			})
+		default:
+			http.NotFound(w, r)
+		}
+	}))
+	srv.Listener = l
+	srv.Start()
+	t.Cleanup(srv.Close)
+	return "unix://" + sock
+}
+
+// silentEngine accepts connections and never answers, like a wedged daemon.
+func silentEngine(t *testing.T) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	done := make(chan struct{})
+	var conns []net.Conn
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				close(done)
+				return
+			}
+			conns = append(conns, c)
+		}
+	}()
+	t.Cleanup(func() {
+		l.Close()
+		<-done
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return "tcp://" + l.Addr().String()
+}
+
+func TestCheckDocker(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		host        string
+		wantUp      bool
+		wantVersion string
+		wantErr     string
+	}{
+		{name: "engine answers", host: fakeEngine(t), wantUp: true, wantVersion: "27.5.1"},
+		{name: "no socket", host: "unix://" + filepath.Join(t.TempDir(), "missing.sock"), wantErr: "did not answer"},
+		{name: "wedged daemon times out", host: silentEngine(t), wantErr: "did not answer within"},
+		{name: "unparseable host", host: "no-scheme", wantErr: "docker client"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c := &Checker{
+				Getenv:        func(k string) string { return map[string]string{"DOCKER_HOST": tt.host}[k] },
+				DockerTimeout: 300 * time.Millisecond,
+			}
+			got := c.Check(context.Background()).Docker
+			if got.Reachable != tt.wantUp || got.Version != tt.wantVersion {
+				t.Errorf("Check(DOCKER_HOST=%q).Docker = %+v, want reachable=%v version=%q", tt.host, got, tt.wantUp, tt.wantVersion)
+			}
+			if !strings.Contains(got.Error, tt.wantErr) {
+				t.Errorf("Check(DOCKER_HOST=%q).Docker.Error = %q, want it to contain %q", tt.host, got.Error, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestCheckProvidersAndFacts(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{
+		"ANTHROPIC_API_KEY": "sk-ant-secret",
+		"OPENAI_BASE_URL":   "http://127.0.0.1:11434/v1",
+		"DOCKER_HOST":       "unix:///nonexistent/docker.sock",
+	}
+	c := &Checker{
+		Build:         Build{Version: "1.2.3", Commit: "abc"},
+		Mode:          "serve",
+		DataDir:       config.DataDir{Path: "/data", Source: config.SourceEnv},
+		Getenv:        func(k string) string { return env[k] },
+		DockerTimeout: time.Second,
+	}
+	r := c.Check(context.Background())
+	want := []Provider{
+		{Name: "anthropic", Label: "Anthropic", Configured: true, Source: "ANTHROPIC_API_KEY", BaseURL: "https://api.anthropic.com"},
+		{Name: "openai", Label: "OpenAI-compatible", BaseURL: "http://127.0.0.1:11434/v1"},
+	}
+	if len(r.Providers) != len(want) {
+		t.Fatalf("Check().Providers = %+v, want %+v", r.Providers, want)
+	}
+	for i := range want {
+		if r.Providers[i] != want[i] {
+			t.Errorf("Check().Providers[%d] = %+v, want %+v", i, r.Providers[i], want[i])
+		}
+	}
+	if r.Version != "1.2.3" || r.Mode != "serve" || r.DataDir != "/data" || r.DataDirSource != config.SourceEnv {
+		t.Errorf("Check() = %+v, want the build, mode and data dir it was given", r)
+	}
+	blob, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if strings.Contains(string(blob), "sk-ant-secret") {
+		t.Errorf("Check() JSON contains the API key: %s", blob)
+	}
+	for _, key := range []string{`"dataDir"`, `"dataDirSource":"CORRAL_HOME"`, `"docker"`, `"providers"`, `"version"`, `"commit"`, `"checkedAt"`} {
+		if !strings.Contains(string(blob), key) {
+			t.Errorf("Check() JSON = %s, want it to contain %s (the frontend contract)", blob, key)
+		}
+	}
+}
+
+func TestReadBuild(t *testing.T) {
+	t.Parallel()
+	if got := ReadBuild("", "").Version; got != "dev" {
+		t.Errorf(`ReadBuild("", "").Version = %q, want "dev"`, got)
+	}
+	if got := ReadBuild("0.3.0", "abc123"); got != (Build{Version: "0.3.0", Commit: "abc123"}) {
+		t.Errorf(`ReadBuild("0.3.0", "abc123") = %+v, want the stamped version and commit`, got)
+	}
+}

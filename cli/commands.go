@@ -1,0 +1,85 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"runtime"
+
+	"github.com/corral-dev/corral/app"
+	"github.com/corral-dev/corral/backend/health"
+	"github.com/corral-dev/corral/backend/server"
+)
+
+var windowCommand = command{
+	name:    "window",
+	summary: "open the desktop window (what `corral` with no command does)",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
+			}
+			a, _, err := compose(p, *dataDir, "desktop")
+			if err != nil {
+				return err
+			}
+			return a.RunWindow(app.Window{Title: "Corral", Assets: p.Assets, Icon: p.Icon})
+		}
+	},
+}
+
+var serveCommand = command{
+	name:    "serve",
+	summary: "serve the UI and API to a browser on loopback, guarded by a one-time token",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		addr := fs.String("addr", "127.0.0.1:7777", "address to listen on; port 0 picks a free port")
+		allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (dangerous: the token is then all that guards this machine)")
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
+			}
+			a, dir, err := compose(p, *dataDir, "serve")
+			if err != nil {
+				return err
+			}
+			srv, err := server.New(server.Options{Assets: p.Assets, Services: a.Bindings(), AllowRemote: *allowRemote})
+			if err != nil {
+				return err
+			}
+			l, err := server.Listen(*addr, *allowRemote)
+			if err != nil {
+				return err
+			}
+			if *allowRemote {
+				fmt.Fprintf(p.Stderr, "corral serve: WARNING: remote access allowed on %s; anyone with the token below can run agents and commands on this machine\n", l.Addr())
+			}
+			fmt.Fprintf(p.Stdout, "Corral %s serving %s\n%s\nOpen that URL in a browser. Press Ctrl+C to stop.\n", health.ReadBuild(p.Version, p.Commit).Version, dir.Path, srv.URL(l.Addr()))
+			return srv.Serve(ctx, l)
+		}
+	},
+}
+
+var versionCommand = command{
+	name:    "version",
+	summary: "print the version, commit and platform",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		asJSON := fs.Bool("json", false, "print a JSON object")
+		return func(ctx context.Context, args []string) error {
+			b := health.ReadBuild(p.Version, p.Commit)
+			if *asJSON {
+				return json.NewEncoder(p.Stdout).Encode(map[string]string{
+					"version": b.Version, "commit": b.Commit, "go": runtime.Version(), "os": runtime.GOOS, "arch": runtime.GOARCH,
+				})
+			}
+			commit := b.Commit
+			if commit == "" {
+				commit = "unknown"
+			}
+			_, err := fmt.Fprintf(p.Stdout, "corral %s (commit %s, %s, %s/%s)\n", b.Version, commit, runtime.Version(), runtime.GOOS, runtime.GOARCH)
+			return err
+		}
+	},
+}

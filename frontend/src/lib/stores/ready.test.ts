@@ -1,0 +1,45 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { HealthReport, ReadyReport } from '../api';
+import { createReadyNotifier } from './ready';
+
+const report = (dataDir: string) => ({ dataDir }) as HealthReport;
+
+describe('createReadyNotifier', () => {
+  it('sends the transport and data dir of the first report only', async () => {
+    const sent: ReadyReport[] = [];
+    const notify = createReadyNotifier(async (r) => void sent.push(r), () => 'http');
+
+    await notify(report('/first'));
+    await notify(report('/second'));
+
+    expect(sent).toEqual([{ transport: 'http', dataDir: '/first' }]);
+  });
+
+  it('logs a failed send instead of throwing, and does not retry', async () => {
+    const log = vi.fn();
+    const send = vi.fn(async () => {
+      throw new Error('not bound');
+    });
+    const notify = createReadyNotifier(send, () => 'wails', log);
+
+    await expect(notify(report('/d'))).resolves.toBeUndefined();
+    await notify(report('/d'));
+
+    expect(send).toHaveBeenCalledTimes(1);
+    expect(log).toHaveBeenCalledTimes(1);
+    expect(log.mock.calls[0][0]).toBe('FrontendReady failed:');
+  });
+
+  it('sends once even when called twice before the first send settles', async () => {
+    let release!: () => void;
+    const send = vi.fn(() => new Promise<void>((r) => (release = r)));
+    const notify = createReadyNotifier(send, () => 'wails');
+
+    const a = notify(report('/d'));
+    const b = notify(report('/d'));
+    release();
+    await Promise.all([a, b]);
+
+    expect(send).toHaveBeenCalledTimes(1);
+  });
+});
