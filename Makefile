@@ -19,7 +19,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/package.json frontend/package-lock.json \
 	frontend/vite.config.ts frontend/svelte.config.js frontend/tsconfig.json
 
-.PHONY: run build deps test-deps frontend test test-go test-frontend test-e2e lint bench package deb exe icons clean
+.PHONY: run build deps test-deps frontend test test-go test-frontend test-e2e lint bench package package-check deb exe icons clean
 
 ## run: install what is missing, build, and open the window
 run: build
@@ -75,9 +75,13 @@ package: deb exe
 deb: build
 	build/linux/package-deb.sh $(BIN) $(VERSION) dist
 exe: deps frontend
-	build/windows/build-exe.sh $(VERSION) dist/corral.exe
+	COMMIT=$(COMMIT) build/windows/build-exe.sh $(VERSION) dist/corral.exe
 
-## icons: regenerate the PNG/ICO icons from build/appicon.svg (needs librsvg2-bin, imagemagick)
+## package-check: build the packages, install the .deb, launch its menu entry, check the .exe
+package-check: package test-deps
+	build/scripts/package-check.sh dist/corral_$(VERSION)_amd64.deb dist/corral.exe
+
+## icons: regenerate the PNG/ICO icons from build/appicon.svg (needs librsvg2-bin, icoutils)
 icons:
 	build/icons.sh
 

@@ -20,7 +20,7 @@ import (
 //go:embed all:frontend/dist
 var dist embed.FS
 
-//go:embed build/appicon.png
+//go:embed build/linux/icons/hicolor/256x256/apps/corral.png
 var icon []byte
 
 // version and commit are stamped at link time:

@@ -11,7 +11,7 @@ sudo=""
 pkgs=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc libc6-dev)
 if [ "$want" = test ]; then
   # Tests add a virtual display, a browser, screenshots, and a Docker engine for the sandbox.
-  pkgs+=(xvfb xauth chromium imagemagick fonts-dejavu-core)
+  pkgs+=(xvfb xauth chromium imagemagick fonts-dejavu-core file desktop-file-utils)
 fi
 
 missing=()
