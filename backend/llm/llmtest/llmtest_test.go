@@ -1,0 +1,104 @@
+package llmtest_test
+
+import (
+	"context"
+	"encoding/json"
+	"reflect"
+	"testing"
+	"time"
+
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/llm/anthropic"
+	"github.com/corral-dev/corral/backend/llm/demo"
+	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/llm/openai"
+)
+
+func TestChunks(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		s    string
+		n    int
+		want []string
+	}{
+		{"", 3, nil},
+		{"abcdef", 0, []string{"abcdef"}},
+		{"abcdef", 4, []string{"abcd", "ef"}},
+		{"héllo", 2, []string{"h", "é", "ll", "o"}},
+		{"🌍x", 2, []string{"🌍", "x"}},
+	}
+	for _, tt := range tests {
+		if got := llmtest.Chunks(tt.s, tt.n); !reflect.DeepEqual(got, tt.want) {
+			t.Errorf("Chunks(%q, %d) = %q, want %q", tt.s, tt.n, got, tt.want)
+		}
+	}
+}
+
+// A whole demo session through each real adapter and a fake server backed
+// by the demo model gives the same turns as the demo model called directly,
+// which checks the encoders, the request decoders and the adapters together.
+func TestModelBehindFakeServers(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name  string
+		model func(t *testing.T) llm.Model
+		// usage maps the demo's usage to what the wire format can carry.
+		usage func(llm.Usage) llm.Usage
+	}{
+		{"anthropic", func(t *testing.T) llm.Model {
+			srv := llmtest.NewAnthropicServer(t, llmtest.AnthropicModel(demo.New(demo.Options{}), 7))
+			return anthropic.New(anthropic.Options{BaseURL: srv.BaseURL, APIKey: "sk-test", RetryBaseDelay: time.Millisecond})
+		}, func(u llm.Usage) llm.Usage { return u }},
+		{"openai", func(t *testing.T) llm.Model {
+			srv := llmtest.NewOpenAIServer(t, llmtest.OpenAIModel(demo.New(demo.Options{}), 7))
+			return openai.New(openai.Options{BaseURL: srv.BaseURL, RetryBaseDelay: time.Millisecond})
+		}, func(u llm.Usage) llm.Usage {
+			// Chat completions report no cache writes.
+			u.InputTokens += u.CacheWriteTokens
+			u.CacheWriteTokens = 0
+			return u
+		}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			remote := tt.model(t)
+			req := llm.Request{
+				Model:     "corral-demo",
+				System:    "You are Corral.",
+				MaxTokens: 4096,
+				Tools:     []llm.ToolSpec{{Name: "write", InputSchema: json.RawMessage(`{"type":"object"}`)}, {Name: "exec", InputSchema: json.RawMessage(`{"type":"object"}`)}},
+				Messages:  []llm.Message{llm.UserText("Build something small")},
+			}
+			for turn := 0; ; turn++ {
+				got, err := remote.Stream(context.Background(), req, nil)
+				if err != nil {
+					t.Fatalf("turn %d: Stream() error = %v", turn, err)
+				}
+				want := demo.Respond(req)
+				want.Usage = tt.usage(want.Usage)
+				if !reflect.DeepEqual(got, want) {
+					gj, _ := json.Marshal(got)
+					wj, _ := json.Marshal(want)
+					t.Fatalf("turn %d: got\n%s\nwant\n%s", turn, gj, wj)
+				}
+				req.Messages = append(req.Messages, got.Message())
+				if got.StopReason == llm.StopEndTurn {
+					if turn != 6 {
+						t.Fatalf("session ended after %d turns, want 7", turn+1)
+					}
+					return
+				}
+				var results []llm.Block
+				for _, u := range got.ToolUses() {
+					out := "done"
+					if u.Name == "exec" {
+						out = "PASS\n      3 the"
+					}
+					results = append(results, llm.ToolResultBlock(u.ID, out, false))
+				}
+				req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: results})
+			}
+		})
+	}
+}

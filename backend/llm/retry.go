@@ -1,0 +1,147 @@
+package llm
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// Defaults for RetryPolicy.
+const (
+	DefaultMaxAttempts   = 4
+	DefaultBaseDelay     = 500 * time.Millisecond
+	DefaultMaxDelay      = 30 * time.Second
+	DefaultMaxRetryAfter = 60 * time.Second
+)
+
+// RetryPolicy says how often and how long to retry a failed model call.
+// Zero fields take the defaults.
+type RetryPolicy struct {
+	// MaxAttempts counts the first attempt too; 1 disables retries.
+	MaxAttempts int
+	// BaseDelay is the first backoff; each retry doubles it up to MaxDelay,
+	// with up to 25% jitter taken off.
+	BaseDelay time.Duration
+	MaxDelay  time.Duration
+	// MaxRetryAfter is the longest server-requested wait that is honoured;
+	// a longer one falls back to the computed backoff.
+	MaxRetryAfter time.Duration
+}
+
+func (p RetryPolicy) withDefaults() RetryPolicy {
+	if p.MaxAttempts <= 0 {
+		p.MaxAttempts = DefaultMaxAttempts
+	}
+	if p.BaseDelay <= 0 {
+		p.BaseDelay = DefaultBaseDelay
+	}
+	if p.MaxDelay <= 0 {
+		p.MaxDelay = DefaultMaxDelay
+	}
+	if p.MaxDelay < p.BaseDelay {
+		p.MaxDelay = p.BaseDelay
+	}
+	if p.MaxRetryAfter <= 0 {
+		p.MaxRetryAfter = DefaultMaxRetryAfter
+	}
+	return p
+}
+
+// Backoff returns the wait before attempt+1 after attempt failed (attempt
+// counts from 1), jittered.
+func (p RetryPolicy) Backoff(attempt int) time.Duration {
+	p = p.withDefaults()
+	d := p.BaseDelay
+	for i := 1; i < attempt && d < p.MaxDelay; i++ {
+		d *= 2
+	}
+	d = min(d, p.MaxDelay)
+	return d - time.Duration(rand.Float64()*0.25*float64(d))
+}
+
+// Do runs try until it succeeds, fails for good, or MaxAttempts is used up.
+// A failed attempt is retried only if it is Retryable and it had not passed
+// any output event (anything but UsageUpdate) to emit: once output has
+// reached the caller, retrying would show it twice. Before each retry Do sends a Retry event to onEvent
+// (which may be nil) and waits, honouring the provider's retry-after when
+// it is at most MaxRetryAfter. The wait ends early when ctx is done.
+func (p RetryPolicy) Do(ctx context.Context, onEvent func(Event), try func(ctx context.Context, emit func(Event)) (Response, error)) (Response, error) {
+	p = p.withDefaults()
+	for attempt := 1; ; attempt++ {
+		emitted := false
+		emit := func(e Event) {
+			if _, ok := e.(UsageUpdate); !ok {
+				emitted = true
+			}
+			if onEvent != nil {
+				onEvent(e)
+			}
+		}
+		resp, err := try(ctx, emit)
+		if err == nil {
+			return resp, nil
+		}
+		if ctx.Err() != nil {
+			if errors.Is(err, ctx.Err()) {
+				return Response{}, err
+			}
+			return Response{}, fmt.Errorf("%w (%w)", ctx.Err(), err)
+		}
+		if emitted || !Retryable(err) {
+			return Response{}, err
+		}
+		if attempt >= p.MaxAttempts {
+			if attempt == 1 {
+				return Response{}, err
+			}
+			return Response{}, fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+		}
+		wait := p.Backoff(attempt)
+		var ae *APIError
+		if errors.As(err, &ae) && ae.RetryAfter > 0 && ae.RetryAfter <= p.MaxRetryAfter {
+			wait = ae.RetryAfter
+		}
+		if onEvent != nil {
+			onEvent(Retry{Attempt: attempt + 1, Wait: wait, Reason: err.Error(), Err: err})
+		}
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return Response{}, fmt.Errorf("%w (waiting to retry after: %w)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// RetryAfter returns the wait a response asks for: retry-after-ms in
+// milliseconds, else retry-after in seconds or as an HTTP date relative to
+// now. It returns 0 when there is none or it cannot be read.
+func RetryAfter(h http.Header, now time.Time) time.Duration {
+	if v := strings.TrimSpace(h.Get("Retry-After-Ms")); v != "" {
+		if ms, err := strconv.ParseFloat(v, 64); err == nil && ms > 0 {
+			return time.Duration(ms * float64(time.Millisecond))
+		}
+	}
+	v := strings.TrimSpace(h.Get("Retry-After"))
+	if v == "" {
+		return 0
+	}
+	if s, err := strconv.ParseFloat(v, 64); err == nil {
+		if s <= 0 {
+			return 0
+		}
+		return time.Duration(s * float64(time.Second))
+	}
+	if t, err := http.ParseTime(v); err == nil {
+		if d := t.Sub(now); d > 0 {
+			return d
+		}
+	}
+	return 0
+}
