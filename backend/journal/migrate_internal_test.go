@@ -1,0 +1,182 @@
+package journal
+
+import (
+	"database/sql"
+	"path/filepath"
+	"strings"
+	"sync"
+	"testing"
+	"testing/fstest"
+	"time"
+)
+
+func TestLoadMigrations(t *testing.T) {
+	t.Parallel()
+	file := func(body string) *fstest.MapFile { return &fstest.MapFile{Data: []byte(body)} }
+	tests := []struct {
+		name     string
+		fsys     fstest.MapFS
+		want     []int
+		wantErrs string
+	}{
+		{"ordered by number", fstest.MapFS{
+			"migrations/0002_b.sql": file("B"),
+			"migrations/0001_a.sql": file("A"),
+		}, []int{1, 2}, ""},
+		{"gap", fstest.MapFS{
+			"migrations/0001_a.sql": file("A"),
+			"migrations/0003_c.sql": file("C"),
+		}, nil, "want version 2"},
+		{"bad name", fstest.MapFS{
+			"migrations/1_a.sql": file("A"),
+		}, nil, "name must look like"},
+		{"none", fstest.MapFS{}, nil, "no migrations"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ms, err := loadMigrations(tt.fsys)
+			if tt.wantErrs != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErrs) {
+					t.Fatalf("loadMigrations() = %v, want error containing %q", err, tt.wantErrs)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("loadMigrations() = %v", err)
+			}
+			var got []int
+			for _, m := range ms {
+				got = append(got, m.version)
+			}
+			if len(got) != len(tt.want) || got[0] != tt.want[0] || got[len(got)-1] != tt.want[len(tt.want)-1] {
+				t.Errorf("loadMigrations() versions = %v, want %v", got, tt.want)
+			}
+		})
+	}
+
+	if len(migrations) == 0 || migrations[0].name != "0001_init.sql" {
+		t.Errorf("embedded migrations = %v, want 0001_init.sql first", migrations)
+	}
+}
+
+// TestMigrationIsOneTransaction applies a second migration that fails half
+// way: nothing of it remains, and the version stays at 1.
+func TestMigrationIsOneTransaction(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	j, err := Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+
+	bad := append(migrations[:len(migrations):len(migrations)], migration{
+		version: len(migrations) + 1, name: "9999_bad.sql",
+		sql: "CREATE TABLE half (x INTEGER); INSERT INTO nowhere VALUES (1);",
+	})
+	if err := j.migrate(ctx, bad); err == nil || !strings.Contains(err.Error(), "9999_bad.sql") {
+		t.Fatalf("migrate(bad) = %v, want an error naming 9999_bad.sql", err)
+	}
+	var version, tables int
+	j.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version)
+	j.db.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema WHERE name = 'half'").Scan(&tables)
+	if version != len(migrations) || tables != 0 {
+		t.Errorf("after failed migration: user_version %d, table half %d times, want %d and 0", version, tables, len(migrations))
+	}
+
+	good := append(migrations[:len(migrations):len(migrations)], migration{
+		version: len(migrations) + 1, name: "9999_good.sql", sql: "CREATE TABLE whole (x INTEGER);",
+	})
+	if err := j.migrate(ctx, good); err != nil {
+		t.Fatalf("migrate(good) = %v", err)
+	}
+	j.db.QueryRowContext(ctx, "PRAGMA user_version").Scan(&version)
+	if version != len(good) {
+		t.Errorf("after migration: user_version = %d, want %d", version, len(good))
+	}
+}
+
+// TestPragmas checks every connection of both pools, and that checkPragmas
+// notices a connection opened without them.
+func TestPragmas(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "corral.db")
+	j, err := OpenWith(ctx, path, Options{BusyTimeout: 1500 * time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+
+	pools := []struct {
+		name  string
+		db    *sql.DB
+		conns int
+		sync  int
+	}{
+		{"durable", j.db, readConns + 1, syncFull},
+		{"lazy", j.lazy, 1, syncNormal},
+	}
+	for _, p := range pools {
+		// Hold every connection at once so each is a distinct one.
+		var conns []*sql.Conn
+		for range p.conns {
+			c, err := p.db.Conn(ctx)
+			if err != nil {
+				t.Fatal(err)
+			}
+			conns = append(conns, c)
+		}
+		for i, c := range conns {
+			var mode string
+			var sync, fk, busy int
+			c.QueryRowContext(ctx, "PRAGMA journal_mode").Scan(&mode)
+			c.QueryRowContext(ctx, "PRAGMA synchronous").Scan(&sync)
+			c.QueryRowContext(ctx, "PRAGMA foreign_keys").Scan(&fk)
+			c.QueryRowContext(ctx, "PRAGMA busy_timeout").Scan(&busy)
+			if mode != "wal" || sync != p.sync || fk != 1 || busy != 1500 {
+				t.Errorf("%s conn %d: journal_mode %s, synchronous %d, foreign_keys %d, busy_timeout %d; want wal, %d, 1, 1500",
+					p.name, i, mode, sync, fk, busy, p.sync)
+			}
+			c.Close()
+		}
+	}
+
+	plain, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "plain.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer plain.Close()
+	err = checkPragmas(ctx, plain, pragmas{busyTimeout: time.Second, synchronous: syncFull})
+	for _, want := range []string{"pragmas not applied", "journal_mode is delete, want wal", "foreign_keys is 0, want 1", "busy_timeout is 0, want 1000"} {
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("checkPragmas(plain) = %v, want an error containing %q", err, want)
+		}
+	}
+}
+
+// TestOpenConcurrently opens one new file from several journals at once, as
+// two processes starting together would: each migration applies once.
+func TestOpenConcurrently(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	path := filepath.Join(t.TempDir(), "corral.db")
+	var wg sync.WaitGroup
+	errs := make([]error, 4)
+	for i := range errs {
+		wg.Go(func() {
+			j, err := Open(ctx, path)
+			if err == nil {
+				err = j.Close()
+			}
+			errs[i] = err
+		})
+	}
+	wg.Wait()
+	for i, err := range errs {
+		if err != nil {
+			t.Errorf("Open #%d = %v", i, err)
+		}
+	}
+}

@@ -1,0 +1,198 @@
+package journal
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// RunStatus is the state of a run.
+type RunStatus string
+
+// Run states.
+const (
+	RunPending          RunStatus = "pending"
+	RunRunning          RunStatus = "running"
+	RunAwaitingApproval RunStatus = "awaiting_approval"
+	RunInterrupted      RunStatus = "interrupted"
+	RunCompleted        RunStatus = "completed"
+	RunFailed           RunStatus = "failed"
+	RunCancelled        RunStatus = "cancelled"
+)
+
+// Valid reports whether s is one of the run states.
+func (s RunStatus) Valid() bool {
+	switch s {
+	case RunPending, RunRunning, RunAwaitingApproval, RunInterrupted, RunCompleted, RunFailed, RunCancelled:
+		return true
+	}
+	return false
+}
+
+// Run is one prompt given to an agent in a session, with a summary of its
+// steps.
+type Run struct {
+	ID        string
+	SessionID string
+	Agent     string
+	Prompt    string
+	Status    RunStatus
+	Workspace string
+	Sandbox   string
+	// Error is the failure text of a failed or interrupted run.
+	Error     string
+	CreatedAt time.Time
+	UpdatedAt time.Time
+
+	// Steps, Usage and CostUSD summarize the run's steps; they are computed
+	// when the run is read and ignored by CreateRun.
+	Steps   int
+	Usage   Usage
+	CostUSD float64
+}
+
+// RunFilter selects runs for [Journal.Runs]. The zero value selects all.
+type RunFilter struct {
+	SessionID string
+}
+
+const runSelect = `SELECT r.id, r.session_id, r.agent, r.prompt, r.status, r.workspace, r.sandbox, r.error,
+	r.created_at, r.updated_at, count(s.seq),
+	coalesce(sum(s.input_tokens), 0), coalesce(sum(s.output_tokens), 0),
+	coalesce(sum(s.cache_read_tokens), 0), coalesce(sum(s.cache_write_tokens), 0),
+	coalesce(sum(s.cost_usd), 0)
+	FROM runs r LEFT JOIN steps s ON s.run_id = r.id`
+
+const runOrder = ` GROUP BY r.id ORDER BY r.created_at, r.id`
+
+func scanRun(r scanner) (Run, error) {
+	var (
+		run              Run
+		status           string
+		created, updated int64
+	)
+	err := r.Scan(&run.ID, &run.SessionID, &run.Agent, &run.Prompt, &status, &run.Workspace, &run.Sandbox, &run.Error,
+		&created, &updated, &run.Steps,
+		&run.Usage.InputTokens, &run.Usage.OutputTokens, &run.Usage.CacheReadTokens, &run.Usage.CacheWriteTokens,
+		&run.CostUSD)
+	if err != nil {
+		return Run{}, err
+	}
+	run.Status = RunStatus(status)
+	run.CreatedAt, run.UpdatedAt = fromStamp(created), fromStamp(updated)
+	return run, nil
+}
+
+// CreateRun stores a new run with the caller's id in an existing session
+// and marks the session active. An empty status means pending. It returns
+// the run as stored.
+func (j *Journal) CreateRun(ctx context.Context, r Run) (Run, error) {
+	if r.ID == "" {
+		return Run{}, errors.New("create run: empty id")
+	}
+	if r.Status == "" {
+		r.Status = RunPending
+	}
+	if !r.Status.Valid() {
+		return Run{}, fmt.Errorf("create run %s: unknown status %q", r.ID, r.Status)
+	}
+	now := j.stamp()
+	err := j.tx(ctx, func(tx *sql.Tx) error {
+		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, session_id, agent, prompt, status, workspace, sandbox, error,
+			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.SessionID, r.Agent, r.Prompt, string(r.Status), r.Workspace, r.Sandbox, r.Error, now, now)
+		switch {
+		case isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
+			return ErrExists
+		case isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY):
+			return fmt.Errorf("session %s: %w", r.SessionID, ErrNotFound)
+		case err != nil:
+			return err
+		}
+		_, err = tx.ExecContext(ctx, `UPDATE sessions SET updated_at = ? WHERE id = ?`, now, r.SessionID)
+		return err
+	})
+	if err != nil {
+		return Run{}, fmt.Errorf("create run %s: %w", r.ID, err)
+	}
+	r.CreatedAt, r.UpdatedAt = fromStamp(now), fromStamp(now)
+	r.Steps, r.Usage, r.CostUSD = 0, Usage{}, 0
+	return r, nil
+}
+
+// Run returns a run with its summary, or ErrNotFound.
+func (j *Journal) Run(ctx context.Context, id string) (Run, error) {
+	r, err := scanRun(j.db.QueryRowContext(ctx, runSelect+` WHERE r.id = ?`+runOrder, id))
+	switch {
+	case errors.Is(err, sql.ErrNoRows):
+		return Run{}, fmt.Errorf("run %s: %w", id, ErrNotFound)
+	case err != nil:
+		return Run{}, fmt.Errorf("run %s: %w", id, classify(err))
+	}
+	return r, nil
+}
+
+// Runs lists runs with their summaries, oldest first.
+func (j *Journal) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
+	if f.SessionID != "" {
+		return j.queryRuns(ctx, "runs of "+f.SessionID, runSelect+` WHERE r.session_id = ?`+runOrder, f.SessionID)
+	}
+	return j.queryRuns(ctx, "runs", runSelect+runOrder)
+}
+
+// RunsWithStatus lists the runs in any of the given states, oldest first;
+// at startup it finds the runs a crash left running.
+func (j *Journal) RunsWithStatus(ctx context.Context, statuses ...RunStatus) ([]Run, error) {
+	if len(statuses) == 0 {
+		return nil, nil
+	}
+	args := make([]any, len(statuses))
+	for i, s := range statuses {
+		args[i] = string(s)
+	}
+	marks := strings.TrimSuffix(strings.Repeat("?, ", len(statuses)), ", ")
+	return j.queryRuns(ctx, "runs with status", runSelect+` WHERE r.status IN (`+marks+`)`+runOrder, args...)
+}
+
+func (j *Journal) queryRuns(ctx context.Context, what, query string, args ...any) ([]Run, error) {
+	rows, err := j.db.QueryContext(ctx, query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", what, classify(err))
+	}
+	defer rows.Close()
+	var out []Run
+	for rows.Next() {
+		r, err := scanRun(rows)
+		if err != nil {
+			return nil, fmt.Errorf("%s: %w", what, classify(err))
+		}
+		out = append(out, r)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("%s: %w", what, classify(err))
+	}
+	return out, nil
+}
+
+// SetRunStatus sets a run's status and error text, durably: it is also the
+// commit that makes the run's last step completion durable (see the package
+// doc).
+func (j *Journal) SetRunStatus(ctx context.Context, runID string, status RunStatus, errText string) error {
+	if !status.Valid() {
+		return fmt.Errorf("set run %s status: unknown status %q", runID, status)
+	}
+	res, err := j.exec(ctx, j.db, `UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE id = ?`,
+		string(status), errText, j.stamp(), runID)
+	if err == nil {
+		err = mustAffect(res)
+	}
+	if err != nil {
+		return fmt.Errorf("set run %s status %s: %w", runID, status, err)
+	}
+	return nil
+}

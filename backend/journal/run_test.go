@@ -1,0 +1,212 @@
+package journal_test
+
+import (
+	"context"
+	"errors"
+	"path/filepath"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/corral-dev/corral/backend/journal"
+)
+
+func TestSessions(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	j := openT(t, filepath.Join(t.TempDir(), "corral.db"))
+
+	for _, id := range []string{"a", "b", "c"} {
+		s, err := j.CreateSession(ctx, journal.Session{ID: id, Title: "title " + id, Workspace: "/w/" + id})
+		if err != nil {
+			t.Fatalf("CreateSession(%q) = %v", id, err)
+		}
+		if s.CreatedAt.IsZero() || !s.CreatedAt.Equal(s.UpdatedAt) {
+			t.Errorf("CreateSession(%q) times = %v, %v, want equal and set", id, s.CreatedAt, s.UpdatedAt)
+		}
+	}
+	// A run makes its session the most recently active.
+	if _, err := j.CreateRun(ctx, journal.Run{ID: "r1", SessionID: "a"}); err != nil {
+		t.Fatal(err)
+	}
+
+	tests := []struct {
+		name    string
+		op      func() error
+		wantErr error
+		wantIDs string // Sessions() afterwards, in order
+	}{
+		{"list is most recently active first", func() error { return nil }, nil, "a c b"},
+		{"duplicate id", func() error {
+			_, err := j.CreateSession(ctx, journal.Session{ID: "b"})
+			return err
+		}, journal.ErrExists, "a c b"},
+		{"empty id", func() error {
+			_, err := j.CreateSession(ctx, journal.Session{})
+			return err
+		}, errAny, "a c b"},
+		{"rename", func() error { return j.RenameSession(ctx, "b", "renamed") }, nil, "b a c"},
+		{"rename missing", func() error { return j.RenameSession(ctx, "zz", "x") }, journal.ErrNotFound, "b a c"},
+		{"delete cascades to runs", func() error { return j.DeleteSession(ctx, "a") }, nil, "b c"},
+		{"delete missing", func() error { return j.DeleteSession(ctx, "a") }, journal.ErrNotFound, "b c"},
+	}
+	for _, tt := range tests { // in order: each case builds on the last
+		err := tt.op()
+		if (tt.wantErr == errAny && err == nil) || (tt.wantErr != errAny && !errors.Is(err, tt.wantErr)) ||
+			(tt.wantErr == nil && err != nil) {
+			t.Errorf("%s: got %v, want %v", tt.name, err, tt.wantErr)
+		}
+		sessions, err := j.Sessions(ctx)
+		if err != nil {
+			t.Fatalf("%s: Sessions() = %v", tt.name, err)
+		}
+		var ids []string
+		for _, s := range sessions {
+			ids = append(ids, s.ID)
+		}
+		if got := strings.Join(ids, " "); got != tt.wantIDs {
+			t.Errorf("%s: Sessions() = %s, want %s", tt.name, got, tt.wantIDs)
+		}
+	}
+
+	s, err := j.Session(ctx, "b")
+	if err != nil || s.Title != "renamed" || s.Workspace != "/w/b" {
+		t.Errorf("Session(%q) = %+v, %v, want title renamed, workspace /w/b", "b", s, err)
+	}
+	if _, err := j.Session(ctx, "a"); !errors.Is(err, journal.ErrNotFound) {
+		t.Errorf("Session(%q) after delete = %v, want %v", "a", err, journal.ErrNotFound)
+	}
+	if _, err := j.Run(ctx, "r1"); !errors.Is(err, journal.ErrNotFound) {
+		t.Errorf("Run(%q) after its session was deleted = %v, want %v", "r1", err, journal.ErrNotFound)
+	}
+}
+
+// errAny stands for "some error" in tables.
+var errAny = errors.New("any error")
+
+func TestRuns(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	ctx, j := b.ctx, b.j
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s2"}); err != nil {
+		t.Fatal(err)
+	}
+	in := journal.Run{ID: "r2", SessionID: "s1", Agent: "coder", Prompt: "fix the build", Workspace: "/w", Sandbox: "docker"}
+	created, err := j.CreateRun(ctx, in)
+	if err != nil {
+		t.Fatalf("CreateRun() = %v", err)
+	}
+	if created.Status != journal.RunPending || created.CreatedAt.IsZero() {
+		t.Errorf("CreateRun() = %+v, want pending with times set", created)
+	}
+	if _, err := j.CreateRun(ctx, journal.Run{ID: "r3", SessionID: "s2", Status: journal.RunRunning}); err != nil {
+		t.Fatal(err)
+	}
+
+	// Steps of r2: two completed with usage, one failed, one started.
+	steps := []struct {
+		seq   int
+		usage journal.Usage
+		cost  float64
+		err   error
+	}{
+		{1, journal.Usage{InputTokens: 100, OutputTokens: 10, CacheReadTokens: 1000, CacheWriteTokens: 5}, 0.25, nil},
+		{2, journal.Usage{InputTokens: 50, OutputTokens: 5}, 0.125, nil},
+		{3, journal.Usage{}, 0, errBoom},
+	}
+	for _, s := range steps {
+		j.Step(ctx, "r2", s.seq, journal.StepSpec{Name: "claude", Kind: "llm"}, func(context.Context) (journal.StepResult, error) {
+			return journal.StepResult{Usage: s.usage, CostUSD: s.cost}, s.err
+		})
+	}
+	leaveStarted(t, j, "r2", 4, journal.StepSpec{Name: "exec", Kind: "tool"})
+
+	got, err := j.Run(ctx, "r2")
+	if err != nil {
+		t.Fatalf("Run(%q) = %v", "r2", err)
+	}
+	wantUsage := journal.Usage{InputTokens: 150, OutputTokens: 15, CacheReadTokens: 1000, CacheWriteTokens: 5}
+	if got.Steps != 4 || got.Usage != wantUsage || got.CostUSD != 0.375 ||
+		got.Agent != in.Agent || got.Prompt != in.Prompt || got.Workspace != in.Workspace || got.Sandbox != in.Sandbox {
+		t.Errorf("Run(%q) = %+v, want 4 steps, usage %+v, cost 0.375 and the created fields", "r2", got, wantUsage)
+	}
+
+	if err := j.SetRunStatus(ctx, "r2", journal.RunFailed, "model said no"); err != nil {
+		t.Fatalf("SetRunStatus() = %v", err)
+	}
+	if got, _ := j.Run(ctx, "r2"); got.Status != journal.RunFailed || got.Error != "model said no" || !got.UpdatedAt.After(got.CreatedAt) {
+		t.Errorf("Run(%q) after SetRunStatus = %+v, want failed with error text and a later UpdatedAt", "r2", got)
+	}
+
+	listTests := []struct {
+		name string
+		list func() ([]journal.Run, error)
+		want []string
+	}{
+		{"all", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{}) }, []string{"r1", "r2", "r3"}},
+		{"session s1", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{SessionID: "s1"}) }, []string{"r1", "r2"}},
+		{"session without runs", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{SessionID: "none"}) }, nil},
+		{"running or pending", func() ([]journal.Run, error) {
+			return j.RunsWithStatus(ctx, journal.RunRunning, journal.RunPending)
+		}, []string{"r1", "r3"}},
+		{"failed", func() ([]journal.Run, error) { return j.RunsWithStatus(ctx, journal.RunFailed) }, []string{"r2"}},
+		{"no statuses", func() ([]journal.Run, error) { return j.RunsWithStatus(ctx) }, nil},
+	}
+	for _, tt := range listTests {
+		t.Run(tt.name, func(t *testing.T) {
+			runs, err := tt.list()
+			if err != nil {
+				t.Fatalf("list = %v", err)
+			}
+			var ids []string
+			for _, r := range runs {
+				ids = append(ids, r.ID)
+			}
+			if !slices.Equal(ids, tt.want) {
+				t.Errorf("list = %v, want %v", ids, tt.want)
+			}
+		})
+	}
+
+	errTests := []struct {
+		name    string
+		op      func() error
+		wantErr error
+	}{
+		{"duplicate run", func() error { _, err := j.CreateRun(ctx, journal.Run{ID: "r2", SessionID: "s1"}); return err }, journal.ErrExists},
+		{"run in missing session", func() error { _, err := j.CreateRun(ctx, journal.Run{ID: "r9", SessionID: "nope"}); return err }, journal.ErrNotFound},
+		{"missing run", func() error { _, err := j.Run(ctx, "nope"); return err }, journal.ErrNotFound},
+		{"status of missing run", func() error { return j.SetRunStatus(ctx, "nope", journal.RunRunning, "") }, journal.ErrNotFound},
+		{"unknown status", func() error { return j.SetRunStatus(ctx, "r2", "paused", "") }, errAny},
+	}
+	for _, tt := range errTests {
+		t.Run(tt.name, func(t *testing.T) {
+			err := tt.op()
+			if err == nil || (tt.wantErr != errAny && !errors.Is(err, tt.wantErr)) {
+				t.Errorf("%s = %v, want %v", tt.name, err, tt.wantErr)
+			}
+		})
+	}
+}
+
+func TestNewID(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	prev := ""
+	for range 1000 {
+		id := journal.NewID("run")
+		if !strings.HasPrefix(id, "run_") || len(id) != len("run_")+16 {
+			t.Fatalf("NewID(%q) = %q, want run_ and 16 characters", "run", id)
+		}
+		if seen[id] {
+			t.Fatalf("NewID(%q) = %q twice", "run", id)
+		}
+		seen[id] = true
+		// Ids sort by time to the millisecond (the first 10 characters hold
+		// 48 bits of milliseconds plus 2 random bits, so compare 9).
+		if id[:4+9] < prev {
+			t.Fatalf("NewID(%q) = %q sorts before the earlier %q", "run", id, prev)
+		}
+		prev = id[:4+9]
+	}
+}
