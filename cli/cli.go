@@ -55,7 +55,7 @@ type command struct {
 
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
-	return []command{windowCommand, serveCommand, versionCommand}
+	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, runsCommand, showCommand, sessionsCommand, serveCommand, versionCommand}
 }
 
 // Main runs the command line with args (without the program name) and returns the exit code.
@@ -80,13 +80,15 @@ func Main(ctx context.Context, args []string, p *Program) int {
 	}
 	fs := newFlagSet(cmd, p)
 	run := cmd.setup(fs, p)
-	if err := fs.Parse(args); err != nil {
+	positional, err := parseInterspersed(fs, args)
+	if err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return ExitOK
 		}
 		return ExitUsage
 	}
-	err := run(ctx, fs.Args())
+	err = run(ctx, positional)
+	var exit *exitError
 	switch {
 	case err == nil:
 		return ExitOK
@@ -94,9 +96,33 @@ func Main(ctx context.Context, args []string, p *Program) int {
 		fmt.Fprintf(p.Stderr, "corral %s: %v\n", cmd.name, err)
 		fs.Usage()
 		return ExitUsage
+	case errors.As(err, &exit):
+		return exit.code
 	default:
 		fmt.Fprintf(p.Stderr, "corral: %v\n", err)
 		return ExitError
+	}
+}
+
+// parseInterspersed parses flags wherever they stand among the positional arguments, so
+// `corral run "fix it" --json` works as well as `corral run --json "fix it"`. A "--" ends
+// the flags.
+func parseInterspersed(fs *flag.FlagSet, args []string) ([]string, error) {
+	var positional []string
+	for {
+		if err := fs.Parse(args); err != nil {
+			return nil, err
+		}
+		rest := fs.Args()
+		if len(rest) == 0 {
+			return positional, nil
+		}
+		// Parse stops at the first non-flag argument, or after consuming "--".
+		if consumed := len(args) - len(rest); consumed > 0 && args[consumed-1] == "--" {
+			return append(positional, rest...), nil
+		}
+		positional = append(positional, rest[0])
+		args = rest[1:]
 	}
 }
 

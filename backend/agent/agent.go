@@ -1,0 +1,219 @@
+// Package agent is the orchestrator: it runs an agent's loop (model call, tool calls,
+// results, next model call) as journal steps, so a run killed at any instant continues from
+// its last completed step without repeating a finished model call or side effect.
+//
+// Every side effect and every nondeterministic input is a step: the run's resolved
+// configuration (step 1), each model call and each tool call. Code between steps is
+// deterministic, so the conversation rebuilt from the journal on resume is byte for byte the
+// one an uninterrupted run would have had. The package must not know how steps are stored
+// (journal), how providers speak (llm adapters) or how tools reach the workspace (sandbox).
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// Step kinds and names the loop records.
+const (
+	KindConfig = "config"
+	KindLLM    = "llm"
+	KindTool   = "tool"
+
+	stepConfig = "run.config"
+	stepModel  = "model"
+)
+
+// ErrSuspended means the run stopped to wait for a person (an interrupted side effect to
+// resolve, or later an approval). The run's status says which.
+var ErrSuspended = errors.New("agent: run is waiting for a person")
+
+// ErrUnknownAgent means no agent has the requested id.
+var ErrUnknownAgent = errors.New("agent: unknown agent")
+
+// Models gives runs their model.
+type Models interface {
+	// Resolve fills in defaults: an empty provider becomes the first with credentials (else
+	// "demo"), an empty model that provider's default model.
+	Resolve(provider, model string) (string, string)
+	// Model returns the model a resolved configuration names.
+	Model(cfg RunConfig) (llm.Model, error)
+}
+
+// SandboxSource opens the sandbox a run's tools act through.
+type SandboxSource func(ctx context.Context, run journal.Run, cfg RunConfig) (sandbox.Sandbox, error)
+
+// Runner starts and drives runs. Fill every field; it is safe for concurrent use on
+// different runs.
+type Runner struct {
+	Journal   *journal.Journal
+	Bus       *bus.Bus[Event]
+	Agents    map[string]Definition
+	Prices    Prices
+	Models    Models
+	Sandboxes SandboxSource
+	Tools     []tool.Tool
+	// DataDir holds default workspaces (DataDir/workspaces/SESSION).
+	DataDir string
+	// Now is the clock for event times; nil means time.Now.
+	Now func() time.Time
+}
+
+// StartRequest asks for a new run.
+type StartRequest struct {
+	SessionID string // empty starts a new session
+	Agent     string // empty means DefaultAgentID
+	Prompt    string
+	Workspace string // empty: the session's, else DataDir/workspaces/SESSION
+	Sandbox   string // "local" (default) or "docker"
+	// Overrides of the agent definition, for this run only.
+	Provider  string
+	Model     string
+	BaseURL   string
+	MaxSteps  int
+	MaxTokens int
+}
+
+// RunConfig is a run's resolved configuration, recorded as its first step so a resumed run
+// uses exactly what it started with, whatever changed in the settings since.
+type RunConfig struct {
+	Agent     string        `json:"agent"`
+	Provider  string        `json:"provider"`
+	Model     string        `json:"model"`
+	BaseURL   string        `json:"base_url,omitempty"`
+	System    string        `json:"system"`
+	Tools     []string      `json:"tools"`
+	MaxSteps  int           `json:"max_steps"`
+	MaxTokens int           `json:"max_tokens"`
+	Sandbox   string        `json:"sandbox"`
+	History   []llm.Message `json:"history,omitempty"` // earlier runs of the session
+}
+
+// Start records a new run (and session, if none was given) and returns it, pending. Drive
+// runs it.
+func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, error) {
+	if req.Prompt == "" {
+		return journal.Run{}, errors.New("agent: empty prompt")
+	}
+	if req.Agent == "" {
+		req.Agent = DefaultAgentID
+	}
+	if _, ok := r.Agents[req.Agent]; !ok {
+		return journal.Run{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAgent, req.Agent, IDs(r.Agents))
+	}
+	if req.Sandbox == "" {
+		req.Sandbox = "local"
+	}
+	sess, err := r.session(ctx, req)
+	if err != nil {
+		return journal.Run{}, err
+	}
+	cfg, err := r.resolve(ctx, req, sess.ID)
+	if err != nil {
+		return journal.Run{}, err
+	}
+	run, err := r.Journal.CreateRun(ctx, journal.Run{
+		ID:        journal.NewID("run"),
+		SessionID: sess.ID,
+		Agent:     req.Agent,
+		Prompt:    req.Prompt,
+		Workspace: sess.Workspace,
+		Sandbox:   cfg.Sandbox,
+		Status:    journal.RunPending,
+	})
+	if err != nil {
+		return journal.Run{}, fmt.Errorf("agent: create run: %w", err)
+	}
+	blob, err := json.Marshal(cfg)
+	if err != nil {
+		return journal.Run{}, err
+	}
+	if _, err := r.Journal.Record(ctx, run.ID, 1, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, journal.StepResult{Output: blob}); err != nil {
+		return journal.Run{}, fmt.Errorf("agent: record run configuration: %w", err)
+	}
+	return run, nil
+}
+
+// resolve turns a request into the run's configuration: the agent definition with the
+// request's overrides, defaults filled in, and the session's earlier conversation.
+func (r *Runner) resolve(ctx context.Context, req StartRequest, sessionID string) (RunConfig, error) {
+	def := r.Agents[req.Agent]
+	cfg := RunConfig{
+		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
+		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens,
+		Sandbox: req.Sandbox,
+	}
+	if req.Provider != "" {
+		cfg.Provider, cfg.Model, cfg.BaseURL = req.Provider, "", ""
+	}
+	if req.Model != "" {
+		cfg.Model = req.Model
+	}
+	if req.BaseURL != "" {
+		cfg.BaseURL = req.BaseURL
+	}
+	if req.MaxSteps > 0 {
+		cfg.MaxSteps = req.MaxSteps
+	}
+	if req.MaxTokens > 0 {
+		cfg.MaxTokens = req.MaxTokens
+	}
+	cfg.Provider, cfg.Model = r.Models.Resolve(cfg.Provider, cfg.Model)
+	history, err := r.history(ctx, sessionID)
+	if err != nil {
+		return cfg, err
+	}
+	cfg.History = history
+	return cfg, nil
+}
+
+func (r *Runner) session(ctx context.Context, req StartRequest) (journal.Session, error) {
+	if req.SessionID != "" {
+		s, err := r.Journal.Session(ctx, req.SessionID)
+		if err != nil {
+			return s, fmt.Errorf("agent: session %s: %w", req.SessionID, err)
+		}
+		if req.Workspace != "" && !sameDir(req.Workspace, s.Workspace) {
+			return s, fmt.Errorf("agent: session %s works in %s; a run cannot move it to %s", s.ID, s.Workspace, req.Workspace)
+		}
+		return s, nil
+	}
+	id := journal.NewID("ses")
+	ws := req.Workspace
+	if ws == "" {
+		ws = filepath.Join(r.DataDir, "workspaces", id)
+	}
+	ws, err := filepath.Abs(ws)
+	if err != nil {
+		return journal.Session{}, fmt.Errorf("agent: workspace: %w", err)
+	}
+	if err := os.MkdirAll(ws, 0o755); err != nil {
+		return journal.Session{}, fmt.Errorf("agent: create workspace: %w", err)
+	}
+	title := req.Prompt
+	if len(title) > 80 {
+		title = title[:77] + "..."
+	}
+	s, err := r.Journal.CreateSession(ctx, journal.Session{ID: id, Title: title, Workspace: ws})
+	if err != nil {
+		return s, fmt.Errorf("agent: create session: %w", err)
+	}
+	return s, nil
+}
+
+func sameDir(a, b string) bool {
+	a, _ = filepath.Abs(a)
+	b, _ = filepath.Abs(b)
+	return filepath.Clean(a) == filepath.Clean(b)
+}

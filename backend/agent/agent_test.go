@@ -1,0 +1,363 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+
+	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/local"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// turn is one scripted model turn: text and tool calls ({name, input JSON}).
+type turn struct {
+	text  string
+	calls [][2]string
+}
+
+// scriptModel answers by the number of assistant turns since the prompt, so it
+// is deterministic on replay. It records every request it receives.
+type scriptModel struct {
+	turns []turn
+	// onCall, if set, runs before answering call n (1-based count of calls to this model).
+	onCall func(n int, req llm.Request)
+
+	mu       sync.Mutex
+	requests []llm.Request
+}
+
+func (m *scriptModel) Stream(ctx context.Context, req llm.Request, onEvent func(llm.Event)) (llm.Response, error) {
+	m.mu.Lock()
+	m.requests = append(m.requests, req)
+	n := len(m.requests)
+	m.mu.Unlock()
+	if m.onCall != nil {
+		m.onCall(n, req)
+	}
+	if err := ctx.Err(); err != nil {
+		return llm.Response{}, err
+	}
+	k := 0 // assistant turns since the latest prompt (a user message with text)
+	for _, msg := range req.Messages {
+		switch {
+		case msg.Role == llm.RoleAssistant:
+			k++
+		case slices.ContainsFunc(msg.Content, func(b llm.Block) bool { return b.Type == llm.BlockText }):
+			k = 0
+		}
+	}
+	if k >= len(m.turns) {
+		return llm.Response{}, errors.New("script exhausted")
+	}
+	t := m.turns[k]
+	resp := llm.Response{StopReason: llm.StopEndTurn, Usage: llm.Usage{InputTokens: 100, OutputTokens: 10}, Model: req.Model}
+	if t.text != "" {
+		if onEvent != nil {
+			onEvent(llm.TextDelta{Text: t.text})
+		}
+		resp.Content = append(resp.Content, llm.TextBlock(t.text))
+	}
+	for i, c := range t.calls {
+		resp.Content = append(resp.Content, llm.NewToolUse("toolu_"+string(rune('a'+k))+string(rune('0'+i)), c[0], c[1]))
+		resp.StopReason = llm.StopToolUse
+	}
+	return resp, nil
+}
+
+func (m *scriptModel) calls() []llm.Request {
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	return append([]llm.Request(nil), m.requests...)
+}
+
+type fixedModels struct{ m llm.Model }
+
+func (f fixedModels) Resolve(p, model string) (string, string) {
+	if model == "" {
+		model = "script-1"
+	}
+	return "script", model
+}
+func (f fixedModels) Model(RunConfig) (llm.Model, error) { return f.m, nil }
+
+// setup builds a Runner on a real journal in a temp dir, the local sandbox and the
+// built-in tools, driven by model.
+func setup(t *testing.T, model llm.Model) (*Runner, string) {
+	t.Helper()
+	dir := t.TempDir()
+	j, err := journal.Open(context.Background(), filepath.Join(dir, "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	defs := map[string]Definition{}
+	for _, d := range Builtin() {
+		defs[d.ID] = d
+	}
+	r := &Runner{
+		Journal: j,
+		Bus:     bus.New[Event](),
+		Agents:  defs,
+		Prices:  Prices{"script-*": {Input: 1, Output: 2}},
+		Models:  fixedModels{model},
+		Sandboxes: func(ctx context.Context, run journal.Run, cfg RunConfig) (sandbox.Sandbox, error) {
+			return local.New(run.Workspace, local.Options{})
+		},
+		Tools:   tool.Builtin(),
+		DataDir: dir,
+	}
+	return r, dir
+}
+
+func start(t *testing.T, r *Runner, req StartRequest) journal.Run {
+	t.Helper()
+	if req.Workspace == "" && req.SessionID == "" {
+		req.Workspace = t.TempDir()
+	}
+	run, err := r.Start(context.Background(), req)
+	if err != nil {
+		t.Fatalf("Start(%q) = %v", req.Prompt, err)
+	}
+	return run
+}
+
+func kinds(t *testing.T, r *Runner, runID string) []string {
+	t.Helper()
+	steps, err := r.Journal.Steps(context.Background(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []string
+	for _, s := range steps {
+		out = append(out, s.Kind+":"+s.Name+":"+string(s.Status))
+	}
+	return out
+}
+
+var helloScript = []turn{
+	{text: "Writing the file.", calls: [][2]string{{"write", `{"path":"hello.txt","content":"hi there\n"}`}}},
+	{calls: [][2]string{{"exec", `{"command":"cat hello.txt; echo ran >> effects.log"}`}}},
+	{text: "Done: hello.txt says hi."},
+}
+
+func TestRunCompletes(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: helloScript}
+	r, _ := setup(t, m)
+	run := start(t, r, StartRequest{Prompt: "say hi in a file"})
+	got, err := r.Drive(context.Background(), run.ID)
+	if err != nil {
+		t.Fatalf("Drive() = %v", err)
+	}
+	if got.Status != journal.RunCompleted || got.Usage.InputTokens != 300 || got.CostUSD == 0 {
+		t.Errorf("Drive() run = status %s usage %+v cost %v, want completed with 300 input tokens and a cost", got.Status, got.Usage, got.CostUSD)
+	}
+	want := []string{"config:run.config:completed", "llm:model:completed", "tool:write:completed", "llm:model:completed", "tool:exec:completed", "llm:model:completed"}
+	if k := kinds(t, r, run.ID); !reflect.DeepEqual(k, want) {
+		t.Errorf("steps = %v, want %v", k, want)
+	}
+	if b, err := os.ReadFile(filepath.Join(got.Workspace, "hello.txt")); err != nil || string(b) != "hi there\n" {
+		t.Errorf("hello.txt = %q, %v; want the written content", b, err)
+	}
+	reqs := m.calls()
+	last := reqs[len(reqs)-1].Messages
+	res := last[len(last)-1].Content[0]
+	if res.Type != llm.BlockToolResult || !strings.Contains(res.Content, "hi there") {
+		t.Errorf("third request's last block = %+v, want the exec result with the file's text", res)
+	}
+}
+
+// TestResumeNeverRepeats cancels a run during its third model call (as a kill would cut it)
+// and resumes it: finished model calls are not made again, the exec side effect happened
+// once, and the resumed request is byte for byte the one the cut-off call sent.
+func TestResumeNeverRepeats(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	m := &scriptModel{turns: helloScript, onCall: func(n int, _ llm.Request) {
+		if n == 3 {
+			cancel()
+		}
+	}}
+	r, _ := setup(t, m)
+	run := start(t, r, StartRequest{Prompt: "say hi in a file"})
+	got, err := r.Drive(ctx, run.ID)
+	if err == nil || got.Status != journal.RunCancelled {
+		t.Fatalf("Drive(cancelled) = %s, %v; want cancelled and an error", got.Status, err)
+	}
+
+	m2 := &scriptModel{turns: helloScript}
+	r.Models = fixedModels{m2}
+	got, err = r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(resume) = %s, %v; want completed", got.Status, err)
+	}
+	if n := len(m2.calls()); n != 1 {
+		t.Errorf("resume made %d model calls, want 1 (only the one that was cut off)", n)
+	}
+	before, _ := json.Marshal(m.calls()[2])
+	after, _ := json.Marshal(m2.calls()[0])
+	if string(before) != string(after) {
+		t.Errorf("resumed request differs from the cut-off one:\n%s\n%s", before, after)
+	}
+	if b, _ := os.ReadFile(filepath.Join(got.Workspace, "effects.log")); string(b) != "ran\n" {
+		t.Errorf("effects.log = %q, want the exec side effect exactly once", b)
+	}
+}
+
+// TestInterruptedSideEffect cuts a run off inside a command (a non-idempotent step): resuming
+// must not run it again by itself; the person skips it and the model is told so.
+func TestInterruptedSideEffect(t *testing.T) {
+	t.Parallel()
+	ctx, cancel := context.WithCancel(context.Background())
+	script := []turn{
+		{calls: [][2]string{{"exec", `{"command":"echo started >> effects.log; sleep 30"}`}}},
+		{text: "ok"},
+	}
+	m := &scriptModel{turns: script}
+	r, _ := setup(t, m)
+	sub := r.Bus.Subscribe(context.Background(), 0)
+	go func() {
+		for ev := range sub.C() {
+			if ev.Type == EventToolStarted {
+				cancel() // the command is running: cut the run off now
+			}
+		}
+	}()
+	run := start(t, r, StartRequest{Prompt: "run it"})
+	if got, _ := r.Drive(ctx, run.ID); got.Status != journal.RunCancelled {
+		t.Fatalf("Drive(cut off) status = %s, want cancelled", got.Status)
+	}
+	got, err := r.Drive(context.Background(), run.ID)
+	if !errors.Is(err, ErrSuspended) || got.Status != journal.RunInterrupted {
+		t.Fatalf("Drive(resume) = %s, %v; want interrupted and ErrSuspended", got.Status, err)
+	}
+	st, err := r.Resolve(context.Background(), run.ID, journal.ActionSkip, "I cleaned up by hand")
+	if err != nil || st.Seq != 3 {
+		t.Fatalf("Resolve(skip) = step %d, %v; want step 3", st.Seq, err)
+	}
+	got, err = r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(after skip) = %s, %v; want completed", got.Status, err)
+	}
+	reqs := m.calls()
+	last := reqs[len(reqs)-1].Messages
+	res := last[len(last)-1].Content[0]
+	if !res.IsError || !strings.Contains(res.Content, "skip") || !strings.Contains(res.Content, "I cleaned up by hand") {
+		t.Errorf("model saw %+v after the skip, want an error result saying it was skipped, with the user's words", res)
+	}
+	// The cancel may land before or after the shell wrote its line; never twice.
+	if b, _ := os.ReadFile(filepath.Join(got.Workspace, "effects.log")); string(b) != "started\n" && len(b) != 0 {
+		t.Errorf("effects.log = %q, want the command to have run at most once", b)
+	}
+	if _, err := r.Resolve(context.Background(), run.ID, journal.ActionRerun, ""); !errors.Is(err, ErrNothingToResolve) {
+		t.Errorf("Resolve on a finished run = %v, want ErrNothingToResolve", err)
+	}
+}
+
+func TestModelMistakesAreToolResults(t *testing.T) {
+	t.Parallel()
+	script := []turn{
+		{calls: [][2]string{{"teleport", `{}`}, {"write", `{"path": "a.txt", "content": `}, {"read", `{"path":"../../etc/passwd"}`}}},
+		{text: "I see."},
+	}
+	m := &scriptModel{turns: script}
+	r, _ := setup(t, m)
+	run := start(t, r, StartRequest{Prompt: "try things"})
+	if got, err := r.Drive(context.Background(), run.ID); err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive() = %s, %v; want completed: model mistakes are results, not failures", got.Status, err)
+	}
+	reqs := m.calls()
+	results := reqs[1].Messages[len(reqs[1].Messages)-1].Content
+	wants := []string{"no tool named", "not valid JSON", "outside"}
+	if len(results) != len(wants) {
+		t.Fatalf("second request carries %d results, want %d", len(results), len(wants))
+	}
+	for i, w := range wants {
+		if !results[i].IsError || !strings.Contains(results[i].Content, w) {
+			t.Errorf("result %d = %+v, want an error mentioning %q", i, results[i], w)
+		}
+	}
+}
+
+func TestMaxSteps(t *testing.T) {
+	t.Parallel()
+	loop := turn{calls: [][2]string{{"glob", `{"pattern":"*"}`}}}
+	m := &scriptModel{turns: []turn{loop, loop, loop, loop}}
+	r, _ := setup(t, m)
+	run := start(t, r, StartRequest{Prompt: "spin", MaxSteps: 2})
+	got, err := r.Drive(context.Background(), run.ID)
+	if err == nil || got.Status != journal.RunFailed || !strings.Contains(got.Error, "max steps") || len(m.calls()) != 2 {
+		t.Errorf("Drive() = %s %q after %d calls, %v; want failed on max steps after 2 calls", got.Status, got.Error, len(m.calls()), err)
+	}
+}
+
+func TestSessionHistory(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: helloScript}
+	r, _ := setup(t, m)
+	first := start(t, r, StartRequest{Prompt: "say hi in a file"})
+	if _, err := r.Drive(context.Background(), first.ID); err != nil {
+		t.Fatal(err)
+	}
+	m2 := &scriptModel{turns: []turn{{calls: [][2]string{{"read", `{"path":"hello.txt"}`}}}, {text: "still there"}}}
+	r.Models = fixedModels{m2}
+	second := start(t, r, StartRequest{SessionID: first.SessionID, Prompt: "is it still there?"})
+	if second.Workspace != first.Workspace {
+		t.Errorf("follow-up run workspace = %s, want the session's %s", second.Workspace, first.Workspace)
+	}
+	got, err := r.Drive(context.Background(), second.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(second) = %s, %v", got.Status, err)
+	}
+	msgs := m2.calls()[0].Messages
+	steps, _ := r.Journal.Steps(context.Background(), first.ID)
+	history := Conversation(first.Prompt, steps)
+	if len(msgs) != len(history)+1 {
+		t.Fatalf("follow-up request has %d messages, want the %d of the first run plus the prompt", len(msgs), len(history))
+	}
+	if msgs[0].Content[0].Text != "say hi in a file" || msgs[len(msgs)-2].Content[0].Text != "Done: hello.txt says hi." {
+		t.Errorf("follow-up request = %+v, want it to open with the first run's prompt and reply", msgs)
+	}
+	if last := msgs[len(msgs)-1]; last.Role != llm.RoleUser || last.Content[0].Text != "is it still there?" {
+		t.Errorf("follow-up request ends with %+v, want the new prompt", last)
+	}
+}
+
+func TestConversationRebuildsLiveTurns(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: helloScript}
+	r, _ := setup(t, m)
+	run := start(t, r, StartRequest{Prompt: "say hi in a file"})
+	if _, err := r.Drive(context.Background(), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	steps, _ := r.Journal.Steps(context.Background(), run.ID)
+	rebuilt := Conversation(run.Prompt, steps)
+	reqs := m.calls()
+	live := reqs[len(reqs)-1].Messages // the conversation the last call saw
+	a, _ := json.Marshal(rebuilt[:len(rebuilt)-1])
+	b, _ := json.Marshal(live)
+	if string(a) != string(b) {
+		t.Errorf("Conversation() =\n%s\nwant the live conversation\n%s", a, b)
+	}
+	// config, model (write call), tool result: prompt, assistant, user.
+	if cut := Conversation(run.Prompt, steps[:3]); len(cut) != 3 || cut[1].Role != llm.RoleAssistant || cut[2].Content[0].Type != llm.BlockToolResult {
+		t.Errorf("Conversation(first exchange) = %+v, want prompt, tool call, tool result", cut)
+	}
+	// A run cut off after a tool call but before its result leaves no dangling tool use.
+	dangling := Conversation(run.Prompt, steps[:2])
+	if len(dangling) != 1 {
+		t.Errorf("Conversation(cut before the tool result) has %d messages, want only the prompt", len(dangling))
+	}
+}

@@ -1,0 +1,66 @@
+package agent
+
+import (
+	"encoding/json"
+	"time"
+
+	"github.com/corral-dev/corral/backend/llm"
+)
+
+// EventType names what happened. The catalog is mirrored in app/events.go for the UI.
+type EventType string
+
+// The run events. Text deltas and retries are lossy (a slow subscriber may miss some); every
+// other event must be delivered.
+const (
+	EventRunStarted    EventType = "run.started"
+	EventRunResumed    EventType = "run.resumed"
+	EventRunCompleted  EventType = "run.completed"
+	EventRunFailed     EventType = "run.failed"
+	EventRunSuspended  EventType = "run.suspended" // waits for a person: interrupted step or approval
+	EventRunCancelled  EventType = "run.cancelled"
+	EventModelStarted  EventType = "model.started"
+	EventModelFinished EventType = "model.finished"
+	EventModelRetry    EventType = "model.retry"
+	EventTextDelta     EventType = "text.delta"
+	EventToolStarted   EventType = "tool.started"
+	EventToolFinished  EventType = "tool.finished"
+)
+
+// Lossy reports whether subscribers may miss events of this type.
+func (t EventType) Lossy() bool { return t == EventTextDelta || t == EventModelRetry }
+
+// Event is one thing that happened in a run, as published on the bus and printed by
+// `corral run --json` (one object per line).
+type Event struct {
+	Type      EventType `json:"type"`
+	RunID     string    `json:"run_id"`
+	SessionID string    `json:"session_id,omitempty"`
+	Seq       int       `json:"seq,omitempty"`
+	Time      time.Time `json:"time"`
+
+	// Replayed marks a step event for a step that was already in the journal (on resume):
+	// nothing ran and nothing was paid for.
+	Replayed bool `json:"replayed,omitempty"`
+
+	Text      string          `json:"text,omitempty"`  // text.delta; the final text on run.completed
+	Tool      string          `json:"tool,omitempty"`  // tool.*
+	Input     json.RawMessage `json:"input,omitempty"` // tool.started
+	Result    *ToolOutcome    `json:"result,omitempty"`
+	Model     string          `json:"model,omitempty"`
+	Usage     *llm.Usage      `json:"usage,omitempty"`
+	CostUSD   float64         `json:"cost_usd,omitempty"`
+	Status    string          `json:"status,omitempty"` // run.* : the run status
+	Error     string          `json:"error,omitempty"`
+	Attempt   int             `json:"attempt,omitempty"`     // model.retry
+	WaitMS    int64           `json:"wait_ms,omitempty"`     // model.retry
+	Duration  int64           `json:"duration_ms,omitempty"` // *.finished
+	Workspace string          `json:"workspace,omitempty"`   // run.started / run.resumed
+}
+
+// ToolOutcome summarizes a tool result for events: what the model saw and whether it was
+// an error.
+type ToolOutcome struct {
+	Content string `json:"content"`
+	IsError bool   `json:"is_error"`
+}

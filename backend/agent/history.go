@@ -1,0 +1,85 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// history returns the conversation of a session's earlier runs, oldest first, so a follow-up
+// run sees what was said and done before it.
+func (r *Runner) history(ctx context.Context, sessionID string) ([]llm.Message, error) {
+	runs, err := r.Journal.Runs(ctx, journal.RunFilter{SessionID: sessionID})
+	if err != nil {
+		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
+	}
+	var msgs []llm.Message
+	for _, run := range runs {
+		steps, err := r.Journal.Steps(ctx, run.ID)
+		if err != nil {
+			return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
+		}
+		for _, m := range Conversation(run.Prompt, steps) {
+			if m.Role == llm.RoleUser {
+				msgs = appendUser(msgs, m.Content...)
+			} else {
+				msgs = append(msgs, m)
+			}
+		}
+	}
+	return msgs, nil
+}
+
+// Conversation rebuilds a run's own turns from its steps: the prompt, each model response,
+// and the tool results that answered it. A trailing response whose tool calls were not all
+// answered (the run stopped in between) is left out, so the result is always a valid
+// conversation to continue.
+func Conversation(prompt string, steps []journal.Step) []llm.Message {
+	msgs := []llm.Message{llm.UserText(prompt)}
+	var pending []llm.Block // tool uses of the last response not yet answered
+	var results []llm.Block
+	for _, st := range steps {
+		if st.Status != journal.StepCompleted {
+			break
+		}
+		switch st.Kind {
+		case KindLLM:
+			var resp llm.Response
+			if json.Unmarshal(st.Output, &resp) != nil {
+				return trimUnanswered(msgs, pending, results)
+			}
+			msgs = append(msgs, resp.Message())
+			pending, results = nil, nil
+			for _, b := range resp.Content {
+				if b.Type == llm.BlockToolUse {
+					pending = append(pending, b)
+				}
+			}
+		case KindTool:
+			if len(results) >= len(pending) {
+				continue
+			}
+			var res tool.Result
+			if json.Unmarshal(st.Output, &res) != nil {
+				return trimUnanswered(msgs, pending, results)
+			}
+			results = append(results, llm.ToolResultBlock(pending[len(results)].ID, res.Content, res.IsError))
+			if len(results) == len(pending) {
+				msgs = appendUser(msgs, results...)
+				pending, results = nil, nil
+			}
+		}
+	}
+	return trimUnanswered(msgs, pending, results)
+}
+
+func trimUnanswered(msgs []llm.Message, pending, results []llm.Block) []llm.Message {
+	if len(pending) > len(results) {
+		return msgs[:len(msgs)-1]
+	}
+	return msgs
+}

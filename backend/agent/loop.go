@@ -1,0 +1,292 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// Drive runs a pending run, or resumes one that was interrupted, cancelled, suspended or
+// left running by a crash, until it completes, fails, is cancelled (ctx) or must wait for a
+// person (ErrSuspended). It returns the run as it stands at the end.
+func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
+	run, err := r.Journal.Run(ctx, runID)
+	if err != nil {
+		return run, fmt.Errorf("agent: run %s: %w", runID, err)
+	}
+	switch run.Status {
+	case journal.RunCompleted, journal.RunFailed:
+		return run, fmt.Errorf("agent: run %s has %s; start a new run in session %s to continue", run.ID, run.Status, run.SessionID)
+	}
+	history, err := r.Journal.Steps(ctx, run.ID)
+	if err != nil {
+		return run, fmt.Errorf("agent: load run %s: %w", run.ID, err)
+	}
+	l := &loop{r: r, run: run, history: history}
+	started := EventRunStarted
+	if run.Status != journal.RunPending {
+		started = EventRunResumed
+	}
+	if err := r.Journal.SetRunStatus(ctx, run.ID, journal.RunRunning, ""); err != nil {
+		return run, fmt.Errorf("agent: run %s: %w", run.ID, err)
+	}
+	r.publish(Event{Type: started, RunID: run.ID, SessionID: run.SessionID, Status: string(journal.RunRunning), Workspace: run.Workspace})
+
+	final, runErr := l.drive(ctx)
+	defer l.close()
+	return r.finish(ctx, run, final, runErr)
+}
+
+// finish records how the loop ended and publishes it.
+func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runErr error) (journal.Run, error) {
+	status, typ, errText := journal.RunCompleted, EventRunCompleted, ""
+	var interrupted *journal.InterruptedError
+	switch {
+	case runErr == nil:
+	case errors.As(runErr, &interrupted):
+		status, typ = journal.RunInterrupted, EventRunSuspended
+		errText = fmt.Sprintf("step %d (%s %s) was cut off before it finished; its side effect may have happened. Resolve it: rerun, skip or fail", interrupted.Seq, interrupted.Kind, interrupted.Name)
+		runErr = fmt.Errorf("%w: %s", ErrSuspended, errText)
+	case ctx.Err() != nil:
+		status, typ, errText = journal.RunCancelled, EventRunCancelled, "cancelled"
+		runErr = fmt.Errorf("agent: run %s cancelled: %w", run.ID, ctx.Err())
+	default:
+		status, typ, errText = journal.RunFailed, EventRunFailed, runErr.Error()
+	}
+	// The outcome is recorded even when ctx was cancelled: that is what cancelling means.
+	bg := context.WithoutCancel(ctx)
+	if err := r.Journal.SetRunStatus(bg, run.ID, status, errText); err != nil {
+		return run, errors.Join(runErr, fmt.Errorf("agent: record run outcome: %w", err))
+	}
+	r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
+	out, err := r.Journal.Run(bg, run.ID)
+	if err != nil {
+		return run, errors.Join(runErr, err)
+	}
+	return out, runErr
+}
+
+func (r *Runner) publish(ev Event) {
+	if r.Bus == nil {
+		return
+	}
+	if r.Now != nil {
+		ev.Time = r.Now()
+	} else {
+		ev.Time = time.Now()
+	}
+	r.Bus.Publish(ev, ev.Type.Lossy())
+}
+
+// loop is one drive of one run: the replay cursor over its history and the lazily opened
+// model and sandbox (a resumed run that only replays opens neither).
+type loop struct {
+	r       *Runner
+	run     journal.Run
+	cfg     RunConfig
+	history []journal.Step
+	seq     int
+	model   llm.Model
+	sb      sandbox.Sandbox
+	tools   map[string]tool.Tool
+}
+
+func (l *loop) close() {
+	if l.sb != nil {
+		l.sb.Close()
+	}
+}
+
+// step runs the next step: replayed from the loaded history when it completed there,
+// otherwise through the journal (which records it, or reports it interrupted or changed).
+func (l *loop) step(ctx context.Context, spec journal.StepSpec, fn func(context.Context) (journal.StepResult, error)) (journal.Step, error) {
+	l.seq++
+	if i := l.seq - 1; i < len(l.history) && l.history[i].Seq == l.seq && l.history[i].Status == journal.StepCompleted {
+		h := l.history[i]
+		if h.Name != spec.Name || h.Kind != spec.Kind {
+			return h, &journal.NondeterminismError{RunID: l.run.ID, Seq: l.seq, Want: h.Ref(), Got: journal.StepRef{Kind: spec.Kind, Name: spec.Name}}
+		}
+		h.Replayed = true
+		return h, nil
+	}
+	return l.r.Journal.Step(ctx, l.run.ID, l.seq, spec, fn)
+}
+
+func (l *loop) drive(ctx context.Context) (string, error) {
+	cfgStep, err := l.step(ctx, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
+		return journal.StepResult{}, errors.New("the run has no recorded configuration (it was created by a process that stopped at once); start it again")
+	})
+	if err != nil {
+		return "", err
+	}
+	if err := json.Unmarshal(cfgStep.Output, &l.cfg); err != nil {
+		return "", fmt.Errorf("agent: run %s configuration: %w", l.run.ID, err)
+	}
+	specs, err := l.toolSpecs()
+	if err != nil {
+		return "", err
+	}
+	msgs := appendUser(append([]llm.Message(nil), l.cfg.History...), llm.TextBlock(l.run.Prompt))
+
+	for turn := 1; ; turn++ {
+		if turn > l.cfg.MaxSteps {
+			return "", fmt.Errorf("stopped after %d model calls (max steps); continue in a new run or raise --max-steps", l.cfg.MaxSteps)
+		}
+		resp, err := l.modelStep(ctx, llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens})
+		if err != nil {
+			return "", err
+		}
+		msgs = append(msgs, resp.Message())
+		var results []llm.Block
+		for _, b := range resp.Content {
+			if b.Type != llm.BlockToolUse {
+				continue
+			}
+			res, err := l.toolStep(ctx, b)
+			if err != nil {
+				return "", err
+			}
+			results = append(results, llm.ToolResultBlock(b.ID, res.Content, res.IsError))
+		}
+		if len(results) == 0 {
+			return resp.Text(), nil
+		}
+		msgs = appendUser(msgs, results...)
+	}
+}
+
+// modelInput is what a model step records as its input: enough to identify the call. The
+// full request is not stored; it is rebuilt from the run's history, deterministically.
+type modelInput struct {
+	Model     string `json:"model"`
+	Messages  int    `json:"messages"`
+	Tools     int    `json:"tools"`
+	MaxTokens int    `json:"max_tokens,omitempty"`
+}
+
+func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, error) {
+	input, _ := json.Marshal(modelInput{Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
+	seq := l.seq + 1
+	begun := time.Now()
+	st, err := l.step(ctx, journal.StepSpec{Name: stepModel, Kind: KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
+		l.r.publish(Event{Type: EventModelStarted, RunID: l.run.ID, Seq: seq, Model: req.Model})
+		if l.model == nil {
+			m, err := l.r.Models.Model(l.cfg)
+			if err != nil {
+				return journal.StepResult{}, err
+			}
+			l.model = m
+		}
+		resp, err := l.model.Stream(ctx, req, func(ev llm.Event) { l.streamEvent(seq, ev) })
+		if err != nil {
+			return journal.StepResult{}, err
+		}
+		out, err := json.Marshal(resp)
+		if err != nil {
+			return journal.StepResult{}, err
+		}
+		u := journal.Usage{InputTokens: resp.Usage.InputTokens, OutputTokens: resp.Usage.OutputTokens, CacheReadTokens: resp.Usage.CacheReadTokens, CacheWriteTokens: resp.Usage.CacheWriteTokens}
+		return journal.StepResult{Output: out, Usage: u, CostUSD: l.r.Prices.Cost(req.Model, resp.Usage)}, nil
+	})
+	if err != nil {
+		return llm.Response{}, err
+	}
+	var resp llm.Response
+	if err := json.Unmarshal(st.Output, &resp); err != nil {
+		return resp, fmt.Errorf("agent: run %s step %d: recorded model response: %w", l.run.ID, st.Seq, err)
+	}
+	l.r.publish(Event{Type: EventModelFinished, RunID: l.run.ID, Seq: st.Seq, Model: req.Model, Replayed: st.Replayed,
+		Usage: &resp.Usage, CostUSD: st.CostUSD, Text: resp.Text(), Duration: time.Since(begun).Milliseconds()})
+	return resp, nil
+}
+
+func (l *loop) streamEvent(seq int, ev llm.Event) {
+	switch e := ev.(type) {
+	case llm.TextDelta:
+		l.r.publish(Event{Type: EventTextDelta, RunID: l.run.ID, Seq: seq, Text: e.Text})
+	case llm.Retry:
+		l.r.publish(Event{Type: EventModelRetry, RunID: l.run.ID, Seq: seq, Attempt: e.Attempt, WaitMS: e.Wait.Milliseconds(), Error: e.Reason})
+	}
+}
+
+func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error) {
+	t, known := l.tools[use.Name]
+	idempotent := !known || t.Idempotent() || use.InputError != ""
+	seq := l.seq + 1
+	begun := time.Now()
+	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
+		l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
+		res, err := l.runTool(ctx, t, known, use)
+		if err != nil {
+			return journal.StepResult{}, err
+		}
+		out, err := json.Marshal(res)
+		return journal.StepResult{Output: out}, err
+	})
+	if err != nil {
+		return tool.Result{}, err
+	}
+	var res tool.Result
+	if err := json.Unmarshal(st.Output, &res); err != nil {
+		return res, fmt.Errorf("agent: run %s step %d: recorded tool result: %w", l.run.ID, st.Seq, err)
+	}
+	l.r.publish(Event{Type: EventToolFinished, RunID: l.run.ID, Seq: st.Seq, Tool: use.Name, Input: use.Input, Replayed: st.Replayed,
+		Result: &ToolOutcome{Content: res.Content, IsError: res.IsError}, Duration: time.Since(begun).Milliseconds()})
+	return res, nil
+}
+
+// runTool runs one tool call. What the model got wrong (an unknown tool, input that is not
+// JSON) is a result it sees; only infrastructure failures are errors.
+func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block) (tool.Result, error) {
+	if !known {
+		return tool.Result{Content: fmt.Sprintf("There is no tool named %q. Available tools: %v.", use.Name, l.cfg.Tools), IsError: true}, nil
+	}
+	if use.InputError != "" {
+		return tool.Result{Content: fmt.Sprintf("The input for %s was not valid JSON (%s); nothing was run. Send the call again with a JSON object.", use.Name, use.InputError), IsError: true}, nil
+	}
+	if l.sb == nil {
+		sb, err := l.r.Sandboxes(ctx, l.run, l.cfg)
+		if err != nil {
+			return tool.Result{}, fmt.Errorf("agent: open %s sandbox: %w", l.cfg.Sandbox, err)
+		}
+		l.sb = sb
+	}
+	return t.Run(ctx, l.sb, use.Input)
+}
+
+func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {
+	byName := map[string]tool.Tool{}
+	for _, t := range l.r.Tools {
+		byName[t.Name()] = t
+	}
+	l.tools = map[string]tool.Tool{}
+	specs := make([]llm.ToolSpec, 0, len(l.cfg.Tools))
+	for _, name := range l.cfg.Tools {
+		t, ok := byName[name]
+		if !ok {
+			return nil, fmt.Errorf("agent %s: unknown tool %q", l.cfg.Agent, name)
+		}
+		l.tools[name] = t
+		specs = append(specs, llm.ToolSpec{Name: t.Name(), Description: t.Description(), InputSchema: t.Schema()})
+	}
+	return specs, nil
+}
+
+// appendUser adds blocks as a user turn, merged into the last message if that is already a
+// user turn (providers want turns to alternate).
+func appendUser(msgs []llm.Message, blocks ...llm.Block) []llm.Message {
+	if n := len(msgs); n > 0 && msgs[n-1].Role == llm.RoleUser {
+		last := msgs[n-1]
+		last.Content = append(append([]llm.Block(nil), last.Content...), blocks...)
+		out := append([]llm.Message(nil), msgs[:n-1]...)
+		return append(out, last)
+	}
+	return append(msgs, llm.Message{Role: llm.RoleUser, Content: blocks})
+}

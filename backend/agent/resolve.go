@@ -1,0 +1,59 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// ErrNothingToResolve means the run has no step cut off by a crash.
+var ErrNothingToResolve = errors.New("agent: run has no interrupted step")
+
+// Resolve applies a person's decision to the step a crash cut off in an interrupted run:
+// rerun it, skip it (the model is told it did not run, with message), or fail the run.
+// The run can then be resumed with Drive (except after fail).
+func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Action, message string) (journal.Step, error) {
+	run, err := r.Journal.Run(ctx, runID)
+	if err != nil {
+		return journal.Step{}, fmt.Errorf("agent: run %s: %w", runID, err)
+	}
+	steps, err := r.Journal.Steps(ctx, runID)
+	if err != nil {
+		return journal.Step{}, fmt.Errorf("agent: run %s: %w", runID, err)
+	}
+	var cut *journal.Step
+	for i := range steps {
+		if steps[i].Status == journal.StepStarted && !steps[i].RerunPending {
+			cut = &steps[i]
+		}
+	}
+	if cut == nil {
+		return journal.Step{}, fmt.Errorf("%w: run %s is %s", ErrNothingToResolve, run.ID, run.Status)
+	}
+	res := journal.Resolution{Action: action, Message: message}
+	if action == journal.ActionSkip {
+		text := "The user chose to skip this action after Corral was interrupted while it ran; it may or may not have taken effect. Check before relying on it."
+		if message != "" {
+			text += " The user says: " + message
+		}
+		res.Output, _ = json.Marshal(tool.Result{Content: text, IsError: true})
+	}
+	st, err := r.Journal.Resolve(ctx, runID, cut.Seq, res)
+	if err != nil {
+		return st, fmt.Errorf("agent: resolve run %s step %d: %w", runID, cut.Seq, err)
+	}
+	if action == journal.ActionFail {
+		reason := "failed by the user after an interruption"
+		if message != "" {
+			reason += ": " + message
+		}
+		if err := r.Journal.SetRunStatus(ctx, runID, journal.RunFailed, reason); err != nil {
+			return st, err
+		}
+	}
+	return st, nil
+}

@@ -1,0 +1,322 @@
+package cli
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"math/rand/v2"
+	"net/http/httptest"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/llm/llmtest"
+)
+
+// crashTurns is the fake model's session: every tool kind, two calls in one turn, and side
+// effects (lines appended to effects.log) that must each happen exactly once.
+var crashTurns = []llm.Response{
+	{Content: []llm.Block{llm.TextBlock("I'll keep notes first."), llm.NewToolUse("toolu_1", "write", `{"path":"notes/a.txt","content":"alpha\n"}`)}},
+	{Content: []llm.Block{llm.NewToolUse("toolu_2", "exec", `{"command":"echo one >> effects.log"}`)}},
+	{Content: []llm.Block{llm.TextBlock("Two at once."), llm.NewToolUse("toolu_3", "exec", `{"command":"echo two >> effects.log"}`), llm.NewToolUse("toolu_4", "read", `{"path":"notes/a.txt"}`)}},
+	{Content: []llm.Block{llm.NewToolUse("toolu_5", "edit", `{"path":"notes/a.txt","old_string":"alpha","new_string":"beta"}`)}},
+	{Content: []llm.Block{llm.NewToolUse("toolu_6", "exec", `{"command":"echo three >> effects.log && cat notes/a.txt"}`)}},
+	{Content: []llm.Block{llm.TextBlock("All done: three effects logged, notes say beta.")}},
+}
+
+// crashServer is a fake Anthropic Messages API that answers by the number of assistant
+// turns in the request, streaming in small paced chunks so a kill can land mid-stream.
+func crashServer(t *testing.T) (*httptest.Server, *llmtest.Handler) {
+	t.Helper()
+	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
+		r, err := llmtest.DecodeAnthropicRequest(req.Body)
+		if err != nil {
+			return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
+		}
+		k := turnOf(r)
+		if k >= len(crashTurns) {
+			return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
+		}
+		resp := crashTurns[k]
+		resp.ID, resp.Model = fmt.Sprintf("msg_turn_%d", k), "claude-test"
+		resp.StopReason = llm.StopEndTurn
+		if len(resp.ToolUses()) > 0 {
+			resp.StopReason = llm.StopToolUse
+		}
+		resp.Usage = llm.Usage{InputTokens: int64(100 * (k + 1)), OutputTokens: 20}
+		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, h
+}
+
+func turnOf(r llm.Request) int {
+	k := 0
+	for _, m := range r.Messages {
+		if m.Role == llm.RoleAssistant {
+			k++
+		}
+	}
+	return k
+}
+
+// corral runs the test binary as the corral command.
+func corral(t *testing.T, env []string, args ...string) *exec.Cmd {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], args...)
+	cmd.Env = append(append(os.Environ(), envAsCLI+"=1", "ANTHROPIC_API_KEY=test-key", "CORRAL_PROVIDER=", "CORRAL_MODEL="), env...)
+	return cmd
+}
+
+// stepKey is what must be equal between a crashed-and-resumed run and an uninterrupted one.
+type stepKey struct {
+	Seq        int             `json:"seq"`
+	Name       string          `json:"name"`
+	Kind       string          `json:"kind"`
+	Status     string          `json:"status"`
+	Input      json.RawMessage `json:"input"`
+	Output     json.RawMessage `json:"output"`
+	Resolution string          `json:"resolution"`
+}
+
+func showSteps(t *testing.T, dataDir, runID string) []stepKey {
+	t.Helper()
+	out, err := corral(t, nil, "show", runID, "--json", "--data-dir", dataDir).Output()
+	if err != nil {
+		t.Fatalf("corral show %s: %v", runID, err)
+	}
+	var d struct {
+		Status string    `json:"status"`
+		Steps  []stepKey `json:"step_list"`
+	}
+	if err := json.Unmarshal(out, &d); err != nil {
+		t.Fatalf("corral show --json: %v: %s", err, out)
+	}
+	return d.Steps
+}
+
+// normalize drops what legitimately differs between two runs of the same script: the
+// workspace path inside the recorded run configuration.
+func normalize(steps []stepKey) []stepKey {
+	out := append([]stepKey(nil), steps...)
+	for i := range out {
+		if out[i].Kind == "config" {
+			out[i].Output = nil
+		}
+	}
+	return out
+}
+
+func runIDOf(t *testing.T, dataDir string) string {
+	t.Helper()
+	out, err := corral(t, nil, "runs", "--json", "--data-dir", dataDir).Output()
+	if err != nil {
+		t.Fatalf("corral runs: %v", err)
+	}
+	var runs []runView
+	if err := json.Unmarshal(out, &runs); err != nil {
+		t.Fatal(err)
+	}
+	if len(runs) == 0 {
+		return ""
+	}
+	return runs[0].ID
+}
+
+func completedModelTurns(steps []stepKey) int {
+	n := 0
+	for _, s := range steps {
+		if s.Kind == "llm" && s.Status == "completed" {
+			n++
+		}
+	}
+	return n
+}
+
+// TestCrashResume kills `corral run` with SIGKILL at random moments against a fake model
+// server, resumes it, and checks that the run completes, no completed model request is
+// sent again, every side effect happened once, and the journal equals an uninterrupted run's.
+func TestCrashResume(t *testing.T) {
+	t.Parallel()
+	const prompt = "Keep notes and log three effects."
+	runArgs := func(srvURL, ws, dd string) []string {
+		return []string{"run", "--json", "--provider", "anthropic", "--base-url", srvURL, "--workspace", ws, "--data-dir", dd, prompt}
+	}
+
+	// The reference: one uninterrupted run.
+	srv, _ := crashServer(t)
+	refDir, refWS := t.TempDir(), t.TempDir()
+	begun := time.Now()
+	if out, err := corral(t, nil, runArgs(srv.URL, refWS, refDir)...).CombinedOutput(); err != nil {
+		t.Fatalf("reference run: %v\n%s", err, out)
+	}
+	span := time.Since(begun)
+	ref := normalize(showSteps(t, refDir, runIDOf(t, refDir)))
+	if len(ref) != 1+len(crashTurns)+6 {
+		t.Fatalf("reference run has %d steps, want %d", len(ref), 1+len(crashTurns)+6)
+	}
+
+	seed := uint64(time.Now().UnixNano())
+	t.Logf("kill points from seed %d over %s", seed, span)
+	rng := rand.New(rand.NewPCG(seed, 1))
+	kills, unrecorded, midRun, resolved := 0, 0, 0, 0
+	for i := 0; i < 16; i++ {
+		srv, h := crashServer(t)
+		dd, ws := t.TempDir(), t.TempDir()
+		cmd := corral(t, nil, runArgs(srv.URL, ws, dd)...)
+		var out bytes.Buffer
+		cmd.Stdout, cmd.Stderr = &out, &out
+		if err := cmd.Start(); err != nil {
+			t.Fatal(err)
+		}
+		killAt := time.Duration(rng.Int64N(int64(span)))
+		timer := time.AfterFunc(killAt, func() { cmd.Process.Kill() })
+		err := cmd.Wait()
+		timer.Stop()
+		if err == nil {
+			continue // finished before the kill point
+		}
+		kills++
+		runID := runIDOf(t, dd)
+		if runID == "" {
+			unrecorded++
+			continue // killed before the run was recorded: nothing to resume
+		}
+		if completedModelTurns(showSteps(t, dd, runID)) > 0 {
+			midRun++
+		}
+		for attempt := 0; ; attempt++ {
+			if attempt > 5 {
+				t.Fatalf("kill %d at %s: run %s did not complete after %d resumes", i, killAt, runID, attempt)
+			}
+			before := showSteps(t, dd, runID)
+			sent := len(h.Bodies())
+			res := corral(t, nil, "resume", runID, "--json", "--data-dir", dd)
+			resOut, err := res.CombinedOutput()
+			for _, body := range h.Bodies()[sent:] {
+				r, derr := llmtest.DecodeAnthropicRequest([]byte(body))
+				if derr != nil {
+					t.Fatal(derr)
+				}
+				if k := turnOf(r); k < completedModelTurns(before) {
+					t.Errorf("kill %d at %s: resume sent the request for turn %d again; %d turns had completed", i, killAt, k, completedModelTurns(before))
+				}
+			}
+			if err == nil {
+				break
+			}
+			if res.ProcessState.ExitCode() != ExitSuspended {
+				t.Fatalf("kill %d at %s: corral resume: %v\n%s", i, killAt, err, resOut)
+			}
+			// A command was cut off: a person checks whether it took effect and resolves.
+			action := resolveByEffects(t, ws, before)
+			resolved++
+			if out, err := corral(t, nil, "resolve", runID, "--action", action, "--data-dir", dd).CombinedOutput(); err != nil {
+				t.Fatalf("corral resolve: %v\n%s", err, out)
+			}
+		}
+		got := normalize(showSteps(t, dd, runID))
+		checkEffects(t, i, killAt, ws)
+		if at := diffJournal(got, ref); at != "" {
+			t.Errorf("kill %d at %s: journal after resume differs from the uninterrupted run: %s", i, killAt, at)
+		}
+	}
+	t.Logf("16 runs: %d killed (%d before the run was recorded, %d after a model call completed), %d cut-off commands resolved",
+		kills, unrecorded, midRun, resolved)
+	if midRun == 0 {
+		t.Fatal("no kill landed after a completed model call; the test proved nothing about resuming")
+	}
+}
+
+// resolveByEffects picks what a person would: rerun a cut-off command whose effect is not in
+// effects.log, skip one whose effect is.
+func resolveByEffects(t *testing.T, ws string, steps []stepKey) string {
+	t.Helper()
+	var cut stepKey
+	for _, s := range steps {
+		if s.Status == "started" {
+			cut = s
+		}
+	}
+	var in struct {
+		Command string `json:"command"`
+	}
+	_ = json.Unmarshal(cut.Input, &in)
+	fields := strings.Fields(in.Command) // "echo WORD >> effects.log ..."
+	if cut.Name != "exec" || len(fields) < 2 {
+		return "rerun"
+	}
+	log, _ := os.ReadFile(filepath.Join(ws, "effects.log"))
+	if strings.Contains(string(log), fields[1]+"\n") {
+		return "skip"
+	}
+	return "rerun"
+}
+
+func checkEffects(t *testing.T, i int, killAt time.Duration, ws string) {
+	t.Helper()
+	f, err := os.Open(filepath.Join(ws, "effects.log"))
+	if err != nil {
+		t.Fatalf("kill %d at %s: %v", i, killAt, err)
+	}
+	defer f.Close()
+	var lines []string
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		lines = append(lines, sc.Text())
+	}
+	if want := []string{"one", "two", "three"}; !reflect.DeepEqual(lines, want) {
+		t.Errorf("kill %d at %s: effects.log = %q, want each side effect once: %q", i, killAt, lines, want)
+	}
+	if b, _ := os.ReadFile(filepath.Join(ws, "notes/a.txt")); string(b) != "beta\n" {
+		t.Errorf("kill %d at %s: notes/a.txt = %q, want %q", i, killAt, b, "beta\n")
+	}
+}
+
+// diffJournal compares journals step by step and describes the first difference, or returns
+// "". A step a person resolved by skipping may differ in its output (the model was told it
+// was skipped).
+func diffJournal(got, want []stepKey) string {
+	if len(got) != len(want) {
+		return fmt.Sprintf("%d steps, want %d", len(got), len(want))
+	}
+	for i := range got {
+		g, w := got[i], want[i]
+		if g.Resolution == "skip" {
+			g.Output, w.Output, g.Resolution = nil, nil, ""
+		}
+		if g, w := normJSON(g), normJSON(w); !reflect.DeepEqual(g, w) {
+			gb, _ := json.Marshal(g)
+			wb, _ := json.Marshal(w)
+			return fmt.Sprintf("step %d is\n%s\nwant\n%s", i+1, gb, wb)
+		}
+	}
+	return ""
+}
+
+// normJSON canonicalizes the recorded JSON and drops the one timing a tool result carries
+// (exec's duration_ms): timings differ between any two runs and are not part of the history.
+func normJSON(s stepKey) stepKey {
+	for _, p := range []*json.RawMessage{&s.Input, &s.Output} {
+		if len(*p) == 0 {
+			continue
+		}
+		var v any
+		if json.Unmarshal(*p, &v) == nil {
+			if m, ok := v.(map[string]any); ok {
+				if meta, ok := m["meta"].(map[string]any); ok {
+					delete(meta, "duration_ms")
+				}
+			}
+			*p, _ = json.Marshal(v)
+		}
+	}
+	return s
+}

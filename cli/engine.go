@@ -1,0 +1,124 @@
+package cli
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/llm/provider"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/local"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// journalFile is the journal's file name in the data directory.
+const journalFile = "corral.db"
+
+// engine is the agent runtime a headless command works with.
+type engine struct {
+	dir     config.DataDir
+	journal *journal.Journal
+	bus     *bus.Bus[agent.Event]
+	runner  *agent.Runner
+}
+
+// openEngine opens the data directory's journal and builds the runner on it.
+func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error) {
+	env := config.OSEnv()
+	env.Getenv = p.Getenv
+	dir, err := config.ResolveDataDir(dataDir, env)
+	if err != nil {
+		return nil, err
+	}
+	if err := dir.Ensure(); err != nil {
+		return nil, err
+	}
+	agents, err := agent.LoadDefinitions(dir.Path)
+	if err != nil {
+		return nil, err
+	}
+	prices, err := agent.LoadPrices(dir.Path)
+	if err != nil {
+		return nil, err
+	}
+	j, err := journal.Open(ctx, filepath.Join(dir.Path, journalFile))
+	if err != nil {
+		return nil, err
+	}
+	b := bus.New[agent.Event]()
+	rt := &engine{dir: dir, journal: j, bus: b}
+	rt.runner = &agent.Runner{
+		Journal:   j,
+		Bus:       b,
+		Agents:    agents,
+		Prices:    prices,
+		Models:    models{getenv: p.Getenv},
+		Sandboxes: openSandbox,
+		Tools:     tool.Builtin(),
+		DataDir:   dir.Path,
+	}
+	return rt, nil
+}
+
+func (rt *engine) close() {
+	rt.bus.Close()
+	rt.journal.Close()
+}
+
+// models builds providers from the environment's credentials (llm/provider).
+type models struct{ getenv func(string) string }
+
+// Resolve fills in the provider (CORRAL_PROVIDER, else the first with credentials, else
+// demo) and that provider's default model. A provider that cannot be built keeps its name,
+// so the run fails at its first model call with the provider's own error.
+func (m models) Resolve(name, model string) (string, string) {
+	var choice provider.Choice
+	var err error
+	if name == "" {
+		choice, err = provider.FromEnv(m.getenv)
+	} else {
+		choice, err = provider.New(name, m.getenv)
+	}
+	if err != nil {
+		if name == "" {
+			name = provider.Demo
+		}
+		return name, model
+	}
+	if model == "" {
+		model = choice.ModelName
+	}
+	return choice.Provider, model
+}
+
+// Model builds the run's provider; a run's --base-url overrides the provider's base URL.
+func (m models) Model(cfg agent.RunConfig) (llm.Model, error) {
+	getenv := m.getenv
+	if cfg.BaseURL != "" {
+		getenv = func(k string) string {
+			if k == "ANTHROPIC_BASE_URL" || k == "OPENAI_BASE_URL" {
+				return cfg.BaseURL
+			}
+			return m.getenv(k)
+		}
+	}
+	choice, err := provider.New(cfg.Provider, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return choice.Model, nil
+}
+
+func openSandbox(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+	switch cfg.Sandbox {
+	case "", "local":
+		return local.New(run.Workspace, local.Options{})
+	default:
+		return nil, fmt.Errorf("sandbox %q is not available", cfg.Sandbox)
+	}
+}

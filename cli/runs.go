@@ -1,0 +1,413 @@
+package cli
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/journal"
+)
+
+// Exit codes of the run commands, on top of ExitOK, ExitError and ExitUsage.
+const (
+	ExitSuspended   = 3   // the run waits for a person
+	ExitInterrupted = 130 // the user interrupted the command (Ctrl+C)
+)
+
+// exitError carries a specific exit code out of a command.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+var runCommand = command{
+	name:    "run",
+	args:    "PROMPT",
+	summary: "start an agent run headless and follow it to the end",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		var req agent.StartRequest
+		fs.StringVar(&req.Agent, "agent", agent.DefaultAgentID, "agent to run (built-in: coder; more in DATA_DIR/agents.json)")
+		fs.StringVar(&req.SessionID, "session", "", "continue in this session: same workspace, and the agent sees the earlier runs")
+		fs.StringVar(&req.Workspace, "workspace", "", "workspace directory (default: the session's, else DATA_DIR/workspaces/SESSION)")
+		fs.StringVar(&req.Provider, "provider", "", "model provider: anthropic, openai or demo (default: the agent's, else the first with credentials, else demo)")
+		fs.StringVar(&req.Model, "model", "", "model name (default: the agent's, else the provider's default)")
+		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
+		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")
+		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
+		return func(ctx context.Context, args []string) error {
+			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
+				return fmt.Errorf("%w: want exactly one PROMPT argument (quote it)", errUsage)
+			}
+			req.Prompt = args[0]
+			rt, err := openEngine(ctx, p, *dataDir)
+			if err != nil {
+				return err
+			}
+			defer rt.close()
+			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
+				run, err := rt.runner.Start(ctx, req)
+				if err != nil {
+					return run, err
+				}
+				return rt.runner.Drive(ctx, run.ID)
+			})
+		}
+	},
+}
+
+var resumeCommand = command{
+	name:    "resume",
+	args:    "RUN_ID",
+	summary: "continue an interrupted, cancelled or suspended run from its last completed step",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
+		return func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
+			}
+			rt, err := openEngine(ctx, p, *dataDir)
+			if err != nil {
+				return err
+			}
+			defer rt.close()
+			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
+				return rt.runner.Drive(ctx, args[0])
+			})
+		}
+	},
+}
+
+var resolveCommand = command{
+	name:    "resolve",
+	args:    "RUN_ID",
+	summary: "decide what to do with a step a crash cut off (rerun, skip or fail), then `corral resume`",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		action := fs.String("action", "", "rerun: run the step again; skip: tell the model it did not run; fail: end the run")
+		message := fs.String("message", "", "for skip: what the model is told; for fail: the reason")
+		return func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
+			}
+			act := journal.Action(*action)
+			if act != journal.ActionRerun && act != journal.ActionSkip && act != journal.ActionFail {
+				return fmt.Errorf("%w: --action must be rerun, skip or fail", errUsage)
+			}
+			rt, err := openEngine(ctx, p, *dataDir)
+			if err != nil {
+				return err
+			}
+			defer rt.close()
+			st, err := rt.runner.Resolve(ctx, args[0], act, *message)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintf(p.Stdout, "run %s: step %d (%s %s) resolved: %s\n", args[0], st.Seq, st.Kind, st.Name, act)
+			if act != journal.ActionFail {
+				fmt.Fprintf(p.Stdout, "continue with: corral resume %s\n", args[0])
+			}
+			return nil
+		}
+	},
+}
+
+// follow runs drive while printing its events, and maps the outcome to an exit code.
+func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, drive func(context.Context) (journal.Run, error)) error {
+	sub := rt.bus.Subscribe(context.WithoutCancel(ctx), 0)
+	printed := make(chan struct{})
+	go func() {
+		defer close(printed)
+		if asJSON {
+			printJSON(p.Stdout, sub.C())
+		} else {
+			newTranscript(p.Stdout, p.Stderr).print(sub.C())
+		}
+	}()
+	run, err := drive(ctx)
+	rt.bus.Close()
+	<-printed
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, agent.ErrSuspended):
+		if !asJSON {
+			fmt.Fprintf(p.Stderr, "corral: run %s waits for you: %s\n  resolve it: corral resolve %s --action rerun|skip|fail, then corral resume %s\n", run.ID, run.Error, run.ID, run.ID)
+		}
+		return &exitError{code: ExitSuspended, err: err}
+	case run.Status == journal.RunCancelled:
+		if !asJSON {
+			fmt.Fprintf(p.Stderr, "corral: run %s cancelled; continue it with: corral resume %s\n", run.ID, run.ID)
+		}
+		return &exitError{code: ExitInterrupted, err: err}
+	default:
+		return err
+	}
+}
+
+func printJSON(w io.Writer, events <-chan agent.Event) {
+	enc := json.NewEncoder(w)
+	for ev := range events {
+		_ = enc.Encode(ev)
+	}
+}
+
+var runsCommand = command{
+	name:    "runs",
+	summary: "list runs with status, steps, tokens and cost",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		session := fs.String("session", "", "only the runs of this session")
+		asJSON := fs.Bool("json", false, "print JSON")
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
+			}
+			rt, err := openEngine(ctx, p, *dataDir)
+			if err != nil {
+				return err
+			}
+			defer rt.close()
+			runs, err := rt.journal.Runs(ctx, journal.RunFilter{SessionID: *session})
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return writeJSON(p.Stdout, runViews(runs))
+			}
+			tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "RUN\tSESSION\tSTATUS\tSTEPS\tTOKENS\tCOST\tAGE\tPROMPT")
+			for _, r := range runs {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d\t%s\t$%.4f\t%s\t%s\n", r.ID, r.SessionID, r.Status, r.Steps,
+					tokens(r.Usage), r.CostUSD, age(r.CreatedAt), clip(r.Prompt, 48))
+			}
+			return tw.Flush()
+		}
+	},
+}
+
+var sessionsCommand = command{
+	name:    "sessions",
+	summary: "list sessions, most recently active first",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		asJSON := fs.Bool("json", false, "print JSON")
+		return func(ctx context.Context, args []string) error {
+			if len(args) > 0 {
+				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
+			}
+			rt, err := openEngine(ctx, p, *dataDir)
+			if err != nil {
+				return err
+			}
+			defer rt.close()
+			sessions, err := rt.journal.Sessions(ctx)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				out := make([]sessionView, len(sessions))
+				for i, s := range sessions {
+					out[i] = sessionView{ID: s.ID, Title: s.Title, Workspace: s.Workspace, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+				}
+				return writeJSON(p.Stdout, out)
+			}
+			tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "SESSION\tACTIVE\tWORKSPACE\tTITLE")
+			for _, s := range sessions {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.ID, age(s.UpdatedAt), s.Workspace, clip(s.Title, 48))
+			}
+			return tw.Flush()
+		}
+	},
+}
+
+var showCommand = command{
+	name:    "show",
+	args:    "RUN_ID",
+	summary: "show a run's steps with inputs, outputs and timings",
+	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
+		dataDir := dataDirFlag(fs)
+		asJSON := fs.Bool("json", false, "print JSON")
+		return func(ctx context.Context, args []string) error {
+			if len(args) != 1 {
+				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
+			}
+			rt, err := openEngine(ctx, p, *dataDir)
+			if err != nil {
+				return err
+			}
+			defer rt.close()
+			run, err := rt.journal.Run(ctx, args[0])
+			if err != nil {
+				return err
+			}
+			steps, err := rt.journal.Steps(ctx, run.ID)
+			if err != nil {
+				return err
+			}
+			if *asJSON {
+				return writeJSON(p.Stdout, runDetail{runView: runViews([]journal.Run{run})[0], Steps: stepViews(steps)})
+			}
+			fmt.Fprintf(p.Stdout, "run %s  session %s  agent %s  %s\nworkspace %s\nprompt: %s\n", run.ID, run.SessionID, run.Agent, run.Status, run.Workspace, run.Prompt)
+			if run.Error != "" {
+				fmt.Fprintf(p.Stdout, "error: %s\n", run.Error)
+			}
+			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n\n", run.Steps, tokens(run.Usage), run.CostUSD)
+			for _, st := range steps {
+				fmt.Fprintf(p.Stdout, "#%-4d %-6s %-10s %-9s %6s", st.Seq, st.Kind, st.Name, st.Status, duration(st))
+				if st.Usage.InputTokens+st.Usage.OutputTokens > 0 {
+					fmt.Fprintf(p.Stdout, "  %s tok  $%.4f", tokens(st.Usage), st.CostUSD)
+				}
+				fmt.Fprintln(p.Stdout)
+				if len(st.Input) > 0 {
+					fmt.Fprintf(p.Stdout, "      in:  %s\n", clip(oneLine(string(st.Input)), 160))
+				}
+				if len(st.Output) > 0 && st.Kind != agent.KindConfig {
+					fmt.Fprintf(p.Stdout, "      out: %s\n", clip(oneLine(string(st.Output)), 160))
+				}
+				if st.Error != "" {
+					fmt.Fprintf(p.Stdout, "      err: %s\n", st.Error)
+				}
+			}
+			return nil
+		}
+	},
+}
+
+// The JSON views of the list commands: stable snake_case names for scripts.
+type runView struct {
+	ID        string        `json:"id"`
+	SessionID string        `json:"session_id"`
+	Agent     string        `json:"agent"`
+	Prompt    string        `json:"prompt"`
+	Status    string        `json:"status"`
+	Workspace string        `json:"workspace"`
+	Sandbox   string        `json:"sandbox"`
+	Error     string        `json:"error,omitempty"`
+	Steps     int           `json:"steps"`
+	Usage     journal.Usage `json:"usage"`
+	CostUSD   float64       `json:"cost_usd"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+type runDetail struct {
+	runView
+	Steps []stepView `json:"step_list"`
+}
+
+type stepView struct {
+	Seq        int             `json:"seq"`
+	Name       string          `json:"name"`
+	Kind       string          `json:"kind"`
+	Status     string          `json:"status"`
+	Idempotent bool            `json:"idempotent"`
+	Attempt    int             `json:"attempt"`
+	Input      json.RawMessage `json:"input,omitempty"`
+	Output     json.RawMessage `json:"output,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Usage      journal.Usage   `json:"usage"`
+	CostUSD    float64         `json:"cost_usd"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	Resolution string          `json:"resolution,omitempty"`
+}
+
+type sessionView struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Workspace string    `json:"workspace"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+}
+
+func runViews(runs []journal.Run) []runView {
+	out := make([]runView, len(runs))
+	for i, r := range runs {
+		out[i] = runView{ID: r.ID, SessionID: r.SessionID, Agent: r.Agent, Prompt: r.Prompt, Status: string(r.Status), Workspace: r.Workspace,
+			Sandbox: r.Sandbox, Error: r.Error, Steps: r.Steps, Usage: r.Usage, CostUSD: r.CostUSD, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+	}
+	return out
+}
+
+func stepViews(steps []journal.Step) []stepView {
+	out := make([]stepView, len(steps))
+	for i, s := range steps {
+		v := stepView{Seq: s.Seq, Name: s.Name, Kind: s.Kind, Status: string(s.Status), Idempotent: s.Idempotent, Attempt: s.Attempt,
+			Input: rawJSON(s.Input), Output: rawJSON(s.Output), Error: s.Error, Usage: s.Usage, CostUSD: s.CostUSD, StartedAt: s.StartedAt, Resolution: string(s.Resolution)}
+		if !s.FinishedAt.IsZero() {
+			f := s.FinishedAt
+			v.FinishedAt = &f
+		}
+		out[i] = v
+	}
+	return out
+}
+
+// rawJSON passes valid JSON through and quotes anything else as a JSON string.
+func rawJSON(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if json.Valid(b) {
+		return b
+	}
+	q, _ := json.Marshal(string(b))
+	return q
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(v)
+}
+
+func tokens(u journal.Usage) string {
+	n := u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.CacheWriteTokens
+	if n >= 10_000 {
+		return fmt.Sprintf("%.1fk", float64(n)/1000)
+	}
+	return fmt.Sprint(n)
+}
+
+func age(t time.Time) string {
+	d := time.Since(t)
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%ds ago", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%dm ago", int(d.Minutes()))
+	case d < 48*time.Hour:
+		return fmt.Sprintf("%dh ago", int(d.Hours()))
+	default:
+		return t.Local().Format("2006-01-02")
+	}
+}
+
+func duration(st journal.Step) string {
+	if st.FinishedAt.IsZero() {
+		return "-"
+	}
+	return st.FinishedAt.Sub(st.StartedAt).Round(time.Millisecond).String()
+}
+
+func clip(s string, n int) string {
+	if r := []rune(s); len(r) > n {
+		return string(r[:n-1]) + "…"
+	}
+	return s
+}
+
+func oneLine(s string) string { return strings.Join(strings.Fields(s), " ") }

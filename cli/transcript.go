@@ -1,0 +1,159 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/corral-dev/corral/backend/agent"
+)
+
+// transcript prints run events for a person: streamed assistant text, one line per tool
+// call and result, and a spinner on stderr while a model call is silent (terminals only).
+type transcript struct {
+	out, errw io.Writer
+	tty       bool
+	midLine   bool // the last text written did not end with a newline
+
+	mu      sync.Mutex
+	stop    chan struct{}
+}
+
+func newTranscript(out, errw io.Writer) *transcript {
+	t := &transcript{out: out, errw: errw}
+	if f, ok := errw.(*os.File); ok {
+		if fi, err := f.Stat(); err == nil && fi.Mode()&os.ModeCharDevice != 0 {
+			t.tty = true
+		}
+	}
+	return t
+}
+
+func (t *transcript) print(events <-chan agent.Event) {
+	defer t.spin("")
+	for ev := range events {
+		switch ev.Type {
+		case agent.EventRunStarted, agent.EventRunResumed:
+			verb := "run"
+			if ev.Type == agent.EventRunResumed {
+				verb = "resuming run"
+			}
+			fmt.Fprintf(t.out, "%s %s · session %s · workspace %s\n", verb, ev.RunID, ev.SessionID, ev.Workspace)
+		case agent.EventModelStarted:
+			t.spin("waiting for " + ev.Model)
+		case agent.EventModelRetry:
+			t.spin(fmt.Sprintf("%s; retry %d in %s", ev.Error, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond))
+		case agent.EventTextDelta:
+			t.spin("")
+			t.text(ev.Text)
+		case agent.EventModelFinished:
+			t.spin("")
+			if ev.Replayed {
+				t.line(fmt.Sprintf("· step %d: model call replayed from the journal", ev.Seq))
+			} else if t.midLine {
+				t.text("\n")
+			}
+		case agent.EventToolStarted:
+			t.line(fmt.Sprintf("▸ %s %s", ev.Tool, toolSummary(ev.Tool, ev.Input)))
+			t.spin("running " + ev.Tool)
+		case agent.EventToolFinished:
+			t.spin("")
+			if ev.Replayed {
+				t.line(fmt.Sprintf("· step %d: %s %s replayed from the journal", ev.Seq, ev.Tool, toolSummary(ev.Tool, ev.Input)))
+				continue
+			}
+			mark := "✓"
+			if ev.Result.IsError {
+				mark = "✗"
+			}
+			t.line(fmt.Sprintf("  %s %s", mark, resultSummary(ev.Result.Content)))
+		case agent.EventRunCompleted:
+			t.line("● completed")
+		case agent.EventRunFailed:
+			t.line("● failed: " + ev.Error)
+		case agent.EventRunSuspended:
+			t.line("● waiting: " + ev.Error)
+		case agent.EventRunCancelled:
+			t.line("● cancelled")
+		}
+	}
+}
+
+func (t *transcript) text(s string) {
+	fmt.Fprint(t.out, s)
+	t.midLine = !strings.HasSuffix(s, "\n")
+}
+
+func (t *transcript) line(s string) {
+	if t.midLine {
+		fmt.Fprintln(t.out)
+		t.midLine = false
+	}
+	fmt.Fprintln(t.out, s)
+}
+
+// spin shows label with a spinner on the terminal until the next call; "" clears it.
+func (t *transcript) spin(label string) {
+	if !t.tty {
+		return
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.stop != nil {
+		close(t.stop)
+		t.stop = nil
+		fmt.Fprint(t.errw, "\r\033[K")
+	}
+	if label == "" {
+		return
+	}
+	stop := make(chan struct{})
+	t.stop = stop
+	go func() {
+		frames := []rune("⠋⠙⠹⠸⠼⠴⠦⠧⠇⠏")
+		tick := time.NewTicker(100 * time.Millisecond)
+		defer tick.Stop()
+		begun := time.Now()
+		for i := 0; ; i++ {
+			select {
+			case <-stop:
+				return
+			case <-tick.C:
+				t.mu.Lock()
+				if t.stop == stop {
+					fmt.Fprintf(t.errw, "\r\033[K%c %s %ds", frames[i%len(frames)], label, int(time.Since(begun).Seconds()))
+				}
+				t.mu.Unlock()
+			}
+		}
+	}()
+}
+
+// toolSummary is the one-line form of a tool call: the command, or the path.
+func toolSummary(name string, input json.RawMessage) string {
+	var in map[string]any
+	if json.Unmarshal(input, &in) != nil {
+		return clip(oneLine(string(input)), 100)
+	}
+	for _, key := range []string{"command", "path", "pattern"} {
+		if v, ok := in[key].(string); ok {
+			return clip(oneLine(v), 100)
+		}
+	}
+	return clip(oneLine(string(input)), 100)
+}
+
+// resultSummary is the first line of a result and how many more there are.
+func resultSummary(content string) string {
+	content = strings.TrimRight(content, "\n")
+	first, rest, more := strings.Cut(content, "\n")
+	s := clip(first, 100)
+	if more {
+		s += fmt.Sprintf(" (+%d lines)", strings.Count(rest, "\n")+1)
+	}
+	return s
+}
