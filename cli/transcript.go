@@ -19,8 +19,8 @@ type transcript struct {
 	tty       bool
 	midLine   bool // the last text written did not end with a newline
 
-	mu      sync.Mutex
-	stop    chan struct{}
+	mu   sync.Mutex
+	stop chan struct{}
 }
 
 func newTranscript(out, errw io.Writer) *transcript {
