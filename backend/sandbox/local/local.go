@@ -1,0 +1,280 @@
+// Package local is the sandbox that runs on the host: commands are "sh -c"
+// in the workspace, in their own process group, with a scrubbed environment;
+// files go through sandbox.Dir. It isolates nothing but the environment and
+// the file tools: a command can read and write anything the user can. Use
+// it for trusted work or with an approval policy that asks for every exec.
+//
+// Package local must not know about tools, models or approvals.
+package local
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sync"
+	"syscall"
+	"time"
+
+	"github.com/corral-dev/corral/backend/sandbox"
+)
+
+// pipeGrace bounds how long Exec waits for a command's output pipes to
+// close after its process group was killed: a process that left the group
+// (setsid) may still hold them.
+const pipeGrace = 2 * time.Second
+
+// Options configures a Sandbox.
+type Options struct {
+	// Env holds KEY=VALUE variables given to every command, on top of the
+	// scrubbed base environment (see New).
+	Env []string
+	// PassEnv names host variables passed through unchanged when set, on
+	// top of the base environment (e.g. "GOPATH", "GOCACHE").
+	PassEnv []string
+	// Home is HOME for commands. Empty means a fresh temporary directory
+	// created by New and removed by Close, so that tools writing caches and
+	// config under HOME touch neither the user's home nor the workspace.
+	Home string
+}
+
+// Sandbox runs commands on the host in one workspace.
+type Sandbox struct {
+	workspace string
+	dir       *sandbox.Dir
+	env       []string
+	home      string
+	ownHome   bool
+
+	closeOnce sync.Once
+	closeErr  error
+	mu        sync.RWMutex
+	closed    bool
+}
+
+var _ sandbox.Sandbox = (*Sandbox)(nil)
+
+// passedEnv are the host variables every command inherits: enough for
+// programs to find their tools and speak the user's locale, and nothing that
+// tends to hold a credential.
+var passedEnv = []string{"PATH", "LANG", "LC_ALL", "LC_CTYPE", "LC_MESSAGES", "TZ", "USER", "LOGNAME", "TMPDIR"}
+
+// New opens a sandbox on the directory workspace. Commands get a scrubbed
+// environment: PATH, locale, TZ, USER, LOGNAME and TMPDIR from the host,
+// HOME (see Options.Home), TERM=dumb, PAGER=cat, GIT_PAGER=cat,
+// GIT_TERMINAL_PROMPT=0, then Options.PassEnv, Options.Env and each
+// request's Env. Nothing else of the host's environment (API keys, tokens,
+// cloud credentials) reaches a command unless passed explicitly.
+func New(workspace string, opts Options) (*Sandbox, error) {
+	abs, err := filepath.Abs(workspace)
+	if err != nil {
+		return nil, fmt.Errorf("local sandbox: %w", err)
+	}
+	fi, err := os.Stat(abs)
+	if err != nil {
+		return nil, fmt.Errorf("local sandbox: %w", err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("local sandbox: %s is not a directory", abs)
+	}
+	dir, err := sandbox.OpenDir(abs)
+	if err != nil {
+		return nil, fmt.Errorf("local sandbox: %w", err)
+	}
+	s := &Sandbox{workspace: abs, dir: dir, home: opts.Home}
+	if s.home == "" {
+		s.home, err = os.MkdirTemp("", "corral-home-")
+		if err != nil {
+			dir.Close()
+			return nil, fmt.Errorf("local sandbox: home: %w", err)
+		}
+		s.ownHome = true
+	}
+	s.env = baseEnv(s.home, opts)
+	return s, nil
+}
+
+func baseEnv(home string, opts Options) []string {
+	var env []string
+	for _, k := range passedEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	if os.Getenv("PATH") == "" {
+		env = append(env, "PATH=/usr/local/bin:/usr/bin:/bin")
+	}
+	env = append(env, "HOME="+home, "TERM=dumb", "PAGER=cat", "GIT_PAGER=cat", "GIT_TERMINAL_PROMPT=0")
+	for _, k := range opts.PassEnv {
+		if v, ok := os.LookupEnv(k); ok {
+			env = append(env, k+"="+v)
+		}
+	}
+	return append(env, opts.Env...)
+}
+
+// Files returns the workspace's files.
+func (s *Sandbox) Files() sandbox.Files { return s.dir }
+
+// Info describes the sandbox: kind "local", host network, not isolated.
+func (s *Sandbox) Info() sandbox.Info {
+	return sandbox.Info{Kind: "local", Workspace: s.workspace, WorkDir: s.workspace, Network: "host"}
+}
+
+// Close releases the workspace and removes the temporary home. It is
+// idempotent; Exec after Close fails with sandbox.ErrUnavailable.
+func (s *Sandbox) Close() error {
+	s.closeOnce.Do(func() {
+		s.mu.Lock()
+		s.closed = true
+		s.mu.Unlock()
+		s.closeErr = s.dir.Close()
+		if s.ownHome {
+			if err := os.RemoveAll(s.home); err != nil && s.closeErr == nil {
+				s.closeErr = err
+			}
+		}
+	})
+	return s.closeErr
+}
+
+// Exec runs req.Command with /bin/sh -c in its own process group. When the
+// shell exits, on timeout and when ctx ends, the whole group is killed:
+// background processes do not outlive the command.
+func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.ExecResult, error) {
+	s.mu.RLock()
+	closed := s.closed
+	s.mu.RUnlock()
+	if closed {
+		return sandbox.ExecResult{}, fmt.Errorf("exec: %w: sandbox closed", sandbox.ErrUnavailable)
+	}
+	cwd, err := s.resolveDir(req.Dir)
+	if err != nil {
+		return sandbox.ExecResult{}, err
+	}
+	if err := ctx.Err(); err != nil {
+		return sandbox.ExecResult{}, fmt.Errorf("exec: %w", err)
+	}
+	limit := req.MaxOutput
+	if limit <= 0 {
+		limit = sandbox.DefaultMaxOutput
+	}
+	stdout, stderr := sandbox.NewLimitedBuffer(limit), sandbox.NewLimitedBuffer(limit)
+
+	runCtx, cancel := ctx, context.CancelFunc(func() {})
+	if req.Timeout > 0 {
+		runCtx, cancel = context.WithTimeout(ctx, req.Timeout)
+	}
+	defer cancel()
+
+	cmd := exec.Command("/bin/sh", "-c", req.Command)
+	cmd.Dir = cwd
+	cmd.Env = append(append(append([]string(nil), s.env...), "PWD="+cwd), req.Env...)
+	setProcessGroup(cmd)
+	outR, outW, err := os.Pipe()
+	if err != nil {
+		return sandbox.ExecResult{}, fmt.Errorf("exec: %w", err)
+	}
+	errR, errW, err := os.Pipe()
+	if err != nil {
+		outR.Close()
+		outW.Close()
+		return sandbox.ExecResult{}, fmt.Errorf("exec: %w", err)
+	}
+	cmd.Stdout, cmd.Stderr = outW, errW
+
+	start := time.Now()
+	err = cmd.Start()
+	outW.Close()
+	errW.Close()
+	if err != nil {
+		outR.Close()
+		errR.Close()
+		return sandbox.ExecResult{}, fmt.Errorf("exec: %w: start shell: %w", sandbox.ErrUnavailable, err)
+	}
+
+	var copying sync.WaitGroup
+	copying.Go(func() { _, _ = io.Copy(stdout, outR) })
+	copying.Go(func() { _, _ = io.Copy(stderr, errR) })
+
+	exited := make(chan struct{})
+	var watching sync.WaitGroup
+	watching.Go(func() {
+		select {
+		case <-runCtx.Done():
+			killGroup(cmd.Process)
+		case <-exited:
+		}
+	})
+	waitErr := cmd.Wait()
+	close(exited)
+	watching.Wait()
+	killGroup(cmd.Process)
+	drain(&copying, outR, errR)
+	outR.Close()
+	errR.Close()
+
+	res := sandbox.ExecResult{
+		ExitCode:      exitCode(cmd.ProcessState),
+		Stdout:        stdout.String(),
+		Stderr:        stderr.String(),
+		StdoutDropped: stdout.Dropped(),
+		StderrDropped: stderr.Dropped(),
+		Duration:      time.Since(start),
+	}
+	var exitErr *exec.ExitError
+	if waitErr != nil && !errors.As(waitErr, &exitErr) {
+		return res, fmt.Errorf("exec: %w", waitErr)
+	}
+	if !cmd.ProcessState.Exited() {
+		if err := ctx.Err(); err != nil {
+			return res, fmt.Errorf("exec: %w", err)
+		}
+		if runCtx.Err() != nil {
+			res.TimedOut = true
+		}
+	}
+	return res, nil
+}
+
+// resolveDir turns a request's Dir into a host path, checking through the
+// workspace root that it stays inside and is a directory. (The command may
+// cd anywhere afterwards: on the host, the working directory is a
+// convenience, not a boundary.)
+func (s *Sandbox) resolveDir(dir string) (string, error) {
+	if dir == "" || dir == "." {
+		return s.workspace, nil
+	}
+	fi, err := s.dir.Stat(dir)
+	if err != nil {
+		return "", fmt.Errorf("exec: %w", err)
+	}
+	if !fi.IsDir() {
+		return "", fmt.Errorf("exec: %w", &fs.PathError{Op: "chdir", Path: dir, Err: syscall.ENOTDIR})
+	}
+	return filepath.Join(s.workspace, filepath.FromSlash(dir)), nil
+}
+
+// drain waits for the output copiers, closing the pipes' read ends if a
+// process outside the killed group still holds their write ends.
+func drain(copying *sync.WaitGroup, pipes ...*os.File) {
+	done := make(chan struct{})
+	go func() {
+		copying.Wait()
+		close(done)
+	}()
+	timer := time.NewTimer(pipeGrace)
+	defer timer.Stop()
+	select {
+	case <-done:
+	case <-timer.C:
+		for _, p := range pipes {
+			p.Close()
+		}
+		<-done
+	}
+}
