@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
+	"log/slog"
 	"runtime"
 
 	"github.com/corral-dev/corral/app"
@@ -17,6 +18,7 @@ var windowCommand = command{
 	summary: "open the desktop window (what `corral` with no command does)",
 	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
 		dataDir := dataDirFlag(fs)
+		autoResume := autoResumeFlag(fs)
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
@@ -25,6 +27,11 @@ var windowCommand = command{
 			if err != nil {
 				return err
 			}
+			stop, err := recoverRuns(ctx, p, *dataDir, *autoResume)
+			if err != nil {
+				return err
+			}
+			defer stop()
 			return a.RunWindow(app.Window{Title: "Corral", Assets: p.Assets, Icon: p.Icon})
 		}
 	},
@@ -37,6 +44,7 @@ var serveCommand = command{
 		dataDir := dataDirFlag(fs)
 		addr := fs.String("addr", "127.0.0.1:7777", "address to listen on; port 0 picks a free port")
 		allowRemote := fs.Bool("allow-remote", false, "allow a non-loopback --addr (dangerous: the token is then all that guards this machine)")
+		autoResume := autoResumeFlag(fs)
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
@@ -45,6 +53,11 @@ var serveCommand = command{
 			if err != nil {
 				return err
 			}
+			stop, err := recoverRuns(ctx, p, *dataDir, *autoResume)
+			if err != nil {
+				return err
+			}
+			defer stop()
 			srv, err := server.New(server.Options{Assets: p.Assets, Services: a.Bindings(), AllowRemote: *allowRemote})
 			if err != nil {
 				return err
@@ -82,4 +95,22 @@ var versionCommand = command{
 			return err
 		}
 	},
+}
+
+func autoResumeFlag(fs *flag.FlagSet) *bool {
+	return fs.Bool("auto-resume", true, "resume runs a crash left running (--auto-resume=false to leave them for `corral resume`)")
+}
+
+// recoverRuns opens the runtime and, if asked, resumes crashed runs in the background; stop
+// ends that and closes the runtime.
+func recoverRuns(ctx context.Context, p *Program, dataDir string, enabled bool) (stop func(), err error) {
+	eng, err := openEngine(ctx, p, dataDir)
+	if err != nil {
+		return nil, err
+	}
+	if !enabled {
+		return eng.close, nil
+	}
+	halt := eng.startRecovery(ctx, slog.New(slog.NewTextHandler(p.Stderr, nil)))
+	return func() { halt(); eng.close() }, nil
 }

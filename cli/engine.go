@@ -3,6 +3,7 @@ package cli
 import (
 	"context"
 	"fmt"
+	"log/slog"
 	"path/filepath"
 
 	"github.com/corral-dev/corral/backend/agent"
@@ -121,4 +122,22 @@ func openSandbox(ctx context.Context, run journal.Run, cfg agent.RunConfig) (san
 	default:
 		return nil, fmt.Errorf("sandbox %q is not available", cfg.Sandbox)
 	}
+}
+
+// startRecovery resumes, in the background, the runs a crash left running, logging how each
+// ended. The returned stop cancels it and waits for it to finish.
+func (rt *engine) startRecovery(ctx context.Context, log *slog.Logger) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		recovered, err := rt.runner.Recover(ctx)
+		if err != nil {
+			log.Error("auto-resume", "err", err)
+		}
+		for _, r := range recovered {
+			log.Info("auto-resumed run", "run", r.Run.ID, "status", r.Run.Status, "err", r.Err)
+		}
+	}()
+	return func() { cancel(); <-done }
 }

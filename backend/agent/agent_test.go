@@ -101,11 +101,16 @@ func setup(t *testing.T, model llm.Model) (*Runner, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
+	return newRunner(j, model, dir), dir
+}
+
+// newRunner wires a Runner for tests: the built-in agents and tools, the local sandbox.
+func newRunner(j *journal.Journal, model llm.Model, dir string) *Runner {
 	defs := map[string]Definition{}
 	for _, d := range Builtin() {
 		defs[d.ID] = d
 	}
-	r := &Runner{
+	return &Runner{
 		Journal: j,
 		Bus:     bus.New[Event](),
 		Agents:  defs,
@@ -117,7 +122,6 @@ func setup(t *testing.T, model llm.Model) (*Runner, string) {
 		Tools:   tool.Builtin(),
 		DataDir: dir,
 	}
-	return r, dir
 }
 
 func start(t *testing.T, r *Runner, req StartRequest) journal.Run {
@@ -359,5 +363,26 @@ func TestConversationRebuildsLiveTurns(t *testing.T) {
 	dangling := Conversation(run.Prompt, steps[:2])
 	if len(dangling) != 1 {
 		t.Errorf("Conversation(cut before the tool result) has %d messages, want only the prompt", len(dangling))
+	}
+}
+
+// TestRecover resumes a run a crash left "running" and leaves other runs alone.
+func TestRecover(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: helloScript}
+	r, _ := setup(t, m)
+	ctx := context.Background()
+	crashed := start(t, r, StartRequest{Prompt: "say hi in a file"})
+	// The crash: the process set the run running and died before its first step.
+	if err := r.Journal.SetRunStatus(ctx, crashed.ID, journal.RunRunning, ""); err != nil {
+		t.Fatal(err)
+	}
+	waiting := start(t, r, StartRequest{Prompt: "not started"})
+	got, err := r.Recover(ctx)
+	if err != nil || len(got) != 1 || got[0].Run.ID != crashed.ID || got[0].Err != nil || got[0].Run.Status != journal.RunCompleted {
+		t.Fatalf("Recover() = %+v, %v; want the crashed run completed and nothing else", got, err)
+	}
+	if w, _ := r.Journal.Run(ctx, waiting.ID); w.Status != journal.RunPending {
+		t.Errorf("pending run status after Recover = %s, want it untouched", w.Status)
 	}
 }
