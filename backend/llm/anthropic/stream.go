@@ -84,7 +84,7 @@ func decodeStream(r io.Reader, emit func(llm.Event)) (llm.Response, error) {
 	for {
 		ev, err := dec.Next()
 		switch {
-		case err == io.EOF:
+		case errors.Is(err, io.EOF):
 			return llm.Response{}, &llm.TransientError{Err: fmt.Errorf("anthropic: %w (no message_stop)", llm.ErrIncompleteStream)}
 		case errors.Is(err, sse.ErrUnterminated):
 			return llm.Response{}, &llm.TransientError{Err: fmt.Errorf("anthropic: %w (cut inside an event)", llm.ErrIncompleteStream)}

@@ -61,7 +61,7 @@ func decodeStream(r io.Reader, emit func(llm.Event)) (llm.Response, error) {
 	for {
 		ev, err := dec.Next()
 		switch {
-		case err == io.EOF:
+		case errors.Is(err, io.EOF):
 			return llm.Response{}, &llm.TransientError{Err: fmt.Errorf("openai: %w (no [DONE])", llm.ErrIncompleteStream)}
 		case errors.Is(err, sse.ErrUnterminated):
 			return llm.Response{}, &llm.TransientError{Err: fmt.Errorf("openai: %w (cut inside an event)", llm.ErrIncompleteStream)}
@@ -80,7 +80,7 @@ func decodeStream(r io.Reader, emit func(llm.Event)) (llm.Response, error) {
 func (st *streamState) handle(ev sse.Event) error {
 	var c wireChunk
 	if err := json.Unmarshal(ev.Data, &c); err != nil {
-		return fmt.Errorf("openai: %w: %v: %.80q", llm.ErrMalformedStream, err, ev.Data)
+		return fmt.Errorf("openai: %w: %w: %.80q", llm.ErrMalformedStream, err, ev.Data)
 	}
 	if c.Error != nil {
 		return c.Error.apiError(0)
