@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"reflect"
+	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -236,6 +237,8 @@ func TestCrashResume(t *testing.T) {
 			// A command was cut off: a person checks whether it took effect and resolves.
 			action := resolveByEffects(t, ws, before)
 			resolved++
+			log, _ := os.ReadFile(filepath.Join(ws, "effects.log"))
+			t.Logf("kill %d at %s: resolving a cut-off step with %s (effects.log %q)", i, killAt, action, log)
 			if out, err := corral(t, nil, "resolve", runID, "--action", action, "--data-dir", dd).CombinedOutput(); err != nil {
 				t.Fatalf("corral resolve: %v\n%s", err, out)
 			}
@@ -252,6 +255,8 @@ func TestCrashResume(t *testing.T) {
 		t.Fatal("no kill landed after a completed model call; the test proved nothing about resuming")
 	}
 }
+
+var effectWord = regexp.MustCompile(`echo (\w+) >> effects\.log`)
 
 // resolveByEffects picks what a person would: look at the workspace, skip a cut-off action
 // whose effect is there, rerun one whose effect is not.
@@ -274,10 +279,10 @@ func resolveByEffects(t *testing.T, ws string, steps []stepKey) string {
 	}
 	done := false
 	switch cut.Name {
-	case "exec": // "echo WORD >> effects.log ..."
+	case "exec": // "... echo WORD >> effects.log ..."
 		log, _ := os.ReadFile(filepath.Join(ws, "effects.log"))
-		if f := strings.Fields(in.Command); len(f) > 1 {
-			done = strings.Contains(string(log), f[1]+"\n")
+		if m := effectWord.FindStringSubmatch(in.Command); m != nil {
+			done = strings.Contains(string(log), m[1]+"\n")
 		}
 	case "write":
 		b, err := os.ReadFile(filepath.Join(ws, in.Path))
