@@ -6,29 +6,60 @@
 package app
 
 import (
+	"context"
 	"log/slog"
 
+	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/health"
+	"github.com/corral-dev/corral/backend/journal"
 )
 
 // Config is what the services need from the composition root.
 type Config struct {
-	Health *health.Checker
-	Log    *slog.Logger
+	Health  *health.Checker
+	Journal *journal.Journal
+	Runner  *agent.Runner
+	Bus     *bus.Bus[agent.Event]
+	Log     *slog.Logger
 }
 
 // App holds every bound service.
 type App struct {
 	System *System
+	Runs   *Runs
+	bus    *bus.Bus[agent.Event]
 }
 
 // New builds the services.
 func New(cfg Config) *App {
-	return &App{System: &System{health: cfg.Health, log: cfg.Log}}
+	return &App{
+		System: &System{health: cfg.Health, log: cfg.Log},
+		Runs:   &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
+		bus:    cfg.Bus,
+	}
 }
 
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System}
+	return []any{a.System, a.Runs}
+}
+
+// Start lets the services work in the background (runs started from the UI, events to
+// emit) until the returned stop is called; stop cancels runs in flight (they are recorded
+// cancelled and can be resumed) and waits for them.
+func (a *App) Start(ctx context.Context, emit Emitter) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	stopRuns := a.Runs.start(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		pumpEvents(ctx, a.bus, emit)
+	}()
+	return func() {
+		stopRuns()
+		cancel()
+		<-done
+	}
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"context"
 	"fmt"
 	"io/fs"
 
@@ -10,6 +11,7 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
 	"github.com/wailsapp/wails/v2/pkg/options/mac"
 	"github.com/wailsapp/wails/v2/pkg/options/windows"
+	"github.com/wailsapp/wails/v2/pkg/runtime"
 )
 
 // Window describes the desktop window.
@@ -19,9 +21,22 @@ type Window struct {
 	Icon   []byte // PNG, used by Linux window managers
 }
 
-// RunWindow opens the desktop window and blocks until it is closed.
+// wailsEmitter sends events through the Wails runtime of the window.
+type wailsEmitter struct{ ctx context.Context }
+
+func (e wailsEmitter) Emit(name string, data any) { runtime.EventsEmit(e.ctx, name, data) }
+
+// RunWindow opens the desktop window and blocks until it is closed. The services start
+// with the window and stop when it closes.
 func (a *App) RunWindow(w Window) error {
+	var stop func()
 	err := wails.Run(&options.App{
+		OnStartup: func(ctx context.Context) { stop = a.Start(ctx, wailsEmitter{ctx}) },
+		OnShutdown: func(context.Context) {
+			if stop != nil {
+				stop()
+			}
+		},
 		Title:       w.Title,
 		Width:       1280,
 		Height:      800,

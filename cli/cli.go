@@ -12,7 +12,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"log/slog"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -185,24 +184,20 @@ func dataDirFlag(fs *flag.FlagSet) *string {
 	return fs.String("data-dir", "", "where Corral keeps its data (default: $"+config.EnvHome+", else the per-user data directory)")
 }
 
-// compose resolves and creates the data directory and builds the bound services.
-func compose(p *Program, dataDirFlag, mode string) (*app.App, config.DataDir, error) {
-	env := config.OSEnv()
-	env.Getenv = p.Getenv
-	dir, err := config.ResolveDataDir(dataDirFlag, env)
+// compose opens the runtime in the data directory and builds the bound services on it. The
+// returned close releases the runtime.
+func compose(ctx context.Context, p *Program, dataDirFlag, mode string) (*app.App, *engine, error) {
+	eng, err := openEngine(ctx, p, dataDirFlag)
 	if err != nil {
-		return nil, dir, err
+		return nil, nil, err
 	}
-	if err := dir.Ensure(); err != nil {
-		return nil, dir, err
-	}
-	log := slog.New(slog.NewTextHandler(p.Stderr, nil))
 	checker := &health.Checker{
 		Build:         health.ReadBuild(p.Version, p.Commit),
 		Mode:          mode,
-		DataDir:       dir,
+		DataDir:       eng.dir,
 		Getenv:        p.Getenv,
 		DockerTimeout: 3 * time.Second,
 	}
-	return app.New(app.Config{Health: checker, Log: log}), dir, nil
+	a := app.New(app.Config{Health: checker, Journal: eng.journal, Runner: eng.runner, Bus: eng.bus, Log: eng.log})
+	return a, eng, nil
 }

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"flag"
 	"fmt"
-	"log/slog"
 	"runtime"
 
 	"github.com/corral-dev/corral/app"
@@ -23,15 +22,14 @@ var windowCommand = command{
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
 			}
-			a, _, err := compose(p, *dataDir, "desktop")
+			a, eng, err := compose(ctx, p, *dataDir, "desktop")
 			if err != nil {
 				return err
 			}
-			stop, err := recoverRuns(ctx, p, *dataDir, *autoResume)
-			if err != nil {
-				return err
+			defer eng.close()
+			if *autoResume {
+				defer eng.startRecovery(ctx)()
 			}
-			defer stop()
 			return a.RunWindow(app.Window{Title: "Corral", Assets: p.Assets, Icon: p.Icon})
 		}
 	},
@@ -49,15 +47,11 @@ var serveCommand = command{
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
 			}
-			a, dir, err := compose(p, *dataDir, "serve")
+			a, eng, err := compose(ctx, p, *dataDir, "serve")
 			if err != nil {
 				return err
 			}
-			stop, err := recoverRuns(ctx, p, *dataDir, *autoResume)
-			if err != nil {
-				return err
-			}
-			defer stop()
+			defer eng.close()
 			srv, err := server.New(server.Options{Assets: p.Assets, Services: a.Bindings(), AllowRemote: *allowRemote})
 			if err != nil {
 				return err
@@ -69,7 +63,11 @@ var serveCommand = command{
 			if *allowRemote {
 				fmt.Fprintf(p.Stderr, "corral serve: WARNING: remote access allowed on %s; anyone with the token below can run agents and commands on this machine\n", l.Addr())
 			}
-			fmt.Fprintf(p.Stdout, "Corral %s serving %s\n%s\nOpen that URL in a browser. Press Ctrl+C to stop.\n", health.ReadBuild(p.Version, p.Commit).Version, dir.Path, srv.URL(l.Addr()))
+			defer a.Start(ctx, srv)()
+			if *autoResume {
+				defer eng.startRecovery(ctx)()
+			}
+			fmt.Fprintf(p.Stdout, "Corral %s serving %s\n%s\nOpen that URL in a browser. Press Ctrl+C to stop.\n", health.ReadBuild(p.Version, p.Commit).Version, eng.dir.Path, srv.URL(l.Addr()))
 			return srv.Serve(ctx, l)
 		}
 	},
@@ -99,18 +97,4 @@ var versionCommand = command{
 
 func autoResumeFlag(fs *flag.FlagSet) *bool {
 	return fs.Bool("auto-resume", true, "resume runs a crash left running (--auto-resume=false to leave them for `corral resume`)")
-}
-
-// recoverRuns opens the runtime and, if asked, resumes crashed runs in the background; stop
-// ends that and closes the runtime.
-func recoverRuns(ctx context.Context, p *Program, dataDir string, enabled bool) (stop func(), err error) {
-	eng, err := openEngine(ctx, p, dataDir)
-	if err != nil {
-		return nil, err
-	}
-	if !enabled {
-		return eng.close, nil
-	}
-	halt := eng.startRecovery(ctx, slog.New(slog.NewTextHandler(p.Stderr, nil)))
-	return func() { halt(); eng.close() }, nil
 }

@@ -16,6 +16,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
 )
@@ -121,7 +122,7 @@ func runIDOf(t *testing.T, dataDir string) string {
 	if err != nil {
 		t.Fatalf("corral runs: %v", err)
 	}
-	var runs []runView
+	var runs []app.RunView
 	if err := json.Unmarshal(out, &runs); err != nil {
 		t.Fatal(err)
 	}

@@ -23,6 +23,7 @@ const journalFile = "corral.db"
 // engine is the agent runtime a headless command works with.
 type engine struct {
 	dir     config.DataDir
+	log     *slog.Logger
 	journal *journal.Journal
 	bus     *bus.Bus[agent.Event]
 	runner  *agent.Runner
@@ -52,7 +53,7 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 		return nil, err
 	}
 	b := bus.New[agent.Event]()
-	rt := &engine{dir: dir, journal: j, bus: b}
+	rt := &engine{dir: dir, journal: j, bus: b, log: slog.New(slog.NewTextHandler(p.Stderr, nil))}
 	rt.runner = &agent.Runner{
 		Journal:   j,
 		Bus:       b,
@@ -126,7 +127,8 @@ func openSandbox(ctx context.Context, run journal.Run, cfg agent.RunConfig) (san
 
 // startRecovery resumes, in the background, the runs a crash left running, logging how each
 // ended. The returned stop cancels it and waits for it to finish.
-func (rt *engine) startRecovery(ctx context.Context, log *slog.Logger) (stop func()) {
+func (rt *engine) startRecovery(ctx context.Context) (stop func()) {
+	log := rt.log
 	ctx, cancel := context.WithCancel(ctx)
 	done := make(chan struct{})
 	go func() {

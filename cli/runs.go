@@ -11,6 +11,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/journal"
 )
@@ -184,7 +185,11 @@ var runsCommand = command{
 				return err
 			}
 			if *asJSON {
-				return writeJSON(p.Stdout, runViews(runs))
+				views := make([]app.RunView, len(runs))
+				for i, r := range runs {
+					views[i] = app.NewRunView(r)
+				}
+				return writeJSON(p.Stdout, views)
 			}
 			tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "RUN\tSESSION\tSTATUS\tSTEPS\tTOKENS\tCOST\tAGE\tPROMPT")
@@ -217,9 +222,17 @@ var sessionsCommand = command{
 				return err
 			}
 			if *asJSON {
-				out := make([]sessionView, len(sessions))
+				out := make([]app.SessionView, len(sessions))
 				for i, s := range sessions {
-					out[i] = sessionView{ID: s.ID, Title: s.Title, Workspace: s.Workspace, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt}
+					runs, err := rt.journal.Runs(ctx, journal.RunFilter{SessionID: s.ID})
+					if err != nil {
+						return err
+					}
+					views := make([]app.RunView, len(runs))
+					for i, r := range runs {
+						views[i] = app.NewRunView(r)
+					}
+					out[i] = app.NewSessionView(s, views)
 				}
 				return writeJSON(p.Stdout, out)
 			}
@@ -258,7 +271,10 @@ var showCommand = command{
 				return err
 			}
 			if *asJSON {
-				return writeJSON(p.Stdout, runDetail{runView: runViews([]journal.Run{run})[0], Steps: stepViews(steps)})
+				return writeJSON(p.Stdout, struct {
+					app.RunView
+					StepList []app.StepView `json:"step_list"`
+				}{app.NewRunView(run), app.NewStepViews(steps)})
 			}
 			fmt.Fprintf(p.Stdout, "run %s  session %s  agent %s  %s\nworkspace %s\nprompt: %s\n", run.ID, run.SessionID, run.Agent, run.Status, run.Workspace, run.Prompt)
 			if run.Error != "" {
@@ -284,88 +300,6 @@ var showCommand = command{
 			return nil
 		}
 	},
-}
-
-// The JSON views of the list commands: stable snake_case names for scripts.
-type runView struct {
-	ID        string        `json:"id"`
-	SessionID string        `json:"session_id"`
-	Agent     string        `json:"agent"`
-	Prompt    string        `json:"prompt"`
-	Status    string        `json:"status"`
-	Workspace string        `json:"workspace"`
-	Sandbox   string        `json:"sandbox"`
-	Error     string        `json:"error,omitempty"`
-	Steps     int           `json:"steps"`
-	Usage     journal.Usage `json:"usage"`
-	CostUSD   float64       `json:"cost_usd"`
-	CreatedAt time.Time     `json:"created_at"`
-	UpdatedAt time.Time     `json:"updated_at"`
-}
-
-type runDetail struct {
-	runView
-	Steps []stepView `json:"step_list"`
-}
-
-type stepView struct {
-	Seq        int             `json:"seq"`
-	Name       string          `json:"name"`
-	Kind       string          `json:"kind"`
-	Status     string          `json:"status"`
-	Idempotent bool            `json:"idempotent"`
-	Attempt    int             `json:"attempt"`
-	Input      json.RawMessage `json:"input,omitempty"`
-	Output     json.RawMessage `json:"output,omitempty"`
-	Error      string          `json:"error,omitempty"`
-	Usage      journal.Usage   `json:"usage"`
-	CostUSD    float64         `json:"cost_usd"`
-	StartedAt  time.Time       `json:"started_at"`
-	FinishedAt *time.Time      `json:"finished_at,omitempty"`
-	Resolution string          `json:"resolution,omitempty"`
-}
-
-type sessionView struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Workspace string    `json:"workspace"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-}
-
-func runViews(runs []journal.Run) []runView {
-	out := make([]runView, len(runs))
-	for i, r := range runs {
-		out[i] = runView{ID: r.ID, SessionID: r.SessionID, Agent: r.Agent, Prompt: r.Prompt, Status: string(r.Status), Workspace: r.Workspace,
-			Sandbox: r.Sandbox, Error: r.Error, Steps: r.Steps, Usage: r.Usage, CostUSD: r.CostUSD, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
-	}
-	return out
-}
-
-func stepViews(steps []journal.Step) []stepView {
-	out := make([]stepView, len(steps))
-	for i, s := range steps {
-		v := stepView{Seq: s.Seq, Name: s.Name, Kind: s.Kind, Status: string(s.Status), Idempotent: s.Idempotent, Attempt: s.Attempt,
-			Input: rawJSON(s.Input), Output: rawJSON(s.Output), Error: s.Error, Usage: s.Usage, CostUSD: s.CostUSD, StartedAt: s.StartedAt, Resolution: string(s.Resolution)}
-		if !s.FinishedAt.IsZero() {
-			f := s.FinishedAt
-			v.FinishedAt = &f
-		}
-		out[i] = v
-	}
-	return out
-}
-
-// rawJSON passes valid JSON through and quotes anything else as a JSON string.
-func rawJSON(b []byte) json.RawMessage {
-	if len(b) == 0 {
-		return nil
-	}
-	if json.Valid(b) {
-		return b
-	}
-	q, _ := json.Marshal(string(b))
-	return q
 }
 
 func writeJSON(w io.Writer, v any) error {

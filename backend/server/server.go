@@ -52,6 +52,7 @@ type Server struct {
 	allowRemote bool
 	methods     methods
 	mux         *http.ServeMux
+	events      hub
 }
 
 // New builds a Server. It fails if a service cannot be bound.
@@ -70,6 +71,7 @@ func New(opts Options) (*Server, error) {
 	s := &Server{token: token, cookie: "corral_" + hex.EncodeToString(sum[:4]), allowRemote: opts.AllowRemote, methods: ms, mux: http.NewServeMux()}
 	s.mux.HandleFunc("POST /api/call/{name}", s.handleCall)
 	s.mux.HandleFunc("GET /api/methods", s.handleMethods)
+	s.mux.HandleFunc("GET /api/events", s.handleEvents)
 	if opts.Assets != nil {
 		s.mux.Handle("GET /", assetHandler(opts.Assets))
 	}

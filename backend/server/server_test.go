@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bufio"
 	"context"
 	"encoding/json"
 	"errors"
@@ -272,5 +273,54 @@ func TestServeEndToEnd(t *testing.T) {
 	}
 	if got.Text != "hi bo " || g.Count() != 1 {
 		t.Errorf("Greeter.Hello over HTTP = %q (calls %d), want %q (calls 1)", got.Text, g.Count(), "hi bo ")
+	}
+}
+
+// TestEvents connects like an EventSource, emits two events and reads them back in order;
+// a request without the cookie is refused like any other.
+func TestEvents(t *testing.T) {
+	t.Parallel()
+	s, _ := newTestServer(t)
+	srv := httptest.NewServer(s.Handler())
+	t.Cleanup(srv.Close)
+
+	resp, err := http.Get(srv.URL + "/api/events")
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusUnauthorized {
+		t.Errorf("GET /api/events without token = %d, want 401", resp.StatusCode)
+	}
+
+	req, _ := http.NewRequest("GET", srv.URL+"/api/events", nil)
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err = http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if ct := resp.Header.Get("Content-Type"); ct != "text/event-stream" {
+		t.Fatalf("Content-Type = %q, want text/event-stream", ct)
+	}
+	rd := bufio.NewReader(resp.Body)
+	if line, _ := rd.ReadString('\n'); line != ": connected\n" {
+		t.Fatalf("first line = %q, want the connected comment", line) // the client is registered now
+	}
+	s.Emit("corral:runs", []int{1})
+	s.Emit("corral:runs", []int{2})
+	var got []string
+	for len(got) < 2 {
+		line, err := rd.ReadString('\n')
+		if err != nil {
+			t.Fatal(err)
+		}
+		if data, ok := strings.CutPrefix(line, "data: "); ok {
+			got = append(got, strings.TrimSpace(data))
+		}
+	}
+	want := []string{`{"name":"corral:runs","data":[1]}`, `{"name":"corral:runs","data":[2]}`}
+	if got[0] != want[0] || got[1] != want[1] {
+		t.Errorf("events = %q, want %q", got, want)
 	}
 }

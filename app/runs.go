@@ -1,0 +1,229 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/journal"
+)
+
+// Runs is the run console's service: sessions, runs and their steps, starting, resuming and
+// cancelling runs. Runs it starts are driven in the background; their progress reaches the
+// UI as events (see events.go), not as return values.
+type Runs struct {
+	journal *journal.Journal
+	runner  *agent.Runner
+	log     *slog.Logger
+
+	mu      sync.Mutex
+	base    context.Context // ends when the app shuts down
+	active  map[string]context.CancelFunc
+	running sync.WaitGroup
+}
+
+// SessionView is a session as the sidebar shows it.
+type SessionView struct {
+	ID        string    `json:"id"`
+	Title     string    `json:"title"`
+	Workspace string    `json:"workspace"`
+	CreatedAt time.Time `json:"created_at"`
+	UpdatedAt time.Time `json:"updated_at"`
+	Runs      []RunView `json:"runs"`
+}
+
+// RunView is a run with its summary.
+type RunView struct {
+	ID        string        `json:"id"`
+	SessionID string        `json:"session_id"`
+	Agent     string        `json:"agent"`
+	Prompt    string        `json:"prompt"`
+	Status    string        `json:"status"`
+	Workspace string        `json:"workspace"`
+	Sandbox   string        `json:"sandbox"`
+	Error     string        `json:"error,omitempty"`
+	Steps     int           `json:"steps"`
+	Usage     journal.Usage `json:"usage"`
+	CostUSD   float64       `json:"cost_usd"`
+	CreatedAt time.Time     `json:"created_at"`
+	UpdatedAt time.Time     `json:"updated_at"`
+}
+
+// StepView is one journal step for the trace and the inspector.
+type StepView struct {
+	Seq        int             `json:"seq"`
+	Name       string          `json:"name"`
+	Kind       string          `json:"kind"`
+	Status     string          `json:"status"`
+	Idempotent bool            `json:"idempotent"`
+	Attempt    int             `json:"attempt"`
+	Input      json.RawMessage `json:"input,omitempty"`
+	Output     json.RawMessage `json:"output,omitempty"`
+	Error      string          `json:"error,omitempty"`
+	Usage      journal.Usage   `json:"usage"`
+	CostUSD    float64         `json:"cost_usd"`
+	StartedAt  time.Time       `json:"started_at"`
+	FinishedAt *time.Time      `json:"finished_at,omitempty"`
+	Resolution string          `json:"resolution,omitempty"`
+}
+
+// StartRequest is what the prompt box sends.
+type StartRequest struct {
+	SessionID string `json:"session_id"`
+	Agent     string `json:"agent"`
+	Prompt    string `json:"prompt"`
+	Workspace string `json:"workspace"`
+	Provider  string `json:"provider"`
+	Model     string `json:"model"`
+	Sandbox   string `json:"sandbox"`
+}
+
+// Sessions lists sessions, most recently active first, each with its runs.
+func (r *Runs) Sessions() ([]SessionView, error) {
+	ctx := context.Background()
+	sessions, err := r.journal.Sessions(ctx)
+	if err != nil {
+		return nil, err
+	}
+	runs, err := r.journal.Runs(ctx, journal.RunFilter{})
+	if err != nil {
+		return nil, err
+	}
+	bySession := map[string][]RunView{}
+	for _, run := range runs {
+		bySession[run.SessionID] = append(bySession[run.SessionID], NewRunView(run))
+	}
+	out := make([]SessionView, len(sessions))
+	for i, s := range sessions {
+		out[i] = NewSessionView(s, bySession[s.ID])
+	}
+	return out, nil
+}
+
+// Steps returns a run's steps in order.
+func (r *Runs) Steps(runID string) ([]StepView, error) {
+	steps, err := r.journal.Steps(context.Background(), runID)
+	if err != nil {
+		return nil, err
+	}
+	return NewStepViews(steps), nil
+}
+
+// NewStepViews converts journal steps.
+func NewStepViews(steps []journal.Step) []StepView {
+	out := make([]StepView, len(steps))
+	for i, s := range steps {
+		out[i] = StepView{Seq: s.Seq, Name: s.Name, Kind: s.Kind, Status: string(s.Status), Idempotent: s.Idempotent, Attempt: s.Attempt,
+			Input: RawJSON(s.Input), Output: RawJSON(s.Output), Error: s.Error, Usage: s.Usage, CostUSD: s.CostUSD,
+			StartedAt: s.StartedAt, Resolution: string(s.Resolution)}
+		if !s.FinishedAt.IsZero() {
+			f := s.FinishedAt
+			out[i].FinishedAt = &f
+		}
+	}
+	return out
+}
+
+// Start records a new run and drives it in the background. It returns once the run is
+// recorded; events report its progress.
+func (r *Runs) Start(req StartRequest) (RunView, error) {
+	run, err := r.runner.Start(context.Background(), agent.StartRequest{
+		SessionID: req.SessionID, Agent: req.Agent, Prompt: req.Prompt, Workspace: req.Workspace,
+		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox,
+	})
+	if err != nil {
+		return RunView{}, err
+	}
+	if err := r.drive(run.ID); err != nil {
+		return RunView{}, err
+	}
+	return NewRunView(run), nil
+}
+
+// Resume continues an interrupted, cancelled or suspended run in the background.
+func (r *Runs) Resume(runID string) error {
+	return r.drive(runID)
+}
+
+// Cancel stops a run this app is driving; the run is recorded cancelled and can be resumed.
+func (r *Runs) Cancel(runID string) error {
+	r.mu.Lock()
+	cancel, ok := r.active[runID]
+	r.mu.Unlock()
+	if !ok {
+		return fmt.Errorf("run %s is not running here", runID)
+	}
+	cancel()
+	return nil
+}
+
+func (r *Runs) drive(runID string) error {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	if r.base == nil || r.base.Err() != nil {
+		return errors.New("the app is shutting down")
+	}
+	if _, ok := r.active[runID]; ok {
+		return fmt.Errorf("run %s is already running", runID)
+	}
+	ctx, cancel := context.WithCancel(r.base)
+	r.active[runID] = cancel
+	r.running.Add(1)
+	go func() {
+		defer r.running.Done()
+		defer func() {
+			r.mu.Lock()
+			delete(r.active, runID)
+			r.mu.Unlock()
+			cancel()
+		}()
+		if _, err := r.runner.Drive(ctx, runID); err != nil {
+			r.log.Info("run stopped", "run", runID, "err", err)
+		}
+	}()
+	return nil
+}
+
+// start lets Runs drive runs until stop is called; stop cancels them and waits.
+func (r *Runs) start(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	r.mu.Lock()
+	r.base = ctx
+	r.mu.Unlock()
+	return func() {
+		cancel()
+		r.running.Wait()
+	}
+}
+
+// NewSessionView converts a journal session with its runs.
+func NewSessionView(s journal.Session, runs []RunView) SessionView {
+	if runs == nil {
+		runs = []RunView{}
+	}
+	return SessionView{ID: s.ID, Title: s.Title, Workspace: s.Workspace, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Runs: runs}
+}
+
+// NewRunView converts a journal run.
+func NewRunView(r journal.Run) RunView {
+	return RunView{ID: r.ID, SessionID: r.SessionID, Agent: r.Agent, Prompt: r.Prompt, Status: string(r.Status), Workspace: r.Workspace, Sandbox: r.Sandbox,
+		Error: r.Error, Steps: r.Steps, Usage: r.Usage, CostUSD: r.CostUSD, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+}
+
+// RawJSON passes valid JSON through and quotes anything else as a JSON string, so a step's
+// recorded bytes always embed in a JSON view.
+func RawJSON(b []byte) json.RawMessage {
+	if len(b) == 0 {
+		return nil
+	}
+	if json.Valid(b) {
+		return b
+	}
+	q, _ := json.Marshal(string(b))
+	return q
+}

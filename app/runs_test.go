@@ -1,0 +1,110 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/llm/demo"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/local"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+type demoModels struct{}
+
+func (demoModels) Resolve(string, string) (string, string) { return "demo", demo.ModelName }
+func (demoModels) Model(agent.RunConfig) (llm.Model, error) {
+	return demo.New(demo.Options{Delay: time.Nanosecond}), nil
+}
+
+// chanEmitter hands emitted batches to the test.
+type chanEmitter chan []agent.Event
+
+func (c chanEmitter) Emit(name string, data any) {
+	if name == EventRuns {
+		c <- data.([]agent.Event)
+	}
+}
+
+// TestRunsStartStreamsEvents starts the demo agent through the bound service, as the UI
+// does, and follows the emitted batches to the end of the run.
+func TestRunsStartStreamsEvents(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	j, err := journal.Open(context.Background(), filepath.Join(dir, "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	b := bus.New[agent.Event]()
+	runner := &agent.Runner{
+		Journal: j, Bus: b, Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}, Models: demoModels{},
+		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+			return local.New(run.Workspace, local.Options{})
+		},
+		Tools: tool.Builtin(), DataDir: dir,
+	}
+	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	emit := make(chanEmitter, 1024)
+	stop := a.Start(context.Background(), emit)
+	t.Cleanup(stop)
+
+	run, err := a.Runs.Start(StartRequest{Prompt: "show me", Workspace: t.TempDir()})
+	if err != nil {
+		t.Fatalf("Runs.Start() = %v", err)
+	}
+	var deltas, textEvents int
+	var finished bool
+	timeout := time.After(60 * time.Second)
+	for !finished {
+		select {
+		case batch := <-emit:
+			for i, ev := range batch {
+				if ev.RunID != run.ID {
+					t.Fatalf("event for run %s, want %s", ev.RunID, run.ID)
+				}
+				if ev.Type == agent.EventTextDelta {
+					textEvents++
+					if i > 0 && batch[i-1].Type == agent.EventTextDelta && batch[i-1].Seq == ev.Seq {
+						t.Errorf("batch holds two consecutive text deltas of step %d; want them merged", ev.Seq)
+					}
+					deltas += len(ev.Text)
+				}
+				if ev.Type == agent.EventRunCompleted {
+					finished = true
+				}
+				if ev.Type == agent.EventRunFailed {
+					t.Fatalf("run failed: %s", ev.Error)
+				}
+			}
+		case <-timeout:
+			t.Fatal("no run.completed event within 60s")
+		}
+	}
+	if deltas == 0 || textEvents == 0 {
+		t.Errorf("saw %d text events (%d bytes), want streamed text", textEvents, deltas)
+	}
+	sessions, err := a.Runs.Sessions()
+	if err != nil || len(sessions) != 1 || len(sessions[0].Runs) != 1 || sessions[0].Runs[0].Status != "completed" {
+		t.Fatalf("Runs.Sessions() = %+v, %v; want one session with the completed run", sessions, err)
+	}
+	steps, err := a.Runs.Steps(run.ID)
+	if err != nil || len(steps) < 10 || steps[0].Kind != "config" {
+		t.Errorf("Runs.Steps() = %d steps, %v; want the demo's full history", len(steps), err)
+	}
+	if _, err := os.Stat(filepath.Join(sessions[0].Workspace, "test_wordcount.sh")); err != nil {
+		t.Errorf("demo run left no test_wordcount.sh in the workspace: %v", err)
+	}
+	if err := a.Runs.Cancel(run.ID); err == nil {
+		t.Error("Runs.Cancel(finished run) = nil, want an error")
+	}
+}
