@@ -19,7 +19,7 @@ import (
 func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	run, err := r.Journal.Run(ctx, runID)
 	if err != nil {
-		return run, fmt.Errorf("agent: run %s: %w", runID, err)
+		return run, fmt.Errorf("agent: %w", err) // the journal error names the run
 	}
 	switch run.Status {
 	case journal.RunCompleted, journal.RunFailed:

@@ -19,7 +19,7 @@ var ErrNothingToResolve = errors.New("agent: run has no interrupted step")
 func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Action, message string) (journal.Step, error) {
 	run, err := r.Journal.Run(ctx, runID)
 	if err != nil {
-		return journal.Step{}, fmt.Errorf("agent: run %s: %w", runID, err)
+		return journal.Step{}, fmt.Errorf("agent: %w", err)
 	}
 	steps, err := r.Journal.Steps(ctx, runID)
 	if err != nil {

@@ -25,7 +25,7 @@ if dpkg-query -W -f='${Status}' corral 2>/dev/null | grep -q "install ok install
 	fail "corral is already installed on this machine; remove it first (apt remove corral)"
 fi
 DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 $sudo apt-get install -y -q "$deb" >/dev/null 2>&1 || fail "apt could not install $deb"
-trap 'DEBIAN_FRONTEND=noninteractive $sudo apt-get remove -y -q corral >/dev/null' EXIT
+trap 'DEBIAN_FRONTEND=noninteractive NEEDRESTART_SUSPEND=1 $sudo apt-get remove -y -q corral >/dev/null 2>&1' EXIT
 
 desktop=/usr/share/applications/corral.desktop
 if command -v desktop-file-validate >/dev/null; then desktop-file-validate "$desktop"; fi
