@@ -19,7 +19,7 @@ FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 	frontend/index.html frontend/package.json frontend/package-lock.json \
 	frontend/vite.config.ts frontend/svelte.config.js frontend/tsconfig.json
 
-.PHONY: run build deps test-deps frontend test test-go test-frontend test-e2e lint bench package package-check deb exe icons clean
+.PHONY: run build deps test-deps docker-deps frontend test test-go test-frontend test-e2e lint bench package package-check deb exe icons clean
 
 ## run: install what is missing, build, and open the window
 run: build
@@ -47,10 +47,21 @@ frontend/dist/index.html: frontend/node_modules/.package-lock.json $(FRONTEND_SR
 ## test: every test: Go unit tests, frontend checks and unit tests, browser and desktop end to end
 test: test-deps test-frontend test-go test-e2e
 
+## docker-deps: a running Docker engine and the sandbox test image (installs docker.io, starts dockerd)
+docker-deps:
+	@command -v dockerd >/dev/null || { s=; [ "$$(id -u)" -eq 0 ] || s=sudo; $$s apt-get update -q; \
+		DEBIAN_FRONTEND=noninteractive $$s apt-get install -y -q --no-install-recommends docker.io; }
+	@docker info >/dev/null 2>&1 || { s=; [ "$$(id -u)" -eq 0 ] || s=sudo; \
+		echo "docker-deps: starting dockerd (log: /tmp/dockerd.log)"; \
+		$$s sh -c 'dockerd >/tmp/dockerd.log 2>&1 &'; \
+		for i in $$(seq 1 60); do docker info >/dev/null 2>&1 && break; sleep 0.5; done; \
+		docker info >/dev/null 2>&1 || { echo "docker-deps: no engine after 30 s, see /tmp/dockerd.log" >&2; exit 1; }; }
+	@build/scripts/docker-test-image.sh
+
 test-frontend: frontend
 	cd frontend && npm run check && npm test
 
-test-go: frontend
+test-go: frontend docker-deps
 	go test -count=1 ./...
 
 test-e2e: build
@@ -67,7 +78,7 @@ lint: frontend
 	$(TOOLS)/golangci-lint run ./...
 
 ## bench: every Go benchmark
-bench: frontend
+bench: frontend docker-deps
 	go test -run '^$$' -bench . -benchmem ./...
 
 ## package: dist/corral_VERSION_amd64.deb and dist/corral.exe

@@ -54,7 +54,7 @@ type command struct {
 
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
-	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, runsCommand, showCommand, sessionsCommand, serveCommand, versionCommand}
+	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, runsCommand, showCommand, sessionsCommand, sandboxCommand, serveCommand, versionCommand}
 }
 
 // Main runs the command line with args (without the program name) and returns the exit code.
@@ -191,6 +191,7 @@ func compose(ctx context.Context, p *Program, dataDirFlag, mode string) (*app.Ap
 	if err != nil {
 		return nil, nil, err
 	}
+	eng.longLived = true
 	checker := &health.Checker{
 		Build:         health.ReadBuild(p.Version, p.Commit),
 		Mode:          mode,

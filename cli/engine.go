@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"sync"
+	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/bus"
@@ -13,6 +15,7 @@ import (
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/provider"
 	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -27,6 +30,14 @@ type engine struct {
 	journal *journal.Journal
 	bus     *bus.Bus[agent.Event]
 	runner  *agent.Runner
+
+	// The Docker sandbox manager is made on first use, so runs in the local sandbox never
+	// touch the engine. In a long-lived process (window, serve) a reaper removes idle
+	// containers and, at its start, orphans of earlier processes.
+	longLived bool
+	dockerMu  sync.Mutex
+	docker    *docker.Manager
+	reaper    *docker.Reaper
 }
 
 // openEngine opens the data directory's journal and builds the runner on it.
@@ -60,7 +71,7 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 		Agents:    agents,
 		Prices:    prices,
 		Models:    models{getenv: p.Getenv},
-		Sandboxes: openSandbox,
+		Sandboxes: rt.openSandbox,
 		Tools:     tool.Builtin(),
 		DataDir:   dir.Path,
 	}
@@ -69,7 +80,59 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 
 func (rt *engine) close() {
 	rt.bus.Close()
+	rt.dockerMu.Lock()
+	if rt.reaper != nil {
+		rt.reaper.Stop()
+	}
+	if rt.docker != nil {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		if err := rt.docker.Close(ctx); err != nil {
+			rt.log.Warn("remove sandbox containers", "err", err)
+		}
+		cancel()
+	}
+	rt.dockerMu.Unlock()
 	rt.journal.Close()
+}
+
+// dockerManager returns the Docker sandbox manager, connecting on first use.
+func (rt *engine) dockerManager(ctx context.Context, network string) (*docker.Manager, error) {
+	rt.dockerMu.Lock()
+	defer rt.dockerMu.Unlock()
+	if rt.docker != nil {
+		return rt.docker, nil
+	}
+	allowed := []string{"bridge"}
+	if network != "" && network != "none" && network != "bridge" {
+		allowed = append(allowed, network) // named on the command line: the user's choice
+	}
+	m, err := docker.New(ctx, docker.Options{AllowedNetworks: allowed, Progress: rt.pullProgress()})
+	if err != nil {
+		return nil, err
+	}
+	rt.docker = m
+	if rt.longLived {
+		rt.reaper = m.NewReaper(docker.ReaperOptions{})
+		if err := rt.reaper.Start(context.WithoutCancel(ctx)); err != nil {
+			rt.log.Warn("sandbox reaper", "err", err)
+		}
+	}
+	return m, nil
+}
+
+// pullProgress logs image pull progress, at most once a second per image.
+func (rt *engine) pullProgress() func(docker.Progress) {
+	var mu sync.Mutex
+	last := map[string]time.Time{}
+	return func(p docker.Progress) {
+		mu.Lock()
+		defer mu.Unlock()
+		if time.Since(last[p.Image]) < time.Second && p.Layer != "" {
+			return
+		}
+		last[p.Image] = time.Now()
+		rt.log.Info("pulling image", "image", p.Image, "layer", p.Layer, "status", p.Status, "current", p.Current, "total", p.Total)
+	}
 }
 
 // models builds providers from the environment's credentials (llm/provider).
@@ -116,10 +179,24 @@ func (m models) Model(cfg agent.RunConfig) (llm.Model, error) {
 	return choice.Model, nil
 }
 
-func openSandbox(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+// openSandbox opens the sandbox a run's configuration names.
+func (rt *engine) openSandbox(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
 	switch cfg.Sandbox {
 	case "", "local":
 		return local.New(run.Workspace, local.Options{})
+	case "docker":
+		c := cfg.Container
+		m, err := rt.dockerManager(ctx, c.Network)
+		if err != nil {
+			return nil, err
+		}
+		return m.Sandbox(ctx, docker.Spec{
+			Scope:     docker.Scope(c.Scope),
+			SessionID: run.SessionID,
+			RunID:     run.ID,
+			Workspace: run.Workspace,
+			Config:    docker.Config{Image: c.Image, Memory: c.Memory, CPUs: c.CPUs, Network: c.Network},
+		})
 	default:
 		return nil, fmt.Errorf("sandbox %q is not available", cfg.Sandbox)
 	}

@@ -14,6 +14,8 @@ import (
 	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/sandbox/docker"
+	units "github.com/docker/go-units"
 )
 
 // Exit codes of the run commands, on top of ExitOK, ExitError and ExitUsage.
@@ -45,12 +47,31 @@ var runCommand = command{
 		fs.StringVar(&req.Model, "model", "", "model name (default: the agent's, else the provider's default)")
 		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
 		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")
+		fs.StringVar(&req.Sandbox, "env", "local", "where tools run: local (the host, confined to the workspace) or docker (a container)")
+		fs.StringVar(&req.Container.Image, "image", "", "docker: the container image (default "+docker.DefaultImage+")")
+		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run, the default) or per session (session: reused by the session's runs in this process)")
+		fs.StringVar(&req.Container.Network, "network", "", "docker: none (the default: no network), bridge, or a named Docker network")
+		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the sandbox's)")
+		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the sandbox's)")
 		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
 		return func(ctx context.Context, args []string) error {
 			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
 				return fmt.Errorf("%w: want exactly one PROMPT argument (quote it)", errUsage)
 			}
 			req.Prompt = args[0]
+			if *memory != "" {
+				n, err := units.RAMInBytes(*memory)
+				if err != nil || n <= 0 {
+					return fmt.Errorf("%w: --memory %q: want a size such as 512m or 2g", errUsage, *memory)
+				}
+				req.Container.Memory = n
+			}
+			if req.Sandbox != "local" && req.Sandbox != "docker" {
+				return fmt.Errorf("%w: --env must be local or docker", errUsage)
+			}
+			if req.Sandbox != "docker" && req.Container != (agent.ContainerSpec{}) {
+				return fmt.Errorf("%w: --image, --scope, --network, --memory and --cpus need --env docker", errUsage)
+			}
 			rt, err := openEngine(ctx, p, *dataDir)
 			if err != nil {
 				return err

@@ -75,8 +75,9 @@ type StartRequest struct {
 	SessionID string // empty starts a new session
 	Agent     string // empty means DefaultAgentID
 	Prompt    string
-	Workspace string // empty: the session's, else DataDir/workspaces/SESSION
-	Sandbox   string // "local" (default) or "docker"
+	Workspace string        // empty: the session's, else DataDir/workspaces/SESSION
+	Sandbox   string        // "local" (default) or "docker"
+	Container ContainerSpec // the container, for the docker sandbox
 	// Overrides of the agent definition, for this run only.
 	Provider  string
 	Model     string
@@ -97,7 +98,18 @@ type RunConfig struct {
 	MaxSteps  int           `json:"max_steps"`
 	MaxTokens int           `json:"max_tokens"`
 	Sandbox   string        `json:"sandbox"`
+	Container ContainerSpec `json:"container,omitzero"`
 	History   []llm.Message `json:"history,omitempty"` // earlier runs of the session
+}
+
+// ContainerSpec configures a run's container when its sandbox is "docker"; zero fields take
+// the sandbox's defaults (and the network is off unless named here).
+type ContainerSpec struct {
+	Image   string  `json:"image,omitempty"`
+	Scope   string  `json:"scope,omitempty"` // "run" (default) or "session"
+	Network string  `json:"network,omitempty"`
+	Memory  int64   `json:"memory,omitempty"` // bytes
+	CPUs    float64 `json:"cpus,omitempty"`
 }
 
 // Start records a new run (and session, if none was given) and returns it, pending. Drive
@@ -112,8 +124,15 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 	if _, ok := r.Agents[req.Agent]; !ok {
 		return journal.Run{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAgent, req.Agent, IDs(r.Agents))
 	}
-	if req.Sandbox == "" {
+	switch req.Sandbox {
+	case "":
 		req.Sandbox = "local"
+	case "local", "docker":
+	default:
+		return journal.Run{}, fmt.Errorf("agent: unknown sandbox %q (want local or docker)", req.Sandbox)
+	}
+	if req.Sandbox != "docker" && req.Container != (ContainerSpec{}) {
+		return journal.Run{}, errors.New("agent: container settings (image, scope, network, memory, cpus) need the docker sandbox")
 	}
 	sess, err := r.session(ctx, req)
 	if err != nil {
@@ -152,7 +171,7 @@ func (r *Runner) resolve(ctx context.Context, req StartRequest, sessionID string
 	cfg := RunConfig{
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens,
-		Sandbox: req.Sandbox,
+		Sandbox: req.Sandbox, Container: req.Container,
 	}
 	if req.Provider != "" {
 		cfg.Provider, cfg.Model, cfg.BaseURL = req.Provider, "", ""

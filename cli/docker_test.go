@@ -1,0 +1,89 @@
+package cli
+
+import (
+	"encoding/json"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// needDocker fails the test without a working engine and the test image, unless
+// CORRAL_SKIP_DOCKER=1 (CI always has both: `make test` starts them).
+func needDocker(t *testing.T) string {
+	t.Helper()
+	const image = "corral-test/busybox:latest"
+	out, err := exec.Command("docker", "image", "inspect", "--format", "{{.Id}}", image).CombinedOutput()
+	if err != nil {
+		if os.Getenv("CORRAL_SKIP_DOCKER") == "1" {
+			t.Skipf("no Docker engine or test image (CORRAL_SKIP_DOCKER=1): %s", out)
+		}
+		t.Fatalf("docker image %s unusable (run `make docker-deps`): %v: %s", image, err, out)
+	}
+	return image
+}
+
+// TestRunInDocker runs the demo agent's whole coding session in a container, through the
+// command line: the files land in the host workspace and the commands ran as the container
+// saw them, with no network.
+func TestRunInDocker(t *testing.T) {
+	t.Parallel()
+	image := needDocker(t)
+	dd, ws := t.TempDir(), t.TempDir()
+	out, err := corral(t, []string{"CORRAL_PROVIDER=demo"}, "run", "--json", "--env", "docker", "--image", image,
+		"--data-dir", dd, "--workspace", ws, "count words").CombinedOutput()
+	if err != nil {
+		t.Fatalf("corral run --env docker: %v\n%s", err, out)
+	}
+	var execs, failed int
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var ev struct {
+			Type   string `json:"type"`
+			Tool   string `json:"tool"`
+			Result *struct {
+				Content string `json:"content"`
+				IsError bool   `json:"is_error"`
+			} `json:"result"`
+		}
+		if json.Unmarshal([]byte(line), &ev) != nil || ev.Type != "tool.finished" {
+			continue
+		}
+		if ev.Tool == "exec" {
+			execs++
+		}
+		if ev.Result.IsError {
+			failed++
+			t.Errorf("tool %s failed in the container: %s", ev.Tool, ev.Result.Content)
+		}
+	}
+	if execs < 3 || failed > 0 {
+		t.Errorf("demo session in docker: %d exec calls, %d failed; want at least 3, none failed", execs, failed)
+	}
+	if b, err := os.ReadFile(filepath.Join(ws, "test_wordcount.sh")); err != nil || len(b) == 0 {
+		t.Errorf("test_wordcount.sh not in the host workspace after a docker run: %v", err)
+	}
+	// The run-scoped container is gone once the command exits.
+	ls, err := exec.Command("docker", "ps", "-a", "--filter", "label=corral.managed", "--filter", "label=corral.workspace="+ws, "-q").Output()
+	if err != nil || strings.TrimSpace(string(ls)) != "" {
+		t.Errorf("containers left for workspace %s: %q, %v", ws, ls, err)
+	}
+}
+
+func TestSandboxCommand(t *testing.T) {
+	t.Parallel()
+	needDocker(t)
+	out, err := corral(t, nil, "sandbox", "ls", "--json").Output()
+	var list []map[string]any
+	if err != nil || json.Unmarshal(out, &list) != nil {
+		t.Fatalf("corral sandbox ls --json = %s, %v; want a JSON list", out, err)
+	}
+	cmd := corral(t, nil, "sandbox", "rm")
+	if err := cmd.Run(); cmd.ProcessState.ExitCode() != ExitUsage {
+		t.Errorf("corral sandbox rm (no id) = %v, want exit %d", err, ExitUsage)
+	}
+	out, _ = corral(t, []string{"DOCKER_HOST=unix:///nonexistent.sock"}, "sandbox", "ls").CombinedOutput()
+	if !strings.Contains(string(out), "unavailable") {
+		t.Errorf("corral sandbox ls with a dead engine = %q, want a clear 'unavailable' error", out)
+	}
+}
