@@ -142,7 +142,12 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 	if err != nil {
 		return journal.Run{}, err
 	}
-	run, err := r.Journal.CreateRun(ctx, journal.Run{
+	blob, err := json.Marshal(cfg)
+	if err != nil {
+		return journal.Run{}, err
+	}
+	// The run and its configuration are recorded together: a crash leaves both or neither.
+	run, err := r.Journal.CreateRunWithStep(ctx, journal.Run{
 		ID:        journal.NewID("run"),
 		SessionID: sess.ID,
 		Agent:     req.Agent,
@@ -150,16 +155,9 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 		Workspace: sess.Workspace,
 		Sandbox:   cfg.Sandbox,
 		Status:    journal.RunPending,
-	})
+	}, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, journal.StepResult{Output: blob})
 	if err != nil {
 		return journal.Run{}, fmt.Errorf("agent: create run: %w", err)
-	}
-	blob, err := json.Marshal(cfg)
-	if err != nil {
-		return journal.Run{}, err
-	}
-	if _, err := r.Journal.Record(ctx, run.ID, 1, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, journal.StepResult{Output: blob}); err != nil {
-		return journal.Run{}, fmt.Errorf("agent: record run configuration: %w", err)
 	}
 	return run, nil
 }

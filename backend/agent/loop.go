@@ -121,7 +121,7 @@ func (l *loop) step(ctx context.Context, spec journal.StepSpec, fn func(context.
 
 func (l *loop) drive(ctx context.Context) (string, error) {
 	cfgStep, err := l.step(ctx, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
-		return journal.StepResult{}, errors.New("the run has no recorded configuration (it was created by a process that stopped at once); start it again")
+		return journal.StepResult{}, errors.New("the run has no recorded configuration; it was not created by this version of Corral")
 	})
 	if err != nil {
 		return "", err

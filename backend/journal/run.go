@@ -92,6 +92,22 @@ func scanRun(r scanner) (Run, error) {
 // and marks the session active. An empty status means pending. It returns
 // the run as stored.
 func (j *Journal) CreateRun(ctx context.Context, r Run) (Run, error) {
+	return j.createRun(ctx, r, nil)
+}
+
+// CreateRunWithStep stores a new run together with its first step, completed, in one
+// transaction: a crash leaves both or neither. It is for what a run needs from its first
+// instant, such as its resolved configuration.
+func (j *Journal) CreateRunWithStep(ctx context.Context, r Run, spec StepSpec, result StepResult) (Run, error) {
+	return j.createRun(ctx, r, &firstStep{spec, result})
+}
+
+type firstStep struct {
+	spec   StepSpec
+	result StepResult
+}
+
+func (j *Journal) createRun(ctx context.Context, r Run, first *firstStep) (Run, error) {
 	if r.ID == "" {
 		return Run{}, errors.New("create run: empty id")
 	}
@@ -114,6 +130,16 @@ func (j *Journal) CreateRun(ctx context.Context, r Run) (Run, error) {
 		case err != nil:
 			return err
 		}
+		if first != nil {
+			if _, err := tx.ExecContext(ctx, `INSERT INTO steps (run_id, seq, name, kind, status, idempotent, input, output,
+				started_at, finished_at, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)
+				VALUES (?, 1, ?, ?, 'completed', ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+				r.ID, first.spec.Name, first.spec.Kind, first.spec.Idempotent, nilIfEmpty(first.spec.Input), nilIfEmpty(first.result.Output),
+				now, now, first.result.Usage.InputTokens, first.result.Usage.OutputTokens,
+				first.result.Usage.CacheReadTokens, first.result.Usage.CacheWriteTokens, first.result.CostUSD); err != nil {
+				return err
+			}
+		}
 		_, err = tx.ExecContext(ctx, `UPDATE sessions SET updated_at = ? WHERE id = ?`, now, r.SessionID)
 		return err
 	})
@@ -122,6 +148,9 @@ func (j *Journal) CreateRun(ctx context.Context, r Run) (Run, error) {
 	}
 	r.CreatedAt, r.UpdatedAt = fromStamp(now), fromStamp(now)
 	r.Steps, r.Usage, r.CostUSD = 0, Usage{}, 0
+	if first != nil {
+		r.Steps, r.Usage, r.CostUSD = 1, first.result.Usage, first.result.CostUSD
+	}
 	return r, nil
 }
 

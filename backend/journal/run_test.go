@@ -210,3 +210,32 @@ func TestNewID(t *testing.T) {
 		prev = id[:4+9]
 	}
 }
+
+func TestCreateRunWithStep(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s1", Workspace: "/w"}); err != nil {
+		t.Fatal(err)
+	}
+	spec := journal.StepSpec{Name: "run.config", Kind: "config", Idempotent: true}
+	run, err := j.CreateRunWithStep(ctx, journal.Run{ID: "r1", SessionID: "s1"}, spec, journal.StepResult{Output: []byte(`{"a":1}`)})
+	if err != nil || run.Steps != 1 {
+		t.Fatalf("CreateRunWithStep() = %+v, %v; want a run with one step", run, err)
+	}
+	st, err := j.GetStep(ctx, "r1", 1)
+	if err != nil || st.Status != journal.StepCompleted || string(st.Output) != `{"a":1}` || st.Name != "run.config" {
+		t.Errorf("GetStep(r1, 1) = %+v, %v; want the completed first step", st, err)
+	}
+	// Both or neither: a run that cannot be created leaves no step behind.
+	if _, err := j.CreateRunWithStep(ctx, journal.Run{ID: "r2", SessionID: "missing"}, spec, journal.StepResult{}); !errors.Is(err, journal.ErrNotFound) {
+		t.Errorf("CreateRunWithStep(unknown session) = %v, want ErrNotFound", err)
+	}
+	if steps, err := j.Steps(ctx, "r2"); err != nil || len(steps) != 0 {
+		t.Errorf("Steps(r2) = %d, %v; want none", len(steps), err)
+	}
+}
