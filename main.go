@@ -39,6 +39,7 @@ func main() {
 		Commit:  commit,
 		Assets:  assets,
 		Icon:    icon,
+		Stdin:   os.Stdin,
 		Stdout:  os.Stdout,
 		Stderr:  os.Stderr,
 		Getenv:  os.Getenv,

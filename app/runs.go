@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 )
 
@@ -226,4 +227,39 @@ func RawJSON(b []byte) json.RawMessage {
 	}
 	q, _ := json.Marshal(string(b))
 	return q
+}
+
+// PendingApproval is an action a run waits for a person to decide.
+type PendingApproval struct {
+	RunID   string           `json:"run_id"`
+	Seq     int              `json:"seq"`
+	Request approval.Request `json:"request"`
+}
+
+// Approvals lists every action waiting for a decision, across runs.
+func (r *Runs) Approvals() ([]PendingApproval, error) {
+	ctx := context.Background()
+	runs, err := r.journal.RunsWithStatus(ctx, journal.RunAwaitingApproval)
+	if err != nil {
+		return nil, err
+	}
+	out := []PendingApproval{}
+	for _, run := range runs {
+		st, req, err := r.runner.Pending(ctx, run.ID)
+		if err != nil {
+			continue // answered meanwhile
+		}
+		req.Preview = req.Preview.Head(500) // a first screen of a long diff
+		out = append(out, PendingApproval{RunID: run.ID, Seq: st.Seq, Request: req})
+	}
+	return out, nil
+}
+
+// Answer records a person's decision on a run's pending action (the first answer wins) and
+// continues the run in the background.
+func (r *Runs) Answer(runID string, ans approval.Answer) error {
+	if _, err := r.runner.Answer(context.Background(), runID, ans); err != nil {
+		return err
+	}
+	return r.drive(runID)
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
@@ -51,7 +52,7 @@ func TestRunsStartStreamsEvents(t *testing.T) {
 		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
 			return local.New(run.Workspace, local.Options{})
 		},
-		Tools: tool.Builtin(), DataDir: dir,
+		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
 	}
 	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	emit := make(chanEmitter, 1024)
@@ -107,4 +108,11 @@ func TestRunsStartStreamsEvents(t *testing.T) {
 	if err := a.Runs.Cancel(run.ID); err == nil {
 		t.Error("Runs.Cancel(finished run) = nil, want an error")
 	}
+}
+
+// approveAll approves every action, as --approve all does.
+type approveAll struct{}
+
+func (approveAll) Approve(_ context.Context, _ journal.Run, req approval.Request) (approval.Answer, error) {
+	return approval.Answer{Kind: approval.Approve, ActionHash: req.ActionHash, By: "test"}, nil
 }

@@ -35,6 +35,7 @@ type Program struct {
 	Commit  string // VCS revision, when the build stamped one
 	Assets  fs.FS  // built UI (frontend/dist)
 	Icon    []byte // app icon PNG
+	Stdin   io.Reader
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Getenv  func(string) string
@@ -54,7 +55,8 @@ type command struct {
 
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
-	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, runsCommand, showCommand, sessionsCommand, sandboxCommand, serveCommand, versionCommand}
+	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, approvalsCommand, approveCommand, denyCommand, rulesCommand,
+		runsCommand, showCommand, sessionsCommand, sandboxCommand, serveCommand, versionCommand}
 }
 
 // Main runs the command line with args (without the program name) and returns the exit code.

@@ -105,12 +105,14 @@ func showSteps(t *testing.T, dataDir, runID string) []stepKey {
 }
 
 // normalize drops what legitimately differs between two runs of the same script: the
-// workspace path inside the recorded run configuration.
-func normalize(steps []stepKey) []stepKey {
+// workspace directory (each run has its own), wherever it is recorded.
+func normalize(steps []stepKey, ws string) []stepKey {
 	out := append([]stepKey(nil), steps...)
 	for i := range out {
+		out[i].Input = json.RawMessage(strings.ReplaceAll(string(out[i].Input), ws, "$WORKSPACE"))
+		out[i].Output = json.RawMessage(strings.ReplaceAll(string(out[i].Output), ws, "$WORKSPACE"))
 		if out[i].Kind == "config" {
-			out[i].Output = nil
+			out[i].Output = nil // also holds the data directory
 		}
 	}
 	return out
@@ -164,7 +166,7 @@ func TestCrashResume(t *testing.T) {
 	t.Parallel()
 	const prompt = "Keep notes and log three effects."
 	runArgs := func(srvURL, ws, dd string) []string {
-		return []string{"run", "--json", "--provider", "anthropic", "--base-url", srvURL, "--workspace", ws, "--data-dir", dd, prompt}
+		return []string{"run", "--json", "--approve", "all", "--provider", "anthropic", "--base-url", srvURL, "--workspace", ws, "--data-dir", dd, prompt}
 	}
 
 	// The reference: one uninterrupted run.
@@ -175,9 +177,9 @@ func TestCrashResume(t *testing.T) {
 		t.Fatalf("reference run: %v\n%s", err, out)
 	}
 	span := time.Since(begun)
-	ref := normalize(showSteps(t, refDir, runIDOf(t, refDir)))
-	if len(ref) != 1+len(crashTurns)+6 {
-		t.Fatalf("reference run has %d steps, want %d", len(ref), 1+len(crashTurns)+6)
+	ref := normalize(showSteps(t, refDir, runIDOf(t, refDir)), refWS)
+	if len(ref) != 1+len(crashTurns)+6+5 {
+		t.Fatalf("reference run has %d steps, want %d", len(ref), 1+len(crashTurns)+6+5)
 	}
 
 	seed := uint64(time.Now().UnixNano())
@@ -218,7 +220,7 @@ func TestCrashResume(t *testing.T) {
 				break // killed after the outcome was recorded, before the process exited
 			}
 			sent := len(h.Bodies())
-			res := corral(t, nil, "resume", runID, "--json", "--data-dir", dd)
+			res := corral(t, nil, "resume", runID, "--json", "--approve", "all", "--data-dir", dd)
 			resOut, err := res.CombinedOutput()
 			for _, body := range h.Bodies()[sent:] {
 				r, derr := llmtest.DecodeAnthropicRequest([]byte(body))
@@ -244,7 +246,7 @@ func TestCrashResume(t *testing.T) {
 				t.Fatalf("corral resolve: %v\n%s", err, out)
 			}
 		}
-		got := normalize(showSteps(t, dd, runID))
+		got := normalize(showSteps(t, dd, runID), ws)
 		checkEffects(t, i, killAt, ws)
 		if at := diffJournal(got, ref); at != "" {
 			t.Errorf("kill %d at %s: journal after resume differs from the uninterrupted run: %s", i, killAt, at)
@@ -360,4 +362,80 @@ func normJSON(s stepKey) stepKey {
 		}
 	}
 	return s
+}
+
+// TestApprovalAcrossKills: a run waits for approval, its process is killed, the run is
+// started again (still waiting), and approvals granted from the command line carry it to the
+// end without any model request or side effect repeated.
+func TestApprovalAcrossKills(t *testing.T) {
+	t.Parallel()
+	srv, h := crashServer(t)
+	dd, ws := t.TempDir(), t.TempDir()
+	cmd := corral(t, nil, "run", "--json", "--provider", "anthropic", "--base-url", srv.URL, "--workspace", ws, "--data-dir", dd, "Keep notes.")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var runID string
+	for sc.Scan() {
+		var ev struct {
+			Type  string `json:"type"`
+			RunID string `json:"run_id"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == "approval.requested" {
+			runID = ev.RunID
+			cmd.Process.Kill() // the process dies while the run waits
+			break
+		}
+	}
+	cmd.Wait()
+	if runID == "" {
+		t.Fatal("corral run never asked for approval")
+	}
+	// Started again, the run still waits: nothing was decided.
+	for i := 0; i < 2; i++ {
+		res := corral(t, nil, "resume", runID, "--data-dir", dd)
+		if out, err := res.CombinedOutput(); res.ProcessState.ExitCode() != ExitSuspended {
+			t.Fatalf("corral resume #%d = %v, want exit %d (still waiting)\n%s", i+1, err, ExitSuspended, out)
+		}
+	}
+	out, err := corral(t, nil, "approvals", "--json", "--data-dir", dd).Output()
+	if err != nil || !strings.Contains(string(out), runID) || !strings.Contains(string(out), `"tool": "write"`) {
+		t.Fatalf("corral approvals = %s, %v; want the pending write of %s", out, err, runID)
+	}
+	// Approve each action as it comes; the last approval runs the rest to the end.
+	for i := 0; ; i++ {
+		if i > 10 {
+			t.Fatal("run did not finish after 10 approvals")
+		}
+		res := corral(t, nil, "approve", runID, "--data-dir", dd)
+		out, err := res.CombinedOutput()
+		if err == nil {
+			break
+		}
+		if res.ProcessState.ExitCode() != ExitSuspended {
+			t.Fatalf("corral approve: %v\n%s", err, out)
+		}
+	}
+	if out, _ := corral(t, nil, "approve", runID, "--data-dir", dd).CombinedOutput(); !strings.Contains(string(out), "already answered") {
+		t.Errorf("approving a finished run again = %q, want a harmless 'already answered'", out)
+	}
+	turns := map[int]int{}
+	for _, body := range h.Bodies() {
+		r, err := llmtest.DecodeAnthropicRequest([]byte(body))
+		if err != nil {
+			t.Fatal(err)
+		}
+		turns[turnOf(r)]++
+	}
+	for k := range crashTurns {
+		if turns[k] != 1 {
+			t.Errorf("model turn %d was requested %d times, want once", k, turns[k])
+		}
+	}
+	checkEffects(t, 0, 0, ws)
 }

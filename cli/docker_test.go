@@ -31,7 +31,7 @@ func TestRunInDocker(t *testing.T) {
 	t.Parallel()
 	image := needDocker(t)
 	dd, ws := t.TempDir(), t.TempDir()
-	out, err := corral(t, []string{"CORRAL_PROVIDER=demo"}, "run", "--json", "--env", "docker", "--image", image,
+	out, err := corral(t, []string{"CORRAL_PROVIDER=demo"}, "run", "--json", "--approve", "all", "--env", "docker", "--image", image,
 		"--data-dir", dd, "--workspace", ws, "count words").CombinedOutput()
 	if err != nil {
 		t.Fatalf("corral run --env docker: %v\n%s", err, out)

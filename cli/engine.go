@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/journal"
@@ -42,13 +43,8 @@ type engine struct {
 
 // openEngine opens the data directory's journal and builds the runner on it.
 func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error) {
-	env := config.OSEnv()
-	env.Getenv = p.Getenv
-	dir, err := config.ResolveDataDir(dataDir, env)
+	dir, err := resolveDataDir(p, dataDir)
 	if err != nil {
-		return nil, err
-	}
-	if err := dir.Ensure(); err != nil {
 		return nil, err
 	}
 	agents, err := agent.LoadDefinitions(dir.Path)
@@ -73,6 +69,7 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 		Models:    models{getenv: p.Getenv},
 		Sandboxes: rt.openSandbox,
 		Tools:     tool.Builtin(),
+		Ledger:    approval.NewLedger(dir.Path),
 		DataDir:   dir.Path,
 	}
 	return rt, nil
@@ -93,6 +90,17 @@ func (rt *engine) close() {
 	}
 	rt.dockerMu.Unlock()
 	rt.journal.Close()
+}
+
+// resolveDataDir finds and creates the data directory for a --data-dir value.
+func resolveDataDir(p *Program, flagValue string) (config.DataDir, error) {
+	env := config.OSEnv()
+	env.Getenv = p.Getenv
+	dir, err := config.ResolveDataDir(flagValue, env)
+	if err != nil {
+		return dir, err
+	}
+	return dir, dir.Ensure()
 }
 
 // dockerManager returns the Docker sandbox manager, connecting on first use.

@@ -15,7 +15,7 @@ const envAsCLI = "CORRAL_TEST_AS_CLI"
 func TestMain(m *testing.M) {
 	if os.Getenv(envAsCLI) == "1" {
 		ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-		code := Main(ctx, os.Args[1:], &Program{Version: "test", Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
+		code := Main(ctx, os.Args[1:], &Program{Version: "test", Stdin: os.Stdin, Stdout: os.Stdout, Stderr: os.Stderr, Getenv: os.Getenv})
 		stop()
 		os.Exit(code)
 	}

@@ -13,6 +13,7 @@ import (
 
 	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	units "github.com/docker/go-units"
@@ -54,11 +55,20 @@ var runCommand = command{
 		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the sandbox's)")
 		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the sandbox's)")
 		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
+		approve := approveFlag(fs)
+		execSecurity := fs.String("exec-security", "", "how commands are gated: approval-always (the local default), allowlist (the docker default) or allow-always")
+		fs.Func("allow", "allow rule for this session, e.g. 'exec(npm test)' or 'write(src/**)'; repeatable", func(v string) error { req.Allow = append(req.Allow, v); return nil })
+		fs.Func("deny", "deny rule for this session, e.g. 'exec(git push *)'; repeatable", func(v string) error { req.Deny = append(req.Deny, v); return nil })
 		return func(ctx context.Context, args []string) error {
 			if len(args) != 1 || strings.TrimSpace(args[0]) == "" {
 				return fmt.Errorf("%w: want exactly one PROMPT argument (quote it)", errUsage)
 			}
 			req.Prompt = args[0]
+			req.ExecSecurity = approval.ExecPolicy(*execSecurity)
+			approver, err := approverFor(*approve, p)
+			if err != nil {
+				return err
+			}
 			if *memory != "" {
 				n, err := units.RAMInBytes(*memory)
 				if err != nil || n <= 0 {
@@ -77,6 +87,7 @@ var runCommand = command{
 				return err
 			}
 			defer rt.close()
+			rt.runner.Approver = approver
 			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
 				run, err := rt.runner.Start(ctx, req)
 				if err != nil {
@@ -95,15 +106,21 @@ var resumeCommand = command{
 	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
 		dataDir := dataDirFlag(fs)
 		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
+		approve := approveFlag(fs)
 		return func(ctx context.Context, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
+			}
+			approver, err := approverFor(*approve, p)
+			if err != nil {
+				return err
 			}
 			rt, err := openEngine(ctx, p, *dataDir)
 			if err != nil {
 				return err
 			}
 			defer rt.close()
+			rt.runner.Approver = approver
 			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
 				return rt.runner.Drive(ctx, args[0])
 			})
@@ -164,7 +181,15 @@ func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, drive func
 	case err == nil:
 		return nil
 	case errors.Is(err, agent.ErrSuspended):
-		if !asJSON {
+		if asJSON {
+			return &exitError{code: ExitSuspended, err: err}
+		}
+		if run.Status == journal.RunAwaitingApproval {
+			if _, req, perr := rt.runner.Pending(ctx, run.ID); perr == nil {
+				fmt.Fprintf(p.Stderr, "\n%s\n", approval.RenderText(req.Preview, isTerminal(p.Stderr)))
+			}
+			fmt.Fprintf(p.Stderr, "corral: run %s waits for your approval\n  corral approve %s [--remember session|agent|global]   or   corral deny %s --message TEXT\n", run.ID, run.ID, run.ID)
+		} else {
 			fmt.Fprintf(p.Stderr, "corral: run %s waits for you: %s\n  resolve it: corral resolve %s --action rerun|skip|fail, then corral resume %s\n", run.ID, run.Error, run.ID, run.ID)
 		}
 		return &exitError{code: ExitSuspended, err: err}

@@ -71,6 +71,20 @@ func (t *transcript) print(events <-chan agent.Event) {
 				mark = "✗"
 			}
 			t.line(fmt.Sprintf("  %s %s", mark, resultSummary(ev.Result.Content)))
+		case agent.EventApprovalRequested:
+			t.spin("")
+			t.line("? approval needed: " + ev.Approval.Preview.Title)
+		case agent.EventApprovalDecided:
+			if ev.Replayed || ev.Decision == nil {
+				continue
+			}
+			d := ev.Decision
+			switch {
+			case d.Answer != nil:
+				t.line(fmt.Sprintf("  %s by %s", d.Answer.Kind, d.Answer.By))
+			case !d.Outcome.Run:
+				t.line("  refused: " + d.Assessment.Reason)
+			}
 		case agent.EventRunCompleted:
 			t.line("● completed")
 		case agent.EventRunFailed:

@@ -18,6 +18,7 @@ import (
 	"path/filepath"
 	"time"
 
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
@@ -64,6 +65,10 @@ type Runner struct {
 	Models    Models
 	Sandboxes SandboxSource
 	Tools     []tool.Tool
+	// Ledger holds remembered approval rules; nil means none.
+	Ledger *approval.Ledger
+	// Approver answers approval requests while a run waits; nil suspends the run instead.
+	Approver Approver
 	// DataDir holds default workspaces (DataDir/workspaces/SESSION).
 	DataDir string
 	// Now is the clock for event times; nil means time.Now.
@@ -84,6 +89,10 @@ type StartRequest struct {
 	BaseURL   string
 	MaxSteps  int
 	MaxTokens int
+	// ExecSecurity overrides the agent's exec policy for this run; Allow and Deny add
+	// session-scoped rules.
+	ExecSecurity approval.ExecPolicy
+	Allow, Deny  []string
 }
 
 // RunConfig is a run's resolved configuration, recorded as its first step so a resumed run
@@ -99,7 +108,17 @@ type RunConfig struct {
 	MaxTokens int           `json:"max_tokens"`
 	Sandbox   string        `json:"sandbox"`
 	Container ContainerSpec `json:"container,omitzero"`
-	History   []llm.Message `json:"history,omitempty"` // earlier runs of the session
+	// Approval is the policy in force; Rules the agent's and this run's own rules (the
+	// remembered ones live in the ledger and are read when a call is judged).
+	Approval approval.Policy `json:"approval,omitzero"`
+	Rules    []RuleScope     `json:"rules,omitempty"`
+	History  []llm.Message   `json:"history,omitempty"` // earlier runs of the session
+}
+
+// RuleScope is a set of rule lists at one scope, as recorded in a run's configuration.
+type RuleScope struct {
+	Scope approval.Scope     `json:"scope"`
+	Lists approval.RuleLists `json:"lists"`
 }
 
 // ContainerSpec configures a run's container when its sandbox is "docker"; zero fields take
@@ -170,6 +189,24 @@ func (r *Runner) resolve(ctx context.Context, req StartRequest, sessionID string
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens,
 		Sandbox: req.Sandbox, Container: req.Container,
+		Approval: def.Approval,
+	}
+	if req.ExecSecurity != "" {
+		cfg.Approval.Exec = req.ExecSecurity
+	}
+	if err := cfg.Approval.Validate(); err != nil {
+		return cfg, fmt.Errorf("agent %s: %w", def.ID, err)
+	}
+	for _, rs := range []RuleScope{
+		{Scope: approval.AgentScope(def.ID), Lists: def.Rules},
+		{Scope: approval.SessionScope(sessionID), Lists: approval.RuleLists{Allow: req.Allow, Deny: req.Deny}},
+	} {
+		if _, err := rs.Lists.Rules(rs.Scope); err != nil {
+			return cfg, fmt.Errorf("agent: rules: %w", err)
+		}
+		if len(rs.Lists.Allow)+len(rs.Lists.Ask)+len(rs.Lists.Deny) > 0 {
+			cfg.Rules = append(cfg.Rules, rs)
+		}
 	}
 	if req.Provider != "" {
 		cfg.Provider, cfg.Model, cfg.BaseURL = req.Provider, "", ""

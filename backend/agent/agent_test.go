@@ -12,6 +12,7 @@ import (
 	"sync"
 	"testing"
 
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
@@ -119,9 +120,17 @@ func newRunner(j *journal.Journal, model llm.Model, dir string) *Runner {
 		Sandboxes: func(ctx context.Context, run journal.Run, cfg RunConfig) (sandbox.Sandbox, error) {
 			return local.New(run.Workspace, local.Options{})
 		},
-		Tools:   tool.Builtin(),
-		DataDir: dir,
+		Tools:    tool.Builtin(),
+		Approver: approveAll{},
+		DataDir:  dir,
 	}
+}
+
+// approveAll approves every action, as --approve all does.
+type approveAll struct{}
+
+func (approveAll) Approve(_ context.Context, _ journal.Run, req approval.Request) (approval.Answer, error) {
+	return approval.Answer{Kind: approval.Approve, ActionHash: req.ActionHash, By: "test"}, nil
 }
 
 func start(t *testing.T, r *Runner, req StartRequest) journal.Run {
@@ -167,7 +176,8 @@ func TestRunCompletes(t *testing.T) {
 	if got.Status != journal.RunCompleted || got.Usage.InputTokens != 300 || got.CostUSD == 0 {
 		t.Errorf("Drive() run = status %s usage %+v cost %v, want completed with 300 input tokens and a cost", got.Status, got.Usage, got.CostUSD)
 	}
-	want := []string{"config:run.config:completed", "llm:model:completed", "tool:write:completed", "llm:model:completed", "tool:exec:completed", "llm:model:completed"}
+	want := []string{"config:run.config:completed", "llm:model:completed", "approval:write:completed", "tool:write:completed",
+		"llm:model:completed", "approval:exec:completed", "tool:exec:completed", "llm:model:completed"}
 	if k := kinds(t, r, run.ID); !reflect.DeepEqual(k, want) {
 		t.Errorf("steps = %v, want %v", k, want)
 	}
@@ -247,8 +257,8 @@ func TestInterruptedSideEffect(t *testing.T) {
 		t.Fatalf("Drive(resume) = %s, %v; want interrupted and ErrSuspended", got.Status, err)
 	}
 	st, err := r.Resolve(context.Background(), run.ID, journal.ActionSkip, "I cleaned up by hand")
-	if err != nil || st.Seq != 3 {
-		t.Fatalf("Resolve(skip) = step %d, %v; want step 3", st.Seq, err)
+	if err != nil || st.Seq != 4 {
+		t.Fatalf("Resolve(skip) = step %d, %v; want step 4 (the exec after its approval)", st.Seq, err)
 	}
 	got, err = r.Drive(context.Background(), run.ID)
 	if err != nil || got.Status != journal.RunCompleted {
@@ -355,12 +365,12 @@ func TestConversationRebuildsLiveTurns(t *testing.T) {
 	if string(a) != string(b) {
 		t.Errorf("Conversation() =\n%s\nwant the live conversation\n%s", a, b)
 	}
-	// config, model (write call), tool result: prompt, assistant, user.
-	if cut := Conversation(run.Prompt, steps[:3]); len(cut) != 3 || cut[1].Role != llm.RoleAssistant || cut[2].Content[0].Type != llm.BlockToolResult {
+	// config, model (write call), approval, tool result: prompt, assistant, user.
+	if cut := Conversation(run.Prompt, steps[:4]); len(cut) != 3 || cut[1].Role != llm.RoleAssistant || cut[2].Content[0].Type != llm.BlockToolResult {
 		t.Errorf("Conversation(first exchange) = %+v, want prompt, tool call, tool result", cut)
 	}
 	// A run cut off after a tool call but before its result leaves no dangling tool use.
-	dangling := Conversation(run.Prompt, steps[:2])
+	dangling := Conversation(run.Prompt, steps[:3])
 	if len(dangling) != 1 {
 		t.Errorf("Conversation(cut before the tool result) has %d messages, want only the prompt", len(dangling))
 	}
@@ -384,5 +394,124 @@ func TestRecover(t *testing.T) {
 	}
 	if w, _ := r.Journal.Run(ctx, waiting.ID); w.Status != journal.RunPending {
 		t.Errorf("pending run status after Recover = %s, want it untouched", w.Status)
+	}
+}
+
+// answerWith answers every request with fn's answer.
+type answerWith func(req approval.Request) approval.Answer
+
+func (f answerWith) Approve(_ context.Context, _ journal.Run, req approval.Request) (approval.Answer, error) {
+	a := f(req)
+	a.ActionHash = req.ActionHash
+	return a, nil
+}
+
+// TestApprovalAnswersReachTheModel checks exactly what the model receives after a person
+// denies with a message, and after they edit a command before approving it.
+func TestApprovalAnswersReachTheModel(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		answer      approval.Answer
+		wantError   bool
+		wantContent []string
+		wantEffect  string
+	}{
+		{
+			name:        "deny with message",
+			answer:      approval.Answer{Kind: approval.Reject, Message: "not on my machine"},
+			wantError:   true,
+			wantContent: []string{"not on my machine"},
+			wantEffect:  "",
+		},
+		{
+			name:        "edit then approve",
+			answer:      approval.Answer{Kind: approval.EditApprove, Input: json.RawMessage(`{"command":"echo edited >> effects.log; echo ran-edited"}`)},
+			wantContent: []string{"echo edited >> effects.log; echo ran-edited", "ran-edited"},
+			wantEffect:  "edited\n",
+		},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo original >> effects.log"}`}}}, {text: "noted"}}}
+			r, _ := setup(t, m)
+			r.Approver = answerWith(func(approval.Request) approval.Answer { return tt.answer })
+			run := start(t, r, StartRequest{Prompt: "log it"})
+			got, err := r.Drive(context.Background(), run.ID)
+			if err != nil || got.Status != journal.RunCompleted {
+				t.Fatalf("Drive() = %s, %v", got.Status, err)
+			}
+			reqs := m.calls()
+			last := reqs[len(reqs)-1].Messages
+			res := last[len(last)-1].Content[0]
+			if res.Type != llm.BlockToolResult || res.IsError != tt.wantError {
+				t.Fatalf("model received %+v, want a tool result with IsError=%v", res, tt.wantError)
+			}
+			for _, w := range tt.wantContent {
+				if !strings.Contains(res.Content, w) {
+					t.Errorf("model received %q, want it to contain %q", res.Content, w)
+				}
+			}
+			if b, _ := os.ReadFile(filepath.Join(got.Workspace, "effects.log")); string(b) != tt.wantEffect {
+				t.Errorf("effects.log = %q, want %q", b, tt.wantEffect)
+			}
+			// The trace keeps both versions: the approval step has the original, the tool step what ran.
+			steps, _ := r.Journal.Steps(context.Background(), run.ID)
+			gate, toolStep := steps[2], steps[3]
+			if gate.Kind != KindApproval || !strings.Contains(string(gate.Input), "echo original") {
+				t.Errorf("approval step = %s %s, want the original command in its input", gate.Kind, gate.Input)
+			}
+			if tt.answer.Kind == approval.EditApprove && !strings.Contains(string(toolStep.Input), "echo edited") {
+				t.Errorf("tool step input = %s, want the edited command", toolStep.Input)
+			}
+		})
+	}
+}
+
+// TestApprovalSuspendsDurably: without an Approver the run waits (no goroutine, status
+// awaiting_approval), survives reopening the journal, takes the first answer only, and
+// finishes without repeating a step.
+func TestApprovalSuspendsDurably(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo once >> effects.log"}`}}}, {text: "done"}}}
+	r, _ := setup(t, m)
+	r.Approver = nil
+	r.Ledger = approval.NewLedger(t.TempDir())
+	ctx := context.Background()
+	run := start(t, r, StartRequest{Prompt: "log once"})
+	for i := 0; i < 2; i++ { // waiting survives any number of resumes
+		got, err := r.Drive(ctx, run.ID)
+		if !errors.Is(err, ErrSuspended) || got.Status != journal.RunAwaitingApproval {
+			t.Fatalf("Drive() #%d = %s, %v; want awaiting_approval", i+1, got.Status, err)
+		}
+	}
+	st, req, err := r.Pending(ctx, run.ID)
+	if err != nil || req.Tool != "exec" || req.Preview.Exec == nil || st.Status != journal.StepStarted {
+		t.Fatalf("Pending() = %+v, %+v, %v; want the exec request with its preview", st, req, err)
+	}
+	if _, err := r.Answer(ctx, run.ID, approval.Answer{Kind: approval.Approve, ActionHash: "stale"}); !errors.Is(err, approval.ErrStaleAnswer) {
+		t.Errorf("Answer(wrong hash) = %v, want ErrStaleAnswer", err)
+	}
+	if _, err := r.Answer(ctx, run.ID, approval.Answer{Kind: approval.Approve, ActionHash: req.ActionHash, By: "test",
+		Remember: &approval.Remember{Scope: approval.SessionScope(run.SessionID), List: approval.ListAllow, Rules: []string{"exec(echo *)"}}}); err != nil {
+		t.Fatalf("Answer(approve) = %v", err)
+	}
+	if _, err := r.Answer(ctx, run.ID, approval.Answer{Kind: approval.Reject, ActionHash: req.ActionHash}); !errors.Is(err, ErrNothingPending) {
+		t.Errorf("second Answer = %v, want ErrNothingPending (the first decision wins)", err)
+	}
+	got, err := r.Drive(ctx, run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(after approval) = %s, %v", got.Status, err)
+	}
+	if n := len(m.calls()); n != 2 {
+		t.Errorf("model calls = %d, want 2: waiting and resuming replay the first turn", n)
+	}
+	if b, _ := os.ReadFile(filepath.Join(got.Workspace, "effects.log")); string(b) != "once\n" {
+		t.Errorf("effects.log = %q, want the command once", b)
+	}
+	entries, err := r.Ledger.List()
+	if err != nil || len(entries) != 1 || entries[0].Rule != "exec(echo *)" || entries[0].Source != "approval" {
+		t.Errorf("ledger = %+v, %v; want the remembered rule", entries, err)
 	}
 }

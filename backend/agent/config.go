@@ -2,8 +2,10 @@ package agent
 
 import (
 	"encoding/json"
+
 	"errors"
 	"fmt"
+	"github.com/corral-dev/corral/backend/approval"
 	"io/fs"
 	"os"
 	"path/filepath"
@@ -24,6 +26,11 @@ type Definition struct {
 	Tools     []string `json:"tools"`
 	MaxSteps  int      `json:"max_steps"`
 	MaxTokens int      `json:"max_tokens"`
+	// Approval is the agent's approval policy; zero fields take the sandbox's defaults
+	// (local: ask before every command and file change; docker: commands by allowlist).
+	Approval approval.Policy `json:"approval,omitzero"`
+	// Rules are the agent's own allow / ask / deny rules, e.g. {"allow": ["exec(npm test)"]}.
+	Rules approval.RuleLists `json:"rules,omitzero"`
 }
 
 // DefaultAgentID names the built-in coding agent.

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"time"
 
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/llm"
 )
 
@@ -25,6 +26,11 @@ const (
 	EventTextDelta     EventType = "text.delta"
 	EventToolStarted   EventType = "tool.started"
 	EventToolFinished  EventType = "tool.finished"
+	// EventApprovalRequested: a tool call waits for a person; Approval holds the request
+	// with its preview.
+	EventApprovalRequested EventType = "approval.requested"
+	// EventApprovalDecided: the gate let a call run or refused it; Decision says how.
+	EventApprovalDecided EventType = "approval.decided"
 )
 
 // Lossy reports whether subscribers may miss events of this type.
@@ -56,6 +62,9 @@ type Event struct {
 	WaitMS    int64           `json:"wait_ms,omitempty"`     // model.retry
 	Duration  int64           `json:"duration_ms,omitempty"` // *.finished
 	Workspace string          `json:"workspace,omitempty"`   // run.started / run.resumed
+
+	Approval *approval.Request `json:"approval,omitempty"` // approval.requested
+	Decision *GateRecord       `json:"decision,omitempty"` // approval.decided
 }
 
 // ToolOutcome summarizes a tool result for events: what the model saw and whether it was

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/sandbox"
@@ -48,8 +49,13 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runErr error) (journal.Run, error) {
 	status, typ, errText := journal.RunCompleted, EventRunCompleted, ""
 	var interrupted *journal.InterruptedError
+	var waiting *awaitingApproval
 	switch {
 	case runErr == nil:
+	case errors.As(runErr, &waiting):
+		status, typ = journal.RunAwaitingApproval, EventRunSuspended
+		errText = waiting.Error()
+		runErr = fmt.Errorf("%w: %s", ErrSuspended, errText)
 	case errors.As(runErr, &interrupted):
 		status, typ = journal.RunInterrupted, EventRunSuspended
 		errText = fmt.Sprintf("step %d (%s %s) was cut off before it finished; its side effect may have happened. Resolve it: rerun, skip or fail", interrupted.Seq, interrupted.Kind, interrupted.Name)
@@ -95,7 +101,41 @@ type loop struct {
 	seq     int
 	model   llm.Model
 	sb      sandbox.Sandbox
+	ws      approval.Workspace // set with sb
 	tools   map[string]tool.Tool
+}
+
+// openSandbox opens the run's sandbox on first need.
+func (l *loop) openSandbox(ctx context.Context) error {
+	if l.sb != nil {
+		return nil
+	}
+	sb, err := l.r.Sandboxes(ctx, l.run, l.cfg)
+	if err != nil {
+		return fmt.Errorf("agent: open %s sandbox: %w", l.cfg.Sandbox, err)
+	}
+	l.sb, l.ws = sb, approval.NewWorkspace(sb.Info())
+	return nil
+}
+
+// ruleSet gathers the rules in force now: remembered ones from the ledger (global, this
+// agent, this session) and the run's own.
+func (l *loop) ruleSet() (approval.RuleSet, error) {
+	set := approval.NewRuleSet()
+	if l.r.Ledger != nil {
+		var err error
+		if set, err = l.r.Ledger.RuleSet(l.cfg.Agent, l.run.SessionID); err != nil {
+			return set, fmt.Errorf("agent: rules: %w", err)
+		}
+	}
+	for _, rs := range l.cfg.Rules {
+		rules, err := rs.Lists.Rules(rs.Scope)
+		if err != nil {
+			return set, fmt.Errorf("agent: rules: %w", err)
+		}
+		set = set.With(rules...)
+	}
+	return set, nil
 }
 
 func (l *loop) close() {
@@ -218,14 +258,30 @@ func (l *loop) streamEvent(seq int, ev llm.Event) {
 
 func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error) {
 	t, known := l.tools[use.Name]
-	idempotent := !known || t.Idempotent() || use.InputError != ""
+	// A call with side effects passes the approval gate first (its own step); what runs is
+	// what the gate let through, possibly edited by a person.
+	outcome := approval.Outcome{Run: true, Input: use.Input}
+	if known && use.InputError == "" && gated(use.Name) {
+		var err error
+		if outcome, err = l.gate(ctx, use); err != nil {
+			return tool.Result{}, err
+		}
+	}
+	if outcome.Run && outcome.Input != nil {
+		use.Input = outcome.Input
+	}
+	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
 	seq := l.seq + 1
 	begun := time.Now()
 	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
-		l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
-		res, err := l.runTool(ctx, t, known, use)
-		if err != nil {
-			return journal.StepResult{}, err
+		res := outcome.Refused()
+		if outcome.Run {
+			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
+			var err error
+			if res, err = l.runTool(ctx, t, known, use); err != nil {
+				return journal.StepResult{}, err
+			}
+			res = outcome.Result(res)
 		}
 		out, err := json.Marshal(res)
 		return journal.StepResult{Output: out}, err
@@ -251,12 +307,8 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 	if use.InputError != "" {
 		return tool.Result{Content: fmt.Sprintf("The input for %s was not valid JSON (%s); nothing was run. Send the call again with a JSON object.", use.Name, use.InputError), IsError: true}, nil
 	}
-	if l.sb == nil {
-		sb, err := l.r.Sandboxes(ctx, l.run, l.cfg)
-		if err != nil {
-			return tool.Result{}, fmt.Errorf("agent: open %s sandbox: %w", l.cfg.Sandbox, err)
-		}
-		l.sb = sb
+	if err := l.openSandbox(ctx); err != nil {
+		return tool.Result{}, err
 	}
 	return t.Run(ctx, l.sb, use.Input)
 }

@@ -27,7 +27,7 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 	}
 	var cut *journal.Step
 	for i := range steps {
-		if steps[i].Status == journal.StepStarted && !steps[i].RerunPending {
+		if steps[i].Status == journal.StepStarted && !steps[i].RerunPending && steps[i].Kind != KindApproval {
 			cut = &steps[i]
 		}
 	}

@@ -239,3 +239,45 @@ func TestCreateRunWithStep(t *testing.T) {
 		t.Errorf("Steps(r2) = %d, %v; want none", len(steps), err)
 	}
 }
+
+// TestBegin records a step that waits for an outside decision, then completes it with Record.
+func TestBegin(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "corral.db")
+	j, err := journal.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s1", Workspace: "/w"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.CreateRun(ctx, journal.Run{ID: "r1", SessionID: "s1"}); err != nil {
+		t.Fatal(err)
+	}
+	spec := journal.StepSpec{Name: "exec", Kind: "approval", Input: []byte(`{"q":1}`)}
+	st, err := j.Begin(ctx, "r1", 1, spec)
+	if err != nil || st.Status != journal.StepStarted || st.Replayed {
+		t.Fatalf("Begin() = %+v, %v; want a new started step", st, err)
+	}
+	j.Close()
+	j, err = journal.Open(ctx, path) // it is on disk
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if st, err := j.Begin(ctx, "r1", 1, spec); err != nil || !st.Replayed || string(st.Input) != `{"q":1}` {
+		t.Errorf("Begin(again) = %+v, %v; want the existing step, replayed", st, err)
+	}
+	if _, err := j.Begin(ctx, "r1", 1, journal.StepSpec{Name: "exec", Kind: "tool"}); !errors.Is(err, journal.ErrNondeterminism) {
+		t.Errorf("Begin(other kind) = %v, want ErrNondeterminism", err)
+	}
+	first, err := j.Record(ctx, "r1", 1, spec, journal.StepResult{Output: []byte(`"yes"`)})
+	if err != nil || first.Status != journal.StepCompleted {
+		t.Fatalf("Record(answer) = %+v, %v", first, err)
+	}
+	second, err := j.Record(ctx, "r1", 1, spec, journal.StepResult{Output: []byte(`"no"`)})
+	if err != nil || !second.Replayed || string(second.Output) != `"yes"` {
+		t.Errorf("Record(second answer) = %+v, %v; want the first answer kept", second, err)
+	}
+}

@@ -484,3 +484,42 @@ func nilIfEmpty(b []byte) []byte {
 	}
 	return b
 }
+
+// Begin records step seq as started without running anything: a step whose completion
+// comes from outside the process, such as a person's decision, which Record later
+// completes. It is durable before Begin returns. An existing step with the same name and
+// kind is returned as it is (Replayed set); another name or kind is a *NondeterminismError.
+func (j *Journal) Begin(ctx context.Context, runID string, seq int, spec StepSpec) (Step, error) {
+	if seq < 1 {
+		return Step{}, fmt.Errorf("begin step %s/%d: seq must be at least 1", runID, seq)
+	}
+	var out Step
+	err := j.tx(ctx, func(tx *sql.Tx) error {
+		s, err := scanStep(tx.QueryRowContext(ctx, sqlGetStep, runID, seq))
+		switch {
+		case errors.Is(err, sql.ErrNoRows):
+			now := j.stamp()
+			_, err := tx.ExecContext(ctx, `INSERT INTO steps (run_id, seq, name, kind, status, idempotent, input, started_at)
+				VALUES (?, ?, ?, ?, 'started', ?, ?, ?)`,
+				runID, seq, spec.Name, spec.Kind, spec.Idempotent, nilIfEmpty(spec.Input), now)
+			if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_FOREIGNKEY) {
+				return fmt.Errorf("run %s: %w", runID, ErrNotFound)
+			}
+			out = Step{RunID: runID, Seq: seq, Name: spec.Name, Kind: spec.Kind, Status: StepStarted,
+				Idempotent: spec.Idempotent, Attempt: 1, Input: spec.Input, StartedAt: fromStamp(now)}
+			return err
+		case err != nil:
+			return err
+		}
+		if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
+			return &NondeterminismError{RunID: runID, Seq: seq, Want: s.Ref(), Got: got}
+		}
+		s.Replayed = true
+		out = s
+		return nil
+	})
+	if err != nil {
+		return out, fmt.Errorf("begin step %s/%d: %w", runID, seq, classify(err))
+	}
+	return out, nil
+}

@@ -1,0 +1,209 @@
+package agent
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+
+	"github.com/corral-dev/corral/backend/approval"
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+)
+
+// KindApproval is the kind of the gate step recorded before every gated tool call.
+const KindApproval = "approval"
+
+// ErrNoAnswer is what an Approver returns when it cannot answer now; the run then waits
+// for a person (status awaiting_approval) without holding anything.
+var ErrNoAnswer = errors.New("agent: no answer")
+
+// Approver answers approval requests while the run waits: a terminal prompt, or a blanket
+// answer (--approve all / none). Without one, or when it returns ErrNoAnswer, the run
+// suspends until `corral approve` / `deny`, the window or the browser answers.
+type Approver interface {
+	Approve(ctx context.Context, run journal.Run, req approval.Request) (approval.Answer, error)
+}
+
+// gated reports whether calls of a tool pass the approval gate: the ones with side effects.
+// It depends only on the tool name, so replay meets the same steps.
+func gated(name string) bool { return name == "exec" || name == "write" || name == "edit" }
+
+// GateRecord is what a gate step records when it completes: how the action was judged,
+// the person's answer if one was needed, and what happens next.
+type GateRecord struct {
+	Assessment approval.Assessment `json:"assessment"`
+	Answer     *approval.Answer    `json:"answer,omitempty"`
+	Outcome    approval.Outcome    `json:"outcome"`
+}
+
+// gate passes one tool call through the approval gate as step seq: replayed when decided
+// before, decided now by policy and rules, answered by the Approver, or left waiting.
+func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error) {
+	l.seq++
+	seq := l.seq
+	spec := journal.StepSpec{Name: use.Name, Kind: KindApproval, Idempotent: true}
+	var pending *approval.Request
+	if i := seq - 1; i < len(l.history) && l.history[i].Seq == seq {
+		h := l.history[i]
+		if h.Name != spec.Name || h.Kind != spec.Kind {
+			return approval.Outcome{}, &journal.NondeterminismError{RunID: l.run.ID, Seq: seq, Want: h.Ref(), Got: journal.StepRef{Kind: spec.Kind, Name: spec.Name}}
+		}
+		if h.Status == journal.StepCompleted {
+			return l.decided(h)
+		}
+		var req approval.Request
+		if err := json.Unmarshal(h.Input, &req); err != nil {
+			return approval.Outcome{}, fmt.Errorf("agent: run %s step %d: recorded approval request: %w", l.run.ID, seq, err)
+		}
+		pending = &req
+	}
+	if pending == nil {
+		if err := l.openSandbox(ctx); err != nil {
+			return approval.Outcome{}, err
+		}
+		rules, err := l.ruleSet()
+		if err != nil {
+			return approval.Outcome{}, err
+		}
+		a := approval.Check(use.Name, use.Input, l.policy(), rules, l.ws)
+		if a.Decision != approval.Ask {
+			rec := GateRecord{Assessment: a, Outcome: approval.Outcome{Run: true, Input: use.Input, ActionHash: approval.ActionHash(use.Name, use.Input)}}
+			if a.Decision == approval.Deny {
+				rec.Outcome = approval.Outcome{Refusal: approval.RefusedResult(a).Content}
+			}
+			return l.record(ctx, seq, spec, rec)
+		}
+		req, err := approval.Prepare(use.Name, use.Input, a, l.ws, l.sb.Files(), approval.PreviewOptions{})
+		if err != nil {
+			return approval.Outcome{}, fmt.Errorf("agent: prepare approval: %w", err)
+		}
+		spec.Input, _ = json.Marshal(req)
+		if _, err := l.r.Journal.Begin(ctx, l.run.ID, seq, spec); err != nil {
+			return approval.Outcome{}, err
+		}
+		pending = &req
+	}
+	if l.r.Approver != nil {
+		l.r.publish(Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending})
+		ans, err := l.r.Approver.Approve(ctx, l.run, *pending)
+		if err == nil {
+			st, err := l.r.Answer(ctx, l.run.ID, ans)
+			if err != nil {
+				return approval.Outcome{}, err
+			}
+			return l.decided(st)
+		}
+		if !errors.Is(err, ErrNoAnswer) {
+			return approval.Outcome{}, err
+		}
+	}
+	l.r.publish(Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending})
+	return approval.Outcome{}, &awaitingApproval{seq: seq, tool: use.Name}
+}
+
+// decided turns a completed gate step into its outcome.
+func (l *loop) decided(st journal.Step) (approval.Outcome, error) {
+	var rec GateRecord
+	if err := json.Unmarshal(st.Output, &rec); err != nil {
+		return approval.Outcome{}, fmt.Errorf("agent: run %s step %d: recorded approval: %w", l.run.ID, st.Seq, err)
+	}
+	if !st.Replayed || rec.Answer != nil {
+		l.r.publish(Event{Type: EventApprovalDecided, RunID: l.run.ID, Seq: st.Seq, Tool: st.Name, Replayed: st.Replayed, Decision: &rec})
+	}
+	return rec.Outcome, nil
+}
+
+func (l *loop) record(ctx context.Context, seq int, spec journal.StepSpec, rec GateRecord) (approval.Outcome, error) {
+	blob, err := json.Marshal(rec)
+	if err != nil {
+		return approval.Outcome{}, err
+	}
+	st, err := l.r.Journal.Record(ctx, l.run.ID, seq, spec, journal.StepResult{Output: blob})
+	if err != nil {
+		return approval.Outcome{}, err
+	}
+	return l.decided(st)
+}
+
+func (l *loop) policy() approval.Policy {
+	return l.cfg.Approval.Defaults(l.ws.Sandbox.Isolated)
+}
+
+// awaitingApproval stops the loop: step seq waits for a person's answer.
+type awaitingApproval struct {
+	seq  int
+	tool string
+}
+
+func (e *awaitingApproval) Error() string {
+	return fmt.Sprintf("step %d: %s waits for approval", e.seq, e.tool)
+}
+
+// Answer records a person's answer to a run's pending approval: the first answer wins
+// (a second one is harmless and changes nothing), it must name the pending action by its
+// hash, and rules it asks to remember go to the ledger. The run is then ready to resume.
+func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) (journal.Step, error) {
+	st, req, err := r.Pending(ctx, runID)
+	if err != nil {
+		return st, err
+	}
+	if err := ans.Validate(req); err != nil {
+		return st, fmt.Errorf("agent: answer for run %s: %w", runID, err)
+	}
+	rec := GateRecord{
+		Assessment: approval.Assessment{Decision: req.Preview.Decision, Reason: req.Preview.Reason},
+		Answer:     &ans,
+		Outcome:    ans.Outcome(req),
+	}
+	blob, err := json.Marshal(rec)
+	if err != nil {
+		return st, err
+	}
+	done, err := r.Journal.Record(ctx, runID, st.Seq, journal.StepSpec{Name: st.Name, Kind: KindApproval, Idempotent: true}, journal.StepResult{Output: blob})
+	if err != nil {
+		return done, err
+	}
+	if !done.Replayed && r.Ledger != nil {
+		for _, e := range ans.Entries("approval") {
+			if _, err := r.Ledger.Add(e); err != nil {
+				return done, fmt.Errorf("agent: remember rule %q: %w", e.Rule, err)
+			}
+		}
+	}
+	return done, nil
+}
+
+// Pending returns a run's approval step that waits for an answer, with its request.
+func (r *Runner) Pending(ctx context.Context, runID string) (journal.Step, approval.Request, error) {
+	steps, err := r.Journal.Steps(ctx, runID)
+	if err != nil {
+		return journal.Step{}, approval.Request{}, fmt.Errorf("agent: %w", err)
+	}
+	for i := len(steps) - 1; i >= 0; i-- {
+		st := steps[i]
+		if st.Kind != KindApproval || st.Status != journal.StepStarted {
+			continue
+		}
+		var req approval.Request
+		if err := json.Unmarshal(st.Input, &req); err != nil {
+			return st, req, fmt.Errorf("agent: run %s step %d: recorded approval request: %w", runID, st.Seq, err)
+		}
+		return st, req, nil
+	}
+	// A decided approval answered again is harmless: report the decided one.
+	for i := len(steps) - 1; i >= 0; i-- {
+		if steps[i].Kind == KindApproval {
+			var rec struct {
+				Answer *approval.Answer `json:"answer"`
+			}
+			if json.Unmarshal(steps[i].Output, &rec) == nil && rec.Answer != nil {
+				return steps[i], approval.Request{}, fmt.Errorf("%w: run %s: step %d was already answered (%s)", ErrNothingPending, runID, steps[i].Seq, rec.Answer.Kind)
+			}
+		}
+	}
+	return journal.Step{}, approval.Request{}, fmt.Errorf("%w: run %s", ErrNothingPending, runID)
+}
+
+// ErrNothingPending means the run has no approval waiting for an answer.
+var ErrNothingPending = errors.New("agent: no pending approval")
