@@ -1,0 +1,127 @@
+package trace_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"io"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/trace"
+)
+
+// bigBundle is a run of n steps shaped like a real one: the configuration,
+// then model calls each asking for one exec or read, with realistic sizes
+// of text, tool input and output (about 1.5 KB a step).
+func bigBundle(n int) trace.Bundle {
+	b := testBundle()
+	h := &b.Runs[0]
+	steps := make([]journal.Step, 0, n)
+	steps = append(steps, step(1, "config", "run.config", "", cfgOut, 0))
+	text := strings.Repeat("I will look at the failing test and fix the off-by-one in the loop. ", 4)
+	body := strings.Repeat("ok  \tgithub.com/corral-dev/corral/backend/x\t0.012s\n", 10)
+	for seq := 2; seq <= n; seq += 2 {
+		ms := seq * 10
+		id := fmt.Sprintf("toolu_%d", seq)
+		llm := step(seq, "llm", "model", llmIn,
+			fmt.Sprintf(`{"content":[{"type":"text","text":%q},{"type":"tool_use","id":%q,"name":"exec","input":{"command":"go test ./... -run TestLoop%d"}}],"stop_reason":"tool_use","usage":{"input_tokens":%d,"output_tokens":80,"cache_read_tokens":4000},"model":"claude-sonnet-4-20250514","id":"msg_%d"}`,
+				text, id, seq, 1000+seq, seq), ms)
+		llm.Usage = journal.Usage{InputTokens: int64(1000 + seq), OutputTokens: 80, CacheReadTokens: 4000}
+		llm.CostUSD = 0.0042
+		steps = append(steps, llm)
+		if seq+1 <= n {
+			steps = append(steps, step(seq+1, "tool", "exec", fmt.Sprintf(`{"command":"go test ./... -run TestLoop%d"}`, seq),
+				fmt.Sprintf(`{"content":%q,"meta":{"exit_code":0,"duration_ms":%d}}`, "Exit code: 0\n--- stdout ---\n"+body, 5), ms+5))
+		}
+	}
+	h.Steps = steps
+	h.Run.UpdatedAt = steps[len(steps)-1].FinishedAt
+	return b
+}
+
+const benchSteps = 10_000
+
+// countWriter stands for the file an export writes: it only counts.
+type countWriter int
+
+func (c *countWriter) Write(p []byte) (int, error) {
+	*c += countWriter(len(p))
+	return len(p), nil
+}
+
+// BenchmarkExport exports a 10,000-step run in each format.
+func BenchmarkExport(b *testing.B) {
+	bundle := bigBundle(benchSteps)
+	for _, f := range []trace.Format{trace.FormatJSON, trace.FormatOTLP, trace.FormatHTML} {
+		b.Run(string(f), func(b *testing.B) {
+			var w countWriter
+			for b.Loop() {
+				w = 0
+				if err := trace.Export(&w, bundle, f, trace.Options{Now: func() time.Time { return t0 }}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(w)/(1<<20), "MiB")
+		})
+	}
+}
+
+// BenchmarkImport reads, validates and hands to a sink a 10,000-step run in
+// each format that imports.
+func BenchmarkImport(b *testing.B) {
+	bundle := bigBundle(benchSteps)
+	for _, f := range []trace.Format{trace.FormatJSON, trace.FormatOTLP} {
+		file := exportFile(b, bundle, f)
+		b.Run(string(f), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := trace.Import(context.Background(), bytes.NewReader(file), &memSink{}); err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ReportMetric(float64(len(file))/(1<<20), "MiB")
+		})
+	}
+}
+
+// BenchmarkBuild builds the trace of a 10,000-step run, as the UI does.
+func BenchmarkBuild(b *testing.B) {
+	h := bigBundle(benchSteps).Runs[0]
+	for b.Loop() {
+		if _, err := trace.Build(h.Run, h.Steps); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
+
+// TestBigRunUnderASecond keeps the 10,000-step export and import well under
+// a second each, with room for a slow CI machine.
+func TestBigRunUnderASecond(t *testing.T) {
+	if testing.Short() {
+		t.Skip("slow")
+	}
+	bundle := bigBundle(benchSteps)
+	for _, f := range []trace.Format{trace.FormatJSON, trace.FormatOTLP, trace.FormatHTML} {
+		start := time.Now()
+		var buf bytes.Buffer
+		if err := trace.Export(&buf, bundle, f, trace.Options{}); err != nil {
+			t.Fatal(err)
+		}
+		exp := time.Since(start)
+		start = time.Now()
+		if f != trace.FormatHTML {
+			if _, err := trace.Import(context.Background(), &buf, &memSink{}); err != nil {
+				t.Fatal(err)
+			}
+		} else {
+			_, _ = io.Copy(io.Discard, &buf)
+		}
+		imp := time.Since(start)
+		t.Logf("%s: export %v, import %v", f, exp, imp)
+		if exp > 5*time.Second || imp > 5*time.Second {
+			t.Errorf("%s: export %v, import %v; want well under a second on a quiet machine", f, exp, imp)
+		}
+	}
+}
