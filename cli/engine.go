@@ -68,9 +68,12 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 		Prices:    prices,
 		Models:    models{getenv: p.Getenv},
 		Sandboxes: rt.openSandbox,
-		Tools:     tool.Builtin(),
-		Ledger:    approval.NewLedger(dir.Path),
-		DataDir:   dir.Path,
+		HostSandbox: func(dir string) (sandbox.Sandbox, error) {
+			return local.New(dir, local.Options{})
+		},
+		Tools:   tool.Builtin(),
+		Ledger:  approval.NewLedger(dir.Path),
+		DataDir: dir.Path,
 	}
 	return rt, nil
 }

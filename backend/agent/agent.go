@@ -64,7 +64,10 @@ type Runner struct {
 	Prices    Prices
 	Models    Models
 	Sandboxes SandboxSource
-	Tools     []tool.Tool
+	// HostSandbox opens a local sandbox on a host directory, for reads outside the
+	// workspace that a person approved; nil refuses them.
+	HostSandbox func(dir string) (sandbox.Sandbox, error)
+	Tools       []tool.Tool
 	// Ledger holds remembered approval rules; nil means none.
 	Ledger *approval.Ledger
 	// Approver answers approval requests while a run waits; nil suspends the run instead.

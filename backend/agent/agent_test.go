@@ -120,6 +120,9 @@ func newRunner(j *journal.Journal, model llm.Model, dir string) *Runner {
 		Sandboxes: func(ctx context.Context, run journal.Run, cfg RunConfig) (sandbox.Sandbox, error) {
 			return local.New(run.Workspace, local.Options{})
 		},
+		HostSandbox: func(dir string) (sandbox.Sandbox, error) {
+			return local.New(dir, local.Options{})
+		},
 		Tools:    tool.Builtin(),
 		Approver: approveAll{},
 		DataDir:  dir,
@@ -282,7 +285,7 @@ func TestInterruptedSideEffect(t *testing.T) {
 func TestModelMistakesAreToolResults(t *testing.T) {
 	t.Parallel()
 	script := []turn{
-		{calls: [][2]string{{"teleport", `{}`}, {"write", `{"path": "a.txt", "content": `}, {"read", `{"path":"../../etc/passwd"}`}}},
+		{calls: [][2]string{{"teleport", `{}`}, {"write", `{"path": "a.txt", "content": `}, {"read", `{"path":"missing.txt"}`}}},
 		{text: "I see."},
 	}
 	m := &scriptModel{turns: script}
@@ -293,7 +296,7 @@ func TestModelMistakesAreToolResults(t *testing.T) {
 	}
 	reqs := m.calls()
 	results := reqs[1].Messages[len(reqs[1].Messages)-1].Content
-	wants := []string{"no tool named", "not valid JSON", "outside"}
+	wants := []string{"no tool named", "not valid JSON", "missing.txt"}
 	if len(results) != len(wants) {
 		t.Fatalf("second request carries %d results, want %d", len(results), len(wants))
 	}
@@ -513,5 +516,43 @@ func TestApprovalSuspendsDurably(t *testing.T) {
 	entries, err := r.Ledger.List()
 	if err != nil || len(entries) != 1 || entries[0].Rule != "exec(echo *)" || entries[0].Source != "approval" {
 		t.Errorf("ledger = %+v, %v; want the remembered rule", entries, err)
+	}
+}
+
+// TestReadOutsideAsks: a read outside the workspace passes the gate; approved, it reads the
+// host file; denied, the model is told and nothing is read.
+func TestReadOutsideAsks(t *testing.T) {
+	t.Parallel()
+	secret := filepath.Join(t.TempDir(), "npmrc")
+	if err := os.WriteFile(secret, []byte("registry=https://example.invalid\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tt := range []struct {
+		name string
+		kind approval.AnswerKind
+		want string
+	}{{"approved", approval.Approve, "registry=https://example.invalid"}, {"denied", approval.Reject, "denied"}} {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := &scriptModel{turns: []turn{{calls: [][2]string{{"read", `{"path":"` + secret + `"}`}}}, {text: "ok"}}}
+			r, _ := setup(t, m)
+			var asked []approval.Request
+			r.Approver = answerWith(func(req approval.Request) approval.Answer {
+				asked = append(asked, req)
+				return approval.Answer{Kind: tt.kind}
+			})
+			run := start(t, r, StartRequest{Prompt: "read my npmrc"})
+			if got, err := r.Drive(context.Background(), run.ID); err != nil || got.Status != journal.RunCompleted {
+				t.Fatalf("Drive() = %s, %v", got.Status, err)
+			}
+			if len(asked) != 1 || asked[0].Tool != "read" {
+				t.Fatalf("asked %d times (%+v), want one read approval", len(asked), asked)
+			}
+			reqs := m.calls()
+			res := reqs[1].Messages[len(reqs[1].Messages)-1].Content[0]
+			if !strings.Contains(strings.ToLower(res.Content), tt.want) {
+				t.Errorf("model received %q, want it to contain %q", res.Content, tt.want)
+			}
+		})
 	}
 }

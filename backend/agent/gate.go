@@ -5,6 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
@@ -25,9 +29,51 @@ type Approver interface {
 	Approve(ctx context.Context, run journal.Run, req approval.Request) (approval.Answer, error)
 }
 
-// gated reports whether calls of a tool pass the approval gate: the ones with side effects.
-// It depends only on the tool name, so replay meets the same steps.
-func gated(name string) bool { return name == "exec" || name == "write" || name == "edit" }
+// gated reports whether a call passes the approval gate: every call with side effects, and
+// a read whose path may leave the workspace (absolute, ~ or ..). It depends only on the
+// recorded call, so replay meets the same steps.
+func gated(name string, input json.RawMessage) bool {
+	switch name {
+	case "exec", "write", "edit":
+		return true
+	case "read":
+		var in struct {
+			Path string `json:"path"`
+		}
+		if json.Unmarshal(input, &in) != nil {
+			return false
+		}
+		return filepath.IsAbs(in.Path) || strings.HasPrefix(in.Path, "~") || slices.Contains(strings.Split(filepath.ToSlash(in.Path), "/"), "..")
+	}
+	return false
+}
+
+// outsideRead returns the host path of an approved read outside the workspace, or "" when
+// the read stays inside it (and goes through the sandbox like any other).
+func outsideRead(workspace string, input json.RawMessage) string {
+	var in struct {
+		Path string `json:"path"`
+	}
+	if json.Unmarshal(input, &in) != nil || in.Path == "" {
+		return ""
+	}
+	p := in.Path
+	if rest, ok := strings.CutPrefix(p, "~"); ok && (rest == "" || rest[0] == '/') {
+		home, err := os.UserHomeDir()
+		if err != nil {
+			return ""
+		}
+		p = filepath.Join(home, rest)
+	}
+	if !filepath.IsAbs(p) {
+		p = filepath.Join(workspace, p)
+	}
+	p = filepath.Clean(p)
+	if rel, err := filepath.Rel(workspace, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+		return ""
+	}
+	return p
+}
 
 // GateRecord is what a gate step records when it completes: how the action was judged,
 // the person's answer if one was needed, and what happens next.

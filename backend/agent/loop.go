@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"path/filepath"
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
@@ -261,7 +262,7 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	// A call with side effects passes the approval gate first (its own step); what runs is
 	// what the gate let through, possibly edited by a person.
 	outcome := approval.Outcome{Run: true, Input: use.Input}
-	if known && use.InputError == "" && gated(use.Name) {
+	if known && use.InputError == "" && gated(use.Name, use.Input) {
 		var err error
 		if outcome, err = l.gate(ctx, use); err != nil {
 			return tool.Result{}, err
@@ -310,6 +311,11 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 	if err := l.openSandbox(ctx); err != nil {
 		return tool.Result{}, err
 	}
+	if use.Name == "read" && !l.ws.Sandbox.Isolated {
+		if host := outsideRead(l.ws.Sandbox.Workspace, use.Input); host != "" {
+			return l.readOutside(ctx, t, host, use.Input)
+		}
+	}
 	return t.Run(ctx, l.sb, use.Input)
 }
 
@@ -341,4 +347,28 @@ func appendUser(msgs []llm.Message, blocks ...llm.Block) []llm.Message {
 		return append(out, last)
 	}
 	return append(msgs, llm.Message{Role: llm.RoleUser, Content: blocks})
+}
+
+// readOutside runs an approved read of a host file outside the workspace (local sandbox
+// only: the gate refuses it in a container), through the read tool in a sandbox rooted at
+// the file's directory, so limits and formatting are the same.
+func (l *loop) readOutside(ctx context.Context, t tool.Tool, host string, input json.RawMessage) (tool.Result, error) {
+	if l.r.HostSandbox == nil {
+		return tool.Result{Content: fmt.Sprintf("%s is outside the workspace and this Corral cannot read outside it.", host), IsError: true}, nil
+	}
+	var in map[string]any
+	if err := json.Unmarshal(input, &in); err != nil {
+		return tool.Result{Content: "The read input is not a JSON object.", IsError: true}, nil
+	}
+	in["path"] = filepath.Base(host)
+	rewritten, err := json.Marshal(in)
+	if err != nil {
+		return tool.Result{}, err
+	}
+	sb, err := l.r.HostSandbox(filepath.Dir(host))
+	if err != nil {
+		return tool.Result{Content: fmt.Sprintf("Cannot read %s: %v", host, err), IsError: true}, nil
+	}
+	defer sb.Close()
+	return t.Run(ctx, sb, rewritten)
 }
