@@ -40,6 +40,10 @@ const (
 // resolve, or later an approval). The run's status says which.
 var ErrSuspended = errors.New("agent: run is waiting for a person")
 
+// ImportedPrefix starts the ids of sessions and runs imported from an exported trace; such
+// runs are read-only.
+const ImportedPrefix = "imp_"
+
 // ErrUnknownAgent means no agent has the requested id.
 var ErrUnknownAgent = errors.New("agent: unknown agent")
 

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
@@ -22,6 +23,9 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	run, err := r.Journal.Run(ctx, runID)
 	if err != nil {
 		return run, fmt.Errorf("agent: %w", err) // the journal error names the run
+	}
+	if strings.HasPrefix(run.ID, ImportedPrefix) {
+		return run, fmt.Errorf("agent: run %s was imported and is read-only; re-run it with corral replay", run.ID)
 	}
 	switch run.Status {
 	case journal.RunCompleted, journal.RunFailed:

@@ -1,7 +1,13 @@
 import { describe, expect, it } from 'vitest';
 import type { DockerStatus, ProviderStatus } from './api';
 import {
+  costText,
+  countText,
   dataDirSourceText,
+  durationText,
+  excerpt,
+  plural,
+  relativeTime,
   dockerStatusText,
   formatTimestamp,
   providerCountText,
@@ -124,5 +130,55 @@ describe('formatTimestamp', () => {
     const got = formatTimestamp('2026-11-23T10:30:05Z', 'en-GB');
     expect(got).toContain('2026');
     expect(got).toMatch(/\d{2}:\d{2}:\d{2}/);
+  });
+});
+
+describe('relativeTime', () => {
+  const now = Date.parse('2026-11-23T12:00:00Z');
+  it.each([
+    { t: '2026-11-23T11:59:40Z', want: 'just now' },
+    { t: '2026-11-23T11:58:00Z', want: '2m ago' },
+    { t: '2026-11-23T09:00:00Z', want: '3h ago' },
+    { t: '2026-11-20T12:00:00Z', want: '3d ago' },
+    { t: 'not a time', want: '' },
+  ])('$t -> $want', ({ t, want }) => {
+    expect(relativeTime(t, now)).toBe(want);
+  });
+
+  it('gives the date after a week', () => {
+    expect(relativeTime('2026-10-01T12:00:00Z', now, 'en-US')).toBe('Oct 1');
+  });
+});
+
+describe('durationText, countText, costText, plural, excerpt', () => {
+  it.each([
+    [850, '850ms'],
+    [4200, '4.2s'],
+    [42_000, '42s'],
+    [185_000, '3m 05s'],
+    [3_720_000, '1h 02m'],
+    [-1, ''],
+  ])('durationText(%d) = %s', (ms, want) => {
+    expect(durationText(ms)).toBe(want);
+  });
+
+  it.each([
+    [950, '950'],
+    [1200, '1.2k'],
+    [2000, '2k'],
+    [34_567, '35k'],
+    [1_500_000, '1.5M'],
+  ])('countText(%d) = %s', (n, want) => {
+    expect(countText(n)).toBe(want);
+  });
+
+  it('costText', () => {
+    expect([costText(0), costText(0.004), costText(0.42), costText(12.3)]).toEqual(['$0', '<$0.01', '$0.42', '$12.30']);
+  });
+
+  it('plural and excerpt', () => {
+    expect([plural(1, 'step'), plural(2, 'step'), plural(2, 'match', 'matches')]).toEqual(['1 step', '2 steps', '2 matches']);
+    expect(excerpt('  a   b\n c ', 10)).toBe('a b c');
+    expect(excerpt('abcdefghijkl', 6)).toBe('abcde…');
   });
 });

@@ -85,3 +85,61 @@ export function formatTimestamp(rfc3339: string, locale?: string): string {
     second: '2-digit',
   });
 }
+
+/**
+ * relativeTime says how long ago t (RFC 3339 or epoch ms) was, relative to now:
+ * "just now", "2m ago", "3h ago", "5d ago", then the date.
+ */
+export function relativeTime(t: string | number, now: number = Date.now(), locale?: string): string {
+  const ms = typeof t === 'number' ? t : Date.parse(t);
+  if (Number.isNaN(ms)) return '';
+  const s = Math.round((now - ms) / 1000);
+  if (s < 45) return 'just now';
+  const m = Math.round(s / 60);
+  if (m < 60) return `${m}m ago`;
+  const h = Math.round(m / 60);
+  if (h < 24) return `${h}h ago`;
+  const d = Math.round(h / 24);
+  if (d < 7) return `${d}d ago`;
+  return new Date(ms).toLocaleDateString(locale, { month: 'short', day: 'numeric' });
+}
+
+/** durationText renders milliseconds compactly: "850ms", "4.2s", "3m 05s", "1h 02m". */
+export function durationText(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '';
+  if (ms < 1000) return `${Math.round(ms)}ms`;
+  const s = ms / 1000;
+  if (s < 60) return `${s < 10 ? s.toFixed(1) : Math.round(s)}s`;
+  const total = Math.round(s);
+  const m = Math.floor(total / 60);
+  if (m < 60) return `${m}m ${String(total % 60).padStart(2, '0')}s`;
+  return `${Math.floor(m / 60)}h ${String(m % 60).padStart(2, '0')}m`;
+}
+
+/** countText renders a count compactly: 950, "1.2k", "34k", "1.5M". */
+export function countText(n: number): string {
+  if (!Number.isFinite(n)) return '';
+  const a = Math.abs(n);
+  if (a < 1000) return String(Math.round(n));
+  if (a < 10_000) return `${(n / 1000).toFixed(1).replace(/\.0$/, '')}k`;
+  if (a < 1_000_000) return `${Math.round(n / 1000)}k`;
+  return `${(n / 1_000_000).toFixed(1).replace(/\.0$/, '')}M`;
+}
+
+/** costText renders US dollars: "$0", "<$0.01", "$0.42", "$12.30". */
+export function costText(usd: number): string {
+  if (!Number.isFinite(usd) || usd <= 0) return '$0';
+  if (usd < 0.01) return '<$0.01';
+  return `$${usd.toFixed(2)}`;
+}
+
+/** plural renders "1 step" / "3 steps". */
+export function plural(n: number, one: string, many = one + 's'): string {
+  return `${n} ${n === 1 ? one : many}`;
+}
+
+/** excerpt collapses whitespace and cuts text to max characters with an ellipsis. */
+export function excerpt(text: string, max: number): string {
+  const t = text.replace(/\s+/g, ' ').trim();
+  return t.length <= max ? t : t.slice(0, Math.max(1, max - 1)).trimEnd() + '…';
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHealthShortcut, isMac, type KeyLike } from './keys';
+import { isHealthShortcut, isMac, isNewSessionShortcut, isSearchShortcut, isSendShortcut, isTyping, tabShortcut, type KeyLike } from './keys';
 
 const key = (over: Partial<KeyLike>): KeyLike => ({
   key: 'i',
@@ -32,5 +32,34 @@ describe('isMac', () => {
     { platform: undefined, want: false },
   ])('$platform -> $want', ({ platform, want }) => {
     expect(isMac(platform)).toBe(want);
+  });
+});
+
+describe('run shortcuts', () => {
+  it.each([
+    { name: 'Ctrl+Enter sends', fn: isSendShortcut, e: key({ key: 'Enter', ctrlKey: true }), want: true },
+    { name: 'Cmd+Enter sends', fn: isSendShortcut, e: key({ key: 'Enter', metaKey: true }), want: true },
+    { name: 'Enter alone is a newline', fn: isSendShortcut, e: key({ key: 'Enter' }), want: false },
+    { name: 'Shift+Ctrl+Enter does not send', fn: isSendShortcut, e: key({ key: 'Enter', ctrlKey: true, shiftKey: true }), want: false },
+    { name: 'Ctrl+K searches', fn: isSearchShortcut, e: key({ key: 'k', ctrlKey: true }), want: true },
+    { name: 'K alone does not', fn: isSearchShortcut, e: key({ key: 'k' }), want: false },
+    { name: 'Alt+N is a new session', fn: isNewSessionShortcut, e: key({ key: 'n', altKey: true }), want: true },
+    { name: 'Alt+N on a layout where the key types ñ', fn: isNewSessionShortcut, e: { ...key({ key: 'ñ', altKey: true }), code: 'KeyN' }, want: true },
+  ])('$name', ({ fn, e, want }) => {
+    expect(fn(e)).toBe(want);
+  });
+
+  it('tabShortcut maps Alt+1..3', () => {
+    expect(tabShortcut({ ...key({ key: '2', altKey: true }), code: 'Digit2' })).toBe(1);
+    expect(tabShortcut({ ...key({ key: '¡', altKey: true }), code: 'Digit1' })).toBe(0);
+    expect(tabShortcut(key({ key: '4', altKey: true }))).toBe(-1);
+    expect(tabShortcut(key({ key: '1' }))).toBe(-1);
+  });
+
+  it('isTyping spots text fields', () => {
+    expect(isTyping({ tagName: 'TEXTAREA' } as unknown as EventTarget)).toBe(true);
+    expect(isTyping({ tagName: 'DIV', isContentEditable: true } as unknown as EventTarget)).toBe(true);
+    expect(isTyping({ tagName: 'svg' } as unknown as EventTarget)).toBe(false);
+    expect(isTyping(null)).toBe(false);
   });
 });

@@ -18,3 +18,37 @@ export type KeyLike = Pick<KeyboardEvent, 'key' | 'ctrlKey' | 'metaKey' | 'altKe
 export function isHealthShortcut(e: KeyLike): boolean {
   return (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'i';
 }
+
+/** mod reports whether the platform's shortcut modifier (Ctrl, or Cmd on macOS) is held. */
+function mod(e: KeyLike): boolean {
+  return e.ctrlKey || e.metaKey;
+}
+
+/** isSendShortcut matches Ctrl+Enter (Cmd+Enter on macOS), which sends the prompt. */
+export function isSendShortcut(e: KeyLike): boolean {
+  return mod(e) && !e.altKey && !e.shiftKey && e.key === 'Enter';
+}
+
+/** isSearchShortcut matches Ctrl+K (Cmd+K), which focuses the session search. */
+export function isSearchShortcut(e: KeyLike): boolean {
+  return mod(e) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'k';
+}
+
+/** isNewSessionShortcut matches Alt+N, which starts a new session (Ctrl+N opens a browser window). */
+export function isNewSessionShortcut(e: KeyLike & { code?: string }): boolean {
+  return e.altKey && !mod(e) && !e.shiftKey && (e.code === 'KeyN' || e.key.toLowerCase() === 'n');
+}
+
+/** tabShortcut maps Alt+1, Alt+2, Alt+3 to the run area's tabs (0-based), or -1. */
+export function tabShortcut(e: KeyLike & { code?: string }): number {
+  if (!e.altKey || mod(e) || e.shiftKey) return -1;
+  const m = /^(?:Digit)?([1-3])$/.exec(e.code ?? '') ?? /^([1-3])$/.exec(e.key);
+  return m ? Number(m[1]) - 1 : -1;
+}
+
+/** isTyping reports whether a key event comes from a text field, where single-key shortcuts must not fire. */
+export function isTyping(target: EventTarget | null): boolean {
+  const el = target as { tagName?: string; isContentEditable?: boolean } | null;
+  if (!el || typeof el.tagName !== 'string') return false;
+  return el.isContentEditable === true || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
+}

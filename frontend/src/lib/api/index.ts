@@ -2,7 +2,7 @@
 // and stores import from here, never from transport.ts or window.go directly.
 
 import { call } from './transport';
-import type { HealthReport, ReadyReport } from './types';
+import type { HealthReport, ReadyReport, RunView, SessionView, StartRequest, StepView } from './types';
 
 export { toError, transportName } from './transport';
 export type * from './types';
@@ -15,4 +15,29 @@ export function health(): Promise<HealthReport> {
 /** frontendReady tells System.FrontendReady that the UI has rendered its first health data. */
 export async function frontendReady(report: ReadyReport): Promise<void> {
   await call<null>('System.FrontendReady', report);
+}
+
+/** sessions asks Runs.Sessions for every session with its runs, most recently active first. */
+export async function sessions(): Promise<SessionView[]> {
+  return (await call<SessionView[] | null>('Runs.Sessions')) ?? [];
+}
+
+/** steps asks Runs.Steps for a run's journal steps in order. */
+export async function steps(runId: string): Promise<StepView[]> {
+  return (await call<StepView[] | null>('Runs.Steps', runId)) ?? [];
+}
+
+/** startRun records a new run with Runs.Start; it is driven in the background and reports through events. */
+export function startRun(req: StartRequest): Promise<RunView> {
+  return call<RunView>('Runs.Start', req);
+}
+
+/** resumeRun continues an interrupted or cancelled run with Runs.Resume. */
+export async function resumeRun(runId: string): Promise<void> {
+  await call<null>('Runs.Resume', runId);
+}
+
+/** cancelRun stops a running run with Runs.Cancel; it is recorded cancelled and can be resumed. */
+export async function cancelRun(runId: string): Promise<void> {
+  await call<null>('Runs.Cancel', runId);
 }

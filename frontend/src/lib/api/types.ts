@@ -54,3 +54,187 @@ export interface ReadyReport {
   transport: TransportName;
   dataDir: string;
 }
+
+// ---- Runs: sessions, runs and their steps (app/runs.go) ----
+
+/** RunStatus is the state of a run (journal.RunStatus). */
+export type RunStatus =
+  | 'pending'
+  | 'running'
+  | 'awaiting_approval'
+  | 'interrupted'
+  | 'completed'
+  | 'failed'
+  | 'cancelled';
+
+/** Usage counts the tokens of a model call, a step or a run. */
+export interface Usage {
+  input_tokens: number;
+  output_tokens: number;
+  cache_read_tokens?: number;
+  cache_write_tokens?: number;
+}
+
+/** RunView is a run with its summary (app.RunView). Times are RFC 3339. */
+export interface RunView {
+  id: string;
+  session_id: string;
+  agent: string;
+  prompt: string;
+  status: RunStatus;
+  workspace: string;
+  sandbox: string;
+  error?: string;
+  /** steps is how many journal steps the run has recorded. */
+  steps: number;
+  usage: Usage;
+  cost_usd: number;
+  created_at: string;
+  updated_at: string;
+}
+
+/** SessionView is a session as the sidebar shows it (app.SessionView). */
+export interface SessionView {
+  id: string;
+  title: string;
+  workspace: string;
+  created_at: string;
+  updated_at: string;
+  /** runs are in the order they were started. */
+  runs: RunView[];
+}
+
+/**
+ * StepKind says what a journal step recorded: the run's configuration, a
+ * model call, a tool call, or the approval gate before a tool call with side
+ * effects (exec, write, edit).
+ */
+export type StepKind = 'config' | 'llm' | 'tool' | 'approval';
+
+/** StepStatus is the state of a journal step. */
+export type StepStatus = 'started' | 'completed' | 'failed';
+
+/** StepView is one journal step (app.StepView). input and output are the recorded JSON. */
+export interface StepView {
+  seq: number;
+  name: string;
+  kind: StepKind;
+  status: StepStatus;
+  idempotent: boolean;
+  attempt: number;
+  input?: unknown;
+  output?: unknown;
+  error?: string;
+  usage: Usage;
+  cost_usd: number;
+  started_at: string;
+  finished_at?: string;
+  resolution?: string;
+}
+
+/** TextBlock is text the model wrote. */
+export interface TextBlock {
+  type: 'text';
+  text: string;
+}
+
+/** ToolUseBlock is a tool call the model made. */
+export interface ToolUseBlock {
+  type: 'tool_use';
+  id: string;
+  name: string;
+  input: unknown;
+  input_error?: string;
+}
+
+/** Block is one piece of a model response. Other block types may appear and are shown raw. */
+export type Block = TextBlock | ToolUseBlock | { type: string; [k: string]: unknown };
+
+/** ModelInput is what an llm step records as input: enough to identify the call. */
+export interface ModelInput {
+  model: string;
+  /** messages and tools are counts (the full request is rebuilt from history). */
+  messages: number | unknown[];
+  tools: number | unknown[];
+  max_tokens?: number;
+}
+
+/** ModelResponse is what an llm step records as output (llm.Response). */
+export interface ModelResponse {
+  content: Block[];
+  stop_reason: string;
+  usage: Usage;
+  model: string;
+  id: string;
+}
+
+/** ToolMeta holds the structured facts of a tool call for UI cards (tool.Meta). */
+export interface ToolMeta {
+  path?: string;
+  exit_code?: number;
+  timed_out?: boolean;
+  duration_ms?: number;
+  bytes?: number;
+  lines?: number;
+  created?: boolean;
+  replacements?: number;
+  added?: number;
+  removed?: number;
+  diff?: string;
+  matches?: number;
+  files?: number;
+  truncated?: boolean;
+}
+
+/** ToolOutput is what a tool step records as output (tool.Result). */
+export interface ToolOutput {
+  content: string;
+  is_error?: boolean;
+  meta?: ToolMeta;
+}
+
+/** RunConfig is what the config step (seq 1) records: how the run was set up. */
+export interface RunConfig {
+  agent: string;
+  provider: string;
+  model: string;
+  system: string;
+  tools: string[];
+  max_steps: number;
+  max_tokens: number;
+  sandbox: string;
+  history?: unknown;
+}
+
+/** ApprovalRequest is what an approval step records as input: the gated tool call. */
+export interface ApprovalRequest {
+  tool: string;
+  input: unknown;
+  action_hash?: string;
+  preview?: unknown;
+  suggestions?: string[];
+}
+
+/** ApprovalRecord is what an approval step records when decided: the assessment, a person's answer, the outcome. */
+export interface ApprovalRecord {
+  assessment?: { decision?: string; reason?: string };
+  answer?: { kind?: string; message?: string; by?: string };
+  outcome?: { run?: boolean; refusal?: string; note?: string };
+}
+
+/** Provider names the prompt box offers; '' lets the backend choose. */
+export type ProviderChoice = '' | 'anthropic' | 'openai' | 'demo';
+
+/** SandboxChoice is where tools run. */
+export type SandboxChoice = '' | 'local' | 'docker';
+
+/** StartRequest is what the prompt box sends to Runs.Start; empty strings mean defaults. */
+export interface StartRequest {
+  session_id: string;
+  agent: string;
+  prompt: string;
+  workspace: string;
+  provider: string;
+  model: string;
+  sandbox: string;
+}

@@ -1,0 +1,153 @@
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import type { RunView, SessionView, StepView } from '../api';
+import { runFixture, sessionFixture } from '../stores/fixtures';
+import { RunsStore, type RunsApi } from '../stores/runs.svelte';
+import { stepFromView } from '../trace/steps';
+import { RunTrace } from '../trace/trace.svelte';
+import RunArea from './RunArea.svelte';
+import RunTurn from './RunTurn.svelte';
+import Sidebar from './Sidebar.svelte';
+import ToolCard from './ToolCard.svelte';
+
+const noop = () => {};
+const T = '2026-11-23T10:00:00Z';
+
+function view(seq: number, kind: StepView['kind'], name: string, over: Partial<StepView> = {}): StepView {
+  return { seq, kind, name, status: 'completed', idempotent: true, attempt: 1, usage: { input_tokens: 0, output_tokens: 0 }, cost_usd: 0, started_at: T, finished_at: T, ...over };
+}
+
+const llm = (seq: number, text: string) => view(seq, 'llm', 'model', { output: { content: [{ type: 'text', text }], stop_reason: 'end_turn', usage: { input_tokens: 1, output_tokens: 1 }, model: 'm', id: 'x' } });
+
+/** storeWith returns a store whose session list is sessions, selected as given. */
+async function storeWith(sessions: SessionView[], select?: [string, string]) {
+  const fake: RunsApi = {
+    sessions: async () => sessions,
+    steps: async () => [],
+    startRun: () => Promise.reject('unused'),
+    resumeRun: async () => {},
+    cancelRun: async () => {},
+  };
+  const store = new RunsStore(fake);
+  await store.loadSessions();
+  if (select) store.select(...select);
+  return store;
+}
+
+describe('ToolCard', () => {
+  it('shows the command and its exit code, with stable test ids', () => {
+    const step = stepFromView(view(3, 'tool', 'exec', { input: { command: 'go test ./...' }, output: { content: 'Exit code: 1', is_error: false, meta: { exit_code: 1 } } }));
+    const { body } = render(ToolCard, { props: { step } });
+    expect(body).toContain('data-testid="tool-card"');
+    expect(body).toContain('data-tool="exec"');
+    expect(body).toContain('go test ./...');
+    expect(body).toContain('exit 1');
+  });
+
+  it('shows a file change as +added −removed', () => {
+    const step = stepFromView(view(4, 'tool', 'edit', { input: { path: 'main.go' }, output: { content: 'Edited', meta: { added: 3, removed: 1 } } }));
+    const { body } = render(ToolCard, { props: { step } });
+    expect(body).toContain('data-tool="edit"');
+    expect(body).toContain('main.go');
+    expect(body).toContain('+3');
+    expect(body).toContain('−1');
+  });
+});
+
+describe('RunTurn', () => {
+  function turn(run: RunView, views: StepView[]) {
+    const trace = new RunTrace(run.id);
+    trace.setHistory(views);
+    return render(RunTurn, { props: { run, trace, selected: false, onselect: noop, oninspect: noop } }).body;
+  }
+
+  it('renders the prompt, the assistant text as Markdown, and tool cards in order', () => {
+    const body = turn(runFixture(), [
+      view(1, 'config', 'run.config', { output: { agent: 'coder' } }),
+      llm(2, 'First **bold** step'),
+      view(3, 'tool', 'read', { input: { path: 'a.txt' }, output: { content: 'x', meta: { lines: 1 } } }),
+      llm(4, 'Done.'),
+    ]);
+    expect(body).toContain('write a word count script');
+    expect(body.match(/data-testid="assistant-text"/g)).toHaveLength(2);
+    expect(body).toContain('First <strong>bold</strong> step');
+    expect(body.indexOf('data-tool="read"')).toBeGreaterThan(body.indexOf('First'));
+    expect(body.indexOf('data-tool="read"')).toBeLessThan(body.indexOf('Done.'));
+    expect(body).toContain('1 tool call');
+  });
+
+  it('escapes what the model wrote', () => {
+    const body = turn(runFixture(), [llm(2, 'try <script>alert(1)</script> and <img src=x onerror=alert(1)>')]);
+    expect(body).not.toContain('<script>alert');
+    expect(body).not.toContain('<img');
+    expect(body).toContain('&lt;script&gt;');
+  });
+
+  it('shows a failed run with its error, and a step waiting for approval', () => {
+    const body = turn(runFixture({ status: 'awaiting_approval', error: 'step 3: write waits for approval' }), [
+      llm(2, 'Writing'),
+      view(3, 'approval', 'write', { status: 'started', finished_at: undefined, input: { tool: 'write', input: { path: 'wc.sh', content: '' } } }),
+    ]);
+    expect(body).toContain('data-testid="approval-waiting"');
+    expect(body).toContain('wc.sh');
+    expect(body).toContain('step 3: write waits for approval');
+  });
+});
+
+describe('Sidebar', () => {
+  it('lists sessions with their runs and status', async () => {
+    const store = await storeWith([
+      sessionFixture({ id: 'ses_a', runs: [runFixture({ id: 'run_a', session_id: 'ses_a', status: 'running' }), runFixture({ id: 'run_b', session_id: 'ses_a', status: 'failed', prompt: 'again' })] }),
+      sessionFixture({ id: 'ses_b', title: 'other', runs: [runFixture({ id: 'run_c', session_id: 'ses_b', status: 'cancelled' })] }),
+    ]);
+    const { body } = render(Sidebar, { props: { store } });
+    expect(body.match(/data-testid="session-item"/g)).toHaveLength(2);
+    expect(body.match(/data-testid="run-item"/g)).toHaveLength(3);
+    expect(body).toMatch(/data-testid="run-item"[^>]*data-status="running"/);
+    expect(body).toMatch(/data-testid="run-item"[^>]*data-status="failed"/);
+    expect(body).toContain('cancelled');
+    expect(body).toContain('data-testid="session-search"');
+  });
+
+  it('says so when there are no sessions', async () => {
+    const store = await storeWith([]);
+    expect(render(Sidebar, { props: { store } }).body).toContain('No sessions yet');
+  });
+});
+
+describe('RunArea', () => {
+  it('shows the selected run status and cancel for a running run', async () => {
+    const store = await storeWith([sessionFixture({ runs: [runFixture({ status: 'running' })] })]);
+    const { body } = render(RunArea, { props: { store, onopenhealth: noop } });
+    expect(body).toMatch(/data-testid="run-status"[^>]*>.*running/s);
+    expect(body).toContain('data-testid="cancel-run"');
+    expect(body).not.toContain('data-testid="resume-run"');
+    expect(body).toContain('data-testid="prompt-input"');
+    expect(body).toContain('data-testid="prompt-send"');
+  });
+
+  it.each(['interrupted', 'cancelled'] as const)('offers resume for a %s run', async (status) => {
+    const store = await storeWith([sessionFixture({ runs: [runFixture({ status })] })]);
+    const { body } = render(RunArea, { props: { store, onopenhealth: noop } });
+    expect(body).toContain('data-testid="resume-run"');
+    expect(body).not.toContain('data-testid="cancel-run"');
+  });
+
+  it('welcomes a new session', async () => {
+    const store = await storeWith([]);
+    const { body } = render(RunArea, { props: { store, onopenhealth: noop, demoHint: true } });
+    expect(body).toContain('Start a session');
+    expect(body).toContain('demo model');
+    expect(body).not.toContain('data-testid="run-status"');
+  });
+
+  it('renders the trace graph and the timeline tabs with their test ids', async () => {
+    const store = await storeWith([sessionFixture()]);
+    const trace = store.peekTrace('run_1')!;
+    trace.setHistory([view(1, 'config', 'run.config'), llm(2, 'hi')]);
+    const graph = render(RunArea, { props: { store, onopenhealth: noop, tab: 'trace' } }).body;
+    expect(graph).toContain('data-testid="trace-graph"');
+    const timeline = render(RunArea, { props: { store, onopenhealth: noop, tab: 'timeline' } }).body;
+    expect(timeline).toContain('data-testid="timeline"');
+  });
+});

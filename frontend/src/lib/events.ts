@@ -1,0 +1,246 @@
+// Package events is the only code in the UI that subscribes to the backend's
+// events, and the one mirror of the event catalog in app/events.go. Inside the
+// desktop window events arrive through the Wails runtime; in a browser through
+// the server-sent event stream of `corral serve` (GET /api/events).
+
+import type { ApprovalRecord, ApprovalRequest, RunStatus, Usage } from './api';
+
+/**
+ * EVENT_RUNS carries a batch of run events, oldest first, flushed every ~75 ms.
+ * Consecutive text deltas of one step are merged into one event.
+ */
+export const EVENT_RUNS = 'corral:runs';
+
+/** RunEventType names what happened in a run (agent.EventType). */
+export type RunEventType =
+  | 'run.started'
+  | 'run.resumed'
+  | 'run.completed'
+  | 'run.failed'
+  | 'run.suspended'
+  | 'run.cancelled'
+  | 'model.started'
+  | 'model.finished'
+  | 'model.retry'
+  | 'text.delta'
+  | 'tool.started'
+  | 'tool.finished'
+  | 'approval.requested'
+  | 'approval.decided';
+
+/** RUN_EVENT_TYPES lists every run event type. */
+export const RUN_EVENT_TYPES: readonly RunEventType[] = [
+  'run.started',
+  'run.resumed',
+  'run.completed',
+  'run.failed',
+  'run.suspended',
+  'run.cancelled',
+  'model.started',
+  'model.finished',
+  'model.retry',
+  'text.delta',
+  'tool.started',
+  'tool.finished',
+  'approval.requested',
+  'approval.decided',
+];
+
+/**
+ * isLossyEvent reports whether a subscriber may miss events of this type
+ * (agent.EventType.Lossy): text deltas and retries. Every other event is
+ * delivered unless the connection itself drops.
+ */
+export function isLossyEvent(type: RunEventType): boolean {
+  return type === 'text.delta' || type === 'model.retry';
+}
+
+/** ToolOutcome is what the model saw of a tool call, as carried by tool.finished. */
+export interface ToolOutcome {
+  content: string;
+  is_error: boolean;
+}
+
+/** RunEvent is one thing that happened in a run (agent.Event). */
+export interface RunEvent {
+  type: RunEventType;
+  run_id: string;
+  /** session_id is set on run.* events. */
+  session_id?: string;
+  /** seq is the journal step the event is about (model.*, tool.*, text.delta). */
+  seq?: number;
+  /** time is RFC 3339. */
+  time: string;
+  /** replayed marks a step already in the journal (on resume): nothing ran, nothing was paid for. */
+  replayed?: boolean;
+  /** text is the delta on text.delta, the full text on model.finished, the final answer on run.completed. */
+  text?: string;
+  tool?: string;
+  input?: unknown;
+  result?: ToolOutcome;
+  model?: string;
+  usage?: Usage;
+  cost_usd?: number;
+  /** status is the run status on run.* events. */
+  status?: RunStatus;
+  error?: string;
+  /** attempt and wait_ms describe model.retry. */
+  attempt?: number;
+  wait_ms?: number;
+  /** duration_ms is set on *.finished. */
+  duration_ms?: number;
+  /** workspace is set on run.started and run.resumed. */
+  workspace?: string;
+  /** approval is the request on approval.requested. */
+  approval?: ApprovalRequest;
+  /** decision is the record on approval.decided. */
+  decision?: ApprovalRecord;
+}
+
+/** ConnectionState says whether events are flowing. */
+export type ConnectionState = 'connecting' | 'live' | 'reconnecting';
+
+/** RunsHandlers receive what a subscription delivers. */
+export interface RunsHandlers {
+  /** batch receives each batch of run events, oldest first. */
+  batch: (events: RunEvent[]) => void;
+  /**
+   * reconnected is called when the stream is back after it dropped: events
+   * sent in between are lost, so the caller reloads what it shows.
+   */
+  reconnected?: () => void;
+  /** state is told whenever the connection state changes. */
+  state?: (state: ConnectionState) => void;
+}
+
+/** WailsRuntime is the part of window.runtime this module uses. */
+export interface WailsRuntime {
+  EventsOn: (name: string, callback: (...data: unknown[]) => void) => () => void;
+}
+
+/** EventSourceLike is the part of EventSource this module uses, so tests can fake it. */
+export interface EventSourceLike {
+  readonly readyState: number;
+  onopen: ((this: never, ev: Event) => unknown) | null;
+  onmessage: ((this: never, ev: MessageEvent) => unknown) | null;
+  onerror: ((this: never, ev: Event) => unknown) | null;
+  close(): void;
+}
+
+/** EventsEnv is where subscriptions come from; defaultEnv reads the real globals. */
+export interface EventsEnv {
+  runtime?: WailsRuntime;
+  eventSource?: new (url: string) => EventSourceLike;
+  setTimeout: (fn: () => void, ms: number) => unknown;
+  clearTimeout: (id: unknown) => void;
+}
+
+/** EVENTS_URL is the server-sent event stream of `corral serve`. */
+export const EVENTS_URL = '/api/events';
+
+const CLOSED = 2; // EventSource.CLOSED
+
+/** defaultEnv returns the Wails runtime when inside the window, else the browser's EventSource. */
+export function defaultEnv(): EventsEnv {
+  const w = (globalThis as { window?: { runtime?: Partial<WailsRuntime>; go?: unknown } }).window;
+  const runtime = w?.runtime && typeof w.runtime.EventsOn === 'function' ? (w.runtime as WailsRuntime) : undefined;
+  const es = (globalThis as { EventSource?: new (url: string) => EventSourceLike }).EventSource;
+  return {
+    runtime,
+    eventSource: es,
+    setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
+    clearTimeout: (id) => globalThis.clearTimeout(id as ReturnType<typeof setTimeout>),
+  };
+}
+
+/** asBatch turns an event payload into a batch, dropping anything that is not a run event. */
+export function asBatch(data: unknown): RunEvent[] {
+  const list = Array.isArray(data) ? data : data && typeof data === 'object' ? [data] : [];
+  return list.filter(
+    (e): e is RunEvent =>
+      typeof e === 'object' && e !== null && typeof (e as RunEvent).type === 'string' && typeof (e as RunEvent).run_id === 'string',
+  );
+}
+
+/** retryDelay is how long to wait before the n-th (0-based) manual reconnect. */
+export function retryDelay(n: number): number {
+  return Math.min(10_000, 500 * 2 ** n);
+}
+
+/**
+ * subscribeRuns delivers run event batches to handlers until the returned
+ * function is called. In the browser it reconnects after the stream drops (the
+ * EventSource retries by itself while it can; a stream it gave up on is opened
+ * anew with backoff) and calls handlers.reconnected once it is back.
+ */
+export function subscribeRuns(handlers: RunsHandlers, env: EventsEnv = defaultEnv()): () => void {
+  if (env.runtime) {
+    const off = env.runtime.EventsOn(EVENT_RUNS, (data) => {
+      const batch = asBatch(data);
+      if (batch.length > 0) handlers.batch(batch);
+    });
+    handlers.state?.('live');
+    return () => off();
+  }
+  const Source = env.eventSource;
+  if (!Source) {
+    handlers.state?.('reconnecting');
+    return () => {};
+  }
+
+  let es: EventSourceLike | null = null;
+  let closed = false;
+  let dropped = false; // the stream was lost since it was last open
+  let retries = 0;
+  let timer: unknown = null;
+
+  const setState = (s: ConnectionState) => handlers.state?.(s);
+
+  const open = () => {
+    timer = null;
+    if (closed) return;
+    const source = new Source(EVENTS_URL);
+    es = source;
+    source.onopen = () => {
+      if (closed || es !== source) return;
+      retries = 0;
+      setState('live');
+      if (dropped) {
+        dropped = false;
+        handlers.reconnected?.();
+      }
+    };
+    source.onmessage = (ev: MessageEvent) => {
+      if (closed || es !== source) return;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(String(ev.data));
+      } catch {
+        return; // not ours: ignore rather than break the stream
+      }
+      if (typeof msg !== 'object' || msg === null || (msg as { name?: unknown }).name !== EVENT_RUNS) return;
+      const batch = asBatch((msg as { data?: unknown }).data);
+      if (batch.length > 0) handlers.batch(batch);
+    };
+    source.onerror = () => {
+      if (closed || es !== source) return;
+      dropped = true;
+      setState('reconnecting');
+      if (source.readyState === CLOSED) {
+        // The browser gave up (an HTTP error, say); try again ourselves.
+        source.close();
+        es = null;
+        timer = env.setTimeout(open, retryDelay(retries++));
+      }
+    };
+  };
+
+  setState('connecting');
+  open();
+  return () => {
+    closed = true;
+    if (timer !== null) env.clearTimeout(timer);
+    es?.close();
+    es = null;
+  };
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from 'vitest';
+import { diffLines, exitCode, lineCount, summarizeTool } from './tools';
+
+const facts = (name: string, input: unknown, output?: unknown) => summarizeTool(name, input, output).facts.map((f) => `${f.text}:${f.tone}`);
+
+describe('summarizeTool', () => {
+  it.each([
+    { name: 'exec ok', tool: 'exec', input: { command: 'go test ./...' }, output: { content: 'Exit code: 0', meta: { exit_code: 0, duration_ms: 1200 } }, subject: 'go test ./...', facts: ['exit 0:ok', '1.2s:muted'] },
+    { name: 'exec failing, exit code from the text (live event)', tool: 'exec', input: { command: 'make\nmake install' }, output: { content: 'Exit code: 2\n--- stderr ---\nboom', is_error: false }, subject: 'make …', facts: ['exit 2:bad'] },
+    { name: 'exec timed out', tool: 'exec', input: { command: 'sleep 99' }, output: { content: 'timed out', is_error: true, meta: { timed_out: true } }, subject: 'sleep 99', facts: ['timed out:bad', 'error:bad'] },
+    { name: 'exec running', tool: 'exec', input: { command: 'ls' }, output: undefined, subject: 'ls', facts: [] },
+    { name: 'write new file', tool: 'write', input: { path: 'a.sh', content: 'a\nb\n' }, output: { content: 'Created', meta: { created: true } }, subject: 'a.sh', facts: ['new:add', '+2:add'] },
+    { name: 'write over a file', tool: 'write', input: { path: 'a.sh', content: 'x' }, output: { content: 'Wrote', meta: { added: 3, removed: 0 } }, subject: 'a.sh', facts: ['+3:add', '−0:muted'] },
+    { name: 'edit from meta', tool: 'edit', input: { path: 'b.go' }, output: { content: 'Edited', meta: { added: 1, removed: 4, diff: '@@' } }, subject: 'b.go', facts: ['+1:add', '−4:del'] },
+    { name: 'edit from the text (live event)', tool: 'edit', input: { path: 'b.go' }, output: { content: 'Edited b.go: replaced 1 occurrence (+2 -1 lines).\n--- a/b.go\n+++ b/b.go' }, subject: 'b.go', facts: ['+2:add', '−1:del'] },
+    { name: 'read', tool: 'read', input: { path: 'README.md' }, output: { content: '…', meta: { lines: 40 } }, subject: 'README.md', facts: ['40 lines:muted'] },
+    { name: 'glob', tool: 'glob', input: { pattern: '**/*.go' }, output: { content: '…', meta: { matches: 1 } }, subject: '**/*.go', facts: ['1 file:muted'] },
+    { name: 'grep', tool: 'grep', input: { pattern: 'TODO', path: 'src' }, output: { content: '…', meta: { matches: 5, files: 2 } }, subject: 'TODO in src', facts: ['5 matches in 2 files:muted'] },
+    { name: 'unknown tool', tool: 'fetch', input: { url: 'x' }, output: { content: 'no such tool', is_error: true }, subject: '{"url":"x"}', facts: ['error:bad'] },
+  ])('$name', ({ tool, input, output, subject, facts: want }) => {
+    const s = summarizeTool(tool, input, output);
+    expect(s.subject).toBe(subject);
+    expect(facts(tool, input, output)).toEqual(want);
+  });
+
+  it('takes the diff of an edit from meta, else from the result text', () => {
+    expect(summarizeTool('edit', { path: 'a' }, { content: 'x', meta: { diff: '--- a\n+++ b\n' } }).diff).toBe('--- a\n+++ b\n');
+    expect(summarizeTool('edit', { path: 'a' }, { content: 'Edited a (+1 -0 lines).\n--- a/a\n+++ b/a\n@@ -1 +1,2 @@\n+x' }).diff).toBe('--- a/a\n+++ b/a\n@@ -1 +1,2 @@\n+x');
+  });
+});
+
+describe('helpers', () => {
+  it('exitCode prefers meta', () => {
+    expect(exitCode({ content: 'Exit code: 3', meta: { exit_code: 0 } })).toBe(0);
+    expect(exitCode({ content: 'nothing' })).toBeUndefined();
+  });
+
+  it('lineCount', () => {
+    expect([lineCount(''), lineCount('a'), lineCount('a\n'), lineCount('a\nb')]).toEqual([0, 1, 1, 2]);
+  });
+
+  it('diffLines classifies lines', () => {
+    expect(diffLines('--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n z\n').map((l) => l.kind)).toEqual(['file', 'file', 'hunk', 'del', 'add', 'ctx']);
+  });
+});

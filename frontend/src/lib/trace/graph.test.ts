@@ -1,0 +1,197 @@
+import { describe, expect, it } from 'vitest';
+import type { StepView } from '../api';
+import { syntheticSteps } from './fixtures';
+import {
+  ALL_STEPS,
+  DAGRE_MAX,
+  NODE_H,
+  NODE_W,
+  buildGraph,
+  centerOn,
+  cull,
+  filterSteps,
+  fitTransform,
+  indexOfSeq,
+  layoutGraph,
+  nodeAt,
+  viewRect,
+  zoomAt,
+} from './graph';
+import { stepFromView, type TraceStep } from './steps';
+
+const T = Date.parse('2026-11-23T10:00:00Z');
+
+function step(seq: number, kind: TraceStep['kind'], name = kind === 'llm' ? 'model' : kind, over: Partial<TraceStep> = {}): TraceStep {
+  return { seq, kind, name, status: 'completed', attempt: 1, text: '', isError: false, cost: 0, start: T + seq, end: T + seq + 1, fromHistory: true, ...over };
+}
+
+/** A run: config, model → (exec, read), model → (approval → write), model. */
+const run: TraceStep[] = [
+  step(1, 'config', 'run.config', { output: { agent: 'coder', provider: 'demo', model: 'corral-demo', sandbox: 'local' } }),
+  step(2, 'llm', 'model', { text: 'Let me look.' }),
+  step(3, 'tool', 'exec', { input: { command: 'go test ./...' }, output: { content: 'Exit code: 1', is_error: true, meta: { exit_code: 1 } }, isError: true }),
+  step(4, 'tool', 'read', { input: { path: 'a.go' }, output: { content: '…', meta: { lines: 12 } } }),
+  step(5, 'llm', 'model'),
+  step(6, 'approval', 'write', { input: { tool: 'write', input: { path: 'b.go', content: 'x' } }, output: { outcome: { run: true } } }),
+  step(7, 'tool', 'write', { input: { path: 'b.go', content: 'x\n' }, output: { content: 'Created', meta: { created: true, lines: 1 } } }),
+  step(8, 'llm', 'model', { text: 'Done.', status: 'started', end: null }),
+];
+
+const edgeList = (g: ReturnType<typeof buildGraph>) => g.edges.map((e) => `${g.nodes[e.from].seq}>${g.nodes[e.to].seq}${e.elided ? '~' : ''}`);
+
+describe('buildGraph', () => {
+  it('fans a model call out to its tool calls and back in to the next model call', () => {
+    const g = buildGraph(run);
+    expect(g.nodes.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(edgeList(g)).toEqual(['1>2', '2>3', '2>4', '3>5', '4>5', '5>6', '6>7', '7>8']);
+    expect(g.chain).toBe(false);
+  });
+
+  it('gives nodes rows and columns: siblings share a row, a gated call sits under its gate', () => {
+    const g = buildGraph(run);
+    const at = (seq: number) => g.nodes.find((n) => n.seq === seq)!;
+    expect([1, 2, 3, 4, 5, 6, 7, 8].map((s) => at(s).rank)).toEqual([0, 1, 2, 2, 3, 4, 5, 6]);
+    expect([at(3).col, at(4).col, at(3).cols]).toEqual([0, 1, 2]);
+    expect([at(6).col, at(7).col]).toEqual([0, 0]);
+  });
+
+  it('labels nodes with what they did', () => {
+    const g = buildGraph(run);
+    const at = (seq: number) => g.nodes.find((n) => n.seq === seq)!;
+    expect(at(1)).toMatchObject({ head: '#1 config', label: 'coder · demo/corral-demo · lo…' });
+    expect(at(2)).toMatchObject({ head: '#2 model', label: 'Let me look.' });
+    expect(at(3)).toMatchObject({ head: '#3 exec', label: 'go test ./...', badge: 'exit 1', badgeTone: 'bad', error: true });
+    expect(at(4)).toMatchObject({ label: 'a.go', badge: '12 lines' });
+    expect(at(6)).toMatchObject({ head: '#6 approval', label: 'write b.go', badge: 'allowed' });
+    expect(at(7)).toMatchObject({ badge: 'new +1' });
+    expect(at(8)).toMatchObject({ status: 'started', label: 'Done.' });
+  });
+
+  it('with a filter, chains the shown steps and marks where steps were hidden', () => {
+    const g = buildGraph(run, { ...ALL_STEPS, llm: false, approval: false });
+    expect(g.chain).toBe(true);
+    expect(edgeList(g)).toEqual(['1>3~', '3>4', '4>7~']);
+    expect(buildGraph(run, { ...ALL_STEPS, errorsOnly: true }).nodes.map((n) => n.seq)).toEqual([3]);
+  });
+
+  it('filterSteps returns the same array when nothing is hidden', () => {
+    expect(filterSteps(run, ALL_STEPS)).toBe(run);
+    expect(filterSteps(run, { ...ALL_STEPS, tool: false }).map((s) => s.seq)).toEqual([1, 2, 5, 6, 8]);
+  });
+});
+
+describe('layoutGraph', () => {
+  it('lays out small graphs with dagre, top to bottom, without overlaps', () => {
+    const l = layoutGraph(buildGraph(run));
+    expect(l.engine).toBe('dagre');
+    const y = (seq: number) => l.nodes[indexOfSeq(l, seq)].y;
+    expect(y(1)).toBeLessThan(y(2));
+    expect(y(2)).toBeLessThan(y(3));
+    expect(y(3)).toBe(y(4));
+    expect(y(6)).toBeLessThan(y(7));
+    for (const a of l.nodes) {
+      for (const b of l.nodes) {
+        if (a === b) continue;
+        const overlap = a.x < b.x + NODE_W && b.x < a.x + NODE_W && a.y < b.y + NODE_H && b.y < a.y + NODE_H;
+        expect(overlap, `#${a.seq} overlaps #${b.seq}`).toBe(false);
+      }
+    }
+    expect(Math.min(...l.nodes.map((n) => n.x))).toBeGreaterThanOrEqual(0);
+  });
+
+  it('uses the chain layout above DAGRE_MAX, with the same rows', () => {
+    const l = layoutGraph(buildGraph(run), 0);
+    expect(l.engine).toBe('chain');
+    const n = (seq: number) => l.nodes[indexOfSeq(l, seq)];
+    expect(n(3).y).toBe(n(4).y);
+    expect(n(4).x - n(3).x).toBeGreaterThanOrEqual(NODE_W);
+    expect(n(6).x).toBe(n(7).x);
+    expect(n(7).y).toBeGreaterThan(n(6).y);
+  });
+
+  it('reuses a dagre layout when only text changed', () => {
+    const g1 = buildGraph(run);
+    const l1 = layoutGraph(g1);
+    const changed = run.map((s) => (s.seq === 8 ? { ...s, text: 'Done. And more text.' } : s));
+    const l2 = layoutGraph(buildGraph(changed), DAGRE_MAX, l1);
+    expect(l2.key).toBe(l1.key);
+    expect(l2.nodes.map((n) => [n.x, n.y])).toEqual(l1.nodes.map((n) => [n.x, n.y]));
+  });
+
+  it('handles no steps', () => {
+    const l = layoutGraph(buildGraph([]));
+    expect(l.engine).toBe('empty');
+    expect(cull(l, { x0: 0, y0: 0, x1: 1000, y1: 1000 })).toEqual({ nodes: [], edges: [] });
+  });
+
+  it('builds and lays out a 10,000-step run in well under 500 ms', () => {
+    const steps = syntheticSteps(10_000).map(stepFromView);
+    // The best of three runs: the machine may be busy with other work for one of them.
+    let ms = Infinity;
+    let l = layoutGraph(buildGraph([]));
+    for (let r = 0; r < 3; r++) {
+      const t0 = performance.now();
+      l = layoutGraph(buildGraph(steps));
+      ms = Math.min(ms, performance.now() - t0);
+    }
+    console.log(`10k steps: build + layout ${ms.toFixed(1)} ms (${l.engine})`);
+    expect(l.nodes).toHaveLength(10_000);
+    expect(l.engine).toBe('chain');
+    expect(ms).toBeLessThan(500);
+  });
+});
+
+describe('culling', () => {
+  const steps = syntheticSteps(10_000).map(stepFromView);
+  const l = layoutGraph(buildGraph(steps));
+
+  it('returns only the nodes and edges that touch the viewport', () => {
+    const t = { x: 0, y: 0, k: 1 };
+    const view = viewRect({ ...t, y: -l.nodes[indexOfSeq(l, 5000)].y + 100 }, 1000, 800);
+    const t0 = performance.now();
+    const v = cull(l, view);
+    const ms = performance.now() - t0;
+    expect(ms).toBeLessThan(20);
+    expect(v.nodes.length).toBeGreaterThan(0);
+    expect(v.nodes.length).toBeLessThan(60);
+    // Exactly the brute-force answer.
+    const want = l.nodes
+      .map((n, i) => ({ n, i }))
+      .filter(({ n }) => n.x <= view.x1 && n.x + NODE_W >= view.x0 && n.y <= view.y1 && n.y + NODE_H >= view.y0)
+      .map(({ i }) => i)
+      .sort((a, b) => a - b);
+    expect([...v.nodes].sort((a, b) => a - b)).toEqual(want);
+    for (const i of v.edges) {
+      const e = l.edges[i];
+      expect(Math.max(e.y1, e.y2)).toBeGreaterThanOrEqual(view.y0);
+      expect(Math.min(e.y1, e.y2)).toBeLessThanOrEqual(view.y1);
+    }
+    expect(v.edges.length).toBeGreaterThan(0);
+  });
+
+  it('finds the node under a point', () => {
+    const i = indexOfSeq(l, 1234);
+    const n = l.nodes[i];
+    expect(nodeAt(l, n.x + 5, n.y + 5)).toBe(i);
+    expect(nodeAt(l, -500, -500)).toBe(-1);
+  });
+
+  it('centers, fits and zooms', () => {
+    const i = indexOfSeq(l, 9000);
+    const t = centerOn(l, i, { x: 0, y: 0, k: 1 }, 800, 600);
+    const v = cull(l, viewRect(t, 800, 600));
+    expect(v.nodes).toContain(i);
+    const fit = fitTransform(l, 800, 600);
+    expect(fit.k).toBeLessThan(0.1);
+    const z = zoomAt({ x: 10, y: 20, k: 1 }, 2, 100, 100);
+    expect(z).toEqual({ k: 2, x: -80, y: -60 }); // the point under the cursor stays put
+  });
+});
+
+describe('syntheticSteps', () => {
+  it('makes the requested number of steps', () => {
+    const s: StepView[] = syntheticSteps(50, { errorsEvery: 7, runningLast: true });
+    expect(s).toHaveLength(50);
+    expect(s[49].status).toBe('started');
+  });
+});

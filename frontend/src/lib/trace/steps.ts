@@ -1,0 +1,314 @@
+// The steps of one run as the console, the trace graph, the timeline and the
+// inspector see them. A run's steps are built from its journal history
+// (Runs.Steps) and then kept current by run events; history is the truth for
+// every step it has finished, events fill in what is still happening.
+
+import type { ApprovalRecord, ApprovalRequest, ModelInput, ModelResponse, StepKind, StepStatus, StepView, ToolUseBlock, Usage } from '../api';
+import type { RunEvent } from '../events';
+
+/** Retry is one failed model attempt the call is retrying after. */
+export interface Retry {
+  attempt: number;
+  waitMs: number;
+  error: string;
+}
+
+/** TraceStep is one step of a run. Steps are immutable: a change makes a new object. */
+export interface TraceStep {
+  seq: number;
+  kind: StepKind;
+  /** name is "model" for llm steps, the tool name for tool steps, "run.config" for the config step. */
+  name: string;
+  status: StepStatus;
+  attempt: number;
+  idempotent?: boolean;
+  input?: unknown;
+  output?: unknown;
+  /** text is the assistant's text of an llm step, streamed or final. */
+  text: string;
+  /** calls are the tool calls an llm step's response made (known once the step is in history). */
+  calls?: ToolUseBlock[];
+  /** isError is true for a tool call whose result was an error the model saw. */
+  isError: boolean;
+  error?: string;
+  usage?: Usage;
+  cost: number;
+  model?: string;
+  /** start and end are epoch milliseconds; NaN / null when not known (yet). */
+  start: number;
+  end: number | null;
+  resolution?: string;
+  /** replayed marks a step a resume took from the journal instead of running it. */
+  replayed?: boolean;
+  retries?: Retry[];
+  /** fromHistory is true once the step was read from the journal, false while it is known only from events. */
+  fromHistory: boolean;
+}
+
+function time(s: string | undefined): number {
+  return s ? Date.parse(s) : NaN;
+}
+
+function responseOf(output: unknown): ModelResponse | undefined {
+  const o = output as ModelResponse | undefined;
+  return o && typeof o === 'object' && Array.isArray(o.content) ? o : undefined;
+}
+
+/** responseText joins the text blocks of a model response. */
+export function responseText(output: unknown): string {
+  const r = responseOf(output);
+  if (!r) return '';
+  return r.content
+    .filter((b) => b.type === 'text' && typeof (b as { text?: unknown }).text === 'string')
+    .map((b) => (b as { text: string }).text)
+    .join('\n\n');
+}
+
+/** responseCalls lists the tool calls of a model response. */
+export function responseCalls(output: unknown): ToolUseBlock[] {
+  const r = responseOf(output);
+  if (!r) return [];
+  return r.content.filter((b): b is ToolUseBlock => b.type === 'tool_use');
+}
+
+/** modelInput reads an llm step's recorded input. */
+export function modelInput(input: unknown): ModelInput | undefined {
+  const o = input as ModelInput | undefined;
+  return o && typeof o === 'object' && typeof o.model === 'string' ? o : undefined;
+}
+
+/** approvalRefused reports whether a decided approval step kept its tool call from running. */
+export function approvalRefused(output: unknown): boolean {
+  return (output as ApprovalRecord | undefined)?.outcome?.run === false;
+}
+
+/** approvalCall returns the tool call an approval step gates. */
+export function approvalCall(s: TraceStep): { tool: string; input: unknown } {
+  const req = s.input as ApprovalRequest | undefined;
+  return { tool: req?.tool ?? s.name, input: req?.input };
+}
+
+/** stepFromView converts a journal step. */
+export function stepFromView(v: StepView): TraceStep {
+  const s: TraceStep = {
+    seq: v.seq,
+    kind: v.kind,
+    name: v.name,
+    status: v.status,
+    attempt: v.attempt,
+    idempotent: v.idempotent,
+    input: v.input,
+    output: v.output,
+    text: '',
+    isError: false,
+    error: v.error || undefined,
+    usage: v.usage,
+    cost: v.cost_usd ?? 0,
+    start: time(v.started_at),
+    end: v.finished_at ? time(v.finished_at) : null,
+    resolution: v.resolution || undefined,
+    fromHistory: true,
+  };
+  if (v.kind === 'llm') {
+    s.text = responseText(v.output);
+    s.calls = responseCalls(v.output);
+    s.model = responseOf(v.output)?.model || modelInput(v.input)?.model;
+  } else if (v.kind === 'tool') {
+    s.isError = (v.output as { is_error?: unknown } | undefined)?.is_error === true;
+  } else if (v.kind === 'approval') {
+    s.isError = approvalRefused(v.output);
+  }
+  return s;
+}
+
+function blank(seq: number, kind: StepKind, name: string, t: number): TraceStep {
+  return { seq, kind, name, status: 'started', attempt: 1, text: '', isError: false, cost: 0, start: t, end: null, fromHistory: false };
+}
+
+/**
+ * StepList is a run's steps in seq order with an index by seq. Mutating
+ * methods replace step objects rather than changing them, so a view keyed by
+ * step sees exactly which steps changed.
+ */
+export class StepList {
+  #steps: TraceStep[] = [];
+  #index = new Map<number, number>();
+
+  /** steps returns the steps in seq order. The array is the list's own: copy it before keeping it. */
+  get steps(): readonly TraceStep[] {
+    return this.#steps;
+  }
+
+  /** get returns the step with seq, if known. */
+  get(seq: number): TraceStep | undefined {
+    const i = this.#index.get(seq);
+    return i === undefined ? undefined : this.#steps[i];
+  }
+
+  /** put stores a step, replacing the one with the same seq. */
+  put(step: TraceStep): void {
+    const i = this.#index.get(step.seq);
+    if (i !== undefined) {
+      this.#steps[i] = step;
+      return;
+    }
+    const last = this.#steps[this.#steps.length - 1];
+    if (!last || last.seq < step.seq) {
+      this.#index.set(step.seq, this.#steps.length);
+      this.#steps.push(step);
+      return;
+    }
+    this.#steps.push(step);
+    this.#steps.sort((a, b) => a.seq - b.seq);
+    this.#reindex();
+  }
+
+  #reindex(): void {
+    this.#index.clear();
+    this.#steps.forEach((s, i) => this.#index.set(s.seq, i));
+  }
+
+  #upsert(seq: number, kind: StepKind, name: string, t: number, change: (s: TraceStep) => void): void {
+    const old = this.get(seq);
+    const s: TraceStep = old ? { ...old } : blank(seq, kind, name, t);
+    change(s);
+    this.put(s);
+  }
+
+  /**
+   * mergeHistory takes the journal's steps: a step the journal has finished
+   * replaces what events said; a step it still has as started keeps what events
+   * added (streamed text, say). Steps only events know about stay.
+   */
+  mergeHistory(views: readonly StepView[]): void {
+    const next: TraceStep[] = [];
+    const seen = new Set<number>();
+    for (const v of views) {
+      const h = stepFromView(v);
+      seen.add(h.seq);
+      const live = this.get(h.seq);
+      if (!live || h.status !== 'started' || live.kind !== h.kind) {
+        next.push(h);
+        continue;
+      }
+      next.push({
+        ...h,
+        text: live.text || h.text,
+        status: live.status,
+        end: live.end,
+        output: live.output ?? h.output,
+        isError: live.isError,
+        usage: live.usage ?? h.usage,
+        cost: live.cost || h.cost,
+        retries: live.retries,
+        model: live.model ?? h.model,
+        attempt: Math.max(live.attempt, h.attempt),
+      });
+    }
+    for (const s of this.#steps) if (!seen.has(s.seq)) next.push(s);
+    next.sort((a, b) => a.seq - b.seq);
+    this.#steps = next;
+    this.#reindex();
+  }
+
+  /** apply applies one run event; it reports whether any step changed. */
+  apply(ev: RunEvent): boolean {
+    const seq = ev.seq;
+    if (seq === undefined || seq <= 0) return false;
+    const t = time(ev.time);
+    switch (ev.type) {
+      case 'model.started':
+        this.#upsert(seq, 'llm', 'model', t, (s) => {
+          s.status = 'started';
+          s.model = ev.model ?? s.model;
+          if (Number.isNaN(s.start)) s.start = t;
+        });
+        return true;
+      case 'text.delta':
+        if (!ev.text) return false;
+        this.#upsert(seq, 'llm', 'model', t, (s) => {
+          if (s.status === 'started') s.text += ev.text;
+        });
+        return true;
+      case 'model.retry':
+        this.#upsert(seq, 'llm', 'model', t, (s) => {
+          s.attempt = ev.attempt ?? s.attempt + 1;
+          s.retries = [...(s.retries ?? []), { attempt: ev.attempt ?? 0, waitMs: ev.wait_ms ?? 0, error: ev.error ?? '' }];
+          s.text = '';
+        });
+        return true;
+      case 'model.finished':
+        this.#upsert(seq, 'llm', 'model', t, (s) => {
+          if (s.fromHistory && s.status !== 'started') return;
+          s.status = 'completed';
+          if (ev.text !== undefined) s.text = ev.text;
+          s.model = ev.model ?? s.model;
+          s.usage = ev.usage ?? s.usage;
+          s.cost = ev.cost_usd ?? s.cost;
+          s.replayed = ev.replayed;
+          finish(s, t, ev.duration_ms);
+        });
+        return true;
+      case 'tool.started':
+        this.#upsert(seq, 'tool', ev.tool ?? 'tool', t, (s) => {
+          s.status = 'started';
+          s.name = ev.tool ?? s.name;
+          s.input = ev.input ?? s.input;
+          if (Number.isNaN(s.start)) s.start = t;
+        });
+        return true;
+      case 'tool.finished':
+        this.#upsert(seq, 'tool', ev.tool ?? 'tool', t, (s) => {
+          if (s.fromHistory && s.status !== 'started') return;
+          s.status = 'completed';
+          s.name = ev.tool ?? s.name;
+          s.input = ev.input ?? s.input;
+          if (ev.result) {
+            const meta = (s.output as { meta?: unknown } | undefined)?.meta;
+            s.output = { content: ev.result.content, is_error: ev.result.is_error, ...(meta ? { meta } : {}) };
+            s.isError = ev.result.is_error;
+          }
+          s.replayed = ev.replayed;
+          finish(s, t, ev.duration_ms);
+        });
+        return true;
+      case 'approval.requested':
+        this.#upsert(seq, 'approval', ev.tool ?? 'approval', t, (s) => {
+          s.status = 'started';
+          s.name = ev.tool ?? s.name;
+          s.input = ev.approval ?? s.input ?? { tool: ev.tool, input: ev.input };
+          if (Number.isNaN(s.start)) s.start = t;
+        });
+        return true;
+      case 'approval.decided':
+        this.#upsert(seq, 'approval', ev.tool ?? 'approval', t, (s) => {
+          if (s.fromHistory && s.status !== 'started') return;
+          s.status = 'completed';
+          s.output = ev.decision ?? s.output;
+          s.isError = ev.decision?.outcome?.run === false;
+          s.replayed = ev.replayed;
+          finish(s, t, ev.duration_ms);
+        });
+        return true;
+      default:
+        return false;
+    }
+  }
+}
+
+function finish(s: TraceStep, t: number, durationMs: number | undefined): void {
+  s.end = t;
+  if (durationMs !== undefined && (Number.isNaN(s.start) || s.start > t)) s.start = t - durationMs;
+  if (Number.isNaN(s.start)) s.start = t;
+}
+
+/** stepDuration is how long a step took, or has been running at now; NaN when unknown. */
+export function stepDuration(s: TraceStep, now: number): number {
+  if (Number.isNaN(s.start)) return NaN;
+  return (s.end ?? now) - s.start;
+}
+
+/** isErrorStep reports whether a step failed or returned an error result. */
+export function isErrorStep(s: TraceStep): boolean {
+  return s.status === 'failed' || s.isError || !!s.error;
+}

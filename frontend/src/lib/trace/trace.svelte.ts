@@ -1,0 +1,53 @@
+// RunTrace is the reactive holder of one run's steps. Views read `steps`,
+// which is replaced (never mutated) whenever a batch of events or a history
+// load changes something, so derived graphs and layouts recompute once per
+// batch, not once per event.
+
+import type { StepView } from '../api';
+import type { RunEvent } from '../events';
+import { StepList, type TraceStep } from './steps';
+
+/** TraceState says where a trace's history stands. */
+export type TraceState = 'empty' | 'loading' | 'ready' | 'error';
+
+/** RunTrace holds the steps of one run. */
+export class RunTrace {
+  readonly runId: string;
+  /** steps are the run's steps in seq order; a new array after every change. */
+  steps = $state.raw<readonly TraceStep[]>([]);
+  /** state is where loading the journal history stands. */
+  state = $state<TraceState>('empty');
+  /** error is the message of the last failed history load. */
+  error = $state<string | null>(null);
+  /** lastUsed orders traces for eviction. */
+  lastUsed = 0;
+
+  #list = new StepList();
+
+  constructor(runId: string) {
+    this.runId = runId;
+  }
+
+  /** step returns the step with seq. */
+  step(seq: number): TraceStep | undefined {
+    return this.#list.get(seq);
+  }
+
+  /** applyEvents applies the events of this run in order and publishes the result once. */
+  applyEvents(events: readonly RunEvent[]): boolean {
+    let changed = false;
+    for (const ev of events) {
+      if (ev.run_id === this.runId && this.#list.apply(ev)) changed = true;
+    }
+    if (changed) this.steps = this.#list.steps.slice();
+    return changed;
+  }
+
+  /** setHistory merges the run's journal steps (see StepList.mergeHistory). */
+  setHistory(views: readonly StepView[]): void {
+    this.#list.mergeHistory(views);
+    this.steps = this.#list.steps.slice();
+    this.state = 'ready';
+    this.error = null;
+  }
+}
