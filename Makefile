@@ -63,6 +63,7 @@ test-frontend: frontend
 
 test-go: frontend docker-deps
 	go test -count=1 ./...
+	go test ./backend/trace -run '^$$' -fuzz '^FuzzImport$$' -fuzztime 20s -fuzzminimizetime 3s
 
 test-e2e: build
 	mkdir -p $(ARTIFACTS)
