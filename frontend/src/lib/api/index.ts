@@ -2,7 +2,7 @@
 // and stores import from here, never from transport.ts or window.go directly.
 
 import { call } from './transport';
-import type { HealthReport, ReadyReport, RunView, SessionView, StartRequest, StepView } from './types';
+import type { ApprovalAnswer, HealthReport, PendingApproval, ReadyReport, RunView, SessionView, StartRequest, StepView } from './types';
 
 export { toError, transportName } from './transport';
 export type * from './types';
@@ -40,4 +40,14 @@ export async function resumeRun(runId: string): Promise<void> {
 /** cancelRun stops a running run with Runs.Cancel; it is recorded cancelled and can be resumed. */
 export async function cancelRun(runId: string): Promise<void> {
   await call<null>('Runs.Cancel', runId);
+}
+
+/** approvals asks Runs.Approvals for every action a run waits for a person to decide. */
+export async function approvals(): Promise<PendingApproval[]> {
+  return (await call<PendingApproval[] | null>('Runs.Approvals')) ?? [];
+}
+
+/** answerApproval records a decision with Runs.Answer; the run continues in the background. */
+export async function answerApproval(runId: string, answer: ApprovalAnswer): Promise<void> {
+  await call<null>('Runs.Answer', runId, answer);
 }

@@ -211,7 +211,7 @@ export interface ApprovalRequest {
   tool: string;
   input: unknown;
   action_hash?: string;
-  preview?: unknown;
+  preview?: ApprovalPreview;
   suggestions?: string[];
 }
 
@@ -237,4 +237,143 @@ export interface StartRequest {
   provider: string;
   model: string;
   sandbox: string;
+}
+
+// ---- Approvals: what a person is asked (approval/preview.go, diff/diff.go, app/runs.go) ----
+
+/** Decision is the rule engine's verdict (approval.Decision). */
+export type Decision = 'allow' | 'ask' | 'deny';
+
+/** RuleRef identifies the rule that decided a segment (approval.RuleRef); the rule text is in `rule`. */
+export interface RuleRef {
+  rule: string;
+  list: 'allow' | 'ask' | 'deny';
+  scope: string;
+  id?: string;
+}
+
+/** ExecSegment is one part of a command, judged on its own (approval.Segment). */
+export interface ExecSegment {
+  text: string;
+  start: number;
+  end: number;
+  kind: string;
+  depth?: number;
+  decision: Decision;
+  rule?: RuleRef;
+  reason: string;
+}
+
+/** ExecHint is a risk seen in a command (approval.Hint); segment indexes ExecPreview.segments. */
+export interface ExecHint {
+  kind: string;
+  segment: number;
+  text: string;
+  reason: string;
+}
+
+/** SandboxView is where a command runs (approval.SandboxView). */
+export interface SandboxView {
+  kind: string;
+  workspace: string;
+  image?: string;
+  network?: string;
+  isolated: boolean;
+}
+
+/** ExecPreview shows a command (approval.ExecPreview). env holds variable names only. */
+export interface ExecPreview {
+  command: string;
+  cwd: string;
+  timeout_seconds?: number;
+  env?: string[];
+  sandbox: SandboxView;
+  segments: ExecSegment[] | null;
+  hints?: ExecHint[];
+  parse_error?: string;
+}
+
+/** DiffLineOp is a diff line's unified-diff prefix. */
+export type DiffLineOp = ' ' | '+' | '-';
+
+/** DiffHunk is a run of changes with their context (diff.Hunk). */
+export interface DiffHunk {
+  old_start: number;
+  old_lines: number;
+  new_start: number;
+  new_lines: number;
+  lines: { op: DiffLineOp; text: string; old?: number; new?: number; no_newline?: boolean }[] | null;
+}
+
+/** FileDiff is the line diff of two texts (diff.Diff). */
+export interface FileDiff {
+  hunks: DiffHunk[] | null;
+  added: number;
+  removed: number;
+  lines: number;
+}
+
+/** FilePreview shows a write or an edit (approval.FilePreview). */
+export interface FilePreview {
+  path: string;
+  new_file?: boolean;
+  /** binary says why the content is not diffed as text. */
+  binary?: string;
+  too_large?: boolean;
+  bytes_before: number;
+  bytes_after: number;
+  replacements?: number;
+  problem?: string;
+  diff: FileDiff;
+  /** shown is how many diff lines diff.hunks holds (fewer than diff.lines for a first page). */
+  shown: number;
+}
+
+/** ReadPreview shows a read outside the workspace (approval.ReadPreview). */
+export interface ReadPreview {
+  path: string;
+  resolved: string;
+  inside: boolean;
+  reason?: string;
+}
+
+/** ApprovalPreview is what a person sees before deciding (approval.Preview). */
+export interface ApprovalPreview {
+  tool: string;
+  title: string;
+  decision: Decision;
+  reason: string;
+  exec?: ExecPreview;
+  file?: FilePreview;
+  read?: ReadPreview;
+  input?: unknown;
+}
+
+/** PendingApproval is an action a run waits for a person to decide (app.PendingApproval). */
+export interface PendingApproval {
+  run_id: string;
+  seq: number;
+  request: ApprovalRequest;
+}
+
+/** AnswerKind is what a person decided (approval.AnswerKind). */
+export type AnswerKind = 'approve' | 'deny' | 'edit';
+
+/** RememberRules are rules to remember with an answer (approval.Remember). */
+export interface RememberRules {
+  /** scope is 'global', 'agent:<id>' or 'session:<id>'. */
+  scope: string;
+  list: 'allow';
+  rules: string[];
+}
+
+/** ApprovalAnswer is a person's decision on a pending action (approval.Answer). */
+export interface ApprovalAnswer {
+  kind: AnswerKind;
+  action_hash: string;
+  message?: string;
+  /** input is the edited tool input (a JSON object), for 'edit' only. */
+  input?: Record<string, unknown>;
+  remember?: RememberRules;
+  by: 'window' | 'browser';
 }

@@ -1,0 +1,109 @@
+import { describe, expect, it, vi } from 'vitest';
+import type { ApprovalAnswer, PendingApproval } from '../api';
+import type { RunEvent } from '../events';
+import { ApprovalsStore, type ApprovalsApi } from './approvals.svelte';
+
+function pending(run: string, seq: number, tool = 'exec'): PendingApproval {
+  return { run_id: run, seq, request: { tool, input: { command: 'ls' }, action_hash: `h-${run}-${seq}`, preview: { tool, title: `Run ls (${run})`, decision: 'ask', reason: 'no rule' } } };
+}
+
+function requested(p: PendingApproval, replayed = false): RunEvent {
+  return { type: 'approval.requested', run_id: p.run_id, seq: p.seq, time: '', tool: p.request.tool, approval: p.request, replayed };
+}
+
+function setup(list: PendingApproval[] = []) {
+  const calls: [string, ApprovalAnswer][] = [];
+  let backend = list;
+  const fake: ApprovalsApi = {
+    approvals: vi.fn(async () => backend),
+    answerApproval: vi.fn(async (runId: string, a: ApprovalAnswer) => {
+      calls.push([runId, a]);
+    }),
+  };
+  const notify = vi.fn();
+  const store = new ApprovalsStore(fake, notify);
+  return { store, fake, notify, calls, setBackend: (l: PendingApproval[]) => (backend = l) };
+}
+
+describe('ApprovalsStore', () => {
+  it('loads the pending approvals and opens the dialog', async () => {
+    const { store } = setup([pending('r1', 3), pending('r2', 5)]);
+    await store.load();
+    expect(store.count).toBe(2);
+    expect(store.open).toBe(true);
+    expect(store.current?.run_id).toBe('r1');
+  });
+
+  it('adds on approval.requested, notifies, and removes on approval.decided', async () => {
+    const { store, notify, setBackend } = setup();
+    const a = pending('r1', 3);
+    setBackend([a]);
+    store.applyBatch([requested(a)]);
+    expect(store.count).toBe(1);
+    expect(store.open).toBe(true);
+    expect(notify).toHaveBeenCalledWith('Corral: approval needed', 'Run ls (r1)', 'corral-approval-r1');
+
+    const b = pending('r2', 7);
+    store.applyBatch([requested(b, true)]);
+    expect(store.count).toBe(2);
+    expect(notify).toHaveBeenCalledTimes(1); // replayed requests do not notify
+
+    setBackend([b]);
+    store.applyBatch([{ type: 'approval.decided', run_id: 'r1', seq: 3, time: '' }]);
+    expect(store.items.map((x) => x.run_id)).toEqual(['r2']);
+    await Promise.resolve();
+  });
+
+  it('a load that raced a decision does not bring the decided approval back', async () => {
+    const a = pending('r1', 3);
+    const { store } = setup([a]);
+    store.applyBatch([{ type: 'approval.decided', run_id: 'r1', seq: 3, time: '' }]);
+    await store.load();
+    expect(store.count).toBe(0);
+    expect(store.open).toBe(false);
+  });
+
+  it('removes a run that ends, and closes when the queue empties', async () => {
+    const { store } = setup([pending('r1', 3)]);
+    await store.load();
+    store.applyBatch([{ type: 'run.cancelled', run_id: 'r1', time: '', status: 'cancelled' }]);
+    expect(store.count).toBe(0);
+    expect(store.open).toBe(false);
+  });
+
+  it('keeps a run that suspends to wait', async () => {
+    const { store } = setup([pending('r1', 3)]);
+    await store.load();
+    store.applyBatch([{ type: 'run.suspended', run_id: 'r1', time: '', status: 'awaiting_approval' }]);
+    expect(store.count).toBe(1);
+  });
+
+  it('pages through the queue and shows a run on request', async () => {
+    const { store } = setup([pending('r1', 1), pending('r2', 2), pending('r3', 3)]);
+    await store.load();
+    store.next();
+    expect(store.index).toBe(1);
+    store.previous();
+    store.previous();
+    expect(store.index).toBe(2);
+    store.close();
+    store.show('r2');
+    expect(store.open).toBe(true);
+    expect(store.current?.run_id).toBe('r2');
+  });
+
+  it('answers and drops the entry; a failure keeps it with the error', async () => {
+    const { store, fake, calls } = setup([pending('r1', 3), pending('r2', 4)]);
+    await store.load();
+    const a = store.current!;
+    const answer: ApprovalAnswer = { kind: 'approve', action_hash: a.request.action_hash!, by: 'browser' };
+    expect(await store.answer(a, answer)).toBe(true);
+    expect(calls).toEqual([['r1', answer]]);
+    expect(store.items.map((x) => x.run_id)).toEqual(['r2']);
+
+    vi.mocked(fake.answerApproval).mockRejectedValueOnce('approval: the answer is for a different action');
+    expect(await store.answer(store.current!, answer)).toBe(false);
+    expect(store.count).toBe(1);
+    expect(store.error).toContain('different action');
+  });
+});
