@@ -171,7 +171,10 @@ func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, drive func
 		if asJSON {
 			printJSON(p.Stdout, sub.C())
 		} else {
-			newTranscript(p.Stdout, p.Stderr).print(sub.C())
+			tr := newTranscript(p.Stdout, p.Stderr)
+			// A terminal prompt shows the request itself, in step with its question.
+			_, tr.promptShowsApprovals = rt.runner.Approver.(*terminalApprover)
+			tr.print(sub.C())
 		}
 	}()
 	run, err := drive(ctx)

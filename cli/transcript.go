@@ -19,6 +19,9 @@ type transcript struct {
 	tty       bool
 	midLine   bool // the last text written did not end with a newline
 
+	// promptShowsApprovals is set when a terminal prompt presents approval requests.
+	promptShowsApprovals bool
+
 	mu   sync.Mutex
 	stop chan struct{}
 }
@@ -73,7 +76,9 @@ func (t *transcript) print(events <-chan agent.Event) {
 			t.line(fmt.Sprintf("  %s %s", mark, resultSummary(ev.Result.Content)))
 		case agent.EventApprovalRequested:
 			t.spin("")
-			t.line("? approval needed: " + ev.Approval.Preview.Title)
+			if !t.promptShowsApprovals {
+				t.line("? approval needed: " + ev.Approval.Preview.Title)
+			}
 		case agent.EventApprovalDecided:
 			if ev.Replayed || ev.Decision == nil {
 				continue
