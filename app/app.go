@@ -26,24 +26,26 @@ type Config struct {
 
 // App holds every bound service.
 type App struct {
-	System *System
-	Runs   *Runs
-	bus    *bus.Bus[agent.Event]
+	System    *System
+	Runs      *Runs
+	Workspace *Workspace
+	bus       *bus.Bus[agent.Event]
 }
 
 // New builds the services.
 func New(cfg Config) *App {
 	return &App{
-		System: &System{health: cfg.Health, log: cfg.Log},
-		Runs:   &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
-		bus:    cfg.Bus,
+		System:    &System{health: cfg.Health, log: cfg.Log},
+		Runs:      &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
+		Workspace: &Workspace{journal: cfg.Journal, log: cfg.Log},
+		bus:       cfg.Bus,
 	}
 }
 
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System, a.Runs}
+	return []any{a.System, a.Runs, a.Workspace}
 }
 
 // Start lets the services work in the background (runs started from the UI, events to
@@ -52,12 +54,14 @@ func (a *App) Bindings() []any {
 func (a *App) Start(ctx context.Context, emit Emitter) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	stopRuns := a.Runs.start(ctx)
+	stopWorkspace := a.Workspace.start(ctx, emit)
 	done := make(chan struct{})
 	go func() {
 		defer close(done)
 		pumpEvents(ctx, a.bus, emit)
 	}()
 	return func() {
+		stopWorkspace()
 		stopRuns()
 		cancel()
 		<-done
