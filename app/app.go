@@ -29,6 +29,7 @@ type App struct {
 	System    *System
 	Runs      *Runs
 	Workspace *Workspace
+	Traces    *Traces
 	bus       *bus.Bus[agent.Event]
 }
 
@@ -38,6 +39,7 @@ func New(cfg Config) *App {
 		System:    &System{health: cfg.Health, log: cfg.Log},
 		Runs:      &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
 		Workspace: &Workspace{journal: cfg.Journal, log: cfg.Log},
+		Traces:    &Traces{journal: cfg.Journal},
 		bus:       cfg.Bus,
 	}
 }
@@ -45,7 +47,7 @@ func New(cfg Config) *App {
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System, a.Runs, a.Workspace}
+	return []any{a.System, a.Runs, a.Workspace, a.Traces}
 }
 
 // Start lets the services work in the background (runs started from the UI, events to

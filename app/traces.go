@@ -1,0 +1,76 @@
+package app
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/trace"
+)
+
+// maxImport bounds a file dropped on the window for import.
+const maxImport = 256 << 20
+
+// Traces exports runs for other tools and imports exported files, for the window's export
+// button and drag-and-drop (the command line has `corral export` and `corral import`).
+type Traces struct {
+	journal *journal.Journal
+}
+
+// ExportFile is an export ready to save: a suggested file name, its media type and content.
+type ExportFile struct {
+	Name    string `json:"name"`
+	Type    string `json:"type"`
+	Content string `json:"content"`
+}
+
+// Export renders a run's trace as json (a Corral bundle), otlp or html, redacted (and
+// without prompts and outputs when noContent).
+func (t *Traces) Export(runID, format string, noContent bool) (ExportFile, error) {
+	f, err := trace.ParseFormat(format)
+	if err != nil {
+		return ExportFile{}, err
+	}
+	b, err := trace.LoadRun(context.Background(), t.journal, runID)
+	if err != nil {
+		return ExportFile{}, err
+	}
+	var buf bytes.Buffer
+	if err := trace.Export(&buf, b, f, trace.Options{NoContent: noContent}); err != nil {
+		return ExportFile{}, err
+	}
+	ext, typ := "json", "application/json"
+	switch f {
+	case trace.FormatOTLP:
+		ext = "otlp.json"
+	case trace.FormatHTML:
+		ext, typ = "html", "text/html"
+	}
+	return ExportFile{Name: fmt.Sprintf("corral-%s.%s", runID, ext), Type: typ, Content: buf.String()}, nil
+}
+
+// ImportResult says what an import created.
+type ImportResult struct {
+	SessionID string   `json:"session_id"`
+	RunIDs    []string `json:"run_ids"`
+	Format    string   `json:"format"`
+}
+
+// Import loads an exported file (its content, as dropped on the window) as a read-only
+// session. A file that is not a valid export changes nothing.
+func (t *Traces) Import(name, content string) (ImportResult, error) {
+	if len(content) > maxImport {
+		return ImportResult{}, fmt.Errorf("%s is larger than %d MiB", name, maxImport>>20)
+	}
+	got, err := trace.Import(context.Background(), strings.NewReader(content), t.journal)
+	if err != nil {
+		return ImportResult{}, fmt.Errorf("import %s: %w", name, err)
+	}
+	out := ImportResult{SessionID: got.Session.ID, Format: string(got.Format)}
+	for _, r := range got.Runs {
+		out.RunIDs = append(out.RunIDs, r.ID)
+	}
+	return out, nil
+}
