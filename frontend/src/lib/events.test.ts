@@ -190,3 +190,38 @@ describe('subscribeRuns in the Wails window', () => {
     expect(off).toHaveBeenCalledTimes(1);
   });
 });
+
+describe('subscribeWorkspace', () => {
+  it('delivers corral:workspace events through Wails and drops malformed ones', async () => {
+    const { subscribeWorkspace, EVENT_WORKSPACE } = await import('./events');
+    const listeners = new Map<string, (...data: unknown[]) => void>();
+    const off = vi.fn();
+    const env: EventsEnv = {
+      runtime: { EventsOn: (name, cb) => (listeners.set(name, cb), off) },
+      setTimeout: () => 0,
+      clearTimeout: () => {},
+    };
+    const got: unknown[] = [];
+    const stop = subscribeWorkspace({ event: (ev) => got.push(ev) }, env);
+    const cb = listeners.get(EVENT_WORKSPACE)!;
+    cb({ session_id: 's', mode: 'polling', warning: 'w', changes: [{ path: 'a', op: 'created', entry: { path: 'a' } }, { bad: 1 }] });
+    cb({ nope: true });
+    expect(got).toEqual([{ session_id: 's', mode: 'polling', warning: 'w', changes: [{ path: 'a', op: 'created', entry: { path: 'a' } }] }]);
+    stop();
+    expect(off).toHaveBeenCalled();
+  });
+
+  it('picks corral:workspace messages off the event stream', async () => {
+    const { subscribeWorkspace } = await import('./events');
+    FakeEventSource.opened = [];
+    const env: EventsEnv = { eventSource: FakeEventSource, setTimeout: () => 0, clearTimeout: () => {} };
+    const got: unknown[] = [];
+    const stop = subscribeWorkspace({ event: (ev) => got.push(ev) }, env);
+    const es = FakeEventSource.opened[0];
+    es.open();
+    es.send({ name: EVENT_RUNS, data: [] });
+    es.send({ name: 'corral:workspace', data: { session_id: 's', changes: null, rescan: true, mode: 'notify' } });
+    expect(got).toEqual([{ session_id: 's', changes: [], rescan: true, mode: 'notify' }]);
+    stop();
+  });
+});

@@ -3,7 +3,7 @@
 // desktop window events arrive through the Wails runtime; in a browser through
 // the server-sent event stream of `corral serve` (GET /api/events).
 
-import type { ApprovalRecord, ApprovalRequest, RunStatus, Usage } from './api';
+import type { ApprovalRecord, ApprovalRequest, RunStatus, Usage, WorkspaceChange, WorkspaceEvent } from './api';
 
 /**
  * EVENT_RUNS carries a batch of run events, oldest first, flushed every ~75 ms.
@@ -167,17 +167,25 @@ export function retryDelay(n: number): number {
   return Math.min(10_000, 500 * 2 ** n);
 }
 
+/** SubscriptionHandlers receive what a subscription to one event name delivers. */
+interface SubscriptionHandlers<T> {
+  deliver: (payload: T) => void;
+  reconnected?: () => void;
+  state?: (state: ConnectionState) => void;
+}
+
 /**
- * subscribeRuns delivers run event batches to handlers until the returned
- * function is called. In the browser it reconnects after the stream drops (the
- * EventSource retries by itself while it can; a stream it gave up on is opened
- * anew with backoff) and calls handlers.reconnected once it is back.
+ * subscribe delivers the decoded payloads of the events named name until the
+ * returned function is called; decode returns null for a payload to drop. In
+ * the browser it reconnects after the stream drops (the EventSource retries by
+ * itself while it can; a stream it gave up on is opened anew with backoff) and
+ * calls handlers.reconnected once it is back.
  */
-export function subscribeRuns(handlers: RunsHandlers, env: EventsEnv = defaultEnv()): () => void {
+function subscribe<T>(name: string, decode: (data: unknown) => T | null, handlers: SubscriptionHandlers<T>, env: EventsEnv): () => void {
   if (env.runtime) {
-    const off = env.runtime.EventsOn(EVENT_RUNS, (data) => {
-      const batch = asBatch(data);
-      if (batch.length > 0) handlers.batch(batch);
+    const off = env.runtime.EventsOn(name, (data) => {
+      const payload = decode(data);
+      if (payload !== null) handlers.deliver(payload);
     });
     handlers.state?.('live');
     return () => off();
@@ -218,9 +226,9 @@ export function subscribeRuns(handlers: RunsHandlers, env: EventsEnv = defaultEn
       } catch {
         return; // not ours: ignore rather than break the stream
       }
-      if (typeof msg !== 'object' || msg === null || (msg as { name?: unknown }).name !== EVENT_RUNS) return;
-      const batch = asBatch((msg as { data?: unknown }).data);
-      if (batch.length > 0) handlers.batch(batch);
+      if (typeof msg !== 'object' || msg === null || (msg as { name?: unknown }).name !== name) return;
+      const payload = decode((msg as { data?: unknown }).data);
+      if (payload !== null) handlers.deliver(payload);
     };
     source.onerror = () => {
       if (closed || es !== source) return;
@@ -243,4 +251,57 @@ export function subscribeRuns(handlers: RunsHandlers, env: EventsEnv = defaultEn
     es?.close();
     es = null;
   };
+}
+
+/**
+ * subscribeRuns delivers run event batches to handlers until the returned
+ * function is called. In the browser it reconnects after the stream drops and
+ * calls handlers.reconnected once it is back.
+ */
+export function subscribeRuns(handlers: RunsHandlers, env: EventsEnv = defaultEnv()): () => void {
+  return subscribe(
+    EVENT_RUNS,
+    (data) => {
+      const batch = asBatch(data);
+      return batch.length > 0 ? batch : null;
+    },
+    { deliver: handlers.batch, reconnected: handlers.reconnected, state: handlers.state },
+    env,
+  );
+}
+
+/**
+ * EVENT_WORKSPACE carries a batch of changes to the workspace of a session
+ * followed with Workspace.Watch.
+ */
+export const EVENT_WORKSPACE = 'corral:workspace';
+
+/** asWorkspaceEvent checks a corral:workspace payload, returning null for anything else. */
+export function asWorkspaceEvent(data: unknown): WorkspaceEvent | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const ev = data as Partial<WorkspaceEvent>;
+  if (typeof ev.session_id !== 'string') return null;
+  const changes = Array.isArray(ev.changes)
+    ? ev.changes.filter(
+        (c): c is WorkspaceChange =>
+          typeof c === 'object' && c !== null && typeof c.path === 'string' && typeof c.op === 'string' && typeof c.entry === 'object' && c.entry !== null,
+      )
+    : [];
+  return { ...ev, session_id: ev.session_id, mode: ev.mode === 'polling' ? 'polling' : 'notify', changes };
+}
+
+/** WorkspaceHandlers receive what a workspace subscription delivers. */
+export interface WorkspaceHandlers {
+  /** event receives each workspace event. */
+  event: (ev: WorkspaceEvent) => void;
+  /** reconnected is called when the stream is back after it dropped: reload the tree. */
+  reconnected?: () => void;
+}
+
+/**
+ * subscribeWorkspace delivers corral:workspace events to handlers until the
+ * returned function is called. In the browser it opens its own stream.
+ */
+export function subscribeWorkspace(handlers: WorkspaceHandlers, env: EventsEnv = defaultEnv()): () => void {
+  return subscribe(EVENT_WORKSPACE, asWorkspaceEvent, { deliver: handlers.event, reconnected: handlers.reconnected }, env);
 }

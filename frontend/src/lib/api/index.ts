@@ -2,7 +2,7 @@
 // and stores import from here, never from transport.ts or window.go directly.
 
 import { call } from './transport';
-import type { ApprovalAnswer, HealthReport, PendingApproval, ReadyReport, RunView, SessionView, StartRequest, StepView } from './types';
+import type { ApprovalAnswer, EntryView, FileView, HealthReport, PendingApproval, ReadyReport, RunView, SessionView, StartRequest, StepView } from './types';
 
 export { toError, transportName } from './transport';
 export type * from './types';
@@ -50,4 +50,24 @@ export async function approvals(): Promise<PendingApproval[]> {
 /** answerApproval records a decision with Runs.Answer; the run continues in the background. */
 export async function answerApproval(runId: string, answer: ApprovalAnswer): Promise<void> {
   await call<null>('Runs.Answer', runId, answer);
+}
+
+/** workspaceTree asks Workspace.Tree for a session's workspace entries in tree order. */
+export async function workspaceTree(sessionId: string): Promise<EntryView[]> {
+  return (await call<EntryView[] | null>('Workspace.Tree', sessionId)) ?? [];
+}
+
+/** workspaceFile asks Workspace.File for one file of a session's workspace (text up to 1 MiB). */
+export function workspaceFile(sessionId: string, path: string): Promise<FileView> {
+  return call<FileView>('Workspace.File', sessionId, path);
+}
+
+/** watchWorkspace starts following a session's workspace with Workspace.Watch; changes arrive as corral:workspace events. */
+export async function watchWorkspace(sessionId: string): Promise<void> {
+  await call<null>('Workspace.Watch', sessionId);
+}
+
+/** revealWorkspace opens a session's workspace folder in the OS file manager with Workspace.Reveal. */
+export async function revealWorkspace(sessionId: string): Promise<void> {
+  await call<null>('Workspace.Reveal', sessionId);
 }

@@ -377,3 +377,49 @@ export interface ApprovalAnswer {
   remember?: RememberRules;
   by: 'window' | 'browser';
 }
+
+/** EntryView is one file or directory of a session's workspace (app.EntryView). */
+export interface EntryView {
+  /** path is relative to the workspace root, with slashes. */
+  path: string;
+  size: number;
+  /** mod_time is RFC 3339. */
+  mod_time: string;
+  dir?: boolean;
+  symlink?: boolean;
+  /** ignored directories (.git, node_modules, .gitignore'd) are listed without their contents. */
+  ignored?: boolean;
+  unreadable?: boolean;
+}
+
+/** FileView is the content of one workspace file (app.FileView); text is at most 1 MiB. */
+export interface FileView {
+  path: string;
+  size: number;
+  text?: string;
+  binary?: boolean;
+  truncated?: boolean;
+}
+
+/** WorkspaceOp is what happened to a path. */
+export type WorkspaceOp = 'created' | 'modified' | 'removed';
+
+/** WorkspaceChange is one changed path (app.ChangeView). */
+export interface WorkspaceChange {
+  path: string;
+  op: WorkspaceOp;
+  entry: EntryView;
+}
+
+/** WorkspaceEvent is the payload of corral:workspace (app.WorkspaceEvent). */
+export interface WorkspaceEvent {
+  session_id: string;
+  changes: WorkspaceChange[] | null;
+  /** rescan means changes were lost: reload the whole tree. */
+  rescan?: boolean;
+  mode: 'notify' | 'polling';
+  /** warning says why the watcher polls, and how to fix it. */
+  warning?: string;
+  /** error says the workspace went away. */
+  error?: string;
+}
