@@ -145,3 +145,17 @@ func RetryAfter(h http.Header, now time.Time) time.Duration {
 	}
 	return 0
 }
+
+// RetryPolicyFor turns an adapter's retry options into a policy: maxRetries 0 keeps the
+// default number of attempts, a negative value disables retries, and n allows n retries
+// after the first try; zero delays keep the defaults.
+func RetryPolicyFor(maxRetries int, baseDelay, maxDelay time.Duration) RetryPolicy {
+	p := RetryPolicy{BaseDelay: baseDelay, MaxDelay: maxDelay}
+	switch {
+	case maxRetries < 0:
+		p.MaxAttempts = 1
+	case maxRetries > 0:
+		p.MaxAttempts = maxRetries + 1
+	}
+	return p
+}

@@ -68,20 +68,11 @@ func New(opts Options) *Client {
 	}
 	base = strings.TrimSuffix(base, "/v1")
 	c := &Client{
-		key:   opts.APIKey,
-		url:   base + "/v1/messages",
-		model: opts.Model,
-		http:  opts.HTTPClient,
-		policy: llm.RetryPolicy{
-			BaseDelay: opts.RetryBaseDelay,
-			MaxDelay:  opts.RetryMaxDelay,
-		},
-	}
-	switch {
-	case opts.MaxRetries < 0:
-		c.policy.MaxAttempts = 1
-	case opts.MaxRetries > 0:
-		c.policy.MaxAttempts = opts.MaxRetries + 1
+		key:    opts.APIKey,
+		url:    base + "/v1/messages",
+		model:  opts.Model,
+		http:   opts.HTTPClient,
+		policy: llm.RetryPolicyFor(opts.MaxRetries, opts.RetryBaseDelay, opts.RetryMaxDelay),
 	}
 	if c.model == "" {
 		c.model = DefaultModel

@@ -80,16 +80,7 @@ func New(opts Options) *Client {
 		model:          opts.Model,
 		maxTokensField: opts.MaxTokensField,
 		http:           opts.HTTPClient,
-		policy: llm.RetryPolicy{
-			BaseDelay: opts.RetryBaseDelay,
-			MaxDelay:  opts.RetryMaxDelay,
-		},
-	}
-	switch {
-	case opts.MaxRetries < 0:
-		c.policy.MaxAttempts = 1
-	case opts.MaxRetries > 0:
-		c.policy.MaxAttempts = opts.MaxRetries + 1
+		policy:         llm.RetryPolicyFor(opts.MaxRetries, opts.RetryBaseDelay, opts.RetryMaxDelay),
 	}
 	if c.model == "" {
 		c.model = DefaultModel
