@@ -2,7 +2,21 @@
 // and stores import from here, never from transport.ts or window.go directly.
 
 import { call } from './transport';
-import type { ApprovalAnswer, EntryView, FileView, HealthReport, PendingApproval, ReadyReport, RunView, SessionView, StartRequest, StepView } from './types';
+import type {
+  ApprovalAnswer,
+  EntryView,
+  FileView,
+  HealthReport,
+  ImportResult,
+  PendingApproval,
+  ReadyReport,
+  RunView,
+  SessionView,
+  StartRequest,
+  StepView,
+  TraceExport,
+  TraceFormat,
+} from './types';
 
 export { toError, transportName } from './transport';
 export type * from './types';
@@ -70,4 +84,14 @@ export async function watchWorkspace(sessionId: string): Promise<void> {
 /** revealWorkspace opens a session's workspace folder in the OS file manager with Workspace.Reveal. */
 export async function revealWorkspace(sessionId: string): Promise<void> {
   await call<null>('Workspace.Reveal', sessionId);
+}
+
+/** exportTrace asks Traces.Export for a run's trace as a file; noContent leaves prompts and outputs out. */
+export function exportTrace(runId: string, format: TraceFormat, noContent: boolean): Promise<TraceExport> {
+  return call<TraceExport>('Traces.Export', runId, format, noContent);
+}
+
+/** importTrace records an exported Corral trace with Traces.Import as a new read-only session. */
+export function importTrace(name: string, content: string): Promise<ImportResult> {
+  return call<ImportResult>('Traces.Import', name, content);
 }

@@ -423,3 +423,20 @@ export interface WorkspaceEvent {
   /** error says the workspace went away. */
   error?: string;
 }
+
+/** TraceFormat is a format Traces.Export writes. */
+export type TraceFormat = 'json' | 'otlp' | 'html';
+
+/** TraceExport is one exported file: its suggested name, MIME type and text. */
+export interface TraceExport {
+  name: string;
+  type: string;
+  content: string;
+}
+
+/** ImportResult says what Traces.Import recorded. */
+export interface ImportResult {
+  session_id: string;
+  run_ids: string[];
+  format: string;
+}
