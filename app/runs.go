@@ -263,3 +263,20 @@ func (r *Runs) Answer(runID string, ans approval.Answer) error {
 	}
 	return r.drive(runID)
 }
+
+// Resolve decides about a command a crash cut off in an interrupted run: "rerun" runs it
+// again, "skip" tells the model it did not run (with message), "fail" ends the run. After
+// rerun or skip the run continues in the background.
+func (r *Runs) Resolve(runID, action, message string) error {
+	act := journal.Action(action)
+	if act != journal.ActionRerun && act != journal.ActionSkip && act != journal.ActionFail {
+		return fmt.Errorf("unknown action %q: want rerun, skip or fail", action)
+	}
+	if _, err := r.runner.Resolve(context.Background(), runID, act, message); err != nil {
+		return err
+	}
+	if act == journal.ActionFail {
+		return nil
+	}
+	return r.drive(runID)
+}

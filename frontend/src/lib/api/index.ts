@@ -51,6 +51,12 @@ export async function resumeRun(runId: string): Promise<void> {
   await call<null>('Runs.Resume', runId);
 }
 
+/** resolveRun decides about a command a crash cut off (Runs.Resolve): run it again, skip it (the
+ * model is told), or fail the run; after rerun or skip the run continues. */
+export async function resolveRun(runId: string, action: 'rerun' | 'skip' | 'fail', message = ''): Promise<void> {
+  await call<null>('Runs.Resolve', runId, action, message);
+}
+
 /** cancelRun stops a running run with Runs.Cancel; it is recorded cancelled and can be resumed. */
 export async function cancelRun(runId: string): Promise<void> {
   await call<null>('Runs.Cancel', runId);

@@ -126,10 +126,21 @@ describe('RunArea', () => {
     expect(body).toContain('data-testid="prompt-send"');
   });
 
-  it.each(['interrupted', 'cancelled'] as const)('offers resume for a %s run', async (status) => {
-    const store = await storeWith([sessionFixture({ runs: [runFixture({ status })] })]);
+  it('offers resume for a cancelled run', async () => {
+    const store = await storeWith([sessionFixture({ runs: [runFixture({ status: 'cancelled' })] })]);
     const { body } = render(RunArea, { props: { store, onopenhealth: noop } });
     expect(body).toContain('data-testid="resume-run"');
+    expect(body).not.toContain('data-testid="cancel-run"');
+  });
+
+  it('asks what to do with the cut-off command of an interrupted run', async () => {
+    const store = await storeWith([sessionFixture({ runs: [runFixture({ status: 'interrupted' })] })]);
+    const { body } = render(RunArea, { props: { store, onopenhealth: noop } });
+    for (const id of ['resolve-rerun', 'resolve-skip', 'resolve-fail']) {
+      expect(body).toContain(`data-testid="${id}"`);
+    }
+    // A plain resume would only stop again at the same step.
+    expect(body).not.toContain('data-testid="resume-run"');
     expect(body).not.toContain('data-testid="cancel-run"');
   });
 

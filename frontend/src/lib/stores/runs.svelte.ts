@@ -319,6 +319,17 @@ export class RunsStore {
     }
   }
 
+  /** resolve decides about a command a crash cut off in an interrupted run. */
+  async resolve(runId: string, action: 'rerun' | 'skip' | 'fail'): Promise<void> {
+    this.actionError = null;
+    try {
+      await api.resolveRun(runId, action);
+      this.#trace(runId);
+    } catch (reason) {
+      this.actionError = api.toError(reason).message || 'could not resolve the run';
+    }
+  }
+
   /** dispose stops pending timers. */
   dispose(): void {
     if (this.#sessionsTimer !== null) this.#timers.clear(this.#sessionsTimer);
