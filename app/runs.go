@@ -238,19 +238,14 @@ type PendingApproval struct {
 
 // Approvals lists every action waiting for a decision, across runs.
 func (r *Runs) Approvals() ([]PendingApproval, error) {
-	ctx := context.Background()
-	runs, err := r.journal.RunsWithStatus(ctx, journal.RunAwaitingApproval)
+	waiting, err := r.runner.Waiting(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	out := []PendingApproval{}
-	for _, run := range runs {
-		st, req, err := r.runner.Pending(ctx, run.ID)
-		if err != nil {
-			continue // answered meanwhile
-		}
-		req.Preview = req.Preview.Head(500) // a first screen of a long diff
-		out = append(out, PendingApproval{RunID: run.ID, Seq: st.Seq, Request: req})
+	out := make([]PendingApproval, len(waiting))
+	for i, w := range waiting {
+		w.Request.Preview = w.Request.Preview.Head(500) // a first screen of a long diff
+		out[i] = PendingApproval{RunID: w.Run.ID, Seq: w.Seq, Request: w.Request}
 	}
 	return out, nil
 }

@@ -155,7 +155,7 @@ var approvalsCommand = command{
 				return err
 			}
 			defer rt.close()
-			runs, err := rt.journal.RunsWithStatus(ctx, journal.RunAwaitingApproval)
+			waiting, err := rt.runner.Waiting(ctx)
 			if err != nil {
 				return err
 			}
@@ -167,12 +167,8 @@ var approvalsCommand = command{
 				Request   approval.Request `json:"request"`
 			}
 			var list []pending
-			for _, run := range runs {
-				st, req, err := rt.runner.Pending(ctx, run.ID)
-				if err != nil {
-					continue
-				}
-				list = append(list, pending{RunID: run.ID, SessionID: run.SessionID, Seq: st.Seq, Prompt: run.Prompt, Request: req})
+			for _, w := range waiting {
+				list = append(list, pending{RunID: w.Run.ID, SessionID: w.Run.SessionID, Seq: w.Seq, Prompt: w.Run.Prompt, Request: w.Request})
 			}
 			if *asJSON {
 				if list == nil {

@@ -253,3 +253,28 @@ func (r *Runner) Pending(ctx context.Context, runID string) (journal.Step, appro
 
 // ErrNothingPending means the run has no approval waiting for an answer.
 var ErrNothingPending = errors.New("agent: no pending approval")
+
+// Waiting is an action a run waits for a person to decide.
+type Waiting struct {
+	Run     journal.Run
+	Seq     int
+	Request approval.Request
+}
+
+// Waiting lists every action waiting for a decision, across runs, oldest run first. A run
+// answered meanwhile is left out.
+func (r *Runner) Waiting(ctx context.Context) ([]Waiting, error) {
+	runs, err := r.Journal.RunsWithStatus(ctx, journal.RunAwaitingApproval)
+	if err != nil {
+		return nil, fmt.Errorf("agent: %w", err)
+	}
+	var out []Waiting
+	for _, run := range runs {
+		st, req, err := r.Pending(ctx, run.ID)
+		if err != nil {
+			continue
+		}
+		out = append(out, Waiting{Run: run, Seq: st.Seq, Request: req})
+	}
+	return out, nil
+}
