@@ -267,6 +267,9 @@ func next(step int, r result) int {
 func acknowledge(r result) string {
 	switch r.outcome {
 	case denied:
+		if m := said(r.content); m != "" {
+			return fmt.Sprintf("Understood: you denied the `%s` call and told me “%s”. I won't run it; I'll go on without it.\n\n", r.tool, m)
+		}
 		return fmt.Sprintf("Understood: you denied the `%s` call, so I'll skip it.\n\n", r.tool)
 	case edited:
 		return fmt.Sprintf("I see you edited the `%s` call before it ran; I'll carry on from your version.\n\n", r.tool)
@@ -274,6 +277,20 @@ func acknowledge(r result) string {
 		return fmt.Sprintf("That `%s` call failed: %s\n\n", r.tool, firstLine(r.content))
 	case missing:
 		return fmt.Sprintf("I didn't get a result for the `%s` call; carrying on.\n\n", r.tool)
+	}
+	return ""
+}
+
+// said returns what the person told the model with a denial, if the result
+// carries it: the agent words it "The user said: ..." (or "says").
+func said(content string) string {
+	lower := strings.ToLower(content)
+	for _, p := range []string{"the user said:", "the user says:"} {
+		if i := strings.Index(lower, p); i >= 0 {
+			if m := firstLine(content[i+len(p):]); m != "(no output)" {
+				return m
+			}
+		}
 	}
 	return ""
 }

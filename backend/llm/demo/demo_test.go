@@ -249,6 +249,15 @@ func TestUserDecisions(t *testing.T) {
 			wantFinal: "All checks pass",
 		},
 		{
+			name: "run denied with a message",
+			answer: func(step int, b llm.Block, run func(llm.Block) llm.Block) (llm.Block, bool) {
+				return llm.ToolResultBlock(b.ID, "The user denied this action, so it was not run. The user said: not on real data", true), step == 2
+			},
+			wantTools: []string{"write", "exec", "edit", "exec", "write", "exec"},
+			wantText:  []string{"you denied the `exec` call and told me “not on real data”", "Reading the script again"},
+			wantFinal: "All checks pass",
+		},
+		{
 			name: "edit denied",
 			answer: func(step int, b llm.Block, run func(llm.Block) llm.Block) (llm.Block, bool) {
 				return llm.ToolResultBlock(b.ID, "Rejected by the user.", true), step == 3
