@@ -55,7 +55,8 @@ type RunView struct {
 	UpdatedAt time.Time     `json:"updated_at"`
 }
 
-// StepView is one journal step for the trace and the inspector.
+// StepView is one journal step as `corral show --json` lists it. The window reads steps
+// from the run's trace (Traces.Trace).
 type StepView struct {
 	Seq        int             `json:"seq"`
 	Name       string          `json:"name"`
@@ -104,15 +105,6 @@ func (r *Runs) Sessions() ([]SessionView, error) {
 		out[i] = NewSessionView(s, bySession[s.ID])
 	}
 	return out, nil
-}
-
-// Steps returns a run's steps in order.
-func (r *Runs) Steps(runID string) ([]StepView, error) {
-	steps, err := r.journal.Steps(context.Background(), runID)
-	if err != nil {
-		return nil, err
-	}
-	return NewStepViews(steps), nil
 }
 
 // NewStepViews converts journal steps.

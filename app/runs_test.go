@@ -98,9 +98,9 @@ func TestRunsStartStreamsEvents(t *testing.T) {
 	if err != nil || len(sessions) != 1 || len(sessions[0].Runs) != 1 || sessions[0].Runs[0].Status != "completed" {
 		t.Fatalf("Runs.Sessions() = %+v, %v; want one session with the completed run", sessions, err)
 	}
-	steps, err := a.Runs.Steps(run.ID)
-	if err != nil || len(steps) < 10 || steps[0].Kind != "config" {
-		t.Errorf("Runs.Steps() = %d steps, %v; want the demo's full history", len(steps), err)
+	tr, err := a.Traces.Trace(run.ID)
+	if err != nil || tr.Run.Steps < 10 || len(tr.Spans) < 11 || tr.Spans[1].Kind != "config" {
+		t.Errorf("Traces.Trace() = %d steps, %v; want the demo's full history", tr.Run.Steps, err)
 	}
 	if _, err := os.Stat(filepath.Join(sessions[0].Workspace, "test_wordcount.sh")); err != nil {
 		t.Errorf("demo run left no test_wordcount.sh in the workspace: %v", err)

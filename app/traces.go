@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"path"
 	"strings"
 
 	"github.com/corral-dev/corral/backend/journal"
@@ -17,6 +18,12 @@ const maxImport = 256 << 20
 // button and drag-and-drop (the command line has `corral export` and `corral import`).
 type Traces struct {
 	journal *journal.Journal
+}
+
+// Trace returns a run's trace: the one model (backend/trace) the window's graph, timeline
+// and inspector draw, and every exporter writes, so the picture and the files agree.
+func (t *Traces) Trace(runID string) (trace.Trace, error) {
+	return trace.Load(context.Background(), t.journal, runID)
 }
 
 // ExportFile is an export ready to save: a suggested file name, its media type and content.
@@ -64,7 +71,7 @@ func (t *Traces) Import(name, content string) (ImportResult, error) {
 	if len(content) > maxImport {
 		return ImportResult{}, fmt.Errorf("%s is larger than %d MiB", name, maxImport>>20)
 	}
-	got, err := trace.Import(context.Background(), strings.NewReader(content), t.journal)
+	got, err := trace.Import(context.Background(), strings.NewReader(content), trace.Named(t.journal, path.Base(strings.ReplaceAll(name, "\\", "/"))))
 	if err != nil {
 		return ImportResult{}, fmt.Errorf("import %s: %w", name, err)
 	}

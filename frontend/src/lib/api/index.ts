@@ -13,7 +13,7 @@ import type {
   RunView,
   SessionView,
   StartRequest,
-  StepView,
+  Trace,
   TraceExport,
   TraceFormat,
 } from './types';
@@ -36,9 +36,11 @@ export async function sessions(): Promise<SessionView[]> {
   return (await call<SessionView[] | null>('Runs.Sessions')) ?? [];
 }
 
-/** steps asks Runs.Steps for a run's journal steps in order. */
-export async function steps(runId: string): Promise<StepView[]> {
-  return (await call<StepView[] | null>('Runs.Steps', runId)) ?? [];
+/** trace asks Traces.Trace for a run's trace: the model the graph, the timeline, the inspector and
+ * every export share. */
+export async function trace(runId: string): Promise<Trace> {
+  const t = await call<Trace>('Traces.Trace', runId);
+  return { ...t, spans: t.spans ?? [] };
 }
 
 /** startRun records a new run with Runs.Start; it is driven in the background and reports through events. */

@@ -114,22 +114,60 @@ export type StepKind = 'config' | 'llm' | 'tool' | 'approval';
 /** StepStatus is the state of a journal step. */
 export type StepStatus = 'started' | 'completed' | 'failed';
 
-/** StepView is one journal step (app.StepView). input and output are the recorded JSON. */
-export interface StepView {
-  seq: number;
+/** SpanKind says what a trace span stands for (backend/trace.SpanKind): the run, one of its steps
+ * (config, llm, tool, approval; "step" for a kind this build does not know), or the sandbox
+ * command a tool call ran. */
+export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step';
+
+/** Span is one timed operation of a run (backend/trace.Span). Times are RFC 3339; end is absent
+ * while the span is unfinished. input and output are the step's recorded JSON. Attributes follow
+ * the OpenTelemetry GenAI conventions (gen_ai.*) and Corral's own (corral.step.status, ...). */
+export interface Span {
+  span_id: string;
+  parent_span_id?: string;
+  /** requested_by is, for a tool call or its approval, the span of the model call that asked for it. */
+  requested_by?: string;
+  kind: SpanKind;
   name: string;
-  kind: StepKind;
-  status: StepStatus;
-  idempotent: boolean;
-  attempt: number;
+  seq: number;
+  status: 'ok' | 'error' | 'unfinished';
+  start?: string;
+  end?: string;
+  model?: string;
+  usage?: Usage;
+  cost_usd?: number;
   input?: unknown;
   output?: unknown;
   error?: string;
+  attributes?: Record<string, unknown>;
+}
+
+/** TraceRunInfo describes a traced run; usage and cost are summed over its steps. */
+export interface TraceRunInfo {
+  id: string;
+  session_id: string;
+  agent: string;
+  prompt: string;
+  status: RunStatus;
+  workspace: string;
+  sandbox: string;
+  error?: string;
+  provider?: string;
+  model?: string;
+  created_at: string;
+  updated_at: string;
+  steps: number;
   usage: Usage;
   cost_usd: number;
-  started_at: string;
-  finished_at?: string;
-  resolution?: string;
+}
+
+/** Trace is a run as backend/trace builds it for the window and for every export: the run span
+ * first, then each step's span followed by the spans derived from it. */
+export interface Trace {
+  version: number;
+  trace_id: string;
+  run: TraceRunInfo;
+  spans: Span[];
 }
 
 /** TextBlock is text the model wrote. */

@@ -1,9 +1,9 @@
 import { render } from 'svelte/server';
 import { describe, expect, it } from 'vitest';
-import type { RunView, SessionView, StepView } from '../api';
+import type { RunView, SessionView } from '../api';
 import { runFixture, sessionFixture } from '../stores/fixtures';
 import { RunsStore, type RunsApi } from '../stores/runs.svelte';
-import { stepFromView } from '../trace/steps';
+import { stepOf, traceOf, type StepRecord } from '../trace/fixtures';
 import { RunTrace } from '../trace/trace.svelte';
 import RunArea from './RunArea.svelte';
 import RunTurn from './RunTurn.svelte';
@@ -13,7 +13,7 @@ import ToolCard from './ToolCard.svelte';
 const noop = () => {};
 const T = '2026-11-23T10:00:00Z';
 
-function view(seq: number, kind: StepView['kind'], name: string, over: Partial<StepView> = {}): StepView {
+function view(seq: number, kind: StepRecord['kind'], name: string, over: Partial<StepRecord> = {}): StepRecord {
   return { seq, kind, name, status: 'completed', idempotent: true, attempt: 1, usage: { input_tokens: 0, output_tokens: 0 }, cost_usd: 0, started_at: T, finished_at: T, ...over };
 }
 
@@ -23,7 +23,7 @@ const llm = (seq: number, text: string) => view(seq, 'llm', 'model', { output: {
 async function storeWith(sessions: SessionView[], select?: [string, string]) {
   const fake: RunsApi = {
     sessions: async () => sessions,
-    steps: async () => [],
+    trace: async () => ({ version: 1, trace_id: 't', run: undefined as never, spans: [] }),
     startRun: () => Promise.reject('unused'),
     resumeRun: async () => {},
     cancelRun: async () => {},
@@ -36,7 +36,7 @@ async function storeWith(sessions: SessionView[], select?: [string, string]) {
 
 describe('ToolCard', () => {
   it('shows the command and its exit code, with stable test ids', () => {
-    const step = stepFromView(view(3, 'tool', 'exec', { input: { command: 'go test ./...' }, output: { content: 'Exit code: 1', is_error: false, meta: { exit_code: 1 } } }));
+    const step = stepOf(view(3, 'tool', 'exec', { input: { command: 'go test ./...' }, output: { content: 'Exit code: 1', is_error: false, meta: { exit_code: 1 } } }));
     const { body } = render(ToolCard, { props: { step } });
     expect(body).toContain('data-testid="tool-card"');
     expect(body).toContain('data-tool="exec"');
@@ -45,7 +45,7 @@ describe('ToolCard', () => {
   });
 
   it('shows a file change as +added −removed', () => {
-    const step = stepFromView(view(4, 'tool', 'edit', { input: { path: 'main.go' }, output: { content: 'Edited', meta: { added: 3, removed: 1 } } }));
+    const step = stepOf(view(4, 'tool', 'edit', { input: { path: 'main.go' }, output: { content: 'Edited', meta: { added: 3, removed: 1 } } }));
     const { body } = render(ToolCard, { props: { step } });
     expect(body).toContain('data-tool="edit"');
     expect(body).toContain('main.go');
@@ -55,9 +55,9 @@ describe('ToolCard', () => {
 });
 
 describe('RunTurn', () => {
-  function turn(run: RunView, views: StepView[]) {
+  function turn(run: RunView, views: StepRecord[]) {
     const trace = new RunTrace(run.id);
-    trace.setHistory(views);
+    trace.setHistory(traceOf(views));
     return render(RunTurn, { props: { run, trace, selected: false, onselect: noop, oninspect: noop } }).body;
   }
 
@@ -155,7 +155,7 @@ describe('RunArea', () => {
   it('renders the trace graph and the timeline tabs with their test ids', async () => {
     const store = await storeWith([sessionFixture()]);
     const trace = store.peekTrace('run_1')!;
-    trace.setHistory([view(1, 'config', 'run.config'), llm(2, 'hi')]);
+    trace.setHistory(traceOf([view(1, 'config', 'run.config'), llm(2, 'hi')]));
     const graph = render(RunArea, { props: { store, onopenhealth: noop, tab: 'trace' } }).body;
     expect(graph).toContain('data-testid="trace-graph"');
     const timeline = render(RunArea, { props: { store, onopenhealth: noop, tab: 'timeline' } }).body;

@@ -5,7 +5,7 @@
 // call its methods.
 
 import * as api from '../api';
-import type { RunView, SessionView, StartRequest, StepView } from '../api';
+import type { RunView, SessionView, StartRequest, Trace } from '../api';
 import type { ConnectionState, RunEvent } from '../events';
 import { RunTrace } from '../trace/trace.svelte';
 import { applyRunEvents, isFinalEvent, isLive, latestRun, upsertRun } from './sessions';
@@ -13,7 +13,7 @@ import { applyRunEvents, isFinalEvent, isLive, latestRun, upsertRun } from './se
 /** RunsApi is the part of the api module the store calls; tests pass a fake. */
 export interface RunsApi {
   sessions(): Promise<SessionView[]>;
-  steps(runId: string): Promise<StepView[]>;
+  trace(runId: string): Promise<Trace>;
   startRun(req: StartRequest): Promise<RunView>;
   resumeRun(runId: string): Promise<void>;
   cancelRun(runId: string): Promise<void>;
@@ -184,7 +184,7 @@ export class RunsStore {
     this.#lastStepsLoad.set(runId, this.#timers.now());
     const p = (async () => {
       try {
-        t.setHistory(await this.#api.steps(runId));
+        t.setHistory(await this.#api.trace(runId));
       } catch (reason) {
         t.error = api.toError(reason).message || 'could not load steps';
         if (t.state !== 'ready') t.state = 'error';

@@ -1,13 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { RunView, SessionView, StartRequest, StepView } from '../api';
+import type { RunView, SessionView, StartRequest } from '../api';
 import type { RunEvent } from '../events';
+import { traceOf, type StepRecord } from '../trace/fixtures';
 import { runFixture, sessionFixture } from './fixtures';
 import { RunsStore, type RunsApi, type Timers } from './runs.svelte';
 
 const T = '2026-11-23T10:05:00Z';
 const ev = (type: RunEvent['type'], over: Partial<RunEvent> = {}): RunEvent => ({ type, run_id: 'run_1', time: T, ...over });
 
-const configStep: StepView = {
+const configStep: StepRecord = {
   seq: 1,
   name: 'run.config',
   kind: 'config',
@@ -22,7 +23,7 @@ const configStep: StepView = {
 };
 
 /** setup returns a store over a fake API and hand-run timers. */
-function setup(sessions: SessionView[] = [sessionFixture()], steps: Record<string, StepView[]> = {}) {
+function setup(sessions: SessionView[] = [sessionFixture()], steps: Record<string, StepRecord[]> = {}) {
   const calls = { sessions: 0, steps: [] as string[], start: [] as StartRequest[], cancel: [] as string[], resume: [] as string[] };
   let started: RunView = runFixture({ id: 'run_new', session_id: 'ses_new', status: 'pending', prompt: 'new task' });
   const fake: RunsApi = {
@@ -30,9 +31,9 @@ function setup(sessions: SessionView[] = [sessionFixture()], steps: Record<strin
       calls.sessions++;
       return sessions;
     },
-    steps: async (id) => {
+    trace: async (id) => {
       calls.steps.push(id);
-      return steps[id] ?? [];
+      return { version: 1, trace_id: 't', run: undefined as never, ...traceOf(steps[id] ?? []) };
     },
     startRun: async (req) => {
       calls.start.push(req);
@@ -94,7 +95,7 @@ describe('RunsStore loading and selection', () => {
     expect(store.selectedSessionId).toBeNull();
     const failing: RunsApi = {
       sessions: () => Promise.reject('backend gone'),
-      steps: async () => [],
+      trace: async () => ({ version: 1, trace_id: 't', run: undefined as never, spans: [] }),
       startRun: () => Promise.reject('unused'),
       resumeRun: async () => {},
       cancelRun: async () => {},

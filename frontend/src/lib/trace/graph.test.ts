@@ -1,6 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { StepView } from '../api';
-import { syntheticSteps } from './fixtures';
+import { stepOf, syntheticSteps, type StepRecord } from './fixtures';
 import {
   ALL_STEPS,
   DAGRE_MAX,
@@ -17,7 +16,7 @@ import {
   viewRect,
   zoomAt,
 } from './graph';
-import { stepFromView, type TraceStep } from './steps';
+import { type TraceStep } from './steps';
 
 const T = Date.parse('2026-11-23T10:00:00Z');
 
@@ -125,7 +124,7 @@ describe('layoutGraph', () => {
   });
 
   it('builds and lays out a 10,000-step run in well under 500 ms', () => {
-    const steps = syntheticSteps(10_000).map(stepFromView);
+    const steps = syntheticSteps(10_000).map(stepOf);
     // The best of three runs: the machine may be busy with other work for one of them.
     let ms = Infinity;
     let l = layoutGraph(buildGraph([]));
@@ -142,7 +141,7 @@ describe('layoutGraph', () => {
 });
 
 describe('culling', () => {
-  const steps = syntheticSteps(10_000).map(stepFromView);
+  const steps = syntheticSteps(10_000).map(stepOf);
   const l = layoutGraph(buildGraph(steps));
 
   it('returns only the nodes and edges that touch the viewport', () => {
@@ -190,7 +189,7 @@ describe('culling', () => {
 
 describe('syntheticSteps', () => {
   it('makes the requested number of steps', () => {
-    const s: StepView[] = syntheticSteps(50, { errorsEvery: 7, runningLast: true });
+    const s: StepRecord[] = syntheticSteps(50, { errorsEvery: 7, runningLast: true });
     expect(s).toHaveLength(50);
     expect(s[49].status).toBe('started');
   });

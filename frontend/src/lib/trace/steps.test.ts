@@ -1,14 +1,16 @@
 import { describe, expect, it } from 'vitest';
-import type { StepView } from '../api';
 import type { RunEvent } from '../events';
-import { StepList, isErrorStep, responseText, stepFromView } from './steps';
+import { stepOf, traceOf, type StepRecord } from './fixtures';
+import type { Trace } from '../api';
+import { StepList, isErrorStep, responseText, stepsFromTrace } from './steps';
+import hello from './testdata/hello.trace.json';
 import { RunTrace } from './trace.svelte';
 
 const T = '2026-11-23T10:00:00Z';
 const at = (ms: number) => new Date(Date.parse(T) + ms).toISOString();
 const ev = (type: RunEvent['type'], over: Partial<RunEvent> = {}): RunEvent => ({ type, run_id: 'run_1', time: at(0), ...over });
 
-const llmView = (seq: number, text: string, over: Partial<StepView> = {}): StepView => ({
+const llmView = (seq: number, text: string, over: Partial<StepRecord> = {}): StepRecord => ({
   seq,
   name: 'model',
   kind: 'llm',
@@ -24,9 +26,9 @@ const llmView = (seq: number, text: string, over: Partial<StepView> = {}): StepV
   ...over,
 });
 
-describe('stepFromView', () => {
+describe('stepFromSpan', () => {
   it('reads the text and tool calls of a model step', () => {
-    const s = stepFromView(llmView(2, 'Hello'));
+    const s = stepOf(llmView(2, 'Hello'));
     expect(s.text).toBe('Hello');
     expect(s.calls?.map((c) => c.name)).toEqual(['exec']);
     expect(s.model).toBe('m');
@@ -35,7 +37,7 @@ describe('stepFromView', () => {
   });
 
   it('marks a tool step whose result is an error', () => {
-    const s = stepFromView({ ...llmView(3, ''), kind: 'tool', name: 'exec', output: { content: 'Exit code: 1', is_error: true } });
+    const s = stepOf({ ...llmView(3, ''), kind: 'tool', name: 'exec', output: { content: 'Exit code: 1', is_error: true } });
     expect(s.isError).toBe(true);
     expect(isErrorStep(s)).toBe(true);
   });
@@ -131,7 +133,7 @@ describe('StepList.mergeHistory', () => {
       { ...llmView(1, ''), kind: 'config', name: 'run.config', output: { agent: 'coder' } },
       llmView(2, 'final from journal'),
       { ...llmView(4, ''), status: 'started', output: undefined, finished_at: undefined },
-    ]);
+    ].map((r) => stepOf(r as StepRecord)));
 
     expect(l.steps.map((s) => s.seq)).toEqual([1, 2, 4, 5]);
     expect(l.get(2)).toMatchObject({ text: 'final from journal', fromHistory: true });
@@ -141,7 +143,7 @@ describe('StepList.mergeHistory', () => {
 
   it('late events do not overwrite a step history has finished', () => {
     const l = new StepList();
-    l.mergeHistory([llmView(2, 'journal')]);
+    l.mergeHistory([llmView(2, 'journal')].map((r) => stepOf(r as StepRecord)));
     l.apply(ev('text.delta', { seq: 2, text: ' late' }));
     l.apply(ev('model.finished', { seq: 2, text: 'event text' }));
     expect(l.get(2)?.text).toBe('journal');
@@ -149,7 +151,7 @@ describe('StepList.mergeHistory', () => {
 
   it('keeps the meta of a tool step when its finished event arrives after history', () => {
     const l = new StepList();
-    l.mergeHistory([{ ...llmView(3, ''), kind: 'tool', name: 'exec', status: 'started', output: undefined, finished_at: undefined }]);
+    l.mergeHistory([{ ...llmView(3, ''), kind: 'tool', name: 'exec', status: 'started', output: undefined, finished_at: undefined }].map((r) => stepOf(r as StepRecord)));
     l.apply(ev('tool.finished', { seq: 3, tool: 'exec', result: { content: 'Exit code: 0', is_error: false } }));
     expect(l.get(3)).toMatchObject({ status: 'completed', output: { content: 'Exit code: 0' } });
   });
@@ -170,8 +172,50 @@ describe('RunTrace', () => {
   it('is ready after history', () => {
     const t = new RunTrace('run_1');
     expect(t.state).toBe('empty');
-    t.setHistory([llmView(2, 'x')]);
+    t.setHistory(traceOf([llmView(2, 'x')]));
     expect(t.state).toBe('ready');
     expect(t.step(2)?.text).toBe('x');
+  });
+});
+
+describe('stepsFromTrace', () => {
+  // A trace backend/trace really built (kept equal to it by its TestUIFixture): a write and an
+  // exec, each behind its approval, the command the exec ran, and a call to an unknown tool.
+  const steps = stepsFromTrace(hello as unknown as Trace);
+
+  it('has one step per step span, in seq order, with the journal facts', () => {
+    expect(steps.map((s) => `${s.seq}:${s.kind}:${s.name}`)).toEqual([
+      '1:config:run.config',
+      '2:llm:model',
+      '3:approval:write',
+      '4:tool:write',
+      '5:llm:model',
+      '6:approval:exec',
+      '7:tool:exec',
+      '8:tool:nosuch',
+      '9:llm:model',
+    ]);
+    expect(steps.every((s) => s.status === 'completed' && s.fromHistory && s.end !== null && s.end >= s.start)).toBe(true);
+    expect(steps.find((s) => s.seq === 4)).toMatchObject({ idempotent: false, attempt: 1, isError: false });
+    expect(steps[1]).toMatchObject({ text: 'Writing the file.', model: 'script-1', usage: { input_tokens: 100, output_tokens: 10 } });
+    expect(steps[1].calls?.map((c) => c.name)).toEqual(['write']);
+  });
+
+  it('links tool calls and approvals to the model call that asked for them', () => {
+    expect(steps.filter((s) => s.requestedBy !== undefined).map((s) => `${s.seq}<${s.requestedBy}`)).toEqual(['3<2', '4<2', '6<5', '7<5', '8<5']);
+  });
+
+  it('gives an exec step the command it ran', () => {
+    const exec = steps.find((s) => s.seq === 7);
+    expect(exec?.command).toMatchObject({ exitCode: 3, timedOut: false, sandbox: 'local' });
+    expect(exec?.isError).toBe(true);
+    expect(steps.find((s) => s.seq === 8)?.command).toBeUndefined();
+  });
+
+  it('keeps the run out of the steps and the run info on the trace', () => {
+    const t = new RunTrace('run_fixture');
+    t.setHistory(hello as unknown as Trace);
+    expect(t.steps).toHaveLength(9);
+    expect(t.run).toMatchObject({ status: 'completed', steps: 9, usage: { output_tokens: 30 } });
   });
 });

@@ -1,9 +1,10 @@
 // The steps of one run as the console, the trace graph, the timeline and the
-// inspector see them. A run's steps are built from its journal history
-// (Runs.Steps) and then kept current by run events; history is the truth for
-// every step it has finished, events fill in what is still happening.
+// inspector see them. A run's steps are read from its trace (Traces.Trace:
+// backend/trace's model, the one every export writes) and then kept current
+// by run events; the trace is the truth for every step it has finished,
+// events fill in what is still happening.
 
-import type { ApprovalRecord, ApprovalRequest, ModelInput, ModelResponse, StepKind, StepStatus, StepView, ToolUseBlock, Usage } from '../api';
+import type { ApprovalRecord, ApprovalRequest, ModelInput, ModelResponse, Span, StepKind, StepStatus, ToolUseBlock, Trace, Usage } from '../api';
 import type { RunEvent } from '../events';
 
 /** Retry is one failed model attempt the call is retrying after. */
@@ -43,6 +44,22 @@ export interface TraceStep {
   retries?: Retry[];
   /** fromHistory is true once the step was read from the journal, false while it is known only from events. */
   fromHistory: boolean;
+  /** spanId is the step's span in the trace (known once the step is in history). */
+  spanId?: string;
+  /** requestedBy is the seq of the model call that asked for this tool call or approval. */
+  requestedBy?: number;
+  /** command is the sandbox command a tool call ran, from the trace's command span. */
+  command?: CommandSpan;
+}
+
+/** CommandSpan is the sandbox command of an exec tool call. */
+export interface CommandSpan {
+  exitCode?: number;
+  timedOut: boolean;
+  /** start and end are epoch milliseconds. */
+  start: number;
+  end: number | null;
+  sandbox?: string;
 }
 
 function time(s: string | undefined): number {
@@ -88,37 +105,82 @@ export function approvalCall(s: TraceStep): { tool: string; input: unknown } {
   return { tool: req?.tool ?? s.name, input: req?.input };
 }
 
-/** stepFromView converts a journal step. */
-export function stepFromView(v: StepView): TraceStep {
+function attr<T>(sp: Span, key: string, want: 'string' | 'number' | 'boolean'): T | undefined {
+  const v = sp.attributes?.[key];
+  return typeof v === want ? (v as T) : undefined;
+}
+
+const STEP_KINDS = new Set<string>(['config', 'llm', 'tool', 'approval', 'step']);
+
+/** stepFromSpan converts the span of a journal step; it returns undefined for the run span and
+ * for derived spans (commands). The journal's own facts come from the corral.step.* attributes. */
+export function stepFromSpan(sp: Span): TraceStep | undefined {
+  if (!STEP_KINDS.has(sp.kind) || sp.seq <= 0) return undefined;
+  const kind = (sp.kind === 'step' ? (attr<string>(sp, 'corral.step.kind', 'string') ?? 'step') : sp.kind) as StepKind;
+  const status = (attr<string>(sp, 'corral.step.status', 'string') ?? (sp.status === 'ok' ? 'completed' : sp.status === 'error' ? 'failed' : 'started')) as StepStatus;
   const s: TraceStep = {
-    seq: v.seq,
-    kind: v.kind,
-    name: v.name,
-    status: v.status,
-    attempt: v.attempt,
-    idempotent: v.idempotent,
-    input: v.input,
-    output: v.output,
+    seq: sp.seq,
+    kind,
+    name: attr<string>(sp, 'corral.step.name', 'string') ?? sp.name,
+    status,
+    attempt: attr<number>(sp, 'corral.step.attempt', 'number') ?? 1,
+    idempotent: attr<boolean>(sp, 'corral.step.idempotent', 'boolean'),
+    input: sp.input,
+    output: sp.output,
     text: '',
     isError: false,
-    error: v.error || undefined,
-    usage: v.usage,
-    cost: v.cost_usd ?? 0,
-    start: time(v.started_at),
-    end: v.finished_at ? time(v.finished_at) : null,
-    resolution: v.resolution || undefined,
+    error: sp.error || undefined,
+    usage: sp.usage,
+    cost: sp.cost_usd ?? 0,
+    start: time(sp.start),
+    end: sp.end ? time(sp.end) : null,
+    resolution: attr<string>(sp, 'corral.step.resolution', 'string'),
     fromHistory: true,
+    spanId: sp.span_id,
   };
-  if (v.kind === 'llm') {
-    s.text = responseText(v.output);
-    s.calls = responseCalls(v.output);
-    s.model = responseOf(v.output)?.model || modelInput(v.input)?.model;
-  } else if (v.kind === 'tool') {
-    s.isError = (v.output as { is_error?: unknown } | undefined)?.is_error === true;
-  } else if (v.kind === 'approval') {
-    s.isError = approvalRefused(v.output);
+  if (kind === 'llm') {
+    s.text = responseText(sp.output);
+    s.calls = responseCalls(sp.output);
+    s.model = sp.model || responseOf(sp.output)?.model || modelInput(sp.input)?.model;
+  } else if (kind === 'tool') {
+    s.isError = (sp.output as { is_error?: unknown } | undefined)?.is_error === true;
+  } else if (kind === 'approval') {
+    s.isError = approvalRefused(sp.output);
   }
   return s;
+}
+
+function commandOf(sp: Span): CommandSpan {
+  return {
+    exitCode: attr<number>(sp, 'process.exit.code', 'number'),
+    timedOut: attr<boolean>(sp, 'corral.command.timed_out', 'boolean') ?? false,
+    start: time(sp.start),
+    end: sp.end ? time(sp.end) : null,
+    sandbox: attr<string>(sp, 'corral.sandbox', 'string'),
+  };
+}
+
+/** stepsFromTrace reads a run's steps from its trace: one per step span, in seq order, with the
+ * model call that asked for each tool call and the command each exec ran. */
+export function stepsFromTrace(tr: Pick<Trace, 'spans'>): TraceStep[] {
+  const out: TraceStep[] = [];
+  const seqOf = new Map<string, number>();
+  const bySpan = new Map<string, TraceStep>();
+  for (const sp of tr.spans) {
+    if (sp.kind === 'command') {
+      const owner = sp.parent_span_id ? bySpan.get(sp.parent_span_id) : undefined;
+      if (owner) owner.command = commandOf(sp);
+      continue;
+    }
+    const s = stepFromSpan(sp);
+    if (!s) continue;
+    seqOf.set(sp.span_id, s.seq);
+    bySpan.set(sp.span_id, s);
+    if (sp.requested_by) s.requestedBy = seqOf.get(sp.requested_by);
+    out.push(s);
+  }
+  out.sort((a, b) => a.seq - b.seq);
+  return out;
 }
 
 function blank(seq: number, kind: StepKind, name: string, t: number): TraceStep {
@@ -180,11 +242,10 @@ export class StepList {
    * replaces what events said; a step it still has as started keeps what events
    * added (streamed text, say). Steps only events know about stay.
    */
-  mergeHistory(views: readonly StepView[]): void {
+  mergeHistory(history: readonly TraceStep[]): void {
     const next: TraceStep[] = [];
     const seen = new Set<number>();
-    for (const v of views) {
-      const h = stepFromView(v);
+    for (const h of history) {
       seen.add(h.seq);
       const live = this.get(h.seq);
       if (!live || h.status !== 'started' || live.kind !== h.kind) {

@@ -3,9 +3,9 @@
 // load changes something, so derived graphs and layouts recompute once per
 // batch, not once per event.
 
-import type { StepView } from '../api';
+import type { Trace, TraceRunInfo } from '../api';
 import type { RunEvent } from '../events';
-import { StepList, type TraceStep } from './steps';
+import { StepList, stepsFromTrace, type TraceStep } from './steps';
 
 /** TraceState says where a trace's history stands. */
 export type TraceState = 'empty' | 'loading' | 'ready' | 'error';
@@ -15,6 +15,8 @@ export class RunTrace {
   readonly runId: string;
   /** steps are the run's steps in seq order; a new array after every change. */
   steps = $state.raw<readonly TraceStep[]>([]);
+  /** run is what the trace says of the run as a whole (status, totals), once loaded. */
+  run = $state.raw<TraceRunInfo | null>(null);
   /** state is where loading the journal history stands. */
   state = $state<TraceState>('empty');
   /** error is the message of the last failed history load. */
@@ -43,9 +45,11 @@ export class RunTrace {
     return changed;
   }
 
-  /** setHistory merges the run's journal steps (see StepList.mergeHistory). */
-  setHistory(views: readonly StepView[]): void {
-    this.#list.mergeHistory(views);
+  /** setHistory merges the run's trace, as backend/trace built it from the journal (see
+   * StepList.mergeHistory). */
+  setHistory(tr: Pick<Trace, 'spans'> & Partial<Pick<Trace, 'run'>>): void {
+    this.#list.mergeHistory(stepsFromTrace(tr));
+    if (tr.run) this.run = tr.run;
     this.steps = this.#list.steps.slice();
     this.state = 'ready';
     this.error = null;

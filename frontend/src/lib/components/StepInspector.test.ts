@@ -1,0 +1,26 @@
+import { render } from 'svelte/server';
+import { describe, expect, it } from 'vitest';
+import type { Trace } from '../api';
+import { stepsFromTrace } from '../trace/steps';
+import hello from '../trace/testdata/hello.trace.json';
+import StepInspector from './StepInspector.svelte';
+
+const noop = () => {};
+const steps = stepsFromTrace(hello as unknown as Trace);
+
+describe('StepInspector on a trace the backend built', () => {
+  it('shows the model call an exec answered and the command it ran', () => {
+    const exec = steps.find((s) => s.seq === 7)!;
+    const { body } = render(StepInspector, { props: { step: exec, steps, onselect: noop, onclose: noop } });
+    expect(body).toMatch(/data-testid="inspector-requested-by"[^>]*>#5 model call/);
+    expect(body).toMatch(/data-testid="inspector-command"[^>]*>\s*exit 3/);
+    expect(body).toContain('local sandbox');
+  });
+
+  it('shows neither for a model call', () => {
+    const model = steps.find((s) => s.seq === 2)!;
+    const { body } = render(StepInspector, { props: { step: model, steps, onselect: noop, onclose: noop } });
+    expect(body).not.toContain('inspector-requested-by');
+    expect(body).not.toContain('inspector-command');
+  });
+});
