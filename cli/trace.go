@@ -117,7 +117,7 @@ var importCommand = command{
 				return err
 			}
 			defer rt.close()
-			got, err := trace.Import(ctx, f, rt.journal)
+			got, err := trace.Import(ctx, f, trace.Named(rt.journal, filepath.Base(args[0])))
 			if errors.Is(err, journal.ErrExists) {
 				return fmt.Errorf("%s is already imported: %w", args[0], err)
 			}

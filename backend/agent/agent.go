@@ -40,10 +40,6 @@ const (
 // resolve, or later an approval). The run's status says which.
 var ErrSuspended = errors.New("agent: run is waiting for a person")
 
-// ImportedPrefix starts the ids of sessions and runs imported from an exported trace; such
-// runs are read-only.
-const ImportedPrefix = "imp_"
-
 // ErrUnknownAgent means no agent has the requested id.
 var ErrUnknownAgent = errors.New("agent: unknown agent")
 
@@ -78,6 +74,9 @@ type Runner struct {
 	Approver Approver
 	// DataDir holds default workspaces (DataDir/workspaces/SESSION).
 	DataDir string
+	// Cleanup removes what sandboxes keep for a session (Docker containers) when the session
+	// is deleted; nil means nothing to remove.
+	Cleanup func(ctx context.Context, sessionID string) error
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }

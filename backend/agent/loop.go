@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
@@ -24,7 +23,11 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	if err != nil {
 		return run, fmt.Errorf("agent: %w", err) // the journal error names the run
 	}
-	if strings.HasPrefix(run.ID, ImportedPrefix) {
+	sess, err := r.Journal.Session(ctx, run.SessionID)
+	if err != nil {
+		return run, fmt.Errorf("agent: run %s: %w", run.ID, err)
+	}
+	if sess.Imported() {
 		return run, fmt.Errorf("agent: run %s was imported and is read-only; re-run it with corral replay", run.ID)
 	}
 	switch run.Status {

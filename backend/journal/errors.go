@@ -23,6 +23,8 @@ var (
 	ErrDiskFull = errors.New("journal: disk full")
 	// ErrNotFound means the session, run or step does not exist.
 	ErrNotFound = errors.New("journal: not found")
+	// ErrBusy is matched by [*SessionBusyError]: a session with a live run.
+	ErrBusy = errors.New("journal: session has a live run")
 	// ErrExists means a session or run with that id already exists.
 	ErrExists = errors.New("journal: already exists")
 	// ErrInterrupted is matched by [*InterruptedError].

@@ -12,6 +12,8 @@ import (
 // ImportRun writes a run recorded elsewhere (an exported trace) with its steps exactly as
 // given — status, attempt, resolution, times, tokens and cost — creating its session on
 // first use, in one transaction: all of the run or nothing. A run id in use is ErrExists.
+// The session is recorded with origin OriginImported whatever s.Origin says, with
+// s.ImportedFrom and s.ImportedAt (now, when zero).
 func (j *Journal) ImportRun(ctx context.Context, s Session, r Run, steps []Step) error {
 	if r.ID == "" || s.ID == "" || r.SessionID != s.ID {
 		return fmt.Errorf("import run %q: needs ids and a run of the given session", r.ID)
@@ -32,8 +34,9 @@ func (j *Journal) ImportRun(ctx context.Context, s Session, r Run, steps []Step)
 		return t.UnixNano()
 	}
 	err := j.tx(ctx, func(tx *sql.Tx) error {
-		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, title, workspace, created_at, updated_at) VALUES (?, ?, ?, ?, ?)
-			ON CONFLICT (id) DO NOTHING`, s.ID, s.Title, s.Workspace, stamp(s.CreatedAt), stamp(s.UpdatedAt)); err != nil {
+		if _, err := tx.ExecContext(ctx, `INSERT INTO sessions (id, title, workspace, origin, imported_from, imported_at, created_at, updated_at)
+			VALUES (?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (id) DO NOTHING`, s.ID, s.Title, s.Workspace, string(OriginImported), s.ImportedFrom,
+			stamp(s.ImportedAt), stamp(s.CreatedAt), stamp(s.UpdatedAt)); err != nil {
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, session_id, agent, prompt, status, workspace, sandbox, error,

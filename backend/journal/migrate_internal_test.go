@@ -180,3 +180,39 @@ func TestOpenConcurrently(t *testing.T) {
 		}
 	}
 }
+
+// TestOriginMigration: sessions a version 1 journal holds get their origin from the id
+// prefix the importer gave them, once, when the file is migrated.
+func TestOriginMigration(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	j, err := Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	// Rebuild the file as version 1 wrote it.
+	for _, q := range []string{"DROP TABLE steps", "DROP TABLE runs", "DROP TABLE sessions", "PRAGMA user_version = 0"} {
+		if _, err := j.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.migrate(ctx, migrations[:1]); err != nil {
+		t.Fatal(err)
+	}
+	for _, id := range []string{"ses_1", "imp_ses_2", "ximp_3"} {
+		if _, err := j.db.ExecContext(ctx, `INSERT INTO sessions (id, created_at, updated_at) VALUES (?, 1, 1)`, id); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.migrate(ctx, migrations); err != nil {
+		t.Fatalf("migrate() = %v", err)
+	}
+	want := map[string]Origin{"ses_1": OriginLocal, "imp_ses_2": OriginImported, "ximp_3": OriginLocal}
+	for id, origin := range want {
+		s, err := j.Session(ctx, id)
+		if err != nil || s.Origin != origin {
+			t.Errorf("Session(%q) after migration = origin %q, %v, want %q", id, s.Origin, err, origin)
+		}
+	}
+}

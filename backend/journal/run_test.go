@@ -3,10 +3,12 @@ package journal_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corral-dev/corral/backend/journal"
 )
@@ -26,7 +28,7 @@ func TestSessions(t *testing.T) {
 		}
 	}
 	// A run makes its session the most recently active.
-	if _, err := j.CreateRun(ctx, journal.Run{ID: "r1", SessionID: "a"}); err != nil {
+	if _, err := j.CreateRun(ctx, journal.Run{ID: "r1", SessionID: "a", Status: journal.RunCompleted}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -45,10 +47,10 @@ func TestSessions(t *testing.T) {
 			_, err := j.CreateSession(ctx, journal.Session{})
 			return err
 		}, errAny, "a c b"},
-		{"rename", func() error { return j.RenameSession(ctx, "b", "renamed") }, nil, "b a c"},
-		{"rename missing", func() error { return j.RenameSession(ctx, "zz", "x") }, journal.ErrNotFound, "b a c"},
-		{"delete cascades to runs", func() error { return j.DeleteSession(ctx, "a") }, nil, "b c"},
-		{"delete missing", func() error { return j.DeleteSession(ctx, "a") }, journal.ErrNotFound, "b c"},
+		{"rename keeps the order", func() error { return j.RenameSession(ctx, "b", "renamed") }, nil, "a c b"},
+		{"rename missing", func() error { return j.RenameSession(ctx, "zz", "x") }, journal.ErrNotFound, "a c b"},
+		{"delete cascades to runs", func() error { _, err := j.DeleteSession(ctx, "a"); return err }, nil, "c b"},
+		{"delete missing", func() error { _, err := j.DeleteSession(ctx, "a"); return err }, journal.ErrNotFound, "c b"},
 	}
 	for _, tt := range tests { // in order: each case builds on the last
 		err := tt.op()
@@ -78,6 +80,115 @@ func TestSessions(t *testing.T) {
 	}
 	if _, err := j.Run(ctx, "r1"); !errors.Is(err, journal.ErrNotFound) {
 		t.Errorf("Run(%q) after its session was deleted = %v, want %v", "r1", err, journal.ErrNotFound)
+	}
+}
+
+// TestDeleteSessionRefusesLiveRuns: a session with a pending or running run stays, whole;
+// runs that wait for a person are deleted with it.
+func TestDeleteSessionRefusesLiveRuns(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		statuses []journal.RunStatus
+		wantBusy []string // run ids the error names; nil: deleted
+	}{
+		{"finished runs", []journal.RunStatus{journal.RunCompleted, journal.RunFailed, journal.RunCancelled}, nil},
+		{"waiting runs hold no process", []journal.RunStatus{journal.RunAwaitingApproval, journal.RunInterrupted}, nil},
+		{"running", []journal.RunStatus{journal.RunCompleted, journal.RunRunning}, []string{"r1"}},
+		{"pending", []journal.RunStatus{journal.RunPending, journal.RunRunning}, []string{"r0", "r1"}},
+		{"no runs", nil, nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			ctx := t.Context()
+			j := openT(t, filepath.Join(t.TempDir(), "corral.db"))
+			if _, err := j.CreateSession(ctx, journal.Session{ID: "s"}); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			for i, st := range tt.statuses {
+				id := fmt.Sprintf("r%d", i)
+				ids = append(ids, id)
+				if _, err := j.CreateRunWithStep(ctx, journal.Run{ID: id, SessionID: "s", Status: st},
+					journal.StepSpec{Name: "run.config", Kind: "config"}, journal.StepResult{Output: []byte(`{}`)}); err != nil {
+					t.Fatal(err)
+				}
+			}
+			deleted, err := j.DeleteSession(ctx, "s")
+			if tt.wantBusy != nil {
+				var busy *journal.SessionBusyError
+				if !errors.As(err, &busy) || !errors.Is(err, journal.ErrBusy) {
+					t.Fatalf("DeleteSession() = %v, want a *SessionBusyError", err)
+				}
+				var got []string
+				for _, r := range busy.Runs {
+					got = append(got, r.ID)
+				}
+				if !slices.Equal(got, tt.wantBusy) || !strings.Contains(err.Error(), "cancel it first") {
+					t.Errorf("DeleteSession() = %v (runs %v), want runs %v and advice to cancel", err, got, tt.wantBusy)
+				}
+				if runs, _ := j.Runs(ctx, journal.RunFilter{SessionID: "s"}); len(runs) != len(tt.statuses) {
+					t.Errorf("after a refused delete: %d runs, want %d", len(runs), len(tt.statuses))
+				}
+				if steps, _ := j.Steps(ctx, "r0"); len(steps) != 1 {
+					t.Errorf("after a refused delete: run r0 has %d steps, want 1", len(steps))
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("DeleteSession() = %v", err)
+			}
+			if !slices.Equal(deleted, ids) {
+				t.Errorf("DeleteSession() deleted runs %v, want %v", deleted, ids)
+			}
+			if _, err := j.Session(ctx, "s"); !errors.Is(err, journal.ErrNotFound) {
+				t.Errorf("Session after delete = %v, want ErrNotFound", err)
+			}
+			for _, id := range ids {
+				if steps, err := j.Steps(ctx, id); err != nil || len(steps) != 0 {
+					t.Errorf("Steps(%s) after delete = %d, %v, want none", id, len(steps), err)
+				}
+			}
+		})
+	}
+}
+
+func TestSessionOrigin(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	j := openT(t, filepath.Join(t.TempDir(), "corral.db"))
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "local"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "odd", Origin: "elsewhere"}); err == nil {
+		t.Errorf("CreateSession(origin %q) = nil, want an error", "elsewhere")
+	}
+	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
+	// ImportRun records an imported session whatever origin it is handed.
+	if err := j.ImportRun(ctx, journal.Session{ID: "imp_x", Title: "t", ImportedFrom: "bug.json", ImportedAt: at},
+		journal.Run{ID: "imp_r", SessionID: "imp_x", Status: journal.RunCompleted}, nil); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		id           string
+		wantOrigin   journal.Origin
+		wantFrom     string
+		wantAt       time.Time
+		wantImported bool
+	}{
+		{"local", journal.OriginLocal, "", time.Time{}, false},
+		{"imp_x", journal.OriginImported, "bug.json", at, true},
+	}
+	for _, tt := range tests {
+		s, err := j.Session(ctx, tt.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if s.Origin != tt.wantOrigin || s.ImportedFrom != tt.wantFrom || !s.ImportedAt.Equal(tt.wantAt) || s.Imported() != tt.wantImported {
+			t.Errorf("Session(%q) = origin %q from %q at %v, want %q from %q at %v", tt.id, s.Origin, s.ImportedFrom, s.ImportedAt,
+				tt.wantOrigin, tt.wantFrom, tt.wantAt)
+		}
 	}
 }
 

@@ -143,6 +143,7 @@ func Import(ctx context.Context, r io.Reader, sink Sink) (Imported, error) {
 	}
 	sess := b.Session
 	sess.ID = importID(sess.ID)
+	sess.Origin = journal.OriginImported
 	if !strings.HasPrefix(sess.Title, ImportedTitle) {
 		sess.Title = ImportedTitle + sess.Title
 	}
@@ -163,6 +164,20 @@ func Import(ctx context.Context, r io.Reader, sink Sink) (Imported, error) {
 		out.Runs = append(out.Runs, run)
 	}
 	return out, nil
+}
+
+// Named returns a sink that records name (the file's base name) as where each imported
+// session came from.
+func Named(sink Sink, name string) Sink { return namedSink{sink, name} }
+
+type namedSink struct {
+	sink Sink
+	name string
+}
+
+func (n namedSink) ImportRun(ctx context.Context, s journal.Session, r journal.Run, steps []journal.Step) error {
+	s.ImportedFrom = n.name
+	return n.sink.ImportRun(ctx, s, r, steps)
 }
 
 // importID returns the id an imported session or run gets.
