@@ -1,7 +1,9 @@
 // Package config resolves where Corral keeps its data and which settings are in force.
 //
 // It owns the data directory rule (flag, then CORRAL_HOME, then the OS's per-user data
-// directory) and nothing else yet; it must not know about Wails, HTTP or the journal.
+// directory), the settings file (settings.json: sandbox defaults, provider base URLs) and
+// atomic writes of the data directory's small files; it must not know about Wails, HTTP,
+// the journal or secrets (backend/credential keeps those).
 package config
 
 import (

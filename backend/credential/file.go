@@ -9,6 +9,8 @@ import (
 	"path/filepath"
 	"runtime"
 	"sync"
+
+	"github.com/corral-dev/corral/backend/config"
 )
 
 // FileName is the credentials file's name in the data directory.
@@ -112,38 +114,13 @@ func (f *FileStore) load() (map[string]string, error) {
 	return file.Credentials, nil
 }
 
-// save writes a temporary file of mode 0600 beside the real one, syncs it and
-// renames it into place, so a reader sees the old content or the new.
+// save replaces the file atomically with mode 0600 (config.WriteFileAtomic).
 func (f *FileStore) save(m map[string]string) error {
 	blob, err := json.MarshalIndent(fileFormat{Version: 1, Credentials: m}, "", "  ")
 	if err != nil {
 		return fmt.Errorf("credential: encode: %w", err)
 	}
-	dir := filepath.Dir(f.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("credential: save: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".credentials-*.json")
-	if err != nil {
-		return fmt.Errorf("credential: save: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("credential: save: %w", err)
-	}
-	if _, err := tmp.Write(append(blob, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("credential: save: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("credential: save: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("credential: save: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), f.path); err != nil {
+	if err := config.WriteFileAtomic(f.path, append(blob, '\n')); err != nil {
 		return fmt.Errorf("credential: save: %w", err)
 	}
 	return nil

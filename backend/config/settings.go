@@ -1,0 +1,217 @@
+package config
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+
+	units "github.com/docker/go-units"
+)
+
+// SettingsFile is the settings' file name in the data directory.
+const SettingsFile = "settings.json"
+
+// Settings are the person's choices kept in DATA_DIR/settings.json: run
+// defaults and non-secret provider settings. Secrets live in
+// backend/credential, never here.
+type Settings struct {
+	Sandbox   Sandbox             `json:"sandbox"`
+	Providers map[string]Provider `json:"providers,omitempty"`
+}
+
+// Sandbox is where runs work when a run does not say: the precedence is a
+// run's own flag or prompt-box choice, then these, then the built-in defaults
+// (local; for docker the sandbox's image, no network, run scope).
+type Sandbox struct {
+	// Env is "local" or "docker"; empty means local.
+	Env string `json:"env,omitempty"`
+	// Image is the docker image; empty means the sandbox's default.
+	Image string `json:"image,omitempty"`
+	// Network turns the container's network on (the "bridge" network).
+	Network bool `json:"network,omitempty"`
+	// Memory is a limit such as "512m" or "2g"; empty means the sandbox's.
+	Memory string `json:"memory,omitempty"`
+	// CPUs the container may use, e.g. 1.5; 0 means the sandbox's.
+	CPUs float64 `json:"cpus,omitempty"`
+	// Scope is "run" (a container per run) or "session"; empty means run.
+	Scope string `json:"scope,omitempty"`
+}
+
+// Provider holds a provider's non-secret settings.
+type Provider struct {
+	// BaseURL replaces the provider's API address (an OpenAI-compatible
+	// server such as Ollama, or a proxy).
+	BaseURL string `json:"base_url,omitempty"`
+}
+
+// baseURLVars maps a provider to the environment variable its base URL
+// setting stands in for.
+var baseURLVars = map[string]string{"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
+
+// ErrBadSettings wraps every validation failure.
+var ErrBadSettings = errors.New("config: bad settings")
+
+// MemoryBytes parses Memory; 0 when empty.
+func (s Sandbox) MemoryBytes() (int64, error) {
+	if strings.TrimSpace(s.Memory) == "" {
+		return 0, nil
+	}
+	n, err := units.RAMInBytes(strings.TrimSpace(s.Memory))
+	if err != nil || n <= 0 {
+		return 0, fmt.Errorf("%w: memory %q: want a size such as 512m or 2g", ErrBadSettings, s.Memory)
+	}
+	return n, nil
+}
+
+// NetworkName is the docker network the setting means: "bridge" or "none".
+func (s Sandbox) NetworkName() string {
+	if s.Network {
+		return "bridge"
+	}
+	return "none"
+}
+
+// Validate checks every field.
+func (s Settings) Validate() error {
+	switch s.Sandbox.Env {
+	case "", "local", "docker":
+	default:
+		return fmt.Errorf("%w: sandbox %q: want local or docker", ErrBadSettings, s.Sandbox.Env)
+	}
+	switch s.Sandbox.Scope {
+	case "", "run", "session":
+	default:
+		return fmt.Errorf("%w: scope %q: want run or session", ErrBadSettings, s.Sandbox.Scope)
+	}
+	if _, err := s.Sandbox.MemoryBytes(); err != nil {
+		return err
+	}
+	if s.Sandbox.CPUs < 0 || s.Sandbox.CPUs > 1024 {
+		return fmt.Errorf("%w: cpus %v: want a number between 0 (the sandbox's default) and 1024", ErrBadSettings, s.Sandbox.CPUs)
+	}
+	if strings.ContainsAny(s.Sandbox.Image, " \t\r\n") {
+		return fmt.Errorf("%w: image %q holds white space", ErrBadSettings, s.Sandbox.Image)
+	}
+	for name, p := range s.Providers {
+		if _, ok := baseURLVars[name]; !ok {
+			return fmt.Errorf("%w: unknown provider %q", ErrBadSettings, name)
+		}
+		if p.BaseURL == "" {
+			continue
+		}
+		u, err := url.Parse(p.BaseURL)
+		if err != nil || (u.Scheme != "http" && u.Scheme != "https") || u.Host == "" {
+			return fmt.Errorf("%w: %s base URL %q: want http(s)://host[:port][/path]", ErrBadSettings, name, p.BaseURL)
+		}
+		if u.User != nil {
+			return fmt.Errorf("%w: %s base URL: put credentials in the API key, not the URL", ErrBadSettings, name)
+		}
+	}
+	return nil
+}
+
+// LoadSettings reads DATA_DIR/settings.json; a missing file gives the zero
+// Settings. A malformed or invalid file is an error naming it.
+func LoadSettings(dataDir string) (Settings, error) {
+	path := filepath.Join(dataDir, SettingsFile)
+	var s Settings
+	blob, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return s, nil
+	}
+	if err != nil {
+		return s, fmt.Errorf("config: read settings: %w", err)
+	}
+	if err := json.Unmarshal(blob, &s); err != nil {
+		return Settings{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	if err := s.Validate(); err != nil {
+		return Settings{}, fmt.Errorf("config: %s: %w", path, err)
+	}
+	return s, nil
+}
+
+// SaveSettings validates s and replaces DATA_DIR/settings.json atomically
+// (a temporary file renamed into place, mode 0600).
+func SaveSettings(dataDir string, s Settings) error {
+	s.Sandbox.Memory = strings.TrimSpace(s.Sandbox.Memory)
+	s.Sandbox.Image = strings.TrimSpace(s.Sandbox.Image)
+	for name, p := range s.Providers {
+		p.BaseURL = strings.TrimSpace(p.BaseURL)
+		if p.BaseURL == "" {
+			delete(s.Providers, name)
+			continue
+		}
+		s.Providers[name] = p
+	}
+	if err := s.Validate(); err != nil {
+		return err
+	}
+	blob, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return fmt.Errorf("config: encode settings: %w", err)
+	}
+	return WriteFileAtomic(filepath.Join(dataDir, SettingsFile), append(blob, '\n'))
+}
+
+// WriteFileAtomic replaces path with data: a temporary file of mode 0600 in
+// the same directory (created 0700 if missing) is written, synced and renamed
+// into place, so a reader sees the old content or the new, never half.
+func WriteFileAtomic(path string, data []byte) error {
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	tmp, err := os.CreateTemp(dir, "."+filepath.Base(path)+"-*")
+	if err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
+	if err := tmp.Chmod(0o600); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	if _, err := tmp.Write(data); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	if err := tmp.Sync(); err != nil {
+		tmp.Close()
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	if err := os.Rename(tmp.Name(), path); err != nil {
+		return fmt.Errorf("config: write %s: %w", path, err)
+	}
+	return nil
+}
+
+// SettingsEnv returns getenv with the saved base URLs behind it:
+// ANTHROPIC_BASE_URL and OPENAI_BASE_URL, when the environment leaves them
+// empty, come from DATA_DIR/settings.json (read on each call, so a change in
+// the window applies to the next run). The environment wins.
+func SettingsEnv(dataDir string, getenv func(string) string) func(string) string {
+	return func(k string) string {
+		if v := getenv(k); v != "" {
+			return v
+		}
+		for name, envVar := range baseURLVars {
+			if k != envVar {
+				continue
+			}
+			s, err := LoadSettings(dataDir)
+			if err != nil {
+				return ""
+			}
+			return s.Providers[name].BaseURL
+		}
+		return ""
+	}
+}
