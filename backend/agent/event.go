@@ -6,6 +6,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/tool"
 )
 
 // EventType names what happened. The catalog is mirrored in app/events.go for the UI.
@@ -67,9 +68,27 @@ type Event struct {
 	Decision *GateRecord       `json:"decision,omitempty"` // approval.decided
 }
 
-// ToolOutcome summarizes a tool result for events: what the model saw and whether it was
-// an error.
+// ToolOutcome summarizes a tool result for events: what the model saw, whether it was an
+// error, and the facts cards show (exit code, line counts, the diff when it is small).
 type ToolOutcome struct {
-	Content string `json:"content"`
-	IsError bool   `json:"is_error"`
+	Content string     `json:"content"`
+	IsError bool       `json:"is_error"`
+	Meta    *tool.Meta `json:"meta,omitempty"`
+}
+
+// maxEventDiff bounds the diff a tool.finished event carries; a longer one is left out (the
+// counts stay) and read from the journal when it is shown.
+const maxEventDiff = 16 << 10
+
+// NewToolOutcome summarizes a tool result for a tool.finished event.
+func NewToolOutcome(res tool.Result) *ToolOutcome {
+	out := &ToolOutcome{Content: res.Content, IsError: res.IsError}
+	if res.Meta != (tool.Meta{}) {
+		m := res.Meta
+		if len(m.Diff) > maxEventDiff {
+			m.Diff = ""
+		}
+		out.Meta = &m
+	}
+	return out
 }

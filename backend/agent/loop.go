@@ -302,7 +302,7 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		return res, fmt.Errorf("agent: run %s step %d: recorded tool result: %w", l.run.ID, st.Seq, err)
 	}
 	l.r.publish(Event{Type: EventToolFinished, RunID: l.run.ID, Seq: st.Seq, Tool: use.Name, Input: use.Input, Replayed: st.Replayed,
-		Result: &ToolOutcome{Content: res.Content, IsError: res.IsError}, Duration: time.Since(begun).Milliseconds()})
+		Result: NewToolOutcome(res), Duration: time.Since(begun).Milliseconds()})
 	return res, nil
 }
 

@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/tool"
 )
 
 func TestRenameSession(t *testing.T) {
@@ -244,5 +245,65 @@ func TestSessionWorkspace(t *testing.T) {
 		if err != nil || got.Owned != tt.wantOwned || got.Exists != tt.exists || got.Removable != "" {
 			t.Errorf("SessionWorkspace(%q) = %+v, %v, want owned %v, exists %v, removable", tt.id, got, err, tt.wantOwned, tt.exists)
 		}
+	}
+}
+
+// TestToolFinishedCarriesMeta: a tool.finished event carries the facts a card shows (exit
+// code, line counts, the diff), so the UI need not reread the journal to show them.
+func TestToolFinishedCarriesMeta(t *testing.T) {
+	t.Parallel()
+	script := []turn{
+		{calls: [][2]string{{"write", `{"path":"a.txt","content":"one\n"}`}}},
+		{calls: [][2]string{{"edit", `{"path":"a.txt","old_string":"one","new_string":"two"}`}}},
+		{calls: [][2]string{{"exec", `{"command":"exit 3"}`}}},
+		{text: "done"},
+	}
+	r, _ := setup(t, &scriptModel{turns: script})
+	sub := r.Bus.Subscribe(context.Background(), 0)
+	got := make(chan []Event, 1)
+	go func() {
+		var finished []Event
+		for ev := range sub.C() {
+			if ev.Type == EventToolFinished {
+				finished = append(finished, ev)
+			}
+		}
+		got <- finished
+	}()
+	run := start(t, r, StartRequest{Prompt: "go"})
+	if _, err := r.Drive(context.Background(), run.ID); err != nil {
+		t.Fatal(err)
+	}
+	r.Bus.Close()
+	finished := <-got
+	if len(finished) != 3 {
+		t.Fatalf("tool.finished events = %d, want 3", len(finished))
+	}
+	tests := []struct {
+		tool  string
+		check func(m *tool.Meta) bool
+		want  string
+	}{
+		{"write", func(m *tool.Meta) bool { return m.Created && m.Lines == 1 && m.Path == "a.txt" }, "created, 1 line"},
+		{"edit", func(m *tool.Meta) bool { return m.Added == 1 && m.Removed == 1 && strings.Contains(m.Diff, "+two") }, "+1 -1 with the diff"},
+		{"exec", func(m *tool.Meta) bool { return m.ExitCode != nil && *m.ExitCode == 3 }, "exit code 3"},
+	}
+	for i, tt := range tests {
+		ev := finished[i]
+		if ev.Tool != tt.tool || ev.Result == nil || ev.Result.Meta == nil || !tt.check(ev.Result.Meta) {
+			t.Errorf("tool.finished #%d = %s %+v, want %s with meta %s", i, ev.Tool, ev.Result, tt.tool, tt.want)
+		}
+	}
+}
+
+func TestNewToolOutcomeLeavesLongDiffsOut(t *testing.T) {
+	t.Parallel()
+	long := strings.Repeat("+x\n", maxEventDiff)
+	got := NewToolOutcome(tool.Result{Content: "ok", Meta: tool.Meta{Added: 3, Diff: long}})
+	if got.Meta == nil || got.Meta.Diff != "" || got.Meta.Added != 3 {
+		t.Errorf("NewToolOutcome(long diff).Meta = %+v, want the counts without the diff", got.Meta)
+	}
+	if got := NewToolOutcome(tool.Result{Content: "ok"}); got.Meta != nil {
+		t.Errorf("NewToolOutcome(no meta).Meta = %+v, want nil", got.Meta)
 	}
 }
