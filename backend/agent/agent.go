@@ -16,6 +16,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"sync"
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
@@ -77,8 +78,68 @@ type Runner struct {
 	// Cleanup removes what sandboxes keep for a session (Docker containers) when the session
 	// is deleted; nil means nothing to remove.
 	Cleanup func(ctx context.Context, sessionID string) error
+	// SandboxDefaults gives the sandbox ("local" or "docker", "" for local) and
+	// container settings a request leaves empty: the person's settings. A
+	// request's own values win; nil means the built-in defaults.
+	SandboxDefaults func() (string, ContainerSpec, error)
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
+
+	// agentsMu guards Agents once the Runner is shared (SetAgents).
+	agentsMu sync.RWMutex
+}
+
+// SetAgents replaces the agent definitions for runs started from now on;
+// runs already recorded keep the configuration they started with.
+func (r *Runner) SetAgents(defs map[string]Definition) {
+	r.agentsMu.Lock()
+	defer r.agentsMu.Unlock()
+	r.Agents = defs
+}
+
+// definition returns the agent id's definition, or the known ids.
+func (r *Runner) definition(id string) (Definition, bool, []string) {
+	r.agentsMu.RLock()
+	defer r.agentsMu.RUnlock()
+	d, ok := r.Agents[id]
+	if !ok {
+		return d, false, IDs(r.Agents)
+	}
+	return d, true, nil
+}
+
+// applySandboxDefaults fills what req leaves empty from SandboxDefaults.
+func (r *Runner) applySandboxDefaults(req *StartRequest) error {
+	if r.SandboxDefaults == nil {
+		return nil
+	}
+	env, spec, err := r.SandboxDefaults()
+	if err != nil {
+		return fmt.Errorf("agent: sandbox defaults: %w", err)
+	}
+	if req.Sandbox == "" {
+		req.Sandbox = env
+	}
+	if req.Sandbox != "docker" {
+		return nil
+	}
+	c := &req.Container
+	if c.Image == "" {
+		c.Image = spec.Image
+	}
+	if c.Scope == "" {
+		c.Scope = spec.Scope
+	}
+	if c.Network == "" {
+		c.Network = spec.Network
+	}
+	if c.Memory == 0 {
+		c.Memory = spec.Memory
+	}
+	if c.CPUs == 0 {
+		c.CPUs = spec.CPUs
+	}
+	return nil
 }
 
 // StartRequest asks for a new run.
@@ -146,8 +207,12 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 	if req.Agent == "" {
 		req.Agent = DefaultAgentID
 	}
-	if _, ok := r.Agents[req.Agent]; !ok {
-		return journal.Run{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAgent, req.Agent, IDs(r.Agents))
+	def, ok, known := r.definition(req.Agent)
+	if !ok {
+		return journal.Run{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAgent, req.Agent, known)
+	}
+	if err := r.applySandboxDefaults(&req); err != nil {
+		return journal.Run{}, err
 	}
 	switch req.Sandbox {
 	case "":
@@ -163,7 +228,7 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 	if err != nil {
 		return journal.Run{}, err
 	}
-	cfg, err := r.resolve(ctx, req, sess.ID)
+	cfg, err := r.resolve(ctx, def, req, sess.ID)
 	if err != nil {
 		return journal.Run{}, err
 	}
@@ -189,8 +254,7 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 
 // resolve turns a request into the run's configuration: the agent definition with the
 // request's overrides, defaults filled in, and the session's earlier conversation.
-func (r *Runner) resolve(ctx context.Context, req StartRequest, sessionID string) (RunConfig, error) {
-	def := r.Agents[req.Agent]
+func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, sessionID string) (RunConfig, error) {
 	cfg := RunConfig{
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens,

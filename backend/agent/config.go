@@ -2,14 +2,19 @@ package agent
 
 import (
 	"encoding/json"
-
 	"errors"
 	"fmt"
-	"github.com/corral-dev/corral/backend/approval"
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
+	"slices"
 	"sort"
+	"strings"
+
+	"github.com/corral-dev/corral/backend/approval"
+	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/tool"
 )
 
 // Definition configures a named agent: which model it talks to, what it is told, which
@@ -105,4 +110,168 @@ func IDs(defs map[string]Definition) []string {
 	}
 	sort.Strings(ids)
 	return ids
+}
+
+// ErrBadDefinition wraps every problem Validate finds.
+var ErrBadDefinition = errors.New("agent: bad definition")
+
+// ErrDuplicate means an agent with that id already exists.
+var ErrDuplicate = errors.New("agent: an agent with this id already exists")
+
+// idPattern is what an agent id may look like: it names the agent in rule
+// scopes (agent:ID), on the command line and in the journal.
+var idPattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$`)
+
+// Validate checks a definition before it is saved: an id of letters, digits,
+// '.', '_' or '-'; a known provider; tools that exist; limits that are not
+// negative; a valid approval policy and rules.
+func (d Definition) Validate() error {
+	var errs []error
+	if d.ID == "" {
+		errs = append(errs, fmt.Errorf("%w: the id is empty", ErrBadDefinition))
+	} else if !idPattern.MatchString(d.ID) {
+		errs = append(errs, fmt.Errorf("%w: id %q: use up to 64 letters, digits, '.', '_' or '-'", ErrBadDefinition, d.ID))
+	}
+	switch d.Provider {
+	case "", "anthropic", "openai", "demo":
+	default:
+		errs = append(errs, fmt.Errorf("%w: provider %q: want anthropic, openai, demo or empty (automatic)", ErrBadDefinition, d.Provider))
+	}
+	known := map[string]bool{}
+	for _, t := range tool.Builtin() {
+		known[t.Name()] = true
+	}
+	seen := map[string]bool{}
+	for _, name := range d.Tools {
+		if !known[name] {
+			errs = append(errs, fmt.Errorf("%w: unknown tool %q (known: %s)", ErrBadDefinition, name, strings.Join(ToolNames(), ", ")))
+		}
+		if seen[name] {
+			errs = append(errs, fmt.Errorf("%w: tool %q is listed twice", ErrBadDefinition, name))
+		}
+		seen[name] = true
+	}
+	if d.MaxSteps < 0 || d.MaxSteps > 10000 {
+		errs = append(errs, fmt.Errorf("%w: max steps %d: want 1 to 10000 (0 means 50)", ErrBadDefinition, d.MaxSteps))
+	}
+	if d.MaxTokens < 0 {
+		errs = append(errs, fmt.Errorf("%w: max tokens %d is negative", ErrBadDefinition, d.MaxTokens))
+	}
+	if err := d.Approval.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))
+	}
+	if d.ID != "" {
+		if _, err := d.Rules.Rules(approval.AgentScope(d.ID)); err != nil {
+			errs = append(errs, fmt.Errorf("%w: rules: %w", ErrBadDefinition, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+// ToolNames lists the tools an agent may be given, in the built-in order.
+func ToolNames() []string {
+	var out []string
+	for _, t := range tool.Builtin() {
+		out = append(out, t.Name())
+	}
+	return out
+}
+
+// IsBuiltin reports whether id names a built-in agent.
+func IsBuiltin(id string) bool {
+	return slices.ContainsFunc(Builtin(), func(d Definition) bool { return d.ID == id })
+}
+
+// readEntries returns agents.json's entries as written, with their ids.
+func readEntries(dataDir string) ([]json.RawMessage, []string, error) {
+	path := filepath.Join(dataDir, agentsFile)
+	blob, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, nil
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("agent: read %s: %w", path, err)
+	}
+	var file struct {
+		Agents []json.RawMessage `json:"agents"`
+	}
+	if err := json.Unmarshal(blob, &file); err != nil {
+		return nil, nil, fmt.Errorf("agent: %s: %w", path, err)
+	}
+	ids := make([]string, len(file.Agents))
+	for i, raw := range file.Agents {
+		var probe struct {
+			ID string `json:"id"`
+		}
+		if err := json.Unmarshal(raw, &probe); err != nil || probe.ID == "" {
+			return nil, nil, fmt.Errorf("agent: %s: agent %d has no id", path, i+1)
+		}
+		ids[i] = probe.ID
+	}
+	return file.Agents, ids, nil
+}
+
+// UserIDs lists the ids agents.json defines (new agents, and built-ins it
+// changes), in file order.
+func UserIDs(dataDir string) ([]string, error) {
+	_, ids, err := readEntries(dataDir)
+	return ids, err
+}
+
+// SaveDefinition validates d and writes it to dataDir/agents.json, replacing
+// the entry of previous (its id before an edit; "" for a new agent). A new or
+// renamed agent must not take an id in use (ErrDuplicate). Other entries are
+// kept as written; the file is replaced atomically.
+func SaveDefinition(dataDir, previous string, d Definition) error {
+	if err := d.Validate(); err != nil {
+		return err
+	}
+	entries, ids, err := readEntries(dataDir)
+	if err != nil {
+		return err
+	}
+	if d.ID != previous && (slices.Contains(ids, d.ID) || IsBuiltin(d.ID)) {
+		return fmt.Errorf("%w: %q", ErrDuplicate, d.ID)
+	}
+	blob, err := json.Marshal(d)
+	if err != nil {
+		return fmt.Errorf("agent: encode %s: %w", d.ID, err)
+	}
+	if i := slices.Index(ids, previous); previous != "" && i >= 0 {
+		entries[i] = blob
+	} else {
+		entries = append(entries, blob)
+	}
+	return writeEntries(dataDir, entries)
+}
+
+// DeleteDefinition removes the agent id from agents.json: a user agent is
+// gone, a built-in one returns to its defaults. An id the file does not
+// define is an error wrapping ErrUnknownAgent.
+func DeleteDefinition(dataDir, id string) error {
+	entries, ids, err := readEntries(dataDir)
+	if err != nil {
+		return err
+	}
+	i := slices.Index(ids, id)
+	if i < 0 {
+		if IsBuiltin(id) {
+			return fmt.Errorf("agent: %q is built in and unchanged; there is nothing to delete", id)
+		}
+		return fmt.Errorf("%w %q", ErrUnknownAgent, id)
+	}
+	return writeEntries(dataDir, slices.Delete(entries, i, i+1))
+}
+
+func writeEntries(dataDir string, entries []json.RawMessage) error {
+	if entries == nil {
+		entries = []json.RawMessage{}
+	}
+	blob, err := json.MarshalIndent(struct {
+		Agents []json.RawMessage `json:"agents"`
+	}{entries}, "", "  ")
+	if err != nil {
+		return fmt.Errorf("agent: encode agents: %w", err)
+	}
+	return config.WriteFileAtomic(filepath.Join(dataDir, agentsFile), append(blob, '\n'))
 }
