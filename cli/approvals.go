@@ -369,18 +369,10 @@ var rulesCommand = command{
 				if len(args) != 2 {
 					return fmt.Errorf("%w: test wants one COMMAND (quote it)", errUsage)
 				}
-				agentID, sessionID := "", ""
-				if sc, ok := strings.CutPrefix(*scope, "agent:"); ok {
-					agentID = sc
-				}
-				if sc, ok := strings.CutPrefix(*scope, "session:"); ok {
-					sessionID = sc
-				}
-				rules, err := ledger.RuleSet(agentID, sessionID)
+				v, err := ledger.Test(args[1], *scope)
 				if err != nil {
 					return err
 				}
-				v := approval.Evaluate(args[1], rules, approval.Workspace{})
 				if *asJSON {
 					return writeJSON(p.Stdout, v)
 				}

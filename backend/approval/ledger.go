@@ -140,6 +140,31 @@ func (l *Ledger) RuleSet(agentID, sessionID string) (RuleSet, error) {
 	return NewRuleSet(rules...), nil
 }
 
+// Test judges the command line cmd against the remembered rules as a run
+// would see them: the global rules, plus an agent's or a session's when scope
+// is "agent:ID" or "session:ID" ("" or "global" means the global ones only).
+// It is what `corral rules test` and the window's rule tester both call.
+func (l *Ledger) Test(cmd string, scope string) (Verdict, error) {
+	agentID, sessionID := "", ""
+	if scope != "" {
+		sc, err := ParseScope(scope)
+		if err != nil {
+			return Verdict{}, err
+		}
+		if id, ok := strings.CutPrefix(string(sc), "agent:"); ok {
+			agentID = id
+		}
+		if id, ok := strings.CutPrefix(string(sc), "session:"); ok {
+			sessionID = id
+		}
+	}
+	rules, err := l.RuleSet(agentID, sessionID)
+	if err != nil {
+		return Verdict{}, err
+	}
+	return Evaluate(cmd, rules, Workspace{}), nil
+}
+
 func (l *Ledger) load() ([]Entry, error) {
 	blob, err := os.ReadFile(l.path)
 	if errors.Is(err, fs.ErrNotExist) {

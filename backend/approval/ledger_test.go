@@ -172,3 +172,43 @@ func TestLedgerErrors(t *testing.T) {
 		}
 	})
 }
+
+func TestLedgerTest(t *testing.T) {
+	t.Parallel()
+	l := approval.NewLedger(t.TempDir())
+	for _, e := range []approval.Entry{
+		{Scope: approval.Global, List: approval.ListAllow, Rule: "exec(npm test)"},
+		{Scope: approval.AgentScope("coder"), List: approval.ListAllow, Rule: "exec(go test *)"},
+		{Scope: approval.SessionScope("s1"), List: approval.ListDeny, Rule: "exec(npm test)"},
+	} {
+		if _, err := l.Add(e); err != nil {
+			t.Fatal(err)
+		}
+	}
+	tests := []struct {
+		name, cmd, scope string
+		want             approval.Decision
+	}{
+		{"GlobalAllows", "npm test", "", approval.Allow},
+		{"GlobalScopeNamed", "npm test", "global", approval.Allow},
+		{"AgentRuleOutsideItsScope", "go test ./...", "", approval.Ask},
+		{"AgentRuleInItsScope", "go test ./...", "agent:coder", approval.Allow},
+		{"SessionDenyWins", "npm test", "session:s1", approval.Deny},
+		{"Unknown", "rm -rf /", "", approval.Ask},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			v, err := l.Test(tt.cmd, tt.scope)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if v.Decision != tt.want {
+				t.Errorf("Test(%q, %q) = %s (%s), want %s", tt.cmd, tt.scope, v.Decision, v.Reason, tt.want)
+			}
+		})
+	}
+	if _, err := l.Test("ls", "team"); !errors.Is(err, approval.ErrBadScope) {
+		t.Errorf("Test with scope team = %v, want ErrBadScope", err)
+	}
+}
