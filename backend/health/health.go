@@ -1,6 +1,6 @@
 // Package health gathers the facts a person needs to trust Corral is set up: which build is
 // running, where its data lives, whether a Docker engine answers, and which model providers
-// have credentials.
+// have credentials (from the environment, or saved in the keychain or the credentials file).
 //
 // It reports; it never changes anything. It must not know about Wails, HTTP or the UI.
 package health
@@ -83,6 +83,8 @@ type Docker struct {
 }
 
 // Provider says whether a model provider has credentials. It never carries the key itself.
+// Source is the environment variable that holds the key, or "keychain" / "file" for a key
+// saved in the settings.
 type Provider struct {
 	Name       string `json:"name"`
 	Label      string `json:"label"`
@@ -103,6 +105,13 @@ type Checker struct {
 	Mode    string // "desktop" or "serve"
 	DataDir config.DataDir
 	Getenv  func(string) string
+	// Stored says where a provider key the environment lacks is kept
+	// ("keychain" or "file"), or "" when none is stored; nil means keys come
+	// from the environment only. It must never return the key.
+	Stored func(name string) string
+	// BaseURL returns a provider's saved base URL (the settings), used when
+	// the environment sets none; nil means none.
+	BaseURL func(provider string) string
 	// DockerTimeout bounds the engine probe so a dead or unreachable daemon answers quickly.
 	DockerTimeout time.Duration
 }
@@ -129,9 +138,17 @@ func (c *Checker) providers() []Provider {
 		pr := Provider{Name: p.name, Label: p.label, BaseURL: p.defaultURL}
 		if c.Getenv(p.keyVar) != "" {
 			pr.Configured, pr.Source = true, p.keyVar
+		} else if c.Stored != nil {
+			if where := c.Stored(p.keyVar); where != "" {
+				pr.Configured, pr.Source = true, where
+			}
 		}
 		if u := c.Getenv(p.urlVar); u != "" {
 			pr.BaseURL = u
+		} else if c.BaseURL != nil {
+			if u := c.BaseURL(p.name); u != "" {
+				pr.BaseURL = u
+			}
 		}
 		out = append(out, pr)
 	}

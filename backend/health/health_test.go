@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/credential"
 )
 
 // fakeEngine answers the two Docker Engine API calls the health probe makes, as a real
@@ -157,5 +158,46 @@ func TestReadBuild(t *testing.T) {
 	}
 	if got := ReadBuild("0.3.0", "abc123"); got != (Build{Version: "0.3.0", Commit: "abc123"}) {
 		t.Errorf(`ReadBuild("0.3.0", "abc123") = %+v, want the stamped version and commit`, got)
+	}
+}
+
+// TestCheckStoredCredentials: a key saved in the credentials file makes its provider
+// configured, says where it is kept, and the environment still wins.
+func TestCheckStoredCredentials(t *testing.T) {
+	t.Parallel()
+	creds, err := credential.Open(t.TempDir(), credential.Options{Mode: credential.ModeFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, v := range map[string]string{"OPENAI_API_KEY": "sk-stored-openai-0123456789", "ANTHROPIC_API_KEY": "sk-ant-stored-0123456789"} {
+		if _, err := creds.Set(name, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env := map[string]string{"ANTHROPIC_API_KEY": "sk-ant-env", "DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+	c := &Checker{
+		Getenv: func(k string) string { return env[k] },
+		Stored: func(name string) string {
+			if st := creds.Status(name); st.Set {
+				return string(st.Where)
+			}
+			return ""
+		},
+		BaseURL:       func(p string) string { return map[string]string{"openai": "http://127.0.0.1:8080/v1"}[p] },
+		DockerTimeout: time.Second,
+	}
+	r := c.Check(context.Background())
+	want := []Provider{
+		{Name: "anthropic", Label: "Anthropic", Configured: true, Source: "ANTHROPIC_API_KEY", BaseURL: "https://api.anthropic.com"},
+		{Name: "openai", Label: "OpenAI-compatible", Configured: true, Source: "file", BaseURL: "http://127.0.0.1:8080/v1"},
+	}
+	for i := range want {
+		if r.Providers[i] != want[i] {
+			t.Errorf("Check().Providers[%d] = %+v, want %+v", i, r.Providers[i], want[i])
+		}
+	}
+	blob, _ := json.Marshal(r)
+	if strings.Contains(string(blob), "stored") {
+		t.Errorf("Check() JSON contains a stored key: %s", blob)
 	}
 }
