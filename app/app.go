@@ -35,13 +35,15 @@ type App struct {
 
 // New builds the services.
 func New(cfg Config) *App {
-	return &App{
+	a := &App{
 		System:    &System{health: cfg.Health, log: cfg.Log},
 		Runs:      &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
 		Workspace: &Workspace{journal: cfg.Journal, log: cfg.Log},
 		Traces:    &Traces{journal: cfg.Journal},
 		bus:       cfg.Bus,
 	}
+	a.Runs.forget = a.Workspace.forget
+	return a
 }
 
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
@@ -55,7 +57,7 @@ func (a *App) Bindings() []any {
 // cancelled and can be resumed) and waits for them.
 func (a *App) Start(ctx context.Context, emit Emitter) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	stopRuns := a.Runs.start(ctx)
+	stopRuns := a.Runs.start(ctx, emit)
 	stopWorkspace := a.Workspace.start(ctx, emit)
 	done := make(chan struct{})
 	go func() {

@@ -15,6 +15,8 @@ const (
 	// tool.*, text.delta. Batches are flushed every flushEvery; consecutive text deltas of a
 	// step are merged into one.
 	EventRuns = "corral:runs"
+	// EventSessions carries one SessionEvent: a session renamed or deleted (must deliver).
+	EventSessions = "corral:sessions"
 )
 
 // flushEvery is how often run events are sent to the UI: often enough to feel live, rarely

@@ -22,20 +22,28 @@ type Runs struct {
 	runner  *agent.Runner
 	log     *slog.Logger
 
+	// forget stops the workspace panel following a deleted session.
+	forget func(sessionID string)
+
 	mu      sync.Mutex
 	base    context.Context // ends when the app shuts down
+	emit    Emitter
 	active  map[string]context.CancelFunc
 	running sync.WaitGroup
 }
 
 // SessionView is a session as the sidebar shows it.
 type SessionView struct {
-	ID        string    `json:"id"`
-	Title     string    `json:"title"`
-	Workspace string    `json:"workspace"`
-	CreatedAt time.Time `json:"created_at"`
-	UpdatedAt time.Time `json:"updated_at"`
-	Runs      []RunView `json:"runs"`
+	ID        string `json:"id"`
+	Title     string `json:"title"`
+	Workspace string `json:"workspace"`
+	// Origin is "local" or "imported"; an imported session's runs are read-only.
+	Origin       string     `json:"origin"`
+	ImportedFrom string     `json:"imported_from,omitempty"`
+	ImportedAt   *time.Time `json:"imported_at,omitempty"`
+	CreatedAt    time.Time  `json:"created_at"`
+	UpdatedAt    time.Time  `json:"updated_at"`
+	Runs         []RunView  `json:"runs"`
 }
 
 // RunView is a run with its summary.
@@ -182,11 +190,12 @@ func (r *Runs) drive(runID string) error {
 	return nil
 }
 
-// start lets Runs drive runs until stop is called; stop cancels them and waits.
-func (r *Runs) start(ctx context.Context) (stop func()) {
+// start lets Runs drive runs and emit session events until stop is called; stop cancels
+// the runs and waits.
+func (r *Runs) start(ctx context.Context, emit Emitter) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	r.mu.Lock()
-	r.base = ctx
+	r.base, r.emit = ctx, emit
 	r.mu.Unlock()
 	return func() {
 		cancel()
@@ -199,7 +208,16 @@ func NewSessionView(s journal.Session, runs []RunView) SessionView {
 	if runs == nil {
 		runs = []RunView{}
 	}
-	return SessionView{ID: s.ID, Title: s.Title, Workspace: s.Workspace, CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Runs: runs}
+	v := SessionView{ID: s.ID, Title: s.Title, Workspace: s.Workspace, Origin: string(s.Origin), ImportedFrom: s.ImportedFrom,
+		CreatedAt: s.CreatedAt, UpdatedAt: s.UpdatedAt, Runs: runs}
+	if v.Origin == "" {
+		v.Origin = string(journal.OriginLocal)
+	}
+	if !s.ImportedAt.IsZero() {
+		at := s.ImportedAt
+		v.ImportedAt = &at
+	}
+	return v
 }
 
 // NewRunView converts a journal run.
