@@ -89,7 +89,9 @@ func TestDeleteSession(t *testing.T) {
 			opts:    func(*fixture) DeleteOptions { return DeleteOptions{RemoveWorkspace: true} },
 			wantErr: ErrWorkspaceNotOwned},
 		{name: "a wrong confirmation is no confirmation", session: chosen,
-			opts:    func(f *fixture) DeleteOptions { return DeleteOptions{RemoveWorkspace: true, ConfirmWorkspace: f.outside} },
+			opts: func(f *fixture) DeleteOptions {
+				return DeleteOptions{RemoveWorkspace: true, ConfirmWorkspace: f.outside}
+			},
 			wantErr: ErrWorkspaceNotOwned},
 		{name: "a confirmed chosen workspace is removed", session: chosen,
 			opts:     func(f *fixture) DeleteOptions { return DeleteOptions{RemoveWorkspace: true, ConfirmWorkspace: f.ws} },
