@@ -2,6 +2,7 @@ package cli
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"path/filepath"
@@ -75,7 +76,30 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 		Ledger:  approval.NewLedger(dir.Path),
 		DataDir: dir.Path,
 	}
+	rt.runner.Cleanup = rt.removeSessionContainers
 	return rt, nil
+}
+
+// removeSessionContainers removes the Docker containers of a deleted session, whichever
+// Corral process made them.
+func (rt *engine) removeSessionContainers(ctx context.Context, sessionID string) error {
+	m, err := rt.dockerManager(ctx, "")
+	if err != nil {
+		return err
+	}
+	list, err := m.List(ctx)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, c := range list {
+		if c.Session == sessionID {
+			if err := m.Remove(ctx, c.ID); err != nil {
+				errs = append(errs, err)
+			}
+		}
+	}
+	return errors.Join(errs...)
 }
 
 func (rt *engine) close() {

@@ -251,50 +251,6 @@ var runsCommand = command{
 	},
 }
 
-var sessionsCommand = command{
-	name:    "sessions",
-	summary: "list sessions, most recently active first",
-	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
-		dataDir := dataDirFlag(fs)
-		asJSON := fs.Bool("json", false, "print JSON")
-		return func(ctx context.Context, args []string) error {
-			if len(args) > 0 {
-				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
-			}
-			rt, err := openEngine(ctx, p, *dataDir)
-			if err != nil {
-				return err
-			}
-			defer rt.close()
-			sessions, err := rt.journal.Sessions(ctx)
-			if err != nil {
-				return err
-			}
-			if *asJSON {
-				out := make([]app.SessionView, len(sessions))
-				for i, s := range sessions {
-					runs, err := rt.journal.Runs(ctx, journal.RunFilter{SessionID: s.ID})
-					if err != nil {
-						return err
-					}
-					views := make([]app.RunView, len(runs))
-					for i, r := range runs {
-						views[i] = app.NewRunView(r)
-					}
-					out[i] = app.NewSessionView(s, views)
-				}
-				return writeJSON(p.Stdout, out)
-			}
-			tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "SESSION\tACTIVE\tWORKSPACE\tTITLE")
-			for _, s := range sessions {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", s.ID, age(s.UpdatedAt), s.Workspace, clip(s.Title, 48))
-			}
-			return tw.Flush()
-		}
-	},
-}
-
 var showCommand = command{
 	name:    "show",
 	args:    "RUN_ID",
