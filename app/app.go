@@ -22,6 +22,8 @@ type Config struct {
 	Runner  *agent.Runner
 	Bus     *bus.Bus[agent.Event]
 	Log     *slog.Logger
+	// Settings feeds the Settings view (providers, agents, rules, sandbox, Docker).
+	Settings SettingsConfig
 }
 
 // App holds every bound service.
@@ -30,17 +32,26 @@ type App struct {
 	Runs      *Runs
 	Workspace *Workspace
 	Traces    *Traces
-	bus       *bus.Bus[agent.Event]
+	// The Settings view's sections.
+	Settings   *Settings
+	Agents     *Agents
+	Rules      *Rules
+	Containers *Containers
+	bus        *bus.Bus[agent.Event]
 }
 
 // New builds the services.
 func New(cfg Config) *App {
 	a := &App{
-		System:    &System{health: cfg.Health, log: cfg.Log},
-		Runs:      &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
-		Workspace: &Workspace{journal: cfg.Journal, log: cfg.Log},
-		Traces:    &Traces{journal: cfg.Journal},
-		bus:       cfg.Bus,
+		System:     &System{health: cfg.Health, log: cfg.Log},
+		Runs:       &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
+		Workspace:  &Workspace{journal: cfg.Journal, log: cfg.Log},
+		Traces:     &Traces{journal: cfg.Journal, secrets: secretsOf(cfg.Settings.Credentials)},
+		Settings:   &Settings{dataDir: cfg.Settings.DataDir, creds: cfg.Settings.Credentials, getenv: getenvOrEmpty(cfg.Settings.Getenv)},
+		Agents:     &Agents{dataDir: cfg.Settings.DataDir, runner: cfg.Runner},
+		Rules:      &Rules{ledger: ledgerOf(cfg)},
+		Containers: &Containers{connect: cfg.Settings.Containers},
+		bus:        cfg.Bus,
 	}
 	a.Runs.forget = a.Workspace.forget
 	return a
@@ -49,7 +60,7 @@ func New(cfg Config) *App {
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System, a.Runs, a.Workspace, a.Traces}
+	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers}
 }
 
 // Start lets the services work in the background (runs started from the UI, events to

@@ -18,6 +18,8 @@ const maxImport = 256 << 20
 // button and drag-and-drop (the command line has `corral export` and `corral import`).
 type Traces struct {
 	journal *journal.Journal
+	// secrets returns the saved provider keys, redacted from every export; nil means none.
+	secrets func() []string
 }
 
 // Trace returns a run's trace: the one model (backend/trace) the window's graph, timeline
@@ -45,7 +47,7 @@ func (t *Traces) Export(runID, format string, noContent bool) (ExportFile, error
 		return ExportFile{}, err
 	}
 	var buf bytes.Buffer
-	if err := trace.Export(&buf, b, f, trace.Options{NoContent: noContent}); err != nil {
+	if err := trace.Export(&buf, b, f, trace.Options{NoContent: noContent, Redact: t.redactions()}); err != nil {
 		return ExportFile{}, err
 	}
 	ext, typ := "json", "application/json"

@@ -199,8 +199,20 @@ func compose(ctx context.Context, p *Program, dataDirFlag, mode string) (*app.Ap
 		Mode:          mode,
 		DataDir:       eng.dir,
 		Getenv:        p.Getenv,
+		Stored:        eng.storedKey,
+		BaseURL:       eng.savedBaseURL,
 		DockerTimeout: 3 * time.Second,
 	}
-	a := app.New(app.Config{Health: checker, Journal: eng.journal, Runner: eng.runner, Bus: eng.bus, Log: eng.log})
+	a := app.New(app.Config{Health: checker, Journal: eng.journal, Runner: eng.runner, Bus: eng.bus, Log: eng.log,
+		Settings: app.SettingsConfig{
+			DataDir: eng.dir.Path, Credentials: eng.creds, Getenv: p.Getenv,
+			Containers: func(ctx context.Context) (app.ContainerManager, error) {
+				m, err := eng.dockerManager(ctx, "")
+				if err != nil {
+					return nil, err
+				}
+				return m, nil
+			},
+		}})
 	return a, eng, nil
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"path/filepath"
+	"regexp"
 	"sync"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/provider"
@@ -32,6 +34,7 @@ type engine struct {
 	journal *journal.Journal
 	bus     *bus.Bus[agent.Event]
 	runner  *agent.Runner
+	creds   *credential.Credentials
 
 	// The Docker sandbox manager is made on first use, so runs in the local sandbox never
 	// touch the engine. In a long-lived process (window, serve) a reaper removes idle
@@ -60,15 +63,23 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 	if err != nil {
 		return nil, err
 	}
+	creds, err := credential.Open(dir.Path, credential.Options{Mode: p.Getenv(credential.EnvMode), Getenv: p.Getenv})
+	if err != nil {
+		j.Close()
+		return nil, err
+	}
 	b := bus.New[agent.Event]()
-	rt := &engine{dir: dir, journal: j, bus: b, log: slog.New(slog.NewTextHandler(p.Stderr, nil))}
+	rt := &engine{dir: dir, journal: j, bus: b, creds: creds, log: slog.New(slog.NewTextHandler(p.Stderr, nil))}
 	rt.runner = &agent.Runner{
-		Journal:   j,
-		Bus:       b,
-		Agents:    agents,
-		Prices:    prices,
-		Models:    models{getenv: p.Getenv},
-		Sandboxes: rt.openSandbox,
+		Journal: j,
+		Bus:     b,
+		Agents:  agents,
+		Prices:  prices,
+		// Provider settings: the environment, then saved keys (keychain or file), then saved
+		// base URLs. Keys reach only the adapters, never a run's recorded configuration.
+		Models:          models{getenv: config.SettingsEnv(dir.Path, creds.Getenv(p.Getenv))},
+		SandboxDefaults: sandboxDefaults(dir.Path),
+		Sandboxes:       rt.openSandbox,
 		HostSandbox: func(dir string) (sandbox.Sandbox, error) {
 			return local.New(dir, local.Options{})
 		},
@@ -168,6 +179,53 @@ func (rt *engine) pullProgress() func(docker.Progress) {
 		last[p.Image] = time.Now()
 		rt.log.Info("pulling image", "image", p.Image, "layer", p.Layer, "status", p.Status, "current", p.Current, "total", p.Total)
 	}
+}
+
+// storedKey says where a saved provider key is kept ("keychain", "file"), or "".
+func (rt *engine) storedKey(name string) string {
+	if st := rt.creds.Status(name); st.Set {
+		return string(st.Where)
+	}
+	return ""
+}
+
+// savedBaseURL is a provider's base URL from the settings, or "".
+func (rt *engine) savedBaseURL(provider string) string {
+	s, err := config.LoadSettings(rt.dir.Path)
+	if err != nil {
+		return ""
+	}
+	return s.Providers[provider].BaseURL
+}
+
+// sandboxDefaults reads the sandbox settings (DATA_DIR/settings.json) for each new run, so
+// a change made in the window applies to the next run of any process.
+func sandboxDefaults(dataDir string) func() (string, agent.ContainerSpec, error) {
+	return func() (string, agent.ContainerSpec, error) {
+		s, err := config.LoadSettings(dataDir)
+		if err != nil {
+			return "", agent.ContainerSpec{}, err
+		}
+		mem, err := s.Sandbox.MemoryBytes()
+		if err != nil {
+			return "", agent.ContainerSpec{}, err
+		}
+		spec := agent.ContainerSpec{Image: s.Sandbox.Image, Scope: s.Sandbox.Scope, Memory: mem, CPUs: s.Sandbox.CPUs}
+		if s.Sandbox.Network {
+			spec.Network = s.Sandbox.NetworkName()
+		}
+		return s.Sandbox.Env, spec, nil
+	}
+}
+
+// redactions are the stored credentials' values as patterns for trace exports, so a saved
+// key that reached a tool's output (an `env` command, a file) never leaves in an export.
+func (rt *engine) redactions() []*regexp.Regexp {
+	var out []*regexp.Regexp
+	for _, v := range rt.creds.Values() {
+		out = append(out, regexp.MustCompile(regexp.QuoteMeta(v)))
+	}
+	return out
 }
 
 // models builds providers from the environment's credentials (llm/provider).

@@ -48,12 +48,14 @@ var runCommand = command{
 		fs.StringVar(&req.Model, "model", "", "model name (default: the agent's, else the provider's default)")
 		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
 		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")
-		fs.StringVar(&req.Sandbox, "env", "local", "where tools run: local (the host, confined to the workspace) or docker (a container)")
-		fs.StringVar(&req.Container.Image, "image", "", "docker: the container image (default "+docker.DefaultImage+")")
-		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run, the default) or per session (session: reused by the session's runs in this process)")
-		fs.StringVar(&req.Container.Network, "network", "", "docker: none (the default: no network), bridge, or a named Docker network")
-		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the sandbox's)")
-		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the sandbox's)")
+		// The sandbox flags default to the settings (DATA_DIR/settings.json, edited in the
+		// window's Settings), then to the built-in defaults: flag > settings > built-in.
+		fs.StringVar(&req.Sandbox, "env", "", "where tools run: local (the host, confined to the workspace) or docker (a container) (default: the settings' sandbox, else local)")
+		fs.StringVar(&req.Container.Image, "image", "", "docker: the container image (default: the settings' image, else "+docker.DefaultImage+")")
+		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run) or per session (session: reused by the session's runs in this process) (default: the settings', else run)")
+		fs.StringVar(&req.Container.Network, "network", "", "docker: none (no network), bridge, or a named Docker network (default: the settings', else none)")
+		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the settings', else the sandbox's)")
+		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the settings', else the sandbox's)")
 		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
 		approve := approveFlag(fs)
 		execSecurity := fs.String("exec-security", "", "how commands are gated: approval-always (the local default), allowlist (the docker default) or allow-always")
@@ -76,10 +78,10 @@ var runCommand = command{
 				}
 				req.Container.Memory = n
 			}
-			if req.Sandbox != "local" && req.Sandbox != "docker" {
+			if req.Sandbox != "" && req.Sandbox != "local" && req.Sandbox != "docker" {
 				return fmt.Errorf("%w: --env must be local or docker", errUsage)
 			}
-			if req.Sandbox != "docker" && req.Container != (agent.ContainerSpec{}) {
+			if req.Sandbox == "local" && req.Container != (agent.ContainerSpec{}) {
 				return fmt.Errorf("%w: --image, --scope, --network, --memory and --cpus need --env docker", errUsage)
 			}
 			rt, err := openEngine(ctx, p, *dataDir)

@@ -26,7 +26,7 @@ var exportCommand = command{
 		format := fs.String("format", "json", "json (a Corral bundle, re-importable), otlp (OTLP/JSON with GenAI attributes) or html (a report that needs no network)")
 		out := fs.String("o", "", "file to write (default: stdout)")
 		var redact []*regexp.Regexp
-		fs.Func("redact", "also replace matches of this regular expression with [Redacted]; repeatable (API keys, tokens and secret variables always are)", func(v string) error {
+		fs.Func("redact", "also replace matches of this regular expression with [Redacted]; repeatable (API keys, tokens, secret variables and the saved provider keys always are)", func(v string) error {
 			re, err := regexp.Compile(v)
 			if err == nil {
 				redact = append(redact, re)
@@ -57,7 +57,7 @@ var exportCommand = command{
 			if err != nil {
 				return err
 			}
-			opts := trace.Options{Redact: redact, NoContent: *noContent}
+			opts := trace.Options{Redact: append(redact, rt.redactions()...), NoContent: *noContent}
 			if *endpoint != "" {
 				req, err := trace.OTLP(b, opts)
 				if err != nil {
