@@ -59,6 +59,7 @@ func TestBrowserHealth(t *testing.T) {
 	var shot []byte
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(url),
+		chromedp.Click(`[data-testid="open-health"]`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`[data-testid="health-data-dir"]`),
 		chromedp.Text(`[data-testid="health-data-dir"]`, &shown),
 		chromedp.Location(&location),

@@ -31,6 +31,11 @@ export async function frontendReady(report: ReadyReport): Promise<void> {
   await call<null>('System.FrontendReady', report);
 }
 
+/** tracePainted tells System.TracePainted that a run's trace graph is on screen (nodes, ms to paint). */
+export async function tracePainted(paint: { runId: string; nodes: number; ms: number }): Promise<void> {
+  await call<null>('System.TracePainted', paint);
+}
+
 /** sessions asks Runs.Sessions for every session with its runs, most recently active first. */
 export async function sessions(): Promise<SessionView[]> {
   return (await call<SessionView[] | null>('Runs.Sessions')) ?? [];

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { HealthReport, ReadyReport } from '../api';
-import { createReadyNotifier } from './ready';
+import { createReadyNotifier, createTracePaintReporter, type TracePaint } from './ready';
 
 const report = (dataDir: string) => ({ dataDir }) as HealthReport;
 
@@ -41,5 +41,32 @@ describe('createReadyNotifier', () => {
     await Promise.all([a, b]);
 
     expect(send).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('createTracePaintReporter', () => {
+  it('sends the first paint of each run only', async () => {
+    const sent: TracePaint[] = [];
+    const report = createTracePaintReporter(async (p) => void sent.push(p));
+
+    await report({ runId: 'run_a', nodes: 1, ms: 5 });
+    await report({ runId: 'run_a', nodes: 3, ms: 9 });
+    await report({ runId: 'run_b', nodes: 20, ms: 7 });
+    await report({ runId: '', nodes: 2, ms: 1 });
+
+    expect(sent).toEqual([
+      { runId: 'run_a', nodes: 1, ms: 5 },
+      { runId: 'run_b', nodes: 20, ms: 7 },
+    ]);
+  });
+
+  it('logs a failed send instead of throwing', async () => {
+    const log = vi.fn();
+    const report = createTracePaintReporter(async () => {
+      throw new Error('not bound');
+    }, log);
+
+    await expect(report({ runId: 'run_a', nodes: 1, ms: 1 })).resolves.toBeUndefined();
+    expect(log.mock.calls[0][0]).toBe('TracePainted failed:');
   });
 });

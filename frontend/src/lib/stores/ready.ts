@@ -27,3 +27,33 @@ export function createReadyNotifier(
     }
   };
 }
+
+/** TracePaint is what the UI sends to System.TracePainted when a run's trace graph is on screen. */
+export interface TracePaint {
+  runId: string;
+  nodes: number;
+  /** ms is the time from opening the graph view to its first paint. */
+  ms: number;
+}
+
+/**
+ * createTracePaintReporter returns a function that sends the first paint of
+ * each run's trace graph (once per run and page load) and ignores the rest,
+ * so a live run's growing graph is not logged at every step. A failed send is
+ * logged, not thrown.
+ */
+export function createTracePaintReporter(
+  send: (p: TracePaint) => Promise<void>,
+  log: (...data: unknown[]) => void = console.error,
+): (p: TracePaint) => Promise<void> {
+  const sent = new Set<string>();
+  return async (p) => {
+    if (!p.runId || sent.has(p.runId)) return;
+    sent.add(p.runId);
+    try {
+      await send(p);
+    } catch (reason) {
+      log('TracePainted failed:', reason);
+    }
+  };
+}
