@@ -10,9 +10,10 @@ sudo=""
 # Packages for building the desktop binary (GTK 3 + WebKit2GTK 4.1 via cgo).
 pkgs=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc libc6-dev)
 if [ "$want" = test ]; then
-  # Tests add a virtual display, a browser, screenshots, and a Docker engine for the sandbox;
+  # Tests add a virtual display (and xdotool to type in the window), a browser, screenshots,
+  # and a Docker engine for the sandbox;
   # dbus + gnome-keyring give backend/credential a real Secret Service in a private session.
-  pkgs+=(xvfb xauth chromium imagemagick fonts-dejavu-core file desktop-file-utils dbus gnome-keyring)
+  pkgs+=(xvfb xauth xdotool chromium imagemagick fonts-dejavu-core file desktop-file-utils dbus gnome-keyring)
 fi
 
 missing=()
