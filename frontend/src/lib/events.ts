@@ -3,7 +3,7 @@
 // desktop window events arrive through the Wails runtime; in a browser through
 // the server-sent event stream of `corral serve` (GET /api/events).
 
-import type { ApprovalRecord, ApprovalRequest, RunStatus, Usage, WorkspaceChange, WorkspaceEvent } from './api';
+import type { ApprovalRecord, ApprovalRequest, RunStatus, SessionEvent, ToolMeta, Usage, WorkspaceChange, WorkspaceEvent } from './api';
 
 /**
  * EVENT_RUNS carries a batch of run events, oldest first, flushed every ~75 ms.
@@ -59,6 +59,8 @@ export function isLossyEvent(type: RunEventType): boolean {
 export interface ToolOutcome {
   content: string;
   is_error: boolean;
+  /** meta holds the facts cards show (exit code, line counts; the diff when it is small). */
+  meta?: ToolMeta;
 }
 
 /** RunEvent is one thing that happened in a run (agent.Event). */
@@ -304,4 +306,33 @@ export interface WorkspaceHandlers {
  */
 export function subscribeWorkspace(handlers: WorkspaceHandlers, env: EventsEnv = defaultEnv()): () => void {
   return subscribe(EVENT_WORKSPACE, asWorkspaceEvent, { deliver: handlers.event, reconnected: handlers.reconnected }, env);
+}
+
+/** EVENT_SESSIONS carries one SessionEvent: a session renamed or deleted (in any window). */
+export const EVENT_SESSIONS = 'corral:sessions';
+
+/** asSessionEvent checks a corral:sessions payload, returning null for anything else. */
+export function asSessionEvent(data: unknown): SessionEvent | null {
+  if (typeof data !== 'object' || data === null) return null;
+  const ev = data as Partial<SessionEvent>;
+  if (typeof ev.session_id !== 'string' || (ev.type !== 'session.renamed' && ev.type !== 'session.deleted')) return null;
+  if (ev.type === 'session.renamed' && typeof ev.title !== 'string') return null;
+  const runIds = Array.isArray(ev.run_ids) ? ev.run_ids.filter((id): id is string => typeof id === 'string') : [];
+  return { type: ev.type, session_id: ev.session_id, title: ev.title, run_ids: runIds };
+}
+
+/** SessionsHandlers receive what a sessions subscription delivers. */
+export interface SessionsHandlers {
+  /** event receives each session event. */
+  event: (ev: SessionEvent) => void;
+  /** reconnected is called when the stream is back after it dropped: reload the list. */
+  reconnected?: () => void;
+}
+
+/**
+ * subscribeSessions delivers corral:sessions events to handlers until the
+ * returned function is called. In the browser it opens its own stream.
+ */
+export function subscribeSessions(handlers: SessionsHandlers, env: EventsEnv = defaultEnv()): () => void {
+  return subscribe(EVENT_SESSIONS, asSessionEvent, { deliver: handlers.event, reconnected: handlers.reconnected }, env);
 }

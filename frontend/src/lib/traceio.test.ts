@@ -1,18 +1,15 @@
 import { describe, expect, it, vi } from 'vitest';
-import { MAX_IMPORT_BYTES, buildDownload, hasFiles, importSizeError, importSummary, isImportedRun, readTraceFile } from './traceio';
+import { MAX_IMPORT_BYTES, buildDownload, hasFiles, importSizeError, importSummary, isImportedSession, readTraceFile } from './traceio';
 
-describe('isImportedRun', () => {
+describe('isImportedSession', () => {
   it.each([
-    { id: 'imp_01HXYZ', want: true },
-    { id: 'imp_', want: true },
-    { id: 'run_01HXYZ', want: false },
-    { id: 'IMP_01', want: false },
-    { id: 'x_imp_01', want: false },
-    { id: '', want: false },
-    { id: null, want: false },
-    { id: undefined, want: false },
-  ])('$id -> $want', ({ id, want }) => {
-    expect(isImportedRun(id)).toBe(want);
+    { name: 'imported origin', s: { origin: 'imported' as const }, want: true },
+    { name: 'local origin', s: { origin: 'local' as const }, want: false },
+    { name: 'the id does not decide', s: { id: 'imp_1', origin: 'local' as const }, want: false },
+    { name: 'no origin yet', s: {}, want: false },
+    { name: 'no session', s: undefined, want: false },
+  ])('$name -> $want', ({ s, want }) => {
+    expect(isImportedSession(s)).toBe(want);
   });
 });
 

@@ -2,7 +2,7 @@
 // blob, the read-only rule for imported runs) plus the small DOM glue that
 // saves a download and reads a dropped file.
 
-import type { ImportResult, TraceExport, TraceFormat } from './api';
+import type { ImportResult, SessionView, TraceExport, TraceFormat } from './api';
 
 /** MAX_IMPORT_BYTES is the largest trace file the UI reads (256 MiB). */
 export const MAX_IMPORT_BYTES = 256 * 1024 * 1024;
@@ -14,12 +14,12 @@ export const EXPORT_FORMATS: readonly { id: TraceFormat; label: string }[] = [
   { id: 'html', label: 'Standalone HTML report' },
 ];
 
-/** IMPORTED_PREFIX starts the id of every run recorded by Traces.Import. */
-export const IMPORTED_PREFIX = 'imp_';
-
-/** isImportedRun says whether a run was imported; imported runs are read-only (no resume or cancel). */
-export function isImportedRun(runId: string | null | undefined): boolean {
-  return typeof runId === 'string' && runId.startsWith(IMPORTED_PREFIX);
+/**
+ * isImportedSession says whether a session was loaded from an exported trace
+ * (its recorded origin); its runs are read-only (no resume or cancel).
+ */
+export function isImportedSession(session: Pick<SessionView, 'origin'> | null | undefined): boolean {
+  return session?.origin === 'imported';
 }
 
 /** importSizeError returns why a file of that size cannot be imported, or null when it can. */

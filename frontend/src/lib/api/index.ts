@@ -20,6 +20,7 @@ import type {
 
 export { toError, transportName } from './transport';
 export type * from './types';
+export * from './sessions';
 
 /** health asks System.Health for the report on version, data dir, Docker and providers. */
 export function health(): Promise<HealthReport> {

@@ -93,11 +93,20 @@ export interface RunView {
   updated_at: string;
 }
 
+/** SessionOrigin says where a session's runs were recorded: here, or in an imported trace (read-only). */
+export type SessionOrigin = 'local' | 'imported';
+
 /** SessionView is a session as the sidebar shows it (app.SessionView). */
 export interface SessionView {
   id: string;
   title: string;
   workspace: string;
+  /** origin is missing only in views built before the session list arrived; treat as local. */
+  origin?: SessionOrigin;
+  /** imported_from is the file name an imported session was loaded from. */
+  imported_from?: string;
+  /** imported_at is when it was imported (RFC 3339). */
+  imported_at?: string;
   created_at: string;
   updated_at: string;
   /** runs are in the order they were started. */
@@ -477,4 +486,80 @@ export interface ImportResult {
   session_id: string;
   run_ids: string[];
   format: string;
+}
+
+// ---- Sessions: rename and delete (app/sessions.go) ----
+
+/** SessionEventType says what happened to a session (app.SessionEvent). */
+export type SessionEventType = 'session.renamed' | 'session.deleted';
+
+/** SessionEvent is the payload of corral:sessions. */
+export interface SessionEvent {
+  type: SessionEventType;
+  session_id: string;
+  /** title is the new title on session.renamed. */
+  title?: string;
+  /** run_ids are the runs deleted with the session on session.deleted. */
+  run_ids?: string[];
+}
+
+/** WorkspaceChoice is what the delete dialog shows about a session's workspace (app.WorkspaceChoice). */
+export interface WorkspaceChoice {
+  path: string;
+  /** owned: Corral created the directory for the session; otherwise the person chose it. */
+  owned: boolean;
+  exists: boolean;
+  /** removable is why the workspace cannot be removed, when it cannot. */
+  removable?: string;
+  imported?: boolean;
+  /** live_runs must be cancelled before the session can be deleted. */
+  live_runs?: string[];
+}
+
+/** DeleteRequest is what the delete dialog sends (app.DeleteRequest). */
+export interface DeleteRequest {
+  remove_workspace: boolean;
+  /** confirm_workspace repeats the path to remove a directory Corral did not create. */
+  confirm_workspace?: string;
+}
+
+/** DeleteResult says what a delete did (app.DeleteResult). */
+export interface DeleteResult {
+  session_id: string;
+  run_ids: string[];
+  workspace: string;
+  workspace_removed: boolean;
+  warnings?: string[];
+}
+
+// ---- Per-step changes (app/stepchanges.go, backend/changes) ----
+
+/**
+ * ChangeSource says how a step's change is known: the diff the tool recorded,
+ * a new file's recorded content, rebuilt from earlier steps, only the replaced
+ * text, unknown (commands; cut-off calls), or none (the call failed).
+ */
+export type ChangeSource = 'recorded' | 'input' | 'reconstructed' | 'partial' | 'unknown' | 'none';
+
+/** FileChange is one file a step changed (changes.File). */
+export interface FileChange {
+  path: string;
+  op: 'created' | 'modified';
+  source: ChangeSource;
+  /** diff is unified text; RunChanges leaves it out. */
+  diff?: string;
+  added: number;
+  removed: number;
+  note?: string;
+}
+
+/** StepChange is what one write, edit or exec step changed (changes.Step). */
+export interface StepChange {
+  seq: number;
+  tool: string;
+  /** path is the file (write, edit) or the command (exec). */
+  path?: string;
+  source: ChangeSource;
+  note?: string;
+  files: FileChange[];
 }

@@ -5,10 +5,10 @@
 // call its methods.
 
 import * as api from '../api';
-import type { RunView, SessionView, StartRequest, Trace } from '../api';
+import type { DeleteRequest, DeleteResult, RunView, SessionEvent, SessionView, StartRequest, Trace } from '../api';
 import type { ConnectionState, RunEvent } from '../events';
 import { RunTrace } from '../trace/trace.svelte';
-import { applyRunEvents, isFinalEvent, isLive, latestRun, upsertRun } from './sessions';
+import { applyRunEvents, isFinalEvent, isLive, latestRun, neighbour, removedFrom, renamedIn, upsertRun } from './sessions';
 
 /** RunsApi is the part of the api module the store calls; tests pass a fake. */
 export interface RunsApi {
@@ -17,6 +17,9 @@ export interface RunsApi {
   startRun(req: StartRequest): Promise<RunView>;
   resumeRun(runId: string): Promise<void>;
   cancelRun(runId: string): Promise<void>;
+  /** renameSession and deleteSession default to the api module's. */
+  renameSession?(sessionId: string, title: string): Promise<string>;
+  deleteSession?(sessionId: string, req: DeleteRequest): Promise<DeleteResult>;
 }
 
 /** Timers lets tests run the store's delayed work by hand. */
@@ -327,6 +330,46 @@ export class RunsStore {
       this.#trace(runId);
     } catch (reason) {
       this.actionError = api.toError(reason).message || 'could not resolve the run';
+    }
+  }
+
+  /** renameSession sets a session's title; it returns null, or why the rename failed. */
+  async renameSession(sessionId: string, title: string): Promise<string | null> {
+    try {
+      const stored = await (this.#api.renameSession ?? api.renameSession)(sessionId, title);
+      this.sessions = renamedIn(this.sessions, sessionId, stored);
+      return null;
+    } catch (reason) {
+      return api.toError(reason).message || 'could not rename the session';
+    }
+  }
+
+  /** deleteSession deletes a session with its runs (the promise rejects with the backend's reason) and shows a neighbour. */
+  async deleteSession(sessionId: string, req: DeleteRequest): Promise<DeleteResult> {
+    const res = await (this.#api.deleteSession ?? api.deleteSession)(sessionId, req);
+    this.#forgetSession(sessionId, res.run_ids ?? []);
+    return res;
+  }
+
+  /** applySessionEvent follows a rename or a delete made in any window. */
+  applySessionEvent(ev: SessionEvent): void {
+    if (ev.type === 'session.renamed' && ev.title !== undefined) {
+      this.sessions = renamedIn(this.sessions, ev.session_id, ev.title);
+    } else if (ev.type === 'session.deleted') {
+      this.#forgetSession(ev.session_id, ev.run_ids ?? []);
+    }
+  }
+
+  #forgetSession(sessionId: string, runIds: readonly string[]): void {
+    const next = neighbour(this.sessions, sessionId);
+    const ids = new Set([...runIds, ...(this.sessions.find((s) => s.id === sessionId)?.runs.map((r) => r.id) ?? [])]);
+    this.sessions = removedFrom(this.sessions, sessionId);
+    let dropped = false;
+    for (const id of ids) dropped = this.#traces.delete(id) || dropped;
+    if (dropped) this.tracesVersion++;
+    if (this.selectedSessionId === sessionId) {
+      if (next) this.select(next.id);
+      else this.newSession();
     }
   }
 

@@ -144,8 +144,14 @@ export function upsertRun(sessions: SessionView[], run: RunView): SessionView[] 
 
 /** sessionTitle is what the sidebar calls a session: its title, else its first prompt. */
 export function sessionTitle(s: SessionView): string {
-  return s.title.trim() || s.runs[0]?.prompt.trim() || 'Untitled session';
+  let title = s.title.trim();
+  // The importer marks titles; the sidebar's Imported group says it already.
+  if (s.origin === 'imported' && title.startsWith(IMPORTED_MARK)) title = title.slice(IMPORTED_MARK.length).trim();
+  return title || s.runs[0]?.prompt.trim() || 'Untitled session';
 }
+
+/** IMPORTED_MARK starts the title the importer gives a session (trace.ImportedTitle). */
+const IMPORTED_MARK = '[imported] ';
 
 /** Match is a session that matches a search, with the runs that match (all runs for a title match). */
 export interface Match {
@@ -173,4 +179,49 @@ export function searchSessions(sessions: readonly SessionView[], query: string):
 /** latestRun is the most recently started run of a session. */
 export function latestRun(s: SessionView | undefined): RunView | undefined {
   return s?.runs[s.runs.length - 1];
+}
+
+/** renamedIn returns the list with a session's title changed (the same array when nothing changed). */
+export function renamedIn(sessions: SessionView[], id: string, title: string): SessionView[] {
+  const i = sessions.findIndex((s) => s.id === id);
+  if (i < 0 || sessions[i].title === title) return sessions;
+  const out = sessions.slice();
+  out[i] = { ...sessions[i], title };
+  return out;
+}
+
+/** removedFrom returns the list without a session (the same array when it is not there). */
+export function removedFrom(sessions: SessionView[], id: string): SessionView[] {
+  return sessions.some((s) => s.id === id) ? sessions.filter((s) => s.id !== id) : sessions;
+}
+
+/** Groups split the sidebar: sessions run here first, then the ones imported from traces. */
+export interface Groups {
+  local: Match[];
+  imported: Match[];
+}
+
+/** groupMatches splits matches into local and imported sessions, keeping their order. */
+export function groupMatches(matches: readonly Match[]): Groups {
+  const out: Groups = { local: [], imported: [] };
+  for (const m of matches) (m.session.origin === 'imported' ? out.imported : out.local).push(m);
+  return out;
+}
+
+/** neighbour is the session to show after id is deleted: the next one in the list, else the previous. */
+export function neighbour(sessions: readonly SessionView[], id: string): SessionView | undefined {
+  const i = sessions.findIndex((s) => s.id === id);
+  if (i < 0) return undefined;
+  return sessions[i + 1] ?? sessions[i - 1];
+}
+
+/** TITLE_MAX is the longest title the backend stores (agent.MaxTitle). */
+export const TITLE_MAX = 200;
+
+/** titleProblem says why a title would be refused, or null: the backend's rule, checked before asking it. */
+export function titleProblem(title: string): string | null {
+  const t = title.split(/\s+/).filter(Boolean).join(' ');
+  if (!t) return 'The title is empty.';
+  if ([...t].length > TITLE_MAX) return `The title is longer than ${TITLE_MAX} characters.`;
+  return null;
 }

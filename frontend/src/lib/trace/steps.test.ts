@@ -5,6 +5,7 @@ import type { Trace } from '../api';
 import { StepList, isErrorStep, responseText, stepsFromTrace } from './steps';
 import hello from './testdata/hello.trace.json';
 import { RunTrace } from './trace.svelte';
+import { summarizeTool } from '../tools';
 
 const T = '2026-11-23T10:00:00Z';
 const at = (ms: number) => new Date(Date.parse(T) + ms).toISOString();
@@ -90,6 +91,29 @@ describe('StepList.apply', () => {
     expect(l.get(3)).toMatchObject({ kind: 'tool', name: 'exec', status: 'started', input: { command: 'go test' } });
     l.apply(ev('tool.finished', { seq: 3, tool: 'exec', time: at(40), duration_ms: 40, result: { content: 'Exit code: 1', is_error: true } }));
     expect(l.get(3)).toMatchObject({ status: 'completed', isError: true, output: { content: 'Exit code: 1', is_error: true } });
+  });
+
+  it('tool.finished carries the meta cards show, at once', () => {
+    const l = new StepList();
+    l.apply(ev('tool.started', { seq: 3, tool: 'exec', input: { command: 'go test' } }));
+    l.apply(ev('tool.finished', { seq: 3, tool: 'exec', result: { content: 'Exit code: 2', is_error: true, meta: { exit_code: 2, duration_ms: 1500 } } }));
+    const exec = l.get(3)!;
+    expect(exec.output).toEqual({ content: 'Exit code: 2', is_error: true, meta: { exit_code: 2, duration_ms: 1500 } });
+    expect(summarizeTool(exec.name, exec.input, exec.output).facts.map((f) => f.text)).toContain('exit 2');
+
+    l.apply(ev('tool.started', { seq: 5, tool: 'edit', input: { path: 'a.go' } }));
+    l.apply(ev('tool.finished', { seq: 5, tool: 'edit', result: { content: 'Edited a.go', is_error: false, meta: { path: 'a.go', added: 3, removed: 1, diff: '--- a/a.go\n+++ b/a.go\n' } } }));
+    const facts = summarizeTool('edit', l.get(5)!.input, l.get(5)!.output).facts.map((f) => f.text);
+    expect(facts).toEqual(expect.arrayContaining(['+3', '−1']));
+  });
+
+  it('tool.finished without a diff keeps one already known', () => {
+    const l = new StepList();
+    l.apply(ev('tool.started', { seq: 4, tool: 'write', input: { path: 'big.txt' } }));
+    // A history load got there first with the full diff; the event's meta leaves long diffs out.
+    l.put({ ...l.get(4)!, output: { content: 'Overwrote big.txt', meta: { added: 900, diff: 'long diff' } } });
+    l.apply(ev('tool.finished', { seq: 4, tool: 'write', result: { content: 'Overwrote big.txt', is_error: false, meta: { added: 900, removed: 2 } } }));
+    expect(l.get(4)!.output).toEqual({ content: 'Overwrote big.txt', is_error: false, meta: { added: 900, removed: 2, diff: 'long diff' } });
   });
 
   it('ignores events without a step and replaces objects instead of changing them', () => {

@@ -4,7 +4,7 @@
 // by run events; the trace is the truth for every step it has finished,
 // events fill in what is still happening.
 
-import type { ApprovalRecord, ApprovalRequest, ModelInput, ModelResponse, Span, StepKind, StepStatus, ToolUseBlock, Trace, Usage } from '../api';
+import type { ApprovalRecord, ApprovalRequest, ModelInput, ModelResponse, Span, StepKind, StepStatus, ToolMeta, ToolUseBlock, Trace, Usage } from '../api';
 import type { RunEvent } from '../events';
 
 /** Retry is one failed model attempt the call is retrying after. */
@@ -325,7 +325,10 @@ export class StepList {
           s.name = ev.tool ?? s.name;
           s.input = ev.input ?? s.input;
           if (ev.result) {
-            const meta = (s.output as { meta?: unknown } | undefined)?.meta;
+            // The event's meta (exit code, +N −M, a small diff) shows at once; a diff too long for
+            // the event comes with the next history load, so a recorded one is kept.
+            const had = (s.output as { meta?: ToolMeta } | undefined)?.meta;
+            const meta = ev.result.meta ? { ...ev.result.meta, diff: ev.result.meta.diff ?? had?.diff } : had;
             s.output = { content: ev.result.content, is_error: ev.result.is_error, ...(meta ? { meta } : {}) };
             s.isError = ev.result.is_error;
           }
