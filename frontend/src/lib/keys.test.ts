@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHealthShortcut, isMac, isNewSessionShortcut, isSearchShortcut, isSendShortcut, isTyping, tabShortcut, type KeyLike } from './keys';
+import { isHealthShortcut, isMac, isNewSessionShortcut, isSearchShortcut, isSendShortcut, isSettingsShortcut, isTyping, tabShortcut, type KeyLike } from './keys';
 
 const key = (over: Partial<KeyLike>): KeyLike => ({
   key: 'i',
@@ -54,6 +54,14 @@ describe('run shortcuts', () => {
     expect(tabShortcut({ ...key({ key: '¡', altKey: true }), code: 'Digit1' })).toBe(0);
     expect(tabShortcut(key({ key: '4', altKey: true }))).toBe(-1);
     expect(tabShortcut(key({ key: '1' }))).toBe(-1);
+  });
+
+  it('isSettingsShortcut matches Ctrl+, and Cmd+, only', () => {
+    expect(isSettingsShortcut(key({ key: ',', ctrlKey: true }))).toBe(true);
+    expect(isSettingsShortcut(key({ key: ',', metaKey: true }))).toBe(true);
+    expect(isSettingsShortcut(key({ key: ',' }))).toBe(false);
+    expect(isSettingsShortcut(key({ key: ',', ctrlKey: true, shiftKey: true }))).toBe(false);
+    expect(isSettingsShortcut(key({ key: '.', ctrlKey: true }))).toBe(false);
   });
 
   it('isTyping spots text fields', () => {

@@ -19,6 +19,11 @@ export function isHealthShortcut(e: KeyLike): boolean {
   return (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key.toLowerCase() === 'i';
 }
 
+/** isSettingsShortcut matches Ctrl+, (Cmd+, on macOS), which toggles the Settings view. */
+export function isSettingsShortcut(e: KeyLike): boolean {
+  return (e.ctrlKey || e.metaKey) && !e.altKey && !e.shiftKey && e.key === ',';
+}
+
 /** mod reports whether the platform's shortcut modifier (Ctrl, or Cmd on macOS) is held. */
 function mod(e: KeyLike): boolean {
   return e.ctrlKey || e.metaKey;

@@ -109,3 +109,6 @@ export function exportTrace(runId: string, format: TraceFormat, noContent: boole
 export function importTrace(name: string, content: string): Promise<ImportResult> {
   return call<ImportResult>('Traces.Import', name, content);
 }
+
+// The Settings view's calls (providers, agents, rules, sandbox defaults, Docker).
+export * from './settings';

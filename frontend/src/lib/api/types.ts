@@ -55,6 +55,132 @@ export interface ReadyReport {
   dataDir: string;
 }
 
+// ---- Settings: providers, agents, rules, sandbox defaults, Docker (app/settings.go) ----
+
+/** CredentialWhere is where a saved key is kept (credential.Where). */
+export type CredentialWhere = 'keychain' | 'file';
+
+/** CredentialStatus is what may be seen of a saved key: never its value (credential.Status). */
+export interface CredentialStatus {
+  name: string;
+  set: boolean;
+  /** masked shows a few characters of a long key, e.g. "sk-…a1b2". */
+  masked?: string;
+  where?: CredentialWhere;
+  /** error says why the key could not be read. */
+  error?: string;
+}
+
+/** ProviderState is one provider in the Settings view (app.ProviderState). */
+export interface ProviderState {
+  name: string;
+  label: string;
+  key_var: string;
+  key: CredentialStatus;
+  /** key_from_env: key_var is set in the environment, which wins over a saved key. */
+  key_from_env: boolean;
+  url_var: string;
+  base_url: string;
+  base_url_from_env?: string;
+  default_base_url: string;
+}
+
+/** ProvidersView is the providers section (app.ProvidersView). */
+export interface ProvidersView {
+  /** store is where a key saved now goes. */
+  store: CredentialWhere;
+  /** store_reason says why the keychain is not used. */
+  store_reason?: string;
+  file_path: string;
+  providers: ProviderState[];
+}
+
+/** SandboxSettings are the defaults for runs that do not choose (config.Sandbox). */
+export interface SandboxSettings {
+  env?: '' | 'local' | 'docker';
+  image?: string;
+  network?: boolean;
+  /** memory is a size such as "512m" or "2g". */
+  memory?: string;
+  cpus?: number;
+  scope?: '' | 'run' | 'session';
+}
+
+/** ApprovalPolicy is an agent's approval policy (approval.Policy); empty fields take the sandbox's defaults. */
+export interface ApprovalPolicy {
+  exec?: '' | 'approval-always' | 'allowlist' | 'allow-always';
+  write?: '' | 'ask' | 'allow';
+  read_outside?: '' | 'ask' | 'allow';
+}
+
+/** AgentView is an agent as the Settings view edits it (app.AgentView). */
+export interface AgentView {
+  id: string;
+  provider: string;
+  model: string;
+  system: string;
+  tools: string[];
+  max_steps: number;
+  max_tokens: number;
+  approval: ApprovalPolicy;
+  /** rules counts the agent's own rules (kept when saving). */
+  rules: number;
+  builtin: boolean;
+  changed: boolean;
+}
+
+/** AgentList is every agent and the tools an agent may be given (app.AgentList). */
+export interface AgentList {
+  agents: AgentView[];
+  tools: string[];
+}
+
+/** RuleEntry is one remembered approval rule (approval.Entry). */
+export interface RuleEntry {
+  id: string;
+  scope: string;
+  list: 'allow' | 'ask' | 'deny';
+  rule: string;
+  created_at: string;
+  /** source is how it came: "approval" (remembered with an answer), "user", "config". */
+  source: string;
+}
+
+/** Verdict is how the rules judge a command (approval.Verdict). */
+export interface Verdict {
+  command: string;
+  decision: 'allow' | 'ask' | 'deny';
+  reason: string;
+  segments: ExecSegment[] | null;
+  hints?: ExecHint[];
+  parse_error?: string;
+}
+
+/** ContainerView is one of Corral's Docker containers (app.ContainerView). */
+export interface ContainerView {
+  id: string;
+  name: string;
+  image: string;
+  state: string;
+  status: string;
+  session: string;
+  run: string;
+  scope: string;
+  created: string;
+  last_used: string;
+  /** size of the writable layer in bytes. */
+  size: number;
+  /** owner is "this process", "orphan" or "pid N". */
+  owner: string;
+}
+
+/** ContainersView is the Docker panel; available false with error when the engine cannot be reached. */
+export interface ContainersView {
+  available: boolean;
+  error?: string;
+  containers: ContainerView[];
+}
+
 // ---- Runs: sessions, runs and their steps (app/runs.go) ----
 
 /** RunStatus is the state of a run (journal.RunStatus). */

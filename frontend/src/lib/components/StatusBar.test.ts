@@ -28,6 +28,14 @@ describe('StatusBar', () => {
     expect(t).toContain('/profiles/client-work/data');
   });
 
+  it('has a Settings button only when it can open Settings', () => {
+    const report = reportFixture();
+    const withSettings = render(StatusBar, { props: { report, error: null, loading: false, onopen: noop, onsettings: noop } }).body;
+    expect(withSettings).toContain('data-testid="status-settings"');
+    const without = render(StatusBar, { props: { report, error: null, loading: false, onopen: noop } }).body;
+    expect(without).not.toContain('data-testid="status-settings"');
+  });
+
   it('shows an unreachable daemon and missing keys', () => {
     const report = reportFixture({
       docker: { ...reportFixture().docker, reachable: false, version: '', error: 'connection refused' },

@@ -1,0 +1,85 @@
+// The Settings view's calls: providers and keys, agents, remembered rules, sandbox
+// defaults and the Docker panel (app/settings.go). Re-exported by index.ts.
+
+import { call } from './transport';
+import type { AgentList, AgentView, ContainersView, ProvidersView, RuleEntry, SandboxSettings, Verdict } from './types';
+
+/** providers asks Settings.Providers for each provider's saved key (masked), base URL and where keys are kept. */
+export function providers(): Promise<ProvidersView> {
+  return call<ProvidersView>('Settings.Providers');
+}
+
+/** saveKey saves a provider's API key with Settings.SaveKey; the answer shows it masked, never in full. */
+export function saveKey(provider: string, key: string): Promise<ProvidersView> {
+  return call<ProvidersView>('Settings.SaveKey', provider, key);
+}
+
+/** deleteKey removes a provider's saved key with Settings.DeleteKey. */
+export function deleteKey(provider: string): Promise<ProvidersView> {
+  return call<ProvidersView>('Settings.DeleteKey', provider);
+}
+
+/** saveBaseURL saves a provider's base URL with Settings.SaveBaseURL ("" means the default). */
+export function saveBaseURL(provider: string, url: string): Promise<ProvidersView> {
+  return call<ProvidersView>('Settings.SaveBaseURL', provider, url);
+}
+
+/** sandboxSettings asks Settings.Sandbox for the defaults runs take when they do not choose. */
+export function sandboxSettings(): Promise<SandboxSettings> {
+  return call<SandboxSettings>('Settings.Sandbox');
+}
+
+/** saveSandboxSettings validates and saves the sandbox defaults with Settings.SaveSandbox. */
+export function saveSandboxSettings(s: SandboxSettings): Promise<SandboxSettings> {
+  return call<SandboxSettings>('Settings.SaveSandbox', s);
+}
+
+/** agents asks Agents.List for every agent and the tools they may use. */
+export function agents(): Promise<AgentList> {
+  return call<AgentList>('Agents.List');
+}
+
+/** saveAgent creates (previous "") or changes an agent with Agents.Save. */
+export function saveAgent(previous: string, a: AgentView): Promise<AgentList> {
+  return call<AgentList>('Agents.Save', previous, a);
+}
+
+/** deleteAgent removes a user agent, or resets a changed built-in one, with Agents.Delete. */
+export function deleteAgent(id: string): Promise<AgentList> {
+  return call<AgentList>('Agents.Delete', id);
+}
+
+/** rules asks Rules.List for the remembered approval rules. */
+export async function rules(): Promise<RuleEntry[]> {
+  return (await call<RuleEntry[] | null>('Rules.List')) ?? [];
+}
+
+/** addRule remembers a rule with Rules.Add (list allow/ask/deny, scope global, agent:ID or session:ID). */
+export function addRule(list: string, rule: string, scope: string): Promise<RuleEntry> {
+  return call<RuleEntry>('Rules.Add', list, rule, scope);
+}
+
+/** removeRule revokes a remembered rule with Rules.Remove. */
+export async function removeRule(id: string): Promise<void> {
+  await call<null>('Rules.Remove', id);
+}
+
+/** testRule judges a command against the remembered rules with Rules.Test, without running it. */
+export function testRule(command: string, scope: string): Promise<Verdict> {
+  return call<Verdict>('Rules.Test', command, scope);
+}
+
+/** containers asks Containers.List for Corral's Docker containers (or why the engine is unavailable). */
+export function containers(): Promise<ContainersView> {
+  return call<ContainersView>('Containers.List');
+}
+
+/** removeContainer removes one of Corral's containers with Containers.Remove. */
+export async function removeContainer(id: string): Promise<void> {
+  await call<null>('Containers.Remove', id);
+}
+
+/** pruneContainers removes idle and orphaned containers with Containers.Prune; returns how many. */
+export function pruneContainers(): Promise<number> {
+  return call<number>('Containers.Prune');
+}
