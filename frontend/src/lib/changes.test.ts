@@ -8,7 +8,7 @@ describe('changeSummary', () => {
   it.each([
     { name: 'recorded edit', c: step({ files: [{ path: 'a.go', op: 'modified', source: 'recorded', added: 2, removed: 1 }] }), want: '+2 −1' },
     { name: 'new file', c: step({ tool: 'write', source: 'input', files: [{ path: 'a.go', op: 'created', source: 'input', added: 5, removed: 0 }] }), want: 'new · +5 −0' },
-    { name: 'command', c: step({ tool: 'exec', path: 'make', source: 'unknown' }), want: 'command: changes not recorded' },
+    { name: 'command', c: step({ tool: 'exec', path: 'make', source: 'unknown' }), want: 'not recorded' },
     { name: 'cut off write', c: step({ tool: 'write', source: 'unknown' }), want: 'not known' },
     { name: 'failed edit', c: step({ source: 'none' }), want: 'changed nothing' },
   ])('$name: $want', ({ c, want }) => {

@@ -26,7 +26,7 @@ export function changeTotals(c: Pick<StepChange, 'files'>): { added: number; rem
 
 /** changeSummary is one line for a step in a list: what it touched and how much. */
 export function changeSummary(c: StepChange): string {
-  if (c.source === 'unknown') return c.tool === 'exec' ? 'command: changes not recorded' : 'not known';
+  if (c.source === 'unknown') return c.tool === 'exec' ? 'not recorded' : 'not known';
   if (c.source === 'none') return 'changed nothing';
   const { added, removed } = changeTotals(c);
   const created = c.files.some((f) => f.op === 'created');

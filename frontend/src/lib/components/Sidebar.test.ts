@@ -35,7 +35,7 @@ describe('Sidebar', () => {
     expect(local).toBeGreaterThan(-1);
     expect(group).toBeGreaterThan(local);
     expect(imported).toBeGreaterThan(group);
-    expect(body.match(/data-testid="imported-badge"/g)).toHaveLength(1);
+    expect(body.match(/data-testid="session-imported-badge"/g)).toHaveLength(1);
     expect(body).toContain('Imported from bug.json');
     expect(body).toMatch(/data-testid="session-title"[^>]*>Old bug</);
   });
