@@ -78,9 +78,11 @@ lint: frontend
 		|| GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 	$(TOOLS)/golangci-lint run ./...
 
-## bench: every Go benchmark
-bench: frontend docker-deps
+## bench: every Go benchmark, then the browser ones in Chromium against the built binary
+## (open and pan a 10,000-step trace; a file written in the workspace reaching the tree)
+bench: build test-deps docker-deps
 	go test -run '^$$' -bench . -benchmem ./...
+	CORRAL_BIN=$(CURDIR)/$(BIN) CORRAL_ARTIFACTS=$(ARTIFACTS) go test -tags e2e -run '^$$' -bench . -benchtime 5x ./e2e/
 
 ## package: dist/corral_VERSION_amd64.deb and dist/corral.exe
 package: deb exe

@@ -13,8 +13,14 @@ import (
 )
 
 // newBrowser starts Debian's Chromium headless with the flags this closed network needs and
-// a fresh profile.
-func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Context {
+// a fresh profile. It lives two minutes at most.
+func newBrowser(t testing.TB, extra ...chromedp.ExecAllocatorOption) context.Context {
+	t.Helper()
+	return newBrowserFor(t, 2*time.Minute, extra...)
+}
+
+// newBrowserFor is newBrowser living up to d (benchmarks need longer).
+func newBrowserFor(t testing.TB, d time.Duration, extra ...chromedp.ExecAllocatorOption) context.Context {
 	t.Helper()
 	opts := []chromedp.ExecAllocatorOption{
 		chromedp.ExecPath("/usr/bin/chromium"),
@@ -31,7 +37,7 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 		chromedp.Flag("disable-sync", true),
 	}
 	opts = append(opts, extra...)
-	allocCtx, cancelAlloc := chromedp.NewExecAllocator(withTimeout(t, 2*time.Minute), opts...)
+	allocCtx, cancelAlloc := chromedp.NewExecAllocator(withTimeout(t, d), opts...)
 	ctx, cancel := chromedp.NewContext(allocCtx)
 	t.Cleanup(func() {
 		_ = chromedp.Cancel(ctx) // closes the browser before t.TempDir removes its profile
@@ -42,7 +48,7 @@ func newBrowser(t *testing.T, extra ...chromedp.ExecAllocatorOption) context.Con
 }
 
 // serve starts `corral serve` on a free port and returns the printed URL (with token).
-func serve(t *testing.T, dataDir string) string {
+func serve(t testing.TB, dataDir string) string {
 	t.Helper()
 	lines := startCorral(t, []string{"DOCKER_HOST=unix:///nonexistent.sock"}, "serve", "--addr", "127.0.0.1:0", "--data-dir", dataDir)
 	return waitLine(t, lines, 30*time.Second, "serve URL", func(l string) bool { return strings.HasPrefix(l, "http://127.0.0.1:") })

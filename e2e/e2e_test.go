@@ -22,7 +22,7 @@ import (
 )
 
 // corralBin is the binary under test; the Makefile sets it.
-func corralBin(t *testing.T) string {
+func corralBin(t testing.TB) string {
 	t.Helper()
 	bin := os.Getenv("CORRAL_BIN")
 	if bin == "" {
@@ -32,7 +32,7 @@ func corralBin(t *testing.T) string {
 }
 
 // artifact returns a path for a test artifact, in CORRAL_ARTIFACTS or the test's temp dir.
-func artifact(t *testing.T, name string) string {
+func artifact(t testing.TB, name string) string {
 	t.Helper()
 	dir := os.Getenv("CORRAL_ARTIFACTS")
 	if dir == "" {
@@ -46,7 +46,7 @@ func artifact(t *testing.T, name string) string {
 
 // startCorral starts the binary with args and returns a channel of its output lines
 // (stdout and stderr merged). The process is stopped with SIGTERM when the test ends.
-func startCorral(t *testing.T, env []string, args ...string) <-chan string {
+func startCorral(t testing.TB, env []string, args ...string) <-chan string {
 	t.Helper()
 	cmd := exec.Command(corralBin(t), args...)
 	cmd.Env = append(os.Environ(), env...)
@@ -82,7 +82,7 @@ func startCorral(t *testing.T, env []string, args ...string) <-chan string {
 }
 
 // waitLine returns the first line for which match is true, or fails after timeout.
-func waitLine(t *testing.T, lines <-chan string, timeout time.Duration, what string, match func(string) bool) string {
+func waitLine(t testing.TB, lines <-chan string, timeout time.Duration, what string, match func(string) bool) string {
 	t.Helper()
 	deadline := time.After(timeout)
 	for {
@@ -102,7 +102,7 @@ func waitLine(t *testing.T, lines <-chan string, timeout time.Duration, what str
 
 // assertPicture fails unless the PNG at path is an image with enough distinct colours to be
 // a rendered UI rather than a blank or single-colour screen.
-func assertPicture(t *testing.T, path string, minColours int) {
+func assertPicture(t testing.TB, path string, minColours int) {
 	t.Helper()
 	n, err := colours(path)
 	if err != nil {
@@ -135,7 +135,7 @@ func colours(path string) (int, error) {
 	return len(seen), nil
 }
 
-func withTimeout(t *testing.T, d time.Duration) context.Context {
+func withTimeout(t testing.TB, d time.Duration) context.Context {
 	ctx, cancel := context.WithTimeout(context.Background(), d)
 	t.Cleanup(cancel)
 	return ctx
