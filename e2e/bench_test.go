@@ -95,8 +95,9 @@ const openRunJS = `new Promise((resolve) => {
 	document.querySelector('[data-testid="run-item"][data-run-id="%s"]').click();
 })`
 
-// panJS pans the graph with one wheel event per animation frame for n frames and resolves
-// with the frame intervals (ms) and the work each pan took in script, style and layout (ms).
+// panJS pans the graph with one wheel event per animation frame for n frames (with Ctrl: zooms
+// at the centre) and resolves with the frame intervals (ms), the work each event took in script,
+// style and layout (ms), and whether the view moved.
 const panJS = `new Promise((resolve) => {
 	const svg = document.querySelector('[data-testid="trace-graph"]');
 	const r = svg.getBoundingClientRect();
@@ -109,7 +110,7 @@ const panJS = `new Promise((resolve) => {
 		last = now;
 		if (i++ === %d) return resolve({ frames, work, moved: g.getAttribute('transform') !== from });
 		const a = performance.now();
-		svg.dispatchEvent(new WheelEvent('wheel', { deltaY: %d, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true }));
+		svg.dispatchEvent(new WheelEvent('wheel', { deltaY: %d, ctrlKey: %t, clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, cancelable: true }));
 		Promise.resolve().then(() => {
 			svg.getBoundingClientRect(); // after the UI's update: force style and layout
 			document.body.offsetHeight;
@@ -191,7 +192,7 @@ func BenchmarkTraceRender10k(b *testing.B) {
 			var all panStats
 			for b.Loop() {
 				var s panStats
-				run(b, "pan", evalAsync(fmt.Sprintf(panJS, 60, 40), &s))
+				run(b, "pan", evalAsync(fmt.Sprintf(panJS, 60, 40, false), &s))
 				if !s.Moved {
 					b.Fatal("the wheel events did not pan the graph")
 				}
@@ -206,6 +207,45 @@ func BenchmarkTraceRender10k(b *testing.B) {
 			b.ReportMetric(float64(shown), "nodes-in-dom")
 		})
 	}
+}
+
+// BenchmarkTraceZoom10k zooms the 10,000-step graph out from 100% to nearly all of it and back
+// in, one Ctrl+wheel event per frame (60 frames each way), through the switch from nodes drawn
+// as elements to batched paths.
+func BenchmarkTraceZoom10k(b *testing.B) {
+	dd := b.TempDir()
+	seedRun(b, dd, "ses_bench_big", "run_bench_big", "a long run", benchSteps, time.Now())
+	ctx := newBrowserFor(b, 10*time.Minute)
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(serve(b, dd)),
+		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_bench_big"][aria-current="true"]`),
+		chromedp.Click(`[data-testid="tab-trace"]`),
+		chromedp.WaitVisible(fmt.Sprintf(`[data-testid="trace-graph"][data-painted="%d"]`, benchSteps)),
+	)
+	if err != nil {
+		b.Fatalf("open the run: %v", err)
+	}
+	var all panStats
+	out := true
+	for b.Loop() {
+		var s panStats
+		delta := 20
+		if !out {
+			delta = -20
+		}
+		if err := chromedp.Run(ctx, evalAsync(fmt.Sprintf(panJS, 60, delta, true), &s)); err != nil {
+			b.Fatal(err)
+		}
+		if !s.Moved {
+			b.Fatal("the Ctrl+wheel events did not zoom the graph")
+		}
+		all.Frames = append(all.Frames, s.Frames...)
+		all.Work = append(all.Work, s.Work...)
+		out = !out
+	}
+	report(b, all.Frames, "ms/frame")
+	b.ReportMetric(quantile(all.Work, 0.5), "ms-work/frame")
+	b.ReportMetric(quantile(all.Work, 1), "max-ms-work/frame")
 }
 
 // BenchmarkWorkspaceFileToTree writes a file into a session's workspace and waits for its row
