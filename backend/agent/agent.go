@@ -308,6 +308,9 @@ func (r *Runner) session(ctx context.Context, req StartRequest) (journal.Session
 		if err != nil {
 			return s, fmt.Errorf("agent: session %s: %w", req.SessionID, err)
 		}
+		if s.Imported() {
+			return s, fmt.Errorf("agent: session %s was imported and is read-only: start a new session, or re-run its runs with corral replay", s.ID)
+		}
 		if req.Workspace != "" && !sameDir(req.Workspace, s.Workspace) {
 			return s, fmt.Errorf("agent: session %s works in %s; a run cannot move it to %s", s.ID, s.Workspace, req.Workspace)
 		}

@@ -556,3 +556,23 @@ func TestReadOutsideAsks(t *testing.T) {
 		})
 	}
 }
+
+// TestStartRefusesImportedSession: an imported session is a record of someone else's work; a
+// run started in it is refused before anything is written.
+func TestStartRefusesImportedSession(t *testing.T) {
+	t.Parallel()
+	r, _ := setup(t, &scriptModel{turns: helloScript})
+	ctx := context.Background()
+	sess := journal.Session{ID: "imp_ses_1", Title: "shared", Workspace: "/elsewhere", Origin: journal.OriginImported}
+	run := journal.Run{ID: "imp_run_1", SessionID: sess.ID, Agent: "coder", Prompt: "p", Status: journal.RunCompleted}
+	if err := r.Journal.ImportRun(ctx, sess, run, nil); err != nil {
+		t.Fatal(err)
+	}
+	_, err := r.Start(ctx, StartRequest{SessionID: sess.ID, Prompt: "go on"})
+	if err == nil || !strings.Contains(err.Error(), "read-only") {
+		t.Fatalf("Start(in an imported session) = %v, want a read-only error", err)
+	}
+	if runs, _ := r.Journal.Runs(ctx, journal.RunFilter{SessionID: sess.ID}); len(runs) != 1 {
+		t.Errorf("session has %d runs after the refused start, want only the imported one", len(runs))
+	}
+}

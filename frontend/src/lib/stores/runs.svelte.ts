@@ -278,11 +278,13 @@ export class RunsStore {
     this.starting = true;
     this.actionError = null;
     try {
+      // An imported session is read-only: a prompt sent while one is selected starts a new session.
+      const sessionId = this.selectedSession?.origin === 'imported' ? '' : (this.selectedSessionId ?? '');
       const run = await this.#api.startRun({
-        session_id: this.selectedSessionId ?? '',
+        session_id: sessionId,
         agent: opts.agent.trim(),
         prompt: text,
-        workspace: this.selectedSessionId ? '' : opts.workspace.trim(),
+        workspace: sessionId ? '' : opts.workspace.trim(),
         provider: opts.provider,
         model: opts.model.trim(),
         sandbox: opts.sandbox,

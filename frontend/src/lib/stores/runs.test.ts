@@ -195,6 +195,14 @@ describe('RunsStore actions', () => {
     expect(store.sessions[0].id).toBe('ses_new');
   });
 
+  it('starts a new session instead of continuing an imported one', async () => {
+    const { store, calls } = setup([sessionFixture({ id: 'imp_ses_1', origin: 'imported' })]);
+    await store.loadSessions();
+    expect(store.selectedSessionId).toBe('imp_ses_1');
+    await store.start('try it here', { agent: '', provider: '', model: '', sandbox: '', workspace: '/tmp/mine' });
+    expect(calls.start[0]).toMatchObject({ session_id: '', prompt: 'try it here', workspace: '/tmp/mine' });
+  });
+
   it('continues the selected session with a follow-up', async () => {
     const { store, calls, setStarted } = setup();
     await store.loadSessions();
