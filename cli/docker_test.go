@@ -1,12 +1,17 @@
 package cli
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/docker"
 )
 
 // needDocker fails the test without a working engine and the test image, unless
@@ -85,5 +90,53 @@ func TestSandboxCommand(t *testing.T) {
 	out, _ = corral(t, []string{"DOCKER_HOST=unix:///nonexistent.sock"}, "sandbox", "ls").CombinedOutput()
 	if !strings.Contains(string(out), "unavailable") {
 		t.Errorf("corral sandbox ls with a dead engine = %q, want a clear 'unavailable' error", out)
+	}
+}
+
+// TestSessionRemoveTakesItsContainers: deleting a session whose runs used Docker removes the
+// session's containers, even ones another Corral process made (a window keeps a session-scoped
+// container alive between runs).
+func TestSessionRemoveTakesItsContainers(t *testing.T) {
+	t.Parallel()
+	image := needDocker(t)
+	ctx := t.Context()
+	dd := t.TempDir()
+	ws := seedSession(t, dd, "ses_dock", "", journal.RunCompleted)
+	j, err := journal.Open(ctx, filepath.Join(dd, journalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.CreateRun(ctx, journal.Run{ID: "run_dock", SessionID: "ses_dock", Status: journal.RunCompleted, Sandbox: "docker", Workspace: ws}); err != nil {
+		t.Fatal(err)
+	}
+	j.Close()
+
+	m, err := docker.New(ctx, docker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sb, err := m.Sandbox(ctx, docker.Spec{Scope: docker.ScopeSession, SessionID: "ses_dock", Workspace: ws, Config: docker.Config{Image: image}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := sb.Exec(ctx, sandbox.ExecRequest{Command: "true"}); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close(); m.Close(context.WithoutCancel(ctx)) })
+	containers := func() string {
+		out, err := exec.Command("docker", "ps", "-a", "--filter", "label=corral.session=ses_dock", "-q").Output()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	if containers() == "" {
+		t.Fatal("no container for session ses_dock; the test would prove nothing")
+	}
+	if out, err := corral(t, nil, "sessions", "rm", "ses_dock", "--data-dir", dd).CombinedOutput(); err != nil {
+		t.Fatalf("corral sessions rm: %v\n%s", err, out)
+	}
+	if left := containers(); left != "" {
+		t.Errorf("containers of the deleted session left: %s", left)
 	}
 }
