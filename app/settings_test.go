@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -240,4 +241,62 @@ func TestTracesRedactSavedKeys(t *testing.T) {
 			t.Errorf("export with saved keys redacted=%v contains the key: %v", withSecrets, got)
 		}
 	}
+}
+
+// TestContainersOnRealEngine lists a container the Docker sandbox made, with its session,
+// then prunes it once idle (needs a Docker engine and the test image: make docker-deps).
+func TestContainersOnRealEngine(t *testing.T) {
+	t.Parallel()
+	const image = "corral-test/busybox:latest"
+	if out, err := exec.Command("docker", "image", "inspect", image).CombinedOutput(); err != nil {
+		t.Skipf("no Docker engine or test image %s (make docker-deps): %s", image, out)
+	}
+	ctx := context.Background()
+	m, err := docker.New(ctx, docker.Options{})
+	if err != nil {
+		t.Skipf("no Docker engine: %v", err)
+	}
+	t.Cleanup(func() { m.Close(context.Background()) })
+	session := "ses_settings_" + strings.ReplaceAll(t.Name(), "/", "_")
+	sb, err := m.Sandbox(ctx, docker.Spec{Scope: docker.ScopeSession, SessionID: session, Workspace: t.TempDir(), Config: docker.Config{Image: image}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := &Containers{connect: func(context.Context) (ContainerManager, error) { return m, nil }}
+	v, err := c.List()
+	if err != nil || !v.Available {
+		t.Fatalf("List() = %+v, %v", v, err)
+	}
+	var mine *ContainerView
+	for i := range v.Containers {
+		if v.Containers[i].Session == session {
+			mine = &v.Containers[i]
+		}
+	}
+	if mine == nil || mine.Owner != "this process" || mine.Created.IsZero() {
+		t.Fatalf("List() = %+v, want the session's container owned by this process", v.Containers)
+	}
+	// In use, it survives a prune; once its sandbox is closed it is idle and goes.
+	if _, err := c.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := c.List(); !hasSession(v, session) {
+		t.Error("Prune removed a container in use")
+	}
+	sb.Close()
+	if _, err := c.Prune(); err != nil {
+		t.Fatal(err)
+	}
+	if v, _ := c.List(); hasSession(v, session) {
+		t.Error("Prune left an idle container")
+	}
+}
+
+func hasSession(v ContainersView, session string) bool {
+	for _, c := range v.Containers {
+		if c.Session == session {
+			return true
+		}
+	}
+	return false
 }
