@@ -10,6 +10,7 @@ import {
   relativeTime,
   dockerStatusText,
   formatTimestamp,
+  keySourceText,
   providerCountText,
   shortCommit,
   truncatePath,
@@ -180,5 +181,16 @@ describe('durationText, countText, costText, plural, excerpt', () => {
     expect([plural(1, 'step'), plural(2, 'step'), plural(2, 'match', 'matches')]).toEqual(['1 step', '2 steps', '2 matches']);
     expect(excerpt('  a   b\n c ', 10)).toBe('a b c');
     expect(excerpt('abcdefghijkl', 6)).toBe('abcde…');
+  });
+});
+
+describe('keySourceText', () => {
+  it.each([
+    ['ANTHROPIC_API_KEY', 'ANTHROPIC_API_KEY'],
+    ['keychain', 'saved in the OS keychain'],
+    ['file', 'saved in the credentials file'],
+    ['', '—'],
+  ])('%s -> %s', (source, want) => {
+    expect(keySourceText(source)).toBe(want);
   });
 });

@@ -144,6 +144,13 @@ export function excerpt(text: string, max: number): string {
   return t.length <= max ? t : t.slice(0, Math.max(1, max - 1)).trimEnd() + '…';
 }
 
+/** keySourceText says where a provider's key comes from: its environment variable, or where Settings saved it. */
+export function keySourceText(source: string): string {
+  if (source === 'keychain') return 'saved in the OS keychain';
+  if (source === 'file') return 'saved in the credentials file';
+  return source || '—';
+}
+
 /** formatBytes shows a size as B, KiB, MiB or GiB. */
 export function formatBytes(n: number): string {
   if (n < 1024) return `${n} B`;

@@ -27,7 +27,7 @@ export interface ProviderStatus {
   name: string;
   label: string;
   configured: boolean;
-  /** source is the env var holding the key, or "" when not configured. */
+  /** source is the env var holding the key, "keychain" or "file" for a key saved in Settings, or "" when not configured. */
   source: string;
   baseUrl: string;
 }
