@@ -99,6 +99,27 @@ func TestSessionRenameAndDelete(t *testing.T) {
 	}
 	assertPicture(t, path, 8)
 
+	// The inspector shows what an edit step changed (the demo's step 10 edits wordcount.sh).
+	var inspected string
+	err = chromedp.Run(ctx,
+		chromedp.Click(`[data-testid="tab-trace"]`, chromedp.NodeVisible),
+		chromedp.SendKeys(`[data-testid="jump-to-step"]`, "10\r", chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="step-inspector"] [data-testid="step-change-file"]`),
+		chromedp.Text(`[data-testid="step-inspector"] [data-testid="step-changes"]`, &inspected),
+		chromedp.FullScreenshot(&shot, 100),
+	)
+	if err != nil {
+		t.Fatalf("step inspector changes: %v", err)
+	}
+	if !strings.Contains(inspected, "wordcount.sh") || !strings.Contains(inspected, "@@") {
+		t.Errorf("inspector changes = %q, want the edit's diff of wordcount.sh", clipText(inspected))
+	}
+	path = artifact(t, "step-inspector-changes.png")
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	assertPicture(t, path, 8)
+
 	var dialogPath string
 	err = chromedp.Run(ctx,
 		chromedp.Click(`[data-testid="session-delete"]`, chromedp.NodeVisible),
