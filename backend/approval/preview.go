@@ -10,6 +10,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/diff"
 	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/tool"
 )
 
 // FileReader reads a workspace file by its slash-separated name relative
@@ -300,33 +301,14 @@ func editPreview(in editInput, ws Workspace, files FileReader, opt PreviewOption
 	return f, nil
 }
 
-// applyEdit replaces old with new in s as the edit tool does (once, unless
-// all; with the CRLF fallback for a file with Windows line endings) and
-// returns the result and the number replaced, or why the edit will fail.
+// applyEdit applies the edit with the edit tool's own [tool.Replace], and says why the
+// edit will fail when it will.
 func applyEdit(s, old, new string, all bool) (string, int, string) {
-	if old == "" {
-		return "", 0, "old_string is empty; the edit will fail"
+	after, n, err := tool.Replace(s, old, new, all)
+	if err != nil {
+		return "", 0, err.Error() + "; the edit will fail"
 	}
-	if old == new {
-		return "", 0, "old_string and new_string are identical; the edit will fail"
-	}
-	count := strings.Count(s, old)
-	if count == 0 && strings.Contains(s, "\r\n") && strings.Contains(old, "\n") && !strings.Contains(old, "\r\n") {
-		crlf := strings.NewReplacer("\n", "\r\n")
-		if c := strings.Count(s, crlf.Replace(old)); c > 0 {
-			old, new, count = crlf.Replace(old), crlf.Replace(new), c
-		}
-	}
-	switch {
-	case count == 0:
-		return "", 0, "old_string was not found in the file; the edit will fail"
-	case count > 1 && !all:
-		return "", 0, fmt.Sprintf("old_string occurs %d times and replace_all is not set; the edit will fail", count)
-	}
-	if !all {
-		return strings.Replace(s, old, new, 1), 1, ""
-	}
-	return strings.ReplaceAll(s, old, new), count, ""
+	return after, n, ""
 }
 
 // fillDiff sets the diff of before and after, or why there is none.

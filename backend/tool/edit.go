@@ -3,6 +3,7 @@ package tool
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -68,10 +69,10 @@ func (e *Edit) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		return failure("old_string and new_string are both required."), nil
 	}
 	oldStr, newStr := *in.OldString, *in.NewString
-	if oldStr == "" {
+	switch {
+	case oldStr == "":
 		return failure("old_string is empty. Give the exact text to replace; to create a file, use write."), nil
-	}
-	if oldStr == newStr {
+	case oldStr == newStr:
 		return failure("old_string and new_string are identical; there is nothing to change."), nil
 	}
 	name, bad := resolvePath(sb.Info(), in.Path)
@@ -91,27 +92,17 @@ func (e *Edit) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		return failure("%s looks like a binary file (%s); edit changes text files only.", name, why), nil
 	}
 	before := string(data)
-
-	count := strings.Count(before, oldStr)
-	if count == 0 && strings.Contains(before, "\r\n") && strings.Contains(oldStr, "\n") && !strings.Contains(oldStr, "\r\n") {
-		// The file has CRLF line endings and the model wrote plain newlines.
-		crlf := strings.NewReplacer("\n", "\r\n")
-		if c := strings.Count(before, crlf.Replace(oldStr)); c > 0 {
-			oldStr, newStr, count = crlf.Replace(oldStr), crlf.Replace(newStr), c
-		}
-	}
+	after, replaced, err := Replace(before, oldStr, newStr, in.ReplaceAll)
+	var many *AmbiguousEdit
 	switch {
-	case count == 0:
+	case errors.Is(err, ErrEditNotFound):
 		return failure("old_string was not found in %s. It must match the file exactly, including whitespace, indentation and line breaks; read the file again and copy the text.", name), nil
-	case count > 1 && !in.ReplaceAll:
+	case errors.As(err, &many):
 		return failure("old_string occurs %d times in %s (at lines %s). Include more surrounding text to make it unique, or set replace_all to true to replace every occurrence.",
-			count, name, occurrenceLines(before, oldStr, 10)), nil
+			many.Count, name, occurrenceLines(before, many.Old, 10)), nil
+	case err != nil:
+		return failure("%v.", err), nil
 	}
-	n := 1
-	if in.ReplaceAll {
-		n = -1
-	}
-	after := strings.Replace(before, oldStr, newStr, n)
 	if err := ctx.Err(); err != nil {
 		return Result{}, err
 	}
@@ -119,10 +110,6 @@ func (e *Edit) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		return fileFailure(name, err)
 	}
 
-	replaced := 1
-	if in.ReplaceAll {
-		replaced = count
-	}
 	meta := Meta{Path: name, Bytes: int64(len(after)), Replacements: replaced}
 	var shown string
 	if len(before) <= maxDiffInput && len(after) <= maxDiffInput {
@@ -139,6 +126,54 @@ func (e *Edit) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		summary += fmt.Sprintf(" (+%d -%d lines)", meta.Added, meta.Removed)
 	}
 	return Result{Content: strings.TrimSuffix(summary+".\n"+shown, "\n"), Meta: meta}, nil
+}
+
+// The reasons an edit cannot be applied; [Replace] returns them (or an *[AmbiguousEdit]).
+var (
+	ErrEditEmpty    = errors.New("old_string is empty")
+	ErrEditSame     = errors.New("old_string and new_string are identical")
+	ErrEditNotFound = errors.New("old_string was not found")
+)
+
+// AmbiguousEdit is the error of an edit whose old_string occurs more than once
+// without replace_all. Old is old_string as it occurs in the file.
+type AmbiguousEdit struct {
+	Count int
+	Old   string
+}
+
+func (e *AmbiguousEdit) Error() string {
+	return fmt.Sprintf("old_string occurs %d times and replace_all is not set", e.Count)
+}
+
+// Replace applies an edit to s as the edit tool does: old is replaced once (every time
+// with all) and must occur exactly once unless all. A file with CRLF line endings also
+// matches an old written with plain newlines. It returns the result and how many were
+// replaced; the approval preview calls it so that it shows exactly what the tool will do.
+func Replace(s, old, new string, all bool) (string, int, error) {
+	switch {
+	case old == "":
+		return "", 0, ErrEditEmpty
+	case old == new:
+		return "", 0, ErrEditSame
+	}
+	count := strings.Count(s, old)
+	if count == 0 && strings.Contains(s, "\r\n") && strings.Contains(old, "\n") && !strings.Contains(old, "\r\n") {
+		// The file has CRLF line endings and the model wrote plain newlines.
+		crlf := strings.NewReplacer("\n", "\r\n")
+		if c := strings.Count(s, crlf.Replace(old)); c > 0 {
+			old, new, count = crlf.Replace(old), crlf.Replace(new), c
+		}
+	}
+	switch {
+	case count == 0:
+		return "", 0, ErrEditNotFound
+	case count > 1 && !all:
+		return "", 0, &AmbiguousEdit{Count: count, Old: old}
+	case !all:
+		return strings.Replace(s, old, new, 1), 1, nil
+	}
+	return strings.ReplaceAll(s, old, new), count, nil
 }
 
 func (e *Edit) maxDiff() int {

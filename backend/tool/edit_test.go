@@ -1,6 +1,7 @@
 package tool_test
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
@@ -96,5 +97,44 @@ func TestEditKeepsMode(t *testing.T) {
 	}
 	if fi, err := os.Stat(p); err != nil || fi.Mode().Perm() != 0o755 {
 		t.Errorf("run.sh mode after edit = %v, %v; want 0755", fi.Mode(), err)
+	}
+}
+
+// TestReplace is the matching the edit tool and the approval preview share.
+func TestReplace(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name, s, old, new string
+		all               bool
+		want              string
+		n                 int
+		err               error
+		many              int
+	}{
+		{name: "once", s: "a b c", old: "b", new: "B", want: "a B c", n: 1},
+		{name: "all", s: "x x x", old: "x", new: "y", all: true, want: "y y y", n: 3},
+		{name: "crlf file, lf old", s: "one\r\ntwo\r\n", old: "one\ntwo", new: "1\n2", want: "1\r\n2\r\n", n: 1},
+		{name: "not found", s: "abc", old: "z", new: "y", err: tool.ErrEditNotFound},
+		{name: "empty old", s: "abc", old: "", new: "y", err: tool.ErrEditEmpty},
+		{name: "same", s: "abc", old: "a", new: "a", err: tool.ErrEditSame},
+		{name: "ambiguous", s: "x x", old: "x", new: "y", many: 2},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, n, err := tool.Replace(tt.s, tt.old, tt.new, tt.all)
+			var many *tool.AmbiguousEdit
+			switch {
+			case tt.many > 0:
+				if !errors.As(err, &many) || many.Count != tt.many {
+					t.Fatalf("Replace() error = %v, want AmbiguousEdit with count %d", err, tt.many)
+				}
+			case tt.err != nil:
+				if !errors.Is(err, tt.err) {
+					t.Fatalf("Replace() error = %v, want %v", err, tt.err)
+				}
+			case err != nil || got != tt.want || n != tt.n:
+				t.Fatalf("Replace() = %q, %d, %v; want %q, %d", got, n, err, tt.want, tt.n)
+			}
+		})
 	}
 }
