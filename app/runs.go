@@ -95,12 +95,17 @@ type StartRequest struct {
 
 // Sessions lists sessions, most recently active first, each with its runs.
 func (r *Runs) Sessions() ([]SessionView, error) {
-	ctx := context.Background()
-	sessions, err := r.journal.Sessions(ctx)
+	return SessionViews(context.Background(), r.journal)
+}
+
+// SessionViews lists the journal's sessions, most recently active first, each with its
+// runs: what the sidebar shows and what `corral sessions --json` prints.
+func SessionViews(ctx context.Context, j *journal.Journal) ([]SessionView, error) {
+	sessions, err := j.Sessions(ctx)
 	if err != nil {
 		return nil, err
 	}
-	runs, err := r.journal.Runs(ctx, journal.RunFilter{})
+	runs, err := j.Runs(ctx, journal.RunFilter{})
 	if err != nil {
 		return nil, err
 	}

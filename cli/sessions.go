@@ -94,24 +94,16 @@ func removeSession(ctx context.Context, p *Program, rt *engine, id string, opts 
 }
 
 func listSessions(ctx context.Context, p *Program, rt *engine, asJSON bool) error {
+	if asJSON {
+		out, err := app.SessionViews(ctx, rt.journal)
+		if err != nil {
+			return err
+		}
+		return writeJSON(p.Stdout, out)
+	}
 	sessions, err := rt.journal.Sessions(ctx)
 	if err != nil {
 		return err
-	}
-	if asJSON {
-		out := make([]app.SessionView, len(sessions))
-		for i, s := range sessions {
-			runs, err := rt.journal.Runs(ctx, journal.RunFilter{SessionID: s.ID})
-			if err != nil {
-				return err
-			}
-			views := make([]app.RunView, len(runs))
-			for i, r := range runs {
-				views[i] = app.NewRunView(r)
-			}
-			out[i] = app.NewSessionView(s, views)
-		}
-		return writeJSON(p.Stdout, out)
 	}
 	tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "SESSION\tACTIVE\tORIGIN\tWORKSPACE\tTITLE")
