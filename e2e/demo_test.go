@@ -3,6 +3,7 @@
 package e2e
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
@@ -35,25 +36,7 @@ func TestDemoInBrowser(t *testing.T) {
 		"serve", "--addr", "127.0.0.1:0", "--data-dir", dd)
 	url := waitLine(t, lines, 30*time.Second, "serve URL", func(l string) bool { return strings.HasPrefix(l, "http://127.0.0.1:") })
 	ctx := newBrowser(t)
-	// do runs actions, bounded: a stage that hangs fails the test with a screenshot of the
-	// page (the browser's own context must not get a derived deadline: see newBrowser).
-	do := func(what string, actions ...chromedp.Action) {
-		t.Helper()
-		done := make(chan error, 1)
-		go func() { done <- chromedp.Run(ctx, actions...) }()
-		select {
-		case err := <-done:
-			if err != nil {
-				t.Fatalf("%s: %v", what, err)
-			}
-		case <-time.After(30 * time.Second):
-			var png []byte
-			if chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)) == nil {
-				_ = os.WriteFile(artifact(t, "demo-stuck.png"), png, 0o644)
-			}
-			t.Fatalf("%s: nothing after 30 s (screenshot: demo-stuck.png)", what)
-		}
-	}
+	do := stages(t, ctx, "demo-stuck.png")
 	shot := func(name string) {
 		t.Helper()
 		var png []byte
@@ -207,6 +190,29 @@ func TestDemoInBrowser(t *testing.T) {
 	}
 }
 
+// stages returns a function that runs chromedp actions, bounded: a stage that hangs fails the
+// test with a screenshot of the page named stuck (the browser's own context must not get a
+// derived deadline: see newBrowser).
+func stages(t *testing.T, ctx context.Context, stuck string) func(what string, actions ...chromedp.Action) {
+	return func(what string, actions ...chromedp.Action) {
+		t.Helper()
+		done := make(chan error, 1)
+		go func() { done <- chromedp.Run(ctx, actions...) }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Fatalf("%s: %v", what, err)
+			}
+		case <-time.After(30 * time.Second):
+			var png []byte
+			if chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)) == nil {
+				_ = os.WriteFile(artifact(t, stuck), png, 0o644)
+			}
+			t.Fatalf("%s: nothing after 30 s (screenshot: %s)", what, stuck)
+		}
+	}
+}
+
 // growing reports whether counts only go up.
 func growing(counts []int) bool {
 	for i := 1; i < len(counts); i++ {
@@ -233,19 +239,15 @@ func TestTryTheDemo(t *testing.T) {
 	lines := startCorral(t, noCredentials, "serve", "--addr", "127.0.0.1:0", "--data-dir", dd)
 	url := waitLine(t, lines, 30*time.Second, "serve URL", func(l string) bool { return strings.HasPrefix(l, "http://127.0.0.1:") })
 	ctx := newBrowser(t)
-	if err := chromedp.Run(ctx, chromedp.Navigate(url), chromedp.Click(`[data-testid="try-demo"]`, chromedp.NodeVisible)); err != nil {
-		t.Fatalf("try the demo: %v", err)
-	}
+	do := stages(t, ctx, "try-demo-stuck.png")
+	do("try the demo", chromedp.Navigate(url), chromedp.Click(`[data-testid="try-demo"]`, chromedp.NodeVisible))
 	// Approve whatever asks, with the A key, until the run is done: six actions.
 	for i := 0; ; i++ {
 		var status string
-		err := chromedp.Run(ctx,
+		do(fmt.Sprintf("after %d approvals", i),
 			chromedp.WaitVisible(`//*[@data-testid="run-status"][@data-status="completed"] | //dialog[@data-testid="approval-dialog"][@open]//*[@data-testid="approve"][not(@disabled)]`, chromedp.BySearch),
 			chromedp.AttributeValue(`[data-testid="run-status"]`, "data-status", &status, nil),
 		)
-		if err != nil {
-			t.Fatalf("after %d approvals: %v", i, err)
-		}
 		if status == "completed" {
 			if i != 6 {
 				t.Errorf("the demo asked %d approvals, want 6 (two writes, an edit, three commands)", i)
@@ -256,13 +258,11 @@ func TestTryTheDemo(t *testing.T) {
 			t.Fatalf("more than 6 approvals asked")
 		}
 		var title string
-		if err := chromedp.Run(ctx,
-			chromedp.Text(`[data-testid="approval-dialog"][open] [data-testid="approval-title"]`, &title),
+		do(fmt.Sprintf("approval %d", i+1), chromedp.Text(`[data-testid="approval-dialog"][open] [data-testid="approval-title"]`, &title))
+		do("approve "+title+" with the A key",
 			chromedp.KeyEvent("a"),
 			chromedp.WaitNotPresent(fmt.Sprintf(`//dialog[@open]//*[@data-testid="approval-title"][.=%q]`, title), chromedp.BySearch),
-		); err != nil {
-			t.Fatalf("approve %q with the A key: %v", title, err)
-		}
+		)
 	}
 	var prompt string
 	if err := chromedp.Run(ctx, chromedp.Text(`[data-testid="run-area"] h1`, &prompt)); err != nil {
