@@ -225,3 +225,51 @@ describe('subscribeWorkspace', () => {
     stop();
   });
 });
+
+describe('one stream per page', () => {
+  it('serves runs, workspace and sessions subscriptions from one EventSource, and closes it with the last', async () => {
+    const { subscribeWorkspace, subscribeSessions } = await import('./events');
+    const { env, timers } = fakeEnv();
+    const runs = handlers();
+    const ws: unknown[] = [];
+    const sessions: unknown[] = [];
+    const stopRuns = subscribeRuns(runs, env);
+    const stopWs = subscribeWorkspace({ event: (e) => ws.push(e) }, env);
+    const sessionsReconnected = vi.fn();
+    const stopSessions = subscribeSessions({ event: (e) => sessions.push(e), reconnected: sessionsReconnected }, env);
+    expect(FakeEventSource.opened).toHaveLength(1);
+
+    const es = FakeEventSource.opened[0];
+    es.open();
+    es.send({ name: EVENT_RUNS, data: [ev()] });
+    es.send({ name: 'corral:workspace', data: { session_id: 's', changes: [], mode: 'notify' } });
+    es.send({ name: 'corral:sessions', data: { type: 'session.renamed', session_id: 's', title: 't' } });
+    expect(runs.batch).toHaveBeenCalledTimes(1);
+    expect(ws).toHaveLength(1);
+    expect(sessions).toHaveLength(1);
+
+    // A drop and a fresh stream reach every subscriber once.
+    es.fail(true);
+    timers[0].fn();
+    FakeEventSource.opened[1].open();
+    expect(runs.reconnected).toHaveBeenCalledTimes(1);
+    expect(sessionsReconnected).toHaveBeenCalledTimes(1);
+    expect(FakeEventSource.opened).toHaveLength(2);
+
+    stopRuns();
+    stopWs();
+    expect(FakeEventSource.opened[1].closed).toBe(false);
+    stopSessions();
+    expect(FakeEventSource.opened[1].closed).toBe(true);
+  });
+
+  it('tells a late subscriber the stream is already live', () => {
+    const { env } = fakeEnv();
+    subscribeRuns(handlers(), env);
+    FakeEventSource.opened[0].open();
+    const late = handlers();
+    subscribeRuns(late, env);
+    expect(late.state).toHaveBeenLastCalledWith('live');
+    expect(FakeEventSource.opened).toHaveLength(1);
+  });
+});

@@ -142,17 +142,22 @@ export const EVENTS_URL = '/api/events';
 
 const CLOSED = 2; // EventSource.CLOSED
 
-/** defaultEnv returns the Wails runtime when inside the window, else the browser's EventSource. */
+let sharedEnv: EventsEnv | undefined;
+
+/** defaultEnv returns the Wails runtime when inside the window, else the browser's EventSource.
+ * It returns the same object every time, so every subscription of the page shares one stream. */
 export function defaultEnv(): EventsEnv {
+  if (sharedEnv) return sharedEnv;
   const w = (globalThis as { window?: { runtime?: Partial<WailsRuntime>; go?: unknown } }).window;
   const runtime = w?.runtime && typeof w.runtime.EventsOn === 'function' ? (w.runtime as WailsRuntime) : undefined;
   const es = (globalThis as { EventSource?: new (url: string) => EventSourceLike }).EventSource;
-  return {
+  sharedEnv = {
     runtime,
     eventSource: es,
     setTimeout: (fn, ms) => globalThis.setTimeout(fn, ms),
     clearTimeout: (id) => globalThis.clearTimeout(id as ReturnType<typeof setTimeout>),
   };
+  return sharedEnv;
 }
 
 /** asBatch turns an event payload into a batch, dropping anything that is not a run event. */
@@ -176,12 +181,108 @@ interface SubscriptionHandlers<T> {
   state?: (state: ConnectionState) => void;
 }
 
+/** Listener is one subscription to the shared stream. */
+interface Listener {
+  name: string;
+  message: (data: unknown) => void;
+  reconnected?: () => void;
+  state?: (state: ConnectionState) => void;
+}
+
+/**
+ * EventStream is the one EventSource a page keeps open to /api/events, shared by every
+ * subscription: a browser allows only six connections to a host, across all its tabs, so a
+ * stream per subscription would soon leave none for the API calls. It opens with the first
+ * listener and closes with the last; after the stream drops it reconnects (the EventSource
+ * retries by itself while it can; one it gave up on is opened anew with backoff) and tells
+ * every listener once it is back.
+ */
+class EventStream {
+  readonly #env: EventsEnv;
+  readonly #Source: new (url: string) => EventSourceLike;
+  readonly #listeners = new Set<Listener>();
+  #es: EventSourceLike | null = null;
+  #state: ConnectionState = 'connecting';
+  #dropped = false; // the stream was lost since it was last open
+  #retries = 0;
+  #timer: unknown = null;
+
+  constructor(env: EventsEnv, Source: new (url: string) => EventSourceLike) {
+    this.#env = env;
+    this.#Source = Source;
+  }
+
+  add(l: Listener): () => void {
+    this.#listeners.add(l);
+    if (this.#listeners.size === 1) {
+      this.#setState('connecting');
+      this.#open();
+    } else {
+      l.state?.(this.#state);
+    }
+    return () => {
+      if (!this.#listeners.delete(l) || this.#listeners.size > 0) return;
+      if (this.#timer !== null) this.#env.clearTimeout(this.#timer);
+      this.#timer = null;
+      this.#es?.close();
+      this.#es = null;
+      this.#dropped = false;
+      this.#retries = 0;
+    };
+  }
+
+  #setState(s: ConnectionState): void {
+    this.#state = s;
+    for (const l of this.#listeners) l.state?.(s);
+  }
+
+  #open = (): void => {
+    this.#timer = null;
+    if (this.#listeners.size === 0) return;
+    const source = new this.#Source(EVENTS_URL);
+    this.#es = source;
+    source.onopen = () => {
+      if (this.#es !== source) return;
+      this.#retries = 0;
+      this.#setState('live');
+      if (this.#dropped) {
+        this.#dropped = false;
+        for (const l of [...this.#listeners]) l.reconnected?.();
+      }
+    };
+    source.onmessage = (ev: MessageEvent) => {
+      if (this.#es !== source) return;
+      let msg: unknown;
+      try {
+        msg = JSON.parse(String(ev.data));
+      } catch {
+        return; // not ours: ignore rather than break the stream
+      }
+      if (typeof msg !== 'object' || msg === null) return;
+      const { name, data } = msg as { name?: unknown; data?: unknown };
+      for (const l of [...this.#listeners]) if (l.name === name) l.message(data);
+    };
+    source.onerror = () => {
+      if (this.#es !== source) return;
+      this.#dropped = true;
+      this.#setState('reconnecting');
+      if (source.readyState === CLOSED) {
+        // The browser gave up (an HTTP error, say); try again ourselves.
+        source.close();
+        this.#es = null;
+        this.#timer = this.#env.setTimeout(this.#open, retryDelay(this.#retries++));
+      }
+    };
+  };
+}
+
+const streams = new WeakMap<EventsEnv, EventStream>();
+
 /**
  * subscribe delivers the decoded payloads of the events named name until the
  * returned function is called; decode returns null for a payload to drop. In
- * the browser it reconnects after the stream drops (the EventSource retries by
- * itself while it can; a stream it gave up on is opened anew with backoff) and
- * calls handlers.reconnected once it is back.
+ * the window it listens with the Wails runtime; in the browser it joins the
+ * page's one event stream (EventStream).
  */
 function subscribe<T>(name: string, decode: (data: unknown) => T | null, handlers: SubscriptionHandlers<T>, env: EventsEnv): () => void {
   if (env.runtime) {
@@ -197,62 +298,17 @@ function subscribe<T>(name: string, decode: (data: unknown) => T | null, handler
     handlers.state?.('reconnecting');
     return () => {};
   }
-
-  let es: EventSourceLike | null = null;
-  let closed = false;
-  let dropped = false; // the stream was lost since it was last open
-  let retries = 0;
-  let timer: unknown = null;
-
-  const setState = (s: ConnectionState) => handlers.state?.(s);
-
-  const open = () => {
-    timer = null;
-    if (closed) return;
-    const source = new Source(EVENTS_URL);
-    es = source;
-    source.onopen = () => {
-      if (closed || es !== source) return;
-      retries = 0;
-      setState('live');
-      if (dropped) {
-        dropped = false;
-        handlers.reconnected?.();
-      }
-    };
-    source.onmessage = (ev: MessageEvent) => {
-      if (closed || es !== source) return;
-      let msg: unknown;
-      try {
-        msg = JSON.parse(String(ev.data));
-      } catch {
-        return; // not ours: ignore rather than break the stream
-      }
-      if (typeof msg !== 'object' || msg === null || (msg as { name?: unknown }).name !== name) return;
-      const payload = decode((msg as { data?: unknown }).data);
+  let stream = streams.get(env);
+  if (!stream) streams.set(env, (stream = new EventStream(env, Source)));
+  return stream.add({
+    name,
+    message: (data) => {
+      const payload = decode(data);
       if (payload !== null) handlers.deliver(payload);
-    };
-    source.onerror = () => {
-      if (closed || es !== source) return;
-      dropped = true;
-      setState('reconnecting');
-      if (source.readyState === CLOSED) {
-        // The browser gave up (an HTTP error, say); try again ourselves.
-        source.close();
-        es = null;
-        timer = env.setTimeout(open, retryDelay(retries++));
-      }
-    };
-  };
-
-  setState('connecting');
-  open();
-  return () => {
-    closed = true;
-    if (timer !== null) env.clearTimeout(timer);
-    es?.close();
-    es = null;
-  };
+    },
+    reconnected: handlers.reconnected,
+    state: handlers.state,
+  });
 }
 
 /**
@@ -302,7 +358,7 @@ export interface WorkspaceHandlers {
 
 /**
  * subscribeWorkspace delivers corral:workspace events to handlers until the
- * returned function is called. In the browser it opens its own stream.
+ * returned function is called. In the browser it shares the page's event stream.
  */
 export function subscribeWorkspace(handlers: WorkspaceHandlers, env: EventsEnv = defaultEnv()): () => void {
   return subscribe(EVENT_WORKSPACE, asWorkspaceEvent, { deliver: handlers.event, reconnected: handlers.reconnected }, env);
@@ -331,7 +387,7 @@ export interface SessionsHandlers {
 
 /**
  * subscribeSessions delivers corral:sessions events to handlers until the
- * returned function is called. In the browser it opens its own stream.
+ * returned function is called. In the browser it shares the page's event stream.
  */
 export function subscribeSessions(handlers: SessionsHandlers, env: EventsEnv = defaultEnv()): () => void {
   return subscribe(EVENT_SESSIONS, asSessionEvent, { deliver: handlers.event, reconnected: handlers.reconnected }, env);
