@@ -4,7 +4,6 @@ import (
 	"context"
 	"io"
 	"log/slog"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -16,11 +15,7 @@ import (
 func TestRunsResolve(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := openJournal(t, "")
 	if _, err := j.CreateSession(ctx, journal.Session{ID: "s1", Workspace: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}

@@ -2,8 +2,6 @@ package app
 
 import (
 	"context"
-	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"testing"
@@ -11,13 +9,9 @@ import (
 
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
-	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/demo"
-	"github.com/corral-dev/corral/backend/sandbox"
-	"github.com/corral-dev/corral/backend/sandbox/local"
-	"github.com/corral-dev/corral/backend/tool"
 )
 
 type demoModels struct{}
@@ -40,24 +34,8 @@ func (c chanEmitter) Emit(name string, data any) {
 // does, and follows the emitted batches to the end of the run.
 func TestRunsStartStreamsEvents(t *testing.T) {
 	t.Parallel()
-	dir := t.TempDir()
-	j, err := journal.Open(context.Background(), filepath.Join(dir, "corral.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	b := bus.New[agent.Event]()
-	runner := &agent.Runner{
-		Journal: j, Bus: b, Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}, Models: demoModels{},
-		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
-			return local.New(run.Workspace, local.Options{})
-		},
-		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
-	}
-	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	emit := make(chanEmitter, 1024)
-	stop := a.Start(context.Background(), emit)
-	t.Cleanup(stop)
+	a := startDemoApp(t, emit)
 
 	run, err := a.Runs.Start(StartRequest{Prompt: "show me", Workspace: t.TempDir()})
 	if err != nil {

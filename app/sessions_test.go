@@ -1,24 +1,16 @@
 package app
 
 import (
-	"context"
 	"errors"
-	"io"
-	"log/slog"
 	"os"
-	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
-	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/changes"
 	"github.com/corral-dev/corral/backend/journal"
-	"github.com/corral-dev/corral/backend/sandbox"
-	"github.com/corral-dev/corral/backend/sandbox/local"
-	"github.com/corral-dev/corral/backend/tool"
 )
 
 // recordEmitter hands run batches and session events to the test.
@@ -40,24 +32,8 @@ func (e recordEmitter) Emit(name string, data any) {
 // end in a workspace Corral creates, as the window does.
 func demoApp(t *testing.T) (*App, recordEmitter, RunView) {
 	t.Helper()
-	dir := t.TempDir()
-	j, err := journal.Open(context.Background(), filepath.Join(dir, "corral.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
-	b := bus.New[agent.Event]()
-	runner := &agent.Runner{
-		Journal: j, Bus: b, Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}, Models: demoModels{},
-		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
-			return local.New(run.Workspace, local.Options{})
-		},
-		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
-	}
-	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	emit := recordEmitter{runs: make(chan []agent.Event, 1024), sessions: make(chan SessionEvent, 16)}
-	stop := a.Start(context.Background(), emit)
-	t.Cleanup(stop)
+	a := startDemoApp(t, emit)
 	run, err := a.Runs.Start(StartRequest{Prompt: "show me"})
 	if err != nil {
 		t.Fatalf("Runs.Start() = %v", err)

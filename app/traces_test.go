@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"errors"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -14,12 +13,7 @@ func TestTracesExportImport(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	open := func() *journal.Journal {
-		j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
-		if err != nil {
-			t.Fatal(err)
-		}
-		t.Cleanup(func() { j.Close() })
-		return j
+		return openJournal(t, "")
 	}
 	src, dst := open(), open()
 	if _, err := src.CreateSession(ctx, journal.Session{ID: "ses_1", Title: "t", Workspace: t.TempDir()}); err != nil {
@@ -68,11 +62,7 @@ func TestTracesExportImport(t *testing.T) {
 func TestTracesTrace(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := openJournal(t, "")
 	if _, err := j.CreateSession(ctx, journal.Session{ID: "ses_1", Title: "t", Workspace: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}

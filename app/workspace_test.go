@@ -24,11 +24,7 @@ func (c eventSink) Emit(name string, data any) {
 func TestWorkspaceTreeFileWatch(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { j.Close() })
+	j := openJournal(t, "")
 	ws := t.TempDir()
 	os.MkdirAll(filepath.Join(ws, "src"), 0o755)
 	os.MkdirAll(filepath.Join(ws, "node_modules", "x"), 0o755)
