@@ -69,10 +69,10 @@ func (e *Edit) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		return failure("old_string and new_string are both required."), nil
 	}
 	oldStr, newStr := *in.OldString, *in.NewString
-	switch {
-	case oldStr == "":
+	if oldStr == "" {
 		return failure("old_string is empty. Give the exact text to replace; to create a file, use write."), nil
-	case oldStr == newStr:
+	}
+	if oldStr == newStr {
 		return failure("old_string and new_string are identical; there is nothing to change."), nil
 	}
 	name, bad := resolvePath(sb.Info(), in.Path)
@@ -151,10 +151,10 @@ func (e *AmbiguousEdit) Error() string {
 // matches an old written with plain newlines. It returns the result and how many were
 // replaced; the approval preview calls it so that it shows exactly what the tool will do.
 func Replace(s, old, new string, all bool) (string, int, error) {
-	switch {
-	case old == "":
+	if old == "" {
 		return "", 0, ErrEditEmpty
-	case old == new:
+	}
+	if old == new {
 		return "", 0, ErrEditSame
 	}
 	count := strings.Count(s, old)

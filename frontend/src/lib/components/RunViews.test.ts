@@ -118,7 +118,7 @@ describe('Sidebar', () => {
 describe('RunArea', () => {
   it('shows the selected run status and cancel for a running run', async () => {
     const store = await storeWith([sessionFixture({ runs: [runFixture({ status: 'running' })] })]);
-    const { body } = render(RunArea, { props: { store, onopenhealth: noop } });
+    const { body } = render(RunArea, { props: { store, onopenproviders: noop } });
     expect(body).toMatch(/data-testid="run-status"[^>]*>.*running/s);
     expect(body).toContain('data-testid="cancel-run"');
     expect(body).not.toContain('data-testid="resume-run"');
@@ -128,14 +128,14 @@ describe('RunArea', () => {
 
   it('offers resume for a cancelled run', async () => {
     const store = await storeWith([sessionFixture({ runs: [runFixture({ status: 'cancelled' })] })]);
-    const { body } = render(RunArea, { props: { store, onopenhealth: noop } });
+    const { body } = render(RunArea, { props: { store, onopenproviders: noop } });
     expect(body).toContain('data-testid="resume-run"');
     expect(body).not.toContain('data-testid="cancel-run"');
   });
 
   it('asks what to do with the cut-off command of an interrupted run', async () => {
     const store = await storeWith([sessionFixture({ runs: [runFixture({ status: 'interrupted' })] })]);
-    const { body } = render(RunArea, { props: { store, onopenhealth: noop } });
+    const { body } = render(RunArea, { props: { store, onopenproviders: noop } });
     for (const id of ['resolve-rerun', 'resolve-skip', 'resolve-fail']) {
       expect(body).toContain(`data-testid="${id}"`);
     }
@@ -146,7 +146,7 @@ describe('RunArea', () => {
 
   it('welcomes a new session', async () => {
     const store = await storeWith([]);
-    const { body } = render(RunArea, { props: { store, onopenhealth: noop, demoHint: true } });
+    const { body } = render(RunArea, { props: { store, onopenproviders: noop, demoHint: true } });
     expect(body).toContain('Start a session');
     expect(body).toContain('demo model');
     expect(body).not.toContain('data-testid="run-status"');
@@ -156,9 +156,9 @@ describe('RunArea', () => {
     const store = await storeWith([sessionFixture()]);
     const trace = store.peekTrace('run_1')!;
     trace.setHistory(traceOf([view(1, 'config', 'run.config'), llm(2, 'hi')]));
-    const graph = render(RunArea, { props: { store, onopenhealth: noop, tab: 'trace' } }).body;
+    const graph = render(RunArea, { props: { store, onopenproviders: noop, tab: 'trace' } }).body;
     expect(graph).toContain('data-testid="trace-graph"');
-    const timeline = render(RunArea, { props: { store, onopenhealth: noop, tab: 'timeline' } }).body;
+    const timeline = render(RunArea, { props: { store, onopenproviders: noop, tab: 'timeline' } }).body;
     expect(timeline).toContain('data-testid="timeline"');
   });
 });
