@@ -96,7 +96,7 @@ func open(ctx context.Context, path string, opts Options) (_ *Journal, err error
 	if j.db, err = openDB(path, full, readConns+1); err != nil {
 		return nil, err
 	}
-	if err := checkPragmas(ctx, j.db, full); err != nil {
+	if err := connect(ctx, j.db, full); err != nil {
 		return nil, err
 	}
 	if err := j.migrate(ctx, migrations); err != nil {
@@ -110,7 +110,7 @@ func open(ctx context.Context, path string, opts Options) (_ *Journal, err error
 		if j.lazy, err = openDB(path, normal, 1); err != nil {
 			return nil, err
 		}
-		if err := checkPragmas(ctx, j.lazy, normal); err != nil {
+		if err := connect(ctx, j.lazy, normal); err != nil {
 			return nil, err
 		}
 	}
@@ -213,6 +213,28 @@ func openDB(path string, p pragmas, conns int) (*sql.DB, error) {
 	db.SetMaxOpenConns(conns)
 	db.SetMaxIdleConns(conns)
 	return db, nil
+}
+
+// connect makes db's first connection and checks its pragmas (checkPragmas). Connections
+// of processes opening a new file at once race to switch it to WAL, and SQLite answers the
+// loser with SQLITE_BUSY at once instead of waiting in the busy handler; connect waits and
+// tries again, for as long as the busy timeout, so a database locked for longer still
+// fails with ErrLocked.
+func connect(ctx context.Context, db *sql.DB, want pragmas) error {
+	deadline := time.Now().Add(want.busyTimeout)
+	for delay := 2 * time.Millisecond; ; delay = min(2*delay, 100*time.Millisecond) {
+		err := checkPragmas(ctx, db, want)
+		if !errors.Is(err, ErrLocked) || time.Now().Add(delay).After(deadline) {
+			return err
+		}
+		t := time.NewTimer(delay)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return err
+		case <-t.C:
+		}
+	}
 }
 
 // checkPragmas reads the settings back from a connection of db: a DSN
