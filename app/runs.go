@@ -91,6 +91,9 @@ type StartRequest struct {
 	Provider  string `json:"provider"`
 	Model     string `json:"model"`
 	Sandbox   string `json:"sandbox"`
+	// Scope is, for the docker sandbox, "run" (a container per run) or "session" (one the
+	// session's runs share); empty takes the settings' default.
+	Scope string `json:"scope,omitempty"`
 }
 
 // Sessions lists sessions, most recently active first, each with its runs.
@@ -140,7 +143,7 @@ func NewStepViews(steps []journal.Step) []StepView {
 func (r *Runs) Start(req StartRequest) (RunView, error) {
 	run, err := r.runner.Start(context.Background(), agent.StartRequest{
 		SessionID: req.SessionID, Agent: req.Agent, Prompt: req.Prompt, Workspace: req.Workspace,
-		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox,
+		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox, Container: agent.ContainerSpec{Scope: req.Scope},
 	})
 	if err != nil {
 		return RunView{}, err

@@ -221,6 +221,11 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 	default:
 		return journal.Run{}, fmt.Errorf("agent: unknown sandbox %q (want local or docker)", req.Sandbox)
 	}
+	switch req.Container.Scope {
+	case "", "run", "session":
+	default:
+		return journal.Run{}, fmt.Errorf("agent: unknown container scope %q (want run or session)", req.Container.Scope)
+	}
 	if req.Sandbox != "docker" && req.Container != (ContainerSpec{}) {
 		return journal.Run{}, errors.New("agent: container settings (image, scope, network, memory, cpus) need the docker sandbox")
 	}

@@ -576,3 +576,31 @@ func TestStartRefusesImportedSession(t *testing.T) {
 		t.Errorf("session has %d runs after the refused start, want only the imported one", len(runs))
 	}
 }
+
+// TestStartRefusesBadSandboxRequests: a request the sandbox could not honour is refused at
+// Start, with what was wrong, before a run is recorded.
+func TestStartRefusesBadSandboxRequests(t *testing.T) {
+	t.Parallel()
+	r, _ := setup(t, &scriptModel{turns: helloScript})
+	tests := []struct {
+		name string
+		req  StartRequest
+		want string
+	}{
+		{"unknown sandbox", StartRequest{Sandbox: "vm"}, `unknown sandbox "vm"`},
+		{"unknown scope", StartRequest{Sandbox: "docker", Container: ContainerSpec{Scope: "forever"}}, `unknown container scope "forever"`},
+		{"container settings without docker", StartRequest{Sandbox: "local", Container: ContainerSpec{Scope: "session"}}, "need the docker sandbox"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			tt.req.Prompt = "p"
+			_, err := r.Start(context.Background(), tt.req)
+			if err == nil || !strings.Contains(err.Error(), tt.want) {
+				t.Errorf("Start() = %v, want an error containing %q", err, tt.want)
+			}
+		})
+	}
+	if runs, _ := r.Journal.Runs(context.Background(), journal.RunFilter{}); len(runs) != 0 {
+		t.Errorf("refused starts recorded %d runs", len(runs))
+	}
+}

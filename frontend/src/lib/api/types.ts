@@ -410,6 +410,8 @@ export interface StartRequest {
   provider: string;
   model: string;
   sandbox: string;
+  /** scope is, for the docker sandbox, 'run' or 'session'; '' takes the settings' default. */
+  scope?: string;
 }
 
 // ---- Approvals: what a person is asked (approval/preview.go, diff/diff.go, app/runs.go) ----

@@ -41,6 +41,8 @@ export interface RunOptions {
   provider: string;
   model: string;
   sandbox: string;
+  /** scope is the docker sandbox's container scope: 'run', 'session', or '' for the settings' default. */
+  scope?: string;
   workspace: string;
 }
 
@@ -288,6 +290,7 @@ export class RunsStore {
         provider: opts.provider,
         model: opts.model.trim(),
         sandbox: opts.sandbox,
+        scope: opts.scope ?? '',
       });
       const known = this.run(run.id);
       // Events may already have moved the run on; keep the newer status.

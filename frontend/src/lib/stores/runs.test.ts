@@ -189,7 +189,7 @@ describe('RunsStore actions', () => {
     store.newSession();
     const run = await store.start('  new task  ', { agent: 'coder', provider: 'demo', model: '', sandbox: 'local', workspace: '/tmp/ws' });
     expect(run?.id).toBe('run_new');
-    expect(calls.start[0]).toEqual({ session_id: '', agent: 'coder', prompt: 'new task', workspace: '/tmp/ws', provider: 'demo', model: '', sandbox: 'local' });
+    expect(calls.start[0]).toEqual({ session_id: '', agent: 'coder', prompt: 'new task', workspace: '/tmp/ws', provider: 'demo', model: '', sandbox: 'local', scope: '' });
     expect(store.selectedSessionId).toBe('ses_new');
     expect(store.selectedRunId).toBe('run_new');
     expect(store.sessions[0].id).toBe('ses_new');
@@ -201,6 +201,13 @@ describe('RunsStore actions', () => {
     expect(store.selectedSessionId).toBe('imp_ses_1');
     await store.start('try it here', { agent: '', provider: '', model: '', sandbox: '', workspace: '/tmp/mine' });
     expect(calls.start[0]).toMatchObject({ session_id: '', prompt: 'try it here', workspace: '/tmp/mine' });
+  });
+
+  it('passes the docker container scope the prompt box chose', async () => {
+    const { store, calls } = setup([]);
+    await store.loadSessions();
+    await store.start('in docker', { agent: '', provider: '', model: '', sandbox: 'docker', scope: 'session', workspace: '' });
+    expect(calls.start[0]).toMatchObject({ sandbox: 'docker', scope: 'session' });
   });
 
   it('continues the selected session with a follow-up', async () => {
