@@ -59,6 +59,25 @@ func TestApprovalDialog(t *testing.T) {
 	}
 	assertPicture(t, path, 8)
 
+	// The diff side by side: the layout toggle, then the new file's lines on the right.
+	var split []byte
+	var rightCells int
+	err = chromedp.Run(ctx,
+		chromedp.Click(`[data-testid="approval-dialog"] [data-testid="diff-mode"]`),
+		chromedp.WaitVisible(`[data-testid="approval-dialog"] [data-testid="diff"][data-mode="split"]`),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="approval-dialog"] [data-testid="diff"] .half.right.add').length`, &rightCells),
+		chromedp.FullScreenshot(&split, 100),
+	)
+	if err != nil {
+		t.Fatalf("side-by-side diff: %v", err)
+	}
+	if rightCells < 5 {
+		t.Errorf("side-by-side diff of the new wordcount.sh has %d added cells, want its lines", rightCells)
+	}
+	if err := os.WriteFile(artifact(t, "approval-dialog-split.png"), split, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
 	if err := chromedp.Run(ctx, chromedp.Click(`[data-testid="approve"]`)); err != nil {
 		t.Fatalf("click approve: %v", err)
 	}
