@@ -83,7 +83,7 @@ const maxEventDiff = 16 << 10
 // NewToolOutcome summarizes a tool result for a tool.finished event.
 func NewToolOutcome(res tool.Result) *ToolOutcome {
 	out := &ToolOutcome{Content: res.Content, IsError: res.IsError}
-	if res.Meta != (tool.Meta{}) {
+	if !res.Meta.IsZero() {
 		m := res.Meta
 		if len(m.Diff) > maxEventDiff {
 			m.Diff = ""

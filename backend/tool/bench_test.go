@@ -126,3 +126,43 @@ func BenchmarkGrep50k(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkExecTracking runs a command that changes one file, with the
+// changed-file tracking on (a snapshot of the workspace before and after)
+// and off, in workspaces of 1,000 and 10,000 small files (100 per
+// directory).
+func BenchmarkExecTracking(b *testing.B) {
+	for _, files := range []int{1000, 10000} {
+		dir := b.TempDir()
+		for i := range files {
+			sub := filepath.Join(dir, fmt.Sprintf("d%02d", i/1000), fmt.Sprintf("e%d", i/100%10))
+			if i%100 == 0 {
+				if err := os.MkdirAll(sub, 0o755); err != nil {
+					b.Fatal(err)
+				}
+			}
+			if err := os.WriteFile(filepath.Join(sub, fmt.Sprintf("f%03d.txt", i%100)), []byte("x\n"), 0o644); err != nil {
+				b.Fatal(err)
+			}
+		}
+		sb, err := local.New(dir, local.Options{})
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(func() { sb.Close() })
+		input := json.RawMessage(`{"command":"echo x >> d00/e0/f000.txt"}`)
+		for _, c := range []struct {
+			name string
+			tool *tool.Exec
+		}{{"on", &tool.Exec{}}, {"off", &tool.Exec{MaxTrackedFiles: -1}}} {
+			b.Run(fmt.Sprintf("files=%d/tracking=%s", files, c.name), func(b *testing.B) {
+				for b.Loop() {
+					res, err := c.tool.Run(context.Background(), sb, input)
+					if err != nil || res.IsError || (c.name == "on" && len(res.Meta.Changed) != 1) {
+						b.Fatalf("Run = %+v, %v", res, err)
+					}
+				}
+			})
+		}
+	}
+}

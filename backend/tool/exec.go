@@ -1,6 +1,7 @@
 package tool
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -23,6 +24,11 @@ type Exec struct {
 	// MaxOutput is the number of bytes kept of each of stdout and stderr,
 	// half from the start and half from the end (default 20,000).
 	MaxOutput int
+	// MaxTrackedFiles bounds the workspace files listed before and after the
+	// command to tell which files it changed (Meta.Changed); a larger
+	// workspace is not tracked, and Meta.Untracked says so (default 20,000).
+	// Negative turns tracking off.
+	MaxTrackedFiles int
 }
 
 const (
@@ -58,6 +64,7 @@ func (e *Exec) Description() string {
 - The default timeout is %s; timeout_seconds may raise it up to %s. On timeout the command and everything it started are killed and the output so far is returned.
 - stdout and stderr are each capped at %d bytes: longer output keeps the first and last %d bytes and says how many bytes were omitted in between. Filter output (grep, head, tail, wc) when you expect a lot.
 - A non-zero exit code is reported as an error result, with the output.
+- Files in the workspace the command created, changed or deleted are listed after the output (the first few by name).
 - Prefer the read, write, edit, glob and grep tools over cat, sed, find and grep for working with files.`, seconds(def), seconds(maxTimeout), output, output/2)
 }
 
@@ -112,6 +119,15 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		}
 		dir = name
 	}
+	limit := cmp.Or(e.MaxTrackedFiles, defaultMaxTracked)
+	var before map[string]fileSig
+	untracked := "tracking changed files is turned off"
+	if limit > 0 {
+		var err error
+		if before, err = snapshot(ctx, sb.Files(), limit); err != nil {
+			untracked = untrackedReason(err, limit)
+		}
+	}
 	res, err := sb.Exec(ctx, sandbox.ExecRequest{Command: in.Command, Dir: dir, Timeout: timeout, MaxOutput: output})
 	if err != nil {
 		var pe *fs.PathError
@@ -150,16 +166,35 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		b.WriteString("(no output)\n")
 	}
 	code := res.ExitCode
+	meta := Meta{
+		ExitCode:   &code,
+		TimedOut:   res.TimedOut,
+		DurationMS: res.Duration.Milliseconds(),
+		Truncated:  res.StdoutDropped > 0 || res.StderrDropped > 0,
+		Path:       dir,
+	}
+	if before != nil {
+		// The command has ended (or was killed): what it changed is settled.
+		after, err := snapshot(ctx, sb.Files(), limit)
+		if err != nil {
+			untracked = untrackedReason(err, limit)
+		} else {
+			changed := compareSnapshots(sb.Files(), before, after)
+			meta.ChangesTracked = true
+			meta.Changed = changed[:min(len(changed), maxChangedListed)]
+			meta.ChangedOmitted = len(changed) - len(meta.Changed)
+			if len(changed) > 0 {
+				b.WriteString(changedLine(changed, len(changed)))
+			}
+		}
+	}
+	if !meta.ChangesTracked {
+		meta.Untracked = untracked
+	}
 	return Result{
 		Content: strings.TrimSuffix(b.String(), "\n"),
 		IsError: res.ExitCode != 0 || res.TimedOut,
-		Meta: Meta{
-			ExitCode:   &code,
-			TimedOut:   res.TimedOut,
-			DurationMS: res.Duration.Milliseconds(),
-			Truncated:  res.StdoutDropped > 0 || res.StderrDropped > 0,
-			Path:       dir,
-		},
+		Meta:    meta,
 	}, nil
 }
 

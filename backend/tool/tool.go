@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"reflect"
 	"strings"
 	"syscall"
 
@@ -72,7 +73,29 @@ type Meta struct {
 	Files int `json:"files,omitempty"`
 	// Truncated reports that Content leaves something out.
 	Truncated bool `json:"truncated,omitempty"`
+
+	// ChangesTracked reports that exec listed the workspace's files before
+	// and after the command, so Changed is complete (empty: nothing changed).
+	// Only regular files inside the workspace that glob and grep would list
+	// are tracked (not .git, ignored paths or symbolic links). A file counts
+	// as modified when its size, mode, modification time, change time or
+	// inode differ (change time and inode on Linux only); a file rewritten
+	// in place with the same size within one timestamp tick, with its times
+	// restored, would be missed. What a file held is not recorded.
+	ChangesTracked bool `json:"changes_tracked,omitempty"`
+	// Changed lists the files the command created, modified or deleted
+	// (exec), sorted by path, at most 200.
+	Changed []FileChange `json:"changed,omitempty"`
+	// ChangedOmitted counts changed files left out of Changed.
+	ChangedOmitted int `json:"changed_omitted,omitempty"`
+	// Untracked says why exec did not track changed files (the workspace was
+	// over the limit, listing it failed, tracking is off); Changed is then
+	// empty and says nothing.
+	Untracked string `json:"untracked,omitempty"`
 }
+
+// IsZero reports whether m holds no facts at all.
+func (m Meta) IsZero() bool { return reflect.ValueOf(m).IsZero() }
 
 // Builtin returns the six built-in tools with default limits:
 // exec, read, write, edit, glob and grep.
