@@ -1,13 +1,15 @@
 // Package changes answers "what did step 12 change?" from a run's journal record: the files
-// each write and edit step changed, as diffs, and for each step with side effects whether
-// its change is known at all.
+// each write and edit step changed, as diffs, the files each command (exec) created, modified
+// or deleted, and for each step with side effects whether its change is known at all.
 //
 // It reads only the record. A diff the tool recorded when it ran is used as it is; a new
 // file's diff comes from the content recorded as the step's input; where a tool could not
 // record a diff (a file over its limit, a binary file before), the file's earlier content is
 // reconstructed from the run's earlier writes and edits, and the result says so. A command
-// (exec) may change any file and the journal does not record which: its changes are
-// reported unknown, never guessed.
+// (exec) may change any file: the exec tool lists the workspace's files before and after it
+// and records which changed (not what they held), and those are reported as listed, without
+// diffs; where it did not (a workspace over its limit, a record older than the listing, a
+// command cut off), the command's changes are reported unknown, never guessed.
 //
 // Package changes must not know about SQL, the file system or sandboxes: it does not look at
 // the workspace, whose files have moved on since the step ran.
@@ -37,6 +39,9 @@ const (
 	Reconstructed Source = "reconstructed"
 	// Partial: only the replaced text is known, not where in the file it was.
 	Partial Source = "partial"
+	// Listed: a command changed the file, as the exec tool found by listing the workspace
+	// before and after it; what the file held was not recorded, so there is no diff.
+	Listed Source = "listed"
 	// Unknown: the step may have changed files, and the record cannot say which or how.
 	Unknown Source = "unknown"
 	// None: the step changed nothing (it failed or was refused before touching a file).
@@ -52,12 +57,14 @@ const kindTool = "tool"
 // File is one file a step changed.
 type File struct {
 	Path string `json:"path"`
-	// Op is "created" or "modified".
+	// Op is "created", "modified" or "deleted" (only commands delete).
 	Op      string `json:"op"`
 	Source  Source `json:"source"`
 	Diff    string `json:"diff,omitempty"` // unified, as diff -u prints it
 	Added   int    `json:"added"`
 	Removed int    `json:"removed"`
+	// Bytes is the file's size after the step, when recorded (0 when deleted).
+	Bytes int64 `json:"bytes,omitempty"`
 	// Note says what is missing or assumed, when anything is.
 	Note string `json:"note,omitempty"`
 }
@@ -72,6 +79,9 @@ type Step struct {
 	Source Source `json:"source"`
 	Note   string `json:"note,omitempty"`
 	Files  []File `json:"files"`
+	// More counts files the step changed beyond Files (a command that changed more files than
+	// the exec tool lists).
+	More int `json:"more,omitempty"`
 }
 
 // Changes reports, for every tool step of a run that can change files (write, edit, exec),
@@ -127,19 +137,7 @@ func (s *state) step(st journal.Step) Step {
 	var res tool.Result
 	recorded := st.Status == journal.StepCompleted && json.Unmarshal(st.Output, &res) == nil
 	if st.Name == "exec" {
-		var in execInput
-		_ = json.Unmarshal(st.Input, &in)
-		out.Path = in.Command
-		// Whatever its outcome, a command may have changed any file, and nothing recorded
-		// says which: forget what is known, and say so.
-		s.known = map[string]string{}
-		out.Source = Unknown
-		out.Note = "Commands can change any file; Corral does not record which files a command changed. " +
-			"The workspace tree marks files changed while the run ran."
-		if st.Resolution == journal.ActionSkip {
-			out.Note = "A crash cut this command off and it was skipped; whether it changed files before the crash is unknown."
-		}
-		return out
+		return s.exec(st, out, res, recorded)
 	}
 
 	var path string
@@ -186,6 +184,56 @@ func (s *state) step(st journal.Step) Step {
 	return out
 }
 
+// exec reports the files a command changed as the exec tool listed them, or unknown.
+func (s *state) exec(st journal.Step, out Step, res tool.Result, recorded bool) Step {
+	var in execInput
+	_ = json.Unmarshal(st.Input, &in)
+	out.Path = in.Command
+	// Whatever its outcome, a command may have changed files the listing does not cover
+	// (ignored ones, those past its cap): forget every content known.
+	s.known = map[string]string{}
+	out.Source = Unknown
+	switch {
+	case st.Resolution == journal.ActionSkip:
+		out.Note = "A crash cut this command off and it was skipped; whether it changed files before the crash is unknown."
+	case st.Status == journal.StepStarted:
+		out.Note = "This command was cut off before its result was recorded; whether it changed files is unknown."
+	case st.Status == journal.StepFailed:
+		out.Note = "This command failed in Corral (" + st.Error + "); whether it changed files is unknown."
+	case !recorded:
+		out.Note = "This command's result could not be read; whether it changed files is unknown."
+	case res.Meta.Untracked != "":
+		out.Note = "Corral did not track which files this command changed: " + res.Meta.Untracked + "."
+	case !res.Meta.ChangesTracked:
+		out.Note = "This command ran before Corral recorded which files commands change, so its changes are unknown. " +
+			"The workspace tree marks files changed while the run ran."
+	case len(res.Meta.Changed) == 0:
+		out.Source = None
+		out.Note = "The command changed no file in the workspace. Ignored paths (.gitignore, .ignore), .git and " +
+			"files outside the workspace are not tracked."
+	default:
+		out.Source = Listed
+		for _, c := range res.Meta.Changed {
+			out.Files = append(out.Files, File{Path: c.Path, Op: c.Op, Source: Listed, Bytes: c.Bytes})
+		}
+		out.More = res.Meta.ChangedOmitted
+		total := len(out.Files) + out.More
+		out.Note = fmt.Sprintf("Corral listed the workspace's files before and after the command: %s changed. "+
+			"Their contents were not recorded, so there is no diff. Ignored paths and .git are not tracked.", plural(total, "file"))
+		if out.More > 0 {
+			out.Note += fmt.Sprintf(" Only the first %d are named.", len(out.Files))
+		}
+	}
+	return out
+}
+
+func plural(n int, word string) string {
+	if n == 1 {
+		return "1 " + word
+	}
+	return fmt.Sprintf("%d %ss", n, word)
+}
+
 func (s *state) write(path string, in writeInput, meta tool.Meta) File {
 	content := ""
 	if in.Content != nil {
@@ -197,7 +245,7 @@ func (s *state) write(path string, in writeInput, meta tool.Meta) File {
 	} else {
 		delete(s.known, path)
 	}
-	f := File{Path: path, Op: "modified"}
+	f := File{Path: path, Op: "modified", Bytes: meta.Bytes}
 	switch {
 	case meta.Created:
 		f.Op, f.Source = "created", FromInput
@@ -223,7 +271,7 @@ func (s *state) write(path string, in writeInput, meta tool.Meta) File {
 
 func (s *state) edit(path string, in editInput, meta tool.Meta) File {
 	before, known := s.known[path]
-	f := File{Path: path, Op: "modified"}
+	f := File{Path: path, Op: "modified", Bytes: meta.Bytes}
 	if known {
 		if after, ok := applyEdit(before, in); ok {
 			if len(after) <= maxContent {

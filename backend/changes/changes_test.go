@@ -5,6 +5,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/google/go-cmp/cmp"
+	"github.com/google/go-cmp/cmp/cmpopts"
+
 	"github.com/corral-dev/corral/backend/changes"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/sandbox/local"
@@ -27,7 +30,10 @@ func newRecorder(t *testing.T) *recorder {
 	return &recorder{t: t, sb: sb}
 }
 
-var tools = map[string]tool.Tool{"write": &tool.Write{}, "edit": &tool.Edit{}, "exec": &tool.Exec{}, "read": &tool.Read{}}
+// tools are the tools steps run, by the name a step records; "exec:small" is exec tracking at
+// most 2 files.
+var tools = map[string]tool.Tool{"write": &tool.Write{}, "edit": &tool.Edit{}, "exec": &tool.Exec{}, "read": &tool.Read{},
+	"exec:small": &tool.Exec{MaxTrackedFiles: 2}}
 
 // run runs a tool and records it as a completed step; change edits the recorded result
 // first (to stand for what an older Corral or a file over the limit recorded).
@@ -41,6 +47,7 @@ func (r *recorder) run(name, input string, change func(*tool.Result)) {
 		change(&res)
 	}
 	out, _ := json.Marshal(res)
+	name, _, _ = strings.Cut(name, ":")
 	r.steps = append(r.steps, journal.Step{Seq: len(r.steps) + 1, Kind: "tool", Name: name, Status: journal.StepCompleted, Input: []byte(input), Output: out})
 }
 
@@ -51,6 +58,12 @@ func (r *recorder) add(st journal.Step) {
 }
 
 func dropDiff(res *tool.Result) { res.Meta.Diff, res.Meta.Added, res.Meta.Removed = "", 0, 0 }
+
+// untrack makes an exec result look as Corral recorded it before exec listed changed files.
+func untrack(res *tool.Result) {
+	res.Meta.ChangesTracked, res.Meta.Changed, res.Meta.ChangedOmitted, res.Meta.Untracked = false, nil, 0, ""
+	res.Content, _, _ = strings.Cut(res.Content, "\nFiles changed:")
+}
 
 func TestChanges(t *testing.T) {
 	t.Parallel()
@@ -100,9 +113,9 @@ func TestChanges(t *testing.T) {
 			r.run("exec", `{"command":"echo x >> a.go"}`, nil)
 			r.run("write", `{"path":"a.go","content":"two\n"}`, dropDiff)
 		}, want{3, changes.Unknown, "modified", nil, 0, 0, "cannot be rebuilt"}},
-		{"a command's changes are unknown", func(r *recorder) {
-			r.run("exec", `{"command":"echo hi > b.txt"}`, nil)
-		}, want{1, changes.Unknown, "", nil, 0, 0, "does not record which files"}},
+		{"a command's changes are unknown in an older record", func(r *recorder) {
+			r.run("exec", `{"command":"echo hi > b.txt"}`, untrack)
+		}, want{1, changes.Unknown, "", nil, 0, 0, "ran before Corral recorded which files"}},
 		{"a call that returned an error changed nothing", func(r *recorder) {
 			r.run("write", `{"path":"a.go","content":"one\n"}`, nil)
 			r.run("edit", `{"path":"a.go","old_string":"nope","new_string":"x"}`, nil)
@@ -190,4 +203,78 @@ func contains(lines []string, l string) bool {
 		}
 	}
 	return false
+}
+
+// TestCommandChanges: a command's step lists the files the exec tool found changed, without
+// diffs, and stays unknown when they were not tracked.
+func TestCommandChanges(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		steps  func(r *recorder)
+		source changes.Source
+		files  []changes.File
+		more   int
+		note   []string // substrings of the step's note
+	}{
+		{"created, modified and deleted files are listed", func(r *recorder) {
+			r.run("write", `{"path":"a.txt","content":"one\n"}`, nil)
+			r.run("write", `{"path":"gone.txt","content":"x"}`, nil)
+			r.run("exec", `{"command":"echo two >> a.txt && rm gone.txt && mkdir d && printf hello > d/new.txt"}`, nil)
+		}, changes.Listed, []changes.File{
+			{Path: "a.txt", Op: "modified", Source: changes.Listed, Bytes: 8},
+			{Path: "d/new.txt", Op: "created", Source: changes.Listed, Bytes: 5},
+			{Path: "gone.txt", Op: "deleted", Source: changes.Listed},
+		}, 0, []string{"3 files changed", "contents were not recorded"}},
+		{"a failing command's changes are listed too", func(r *recorder) {
+			r.run("exec", `{"command":"echo x > out.txt; exit 1"}`, nil)
+		}, changes.Listed, []changes.File{{Path: "out.txt", Op: "created", Source: changes.Listed, Bytes: 2}}, 0, []string{"1 file changed"}},
+		{"past the cap the rest are counted", func(r *recorder) {
+			r.run("exec", `{"command":"for i in $(seq 100 309); do : > f$i; done"}`, nil)
+		}, changes.Listed, nil, 10, []string{"210 files changed", "first 200 are named"}},
+		{"a command that changed nothing", func(r *recorder) {
+			r.run("exec", `{"command":"echo hi"}`, nil)
+		}, changes.None, nil, 0, []string{"changed no file"}},
+		{"a workspace over the limit is unknown, with the reason", func(r *recorder) {
+			r.run("write", `{"path":"a.txt","content":"a"}`, nil)
+			r.run("write", `{"path":"b.txt","content":"b"}`, nil)
+			r.run("write", `{"path":"c.txt","content":"c"}`, nil)
+			r.run("exec:small", `{"command":"echo x > d.txt"}`, nil)
+		}, changes.Unknown, nil, 0, []string{"did not track", "more than 2 files"}},
+		{"a command cut off is unknown", func(r *recorder) {
+			r.add(journal.Step{Name: "exec", Status: journal.StepStarted, Input: []byte(`{"command":"make"}`)})
+		}, changes.Unknown, nil, 0, []string{"cut off"}},
+		{"a command skipped after a crash is unknown", func(r *recorder) {
+			r.add(journal.Step{Name: "exec", Status: journal.StepCompleted, Resolution: journal.ActionSkip,
+				Input: []byte(`{"command":"make"}`), Output: []byte(`{"content":"skipped","is_error":true}`)})
+		}, changes.Unknown, nil, 0, []string{"skipped"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r := newRecorder(t)
+			tt.steps(r)
+			got, ok := changes.Of(r.steps, len(r.steps))
+			if !ok {
+				t.Fatalf("Of(%d) = not found", len(r.steps))
+			}
+			if got.Tool != "exec" || got.Source != tt.source || got.More != tt.more {
+				t.Errorf("Of(%d) = tool %s source %q more %d, want exec %q more %d", got.Seq, got.Tool, got.Source, got.More, tt.source, tt.more)
+			}
+			for _, n := range tt.note {
+				if !strings.Contains(got.Note, n) {
+					t.Errorf("Of(%d).Note = %q, want it to contain %q", got.Seq, got.Note, n)
+				}
+			}
+			if tt.more > 0 {
+				if len(got.Files) != 200 || got.Files[0].Path != "f100" {
+					t.Errorf("Of(%d).Files = %d from %v, want 200 from f100", got.Seq, len(got.Files), got.Files[0])
+				}
+				return
+			}
+			if diff := cmp.Diff(tt.files, got.Files, cmpopts.EquateEmpty()); diff != "" {
+				t.Errorf("Of(%d).Files (-want +got):\n%s", got.Seq, diff)
+			}
+		})
+	}
 }
