@@ -8,8 +8,9 @@ import (
 )
 
 // StepChanges returns what one step of a run changed: the files a write or an edit changed,
-// as diffs, or for a command (exec) that its changes are not known. A step that is not a
-// write, edit or exec is an error.
+// as diffs, and for a command (exec) the files it created, modified or deleted (listed, no
+// diffs), or that its changes are not known. A step that is not a write, edit or exec is an
+// error.
 func (w *Workspace) StepChanges(runID string, seq int) (changes.Step, error) {
 	steps, err := w.journal.Steps(context.Background(), runID)
 	if err != nil {

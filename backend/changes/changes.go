@@ -63,8 +63,8 @@ type File struct {
 	Diff    string `json:"diff,omitempty"` // unified, as diff -u prints it
 	Added   int    `json:"added"`
 	Removed int    `json:"removed"`
-	// Bytes is the file's size after the step, when recorded (0 when deleted).
-	Bytes int64 `json:"bytes,omitempty"`
+	// Bytes is the file's size after the step (0 when deleted).
+	Bytes int64 `json:"bytes"`
 	// Note says what is missing or assumed, when anything is.
 	Note string `json:"note,omitempty"`
 }

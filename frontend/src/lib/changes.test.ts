@@ -1,14 +1,22 @@
 import { describe, expect, it } from 'vitest';
-import type { StepChange } from './api';
-import { changeSummary, changeTotals } from './changes';
+import type { FileChange, StepChange } from './api';
+import { changeSummary, changeTotals, fileSize, listedSummary, opCounts } from './changes';
 
 const step = (over: Partial<StepChange>): StepChange => ({ seq: 3, tool: 'edit', path: 'a.go', source: 'recorded', files: [], ...over });
+const listed = (path: string, op: FileChange['op'], bytes = 0): FileChange => ({ path, op, source: 'listed', added: 0, removed: 0, bytes });
 
 describe('changeSummary', () => {
   it.each([
     { name: 'recorded edit', c: step({ files: [{ path: 'a.go', op: 'modified', source: 'recorded', added: 2, removed: 1 }] }), want: '+2 −1' },
     { name: 'new file', c: step({ tool: 'write', source: 'input', files: [{ path: 'a.go', op: 'created', source: 'input', added: 5, removed: 0 }] }), want: 'new · +5 −0' },
-    { name: 'command', c: step({ tool: 'exec', path: 'make', source: 'unknown' }), want: 'not recorded' },
+    { name: 'untracked command', c: step({ tool: 'exec', path: 'make', source: 'unknown' }), want: 'not recorded' },
+    { name: 'command that changed nothing', c: step({ tool: 'exec', path: 'go test', source: 'none' }), want: 'changed nothing' },
+    {
+      name: 'command with listed files',
+      c: step({ tool: 'exec', path: 'make', source: 'listed', files: [listed('a', 'created', 3), listed('b', 'modified', 9), listed('c', 'created'), listed('d', 'deleted')] }),
+      want: '2 new · 1 modified · 1 deleted',
+    },
+    { name: 'command past the cap', c: step({ tool: 'exec', source: 'listed', files: [listed('a', 'modified')], more: 12 }), want: '1 modified · +12 more' },
     { name: 'cut off write', c: step({ tool: 'write', source: 'unknown' }), want: 'not known' },
     { name: 'failed edit', c: step({ source: 'none' }), want: 'changed nothing' },
   ])('$name: $want', ({ c, want }) => {
@@ -21,5 +29,24 @@ describe('changeSummary', () => {
       { path: 'b', op: 'created' as const, source: 'input' as const, added: 3, removed: 0 },
     ];
     expect(changeTotals({ files })).toEqual({ added: 4, removed: 2 });
+  });
+});
+
+describe('listed files', () => {
+  it('opCounts counts by op', () => {
+    expect(opCounts({ files: [listed('a', 'deleted'), listed('b', 'deleted'), listed('c', 'created')] })).toEqual({ created: 1, modified: 0, deleted: 2 });
+  });
+
+  it('listedSummary of no files is empty', () => {
+    expect(listedSummary({ files: [] })).toBe('');
+  });
+
+  it.each([
+    { name: 'empty new file', f: listed('a', 'created', 0), want: '0 B' },
+    { name: 'modified', f: listed('a', 'modified', 2048), want: '2.0 KiB' },
+    { name: 'deleted', f: listed('a', 'deleted'), want: '' },
+    { name: 'older server without sizes', f: { path: 'a', op: 'modified', source: 'recorded', added: 1, removed: 0 } as FileChange, want: '' },
+  ])('fileSize, $name: "$want"', ({ f, want }) => {
+    expect(fileSize(f)).toBe(want);
   });
 });

@@ -1,7 +1,8 @@
 // Words and numbers for what a step changed (Workspace.StepChanges), shared by
 // the step inspector and the workspace panel.
 
-import type { ChangeSource, StepChange } from './api';
+import type { ChangeSource, FileChange, StepChange } from './api';
+import { formatBytes } from './format';
 
 /** SOURCE_LABEL says how a change is known, in a few words. */
 export const SOURCE_LABEL: Record<ChangeSource, string> = {
@@ -9,8 +10,16 @@ export const SOURCE_LABEL: Record<ChangeSource, string> = {
   input: 'new file, from its recorded content',
   reconstructed: 'rebuilt from earlier steps',
   partial: 'only the replaced text is known',
+  listed: 'listed; contents not recorded',
   unknown: 'changes not known',
   none: 'changed nothing',
+};
+
+/** OP_LABEL names what happened to a file, for its chip. */
+export const OP_LABEL: Record<FileChange['op'], string> = {
+  created: 'new',
+  modified: 'modified',
+  deleted: 'deleted',
 };
 
 /** changeTotals sums the added and removed lines of a step's files. */
@@ -24,13 +33,41 @@ export function changeTotals(c: Pick<StepChange, 'files'>): { added: number; rem
   return { added, removed };
 }
 
+/** opCounts counts a step's files by what happened to them. */
+export function opCounts(c: Pick<StepChange, 'files'>): Record<FileChange['op'], number> {
+  const n = { created: 0, modified: 0, deleted: 0 };
+  for (const f of c.files ?? []) n[f.op]++;
+  return n;
+}
+
+/**
+ * listedSummary is a command's listed files in a few words:
+ * "2 new · 1 modified · 1 deleted", with "+N more" past the listed ones.
+ */
+export function listedSummary(c: Pick<StepChange, 'files' | 'more'>): string {
+  const n = opCounts(c);
+  const parts: string[] = [];
+  if (n.created) parts.push(`${n.created} new`);
+  if (n.modified) parts.push(`${n.modified} modified`);
+  if (n.deleted) parts.push(`${n.deleted} deleted`);
+  if (c.more) parts.push(`+${c.more} more`);
+  return parts.join(' · ');
+}
+
 /** changeSummary is one line for a step in a list: what it touched and how much. */
 export function changeSummary(c: StepChange): string {
   if (c.source === 'unknown') return c.tool === 'exec' ? 'not recorded' : 'not known';
   if (c.source === 'none') return 'changed nothing';
+  if (c.source === 'listed') return listedSummary(c);
   const { added, removed } = changeTotals(c);
   const created = c.files.some((f) => f.op === 'created');
   return `${created ? 'new · ' : ''}+${added} −${removed}`;
+}
+
+/** fileSize is a listed file's size after the step, or '' (deleted, or not recorded). */
+export function fileSize(f: FileChange): string {
+  if (f.op === 'deleted' || f.bytes === undefined) return '';
+  return formatBytes(f.bytes);
 }
 
 /** CHANGING_TOOLS are the tools whose steps can change files. */

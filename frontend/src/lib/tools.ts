@@ -105,6 +105,8 @@ export function summarizeTool(name: string, input: unknown, output: unknown): To
       if (meta.timed_out) facts.push({ text: 'timed out', tone: 'bad' });
       if (code !== undefined) facts.push({ text: `exit ${code}`, tone: code === 0 ? 'ok' : 'bad' });
       if (meta.duration_ms) facts.push({ text: durationText(meta.duration_ms), tone: 'muted' });
+      const changed = (meta.changed?.length ?? 0) + (meta.changed_omitted ?? 0);
+      if (changed > 0) facts.push({ text: `${plural(changed, 'file')} changed`, tone: 'muted' });
       break;
     }
     case 'write': {

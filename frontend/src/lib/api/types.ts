@@ -357,6 +357,22 @@ export interface ToolMeta {
   matches?: number;
   files?: number;
   truncated?: boolean;
+  /** changes_tracked: exec listed the workspace before and after, so changed is complete. */
+  changes_tracked?: boolean;
+  /** changed lists the files a command created, modified or deleted (at most 200). */
+  changed?: ChangedFile[];
+  /** changed_omitted counts changed files left out of changed. */
+  changed_omitted?: number;
+  /** untracked says why exec did not track changed files. */
+  untracked?: string;
+}
+
+/** ChangedFile is one workspace file a command changed (tool.FileChange). */
+export interface ChangedFile {
+  path: string;
+  op: 'created' | 'modified' | 'deleted';
+  /** bytes is the size after the command (0 when deleted). */
+  bytes: number;
 }
 
 /** ToolOutput is what a tool step records as output (tool.Result). */
@@ -665,19 +681,24 @@ export interface DeleteResult {
 /**
  * ChangeSource says how a step's change is known: the diff the tool recorded,
  * a new file's recorded content, rebuilt from earlier steps, only the replaced
- * text, unknown (commands; cut-off calls), or none (the call failed).
+ * text, listed (a command's changed files, found by listing the workspace
+ * before and after it; no contents), unknown (untracked commands; cut-off
+ * calls), or none (the call failed, or the command changed no file).
  */
-export type ChangeSource = 'recorded' | 'input' | 'reconstructed' | 'partial' | 'unknown' | 'none';
+export type ChangeSource = 'recorded' | 'input' | 'reconstructed' | 'partial' | 'listed' | 'unknown' | 'none';
 
 /** FileChange is one file a step changed (changes.File). */
 export interface FileChange {
   path: string;
-  op: 'created' | 'modified';
+  /** op: only commands delete. */
+  op: 'created' | 'modified' | 'deleted';
   source: ChangeSource;
-  /** diff is unified text; RunChanges leaves it out. */
+  /** diff is unified text; RunChanges leaves it out; listed files have none. */
   diff?: string;
   added: number;
   removed: number;
+  /** bytes is the file's size after the step (0 when deleted; absent from older servers). */
+  bytes?: number;
   note?: string;
 }
 
@@ -690,4 +711,6 @@ export interface StepChange {
   source: ChangeSource;
   note?: string;
   files: FileChange[];
+  /** more counts files a command changed beyond files. */
+  more?: number;
 }
