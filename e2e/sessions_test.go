@@ -99,6 +99,26 @@ func TestSessionRenameAndDelete(t *testing.T) {
 	}
 	assertPicture(t, path, 8)
 
+	// The demo's first command (step 7) wrote sample.txt: listed, without contents.
+	var listed string
+	err = chromedp.Run(ctx,
+		chromedp.Click(`[data-testid="run-change-row"][data-seq="7"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="step-changes-listed"] [data-op="created"]`),
+		chromedp.Text(`[data-testid="run-changes"] [data-testid="step-changes"]`, &listed),
+		chromedp.FullScreenshot(&shot, 100),
+	)
+	if err != nil {
+		t.Fatalf("a command's changes: %v", err)
+	}
+	if !strings.Contains(listed, "sample.txt") || !strings.Contains(listed, "contents were not recorded") {
+		t.Errorf("command's changes = %q, want sample.txt listed with its contents said to be not recorded", clipText(listed))
+	}
+	path = artifact(t, "command-changes.png")
+	if err := os.WriteFile(path, shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	assertPicture(t, path, 8)
+
 	// The inspector shows what an edit step changed (the demo's step 10 edits wordcount.sh).
 	var inspected string
 	err = chromedp.Run(ctx,
