@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,6 +43,7 @@ func TestRunInDocker(t *testing.T) {
 		t.Fatalf("corral run --env docker: %v\n%s", err, out)
 	}
 	var execs, failed int
+	var changed []string // what the commands in the container changed, as the host saw it
 	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
 		var ev struct {
 			Type   string `json:"type"`
@@ -49,6 +51,12 @@ func TestRunInDocker(t *testing.T) {
 			Result *struct {
 				Content string `json:"content"`
 				IsError bool   `json:"is_error"`
+				Meta    struct {
+					Changed []struct {
+						Path string `json:"path"`
+						Op   string `json:"op"`
+					} `json:"changed"`
+				} `json:"meta"`
 			} `json:"result"`
 		}
 		if json.Unmarshal([]byte(line), &ev) != nil || ev.Type != "tool.finished" {
@@ -56,6 +64,9 @@ func TestRunInDocker(t *testing.T) {
 		}
 		if ev.Tool == "exec" {
 			execs++
+			for _, c := range ev.Result.Meta.Changed {
+				changed = append(changed, c.Op+" "+c.Path)
+			}
 		}
 		if ev.Result.IsError {
 			failed++
@@ -64,6 +75,9 @@ func TestRunInDocker(t *testing.T) {
 	}
 	if execs < 3 || failed > 0 {
 		t.Errorf("demo session in docker: %d exec calls, %d failed; want at least 3, none failed", execs, failed)
+	}
+	if !slices.Contains(changed, "created sample.txt") {
+		t.Errorf("files changed by the container's commands = %v, want sample.txt created (the demo's printf > sample.txt)", changed)
 	}
 	if b, err := os.ReadFile(filepath.Join(ws, "test_wordcount.sh")); err != nil || len(b) == 0 {
 		t.Errorf("test_wordcount.sh not in the host workspace after a docker run: %v", err)
