@@ -44,6 +44,9 @@ func (t *transcript) print(events <-chan agent.Event) {
 			verb := "run"
 			if ev.Type == agent.EventRunResumed {
 				verb = "resuming run"
+				if ev.Reason != "" {
+					verb = "resuming " + ev.Reason + " run"
+				}
 			}
 			fmt.Fprintf(t.out, "%s %s · session %s · workspace %s\n", verb, ev.RunID, ev.SessionID, ev.Workspace)
 		case agent.EventModelStarted:

@@ -73,7 +73,7 @@ func seedRun(tb testing.TB, dataDir, sessionID, runID, prompt string, n int, upd
 	s := journal.Session{ID: sessionID, Title: prompt, Workspace: ws, CreatedAt: start, UpdatedAt: updated}
 	r := journal.Run{ID: runID, SessionID: sessionID, Agent: "coder", Prompt: prompt, Status: journal.RunCompleted,
 		Workspace: ws, Sandbox: "local", CreatedAt: start, UpdatedAt: updated}
-	if err := j.ImportRun(ctx, s, r, steps); err != nil {
+	if err := j.ImportRun(ctx, s, r, steps, nil); err != nil {
 		tb.Fatalf("seed %d-step run: %v", n, err)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -213,11 +214,20 @@ func TestResumeNeverRepeats(t *testing.T) {
 		t.Fatalf("Drive(cancelled) = %s, %v; want cancelled and an error", got.Status, err)
 	}
 
+	cut, err := r.Journal.Steps(context.Background(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+
 	m2 := &scriptModel{turns: helloScript}
 	r.Models = fixedModels{m2}
 	got, err = r.Drive(context.Background(), run.ID)
 	if err != nil || got.Status != journal.RunCompleted {
 		t.Fatalf("Drive(resume) = %s, %v; want completed", got.Status, err)
+	}
+	// The resume is recorded after the last step completed before the cancel.
+	if got, want := resumes(t, r, run.ID), fmt.Sprintf("cancelled@%d", cut[len(cut)-1].Seq-1); got != want {
+		t.Errorf("resumes = %q, want %q", got, want)
 	}
 	if n := len(m2.calls()); n != 1 {
 		t.Errorf("resume made %d model calls, want 1 (only the one that was cut off)", n)
@@ -280,6 +290,25 @@ func TestInterruptedSideEffect(t *testing.T) {
 	if _, err := r.Resolve(context.Background(), run.ID, journal.ActionRerun, ""); !errors.Is(err, ErrNothingToResolve) {
 		t.Errorf("Resolve on a finished run = %v, want ErrNothingToResolve", err)
 	}
+	// Driven again after the cancel (the gate at 3 done, the exec cut off), then again after
+	// the person's skip completed step 4.
+	if got, want := resumes(t, r, run.ID), "cancelled@3 interrupted@4"; got != want {
+		t.Errorf("resumes = %q, want %q", got, want)
+	}
+}
+
+// resumes describes a run's recorded resumes as "reason@after_seq ...".
+func resumes(t *testing.T, r *Runner, runID string) string {
+	t.Helper()
+	rs, err := r.Journal.Resumes(context.Background(), runID)
+	if err != nil {
+		t.Fatalf("Resumes(%s) = %v", runID, err)
+	}
+	var out []string
+	for _, res := range rs {
+		out = append(out, fmt.Sprintf("%s@%d", res.Reason, res.AfterSeq))
+	}
+	return strings.Join(out, " ")
 }
 
 func TestModelMistakesAreToolResults(t *testing.T) {
@@ -391,9 +420,16 @@ func TestRecover(t *testing.T) {
 		t.Fatal(err)
 	}
 	waiting := start(t, r, StartRequest{Prompt: "not started"})
+	sub := r.Bus.Subscribe(ctx, 0)
 	got, err := r.Recover(ctx)
 	if err != nil || len(got) != 1 || got[0].Run.ID != crashed.ID || got[0].Err != nil || got[0].Run.Status != journal.RunCompleted {
 		t.Fatalf("Recover() = %+v, %v; want the crashed run completed and nothing else", got, err)
+	}
+	if got, want := resumes(t, r, crashed.ID), "interrupted@1"; got != want {
+		t.Errorf("resumes of the crashed run = %q, want %q (after its configuration)", got, want)
+	}
+	if ev := <-sub.C(); ev.Type != EventRunResumed || ev.Reason != ResumeInterrupted {
+		t.Errorf("first event = %s (reason %q), want %s with reason %q", ev.Type, ev.Reason, EventRunResumed, ResumeInterrupted)
 	}
 	if w, _ := r.Journal.Run(ctx, waiting.ID); w.Status != journal.RunPending {
 		t.Errorf("pending run status after Recover = %s, want it untouched", w.Status)
@@ -510,6 +546,9 @@ func TestApprovalSuspendsDurably(t *testing.T) {
 	if n := len(m.calls()); n != 2 {
 		t.Errorf("model calls = %d, want 2: waiting and resuming replay the first turn", n)
 	}
+	if got := resumes(t, r, run.ID); got != "" {
+		t.Errorf("resumes = %q, want none: going on after an answer is not a resume", got)
+	}
 	if b, _ := os.ReadFile(filepath.Join(got.Workspace, "effects.log")); string(b) != "once\n" {
 		t.Errorf("effects.log = %q, want the command once", b)
 	}
@@ -565,7 +604,7 @@ func TestStartRefusesImportedSession(t *testing.T) {
 	ctx := context.Background()
 	sess := journal.Session{ID: "imp_ses_1", Title: "shared", Workspace: "/elsewhere", Origin: journal.OriginImported}
 	run := journal.Run{ID: "imp_run_1", SessionID: sess.ID, Agent: "coder", Prompt: "p", Status: journal.RunCompleted}
-	if err := r.Journal.ImportRun(ctx, sess, run, nil); err != nil {
+	if err := r.Journal.ImportRun(ctx, sess, run, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.Start(ctx, StartRequest{SessionID: sess.ID, Prompt: "go on"})

@@ -63,6 +63,10 @@ type Event struct {
 	WaitMS    int64           `json:"wait_ms,omitempty"`     // model.retry
 	Duration  int64           `json:"duration_ms,omitempty"` // *.finished
 	Workspace string          `json:"workspace,omitempty"`   // run.started / run.resumed
+	// Reason is set on run.resumed when the run had stopped part way (ResumeInterrupted,
+	// ResumeCancelled) and the journal recorded the resume; a run going on after an approval
+	// answer is not resumed and has none.
+	Reason string `json:"reason,omitempty"`
 
 	Approval *approval.Request `json:"approval,omitempty"` // approval.requested
 	Decision *GateRecord       `json:"decision,omitempty"` // approval.decided

@@ -43,14 +43,57 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	if run.Status != journal.RunPending {
 		started = EventRunResumed
 	}
-	if err := r.Journal.SetRunStatus(ctx, run.ID, journal.RunRunning, ""); err != nil {
+	ev := Event{Type: started, RunID: run.ID, SessionID: run.SessionID, Status: string(journal.RunRunning), Workspace: run.Workspace}
+	if reason := resumeReason(run.Status); reason != "" {
+		// The run stopped part way: the journal keeps where and why it went on (the trace
+		// shows it), in the same transaction that marks it running.
+		res, err := r.Journal.ResumeRun(ctx, journal.Resume{RunID: run.ID, AfterSeq: lastCompleted(history), Reason: reason})
+		if err != nil {
+			return run, fmt.Errorf("agent: run %s: %w", run.ID, err)
+		}
+		ev.Reason = res.Reason
+	} else if err := r.Journal.SetRunStatus(ctx, run.ID, journal.RunRunning, ""); err != nil {
 		return run, fmt.Errorf("agent: run %s: %w", run.ID, err)
 	}
-	r.publish(Event{Type: started, RunID: run.ID, SessionID: run.SessionID, Status: string(journal.RunRunning), Workspace: run.Workspace})
+	r.publish(ev)
 
 	final, runErr := l.drive(ctx)
 	defer l.close()
 	return r.finish(ctx, run, final, runErr)
+}
+
+// Resume reasons: why a run that is driven again had stopped part way.
+const (
+	// ResumeInterrupted: its process died while it ran (a crash or a kill: Drive finds it
+	// running), or a step with side effects was cut off and a person resolved it.
+	ResumeInterrupted = "interrupted"
+	// ResumeCancelled: it was cancelled (Ctrl+C, the window's stop button).
+	ResumeCancelled = "cancelled"
+)
+
+// resumeReason says whether driving a run in this status resumes it, and why it had stopped.
+// A pending run starts; a run awaiting approval goes on after the answer, which is the normal
+// course of a run, not a resume (it does not run until answered, so nothing was cut off).
+// Completed and failed runs are not driven.
+func resumeReason(s journal.RunStatus) string {
+	switch s {
+	case journal.RunRunning, journal.RunInterrupted:
+		return ResumeInterrupted
+	case journal.RunCancelled:
+		return ResumeCancelled
+	}
+	return ""
+}
+
+// lastCompleted is the seq of the last completed step of a history (0 if none).
+func lastCompleted(history []journal.Step) int {
+	last := 0
+	for _, st := range history {
+		if st.Status == journal.StepCompleted && st.Seq > last {
+			last = st.Seq
+		}
+	}
+	return last
 }
 
 // finish records how the loop ended and publishes it.

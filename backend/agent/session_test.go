@@ -166,7 +166,7 @@ func TestDeleteSession(t *testing.T) {
 				}
 			}
 			if s.Imported() {
-				if err := r.Journal.ImportRun(ctx, s, journal.Run{ID: "imp_run", SessionID: s.ID, Status: journal.RunCompleted}, nil); err != nil {
+				if err := r.Journal.ImportRun(ctx, s, journal.Run{ID: "imp_run", SessionID: s.ID, Status: journal.RunCompleted}, nil, nil); err != nil {
 					t.Fatal(err)
 				}
 			} else if _, err := r.Journal.CreateSession(ctx, s); err != nil {

@@ -22,7 +22,8 @@
 //     [*InterruptedError] asks a person to [Journal.Resolve] it (rerun, skip
 //     or fail).
 //   - Sessions and runs, with run summaries (step count, tokens and cost)
-//     summed by SQL from the steps.
+//     summed by SQL from the steps, and each run's resumes ([Resume]: when it
+//     was driven again after stopping part way, after which step, why).
 //
 // # What it must not know
 //

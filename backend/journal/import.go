@@ -10,11 +10,12 @@ import (
 )
 
 // ImportRun writes a run recorded elsewhere (an exported trace) with its steps exactly as
-// given — status, attempt, resolution, times, tokens and cost — creating its session on
-// first use, in one transaction: all of the run or nothing. A run id in use is ErrExists.
+// given — status, attempt, resolution, times, tokens and cost — and its resumes (in order,
+// each with its time), creating its session on first use, in one transaction: all of the run
+// or nothing. A run id in use is ErrExists.
 // The session is recorded with origin OriginImported whatever s.Origin says, with
 // s.ImportedFrom and s.ImportedAt (now, when zero).
-func (j *Journal) ImportRun(ctx context.Context, s Session, r Run, steps []Step) error {
+func (j *Journal) ImportRun(ctx context.Context, s Session, r Run, steps []Step, resumes []Resume) error {
 	if r.ID == "" || s.ID == "" || r.SessionID != s.ID {
 		return fmt.Errorf("import run %q: needs ids and a run of the given session", r.ID)
 	}
@@ -62,7 +63,7 @@ func (j *Journal) ImportRun(ctx context.Context, s Session, r Run, steps []Step)
 				return fmt.Errorf("step %d: %w", st.Seq, err)
 			}
 		}
-		return nil
+		return insertResumes(ctx, tx, r.ID, resumes)
 	})
 	if err != nil {
 		return fmt.Errorf("import run %s: %w", r.ID, classify(err))

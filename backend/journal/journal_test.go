@@ -103,7 +103,7 @@ func TestOpenMigrates(t *testing.T) {
 	if appID != 0x4352524c {
 		t.Errorf("application_id = %#x, want %#x", appID, 0x4352524c)
 	}
-	for _, table := range []string{"sessions", "runs", "steps"} {
+	for _, table := range []string{"sessions", "runs", "steps", "resumes"} {
 		var n int
 		if err := db.QueryRow("SELECT count(*) FROM sqlite_schema WHERE type = 'table' AND name = ?", table).Scan(&n); err != nil || n != 1 {
 			t.Errorf("table %s: count = %d, %v, want 1", table, n, err)

@@ -167,7 +167,7 @@ func TestSessionOrigin(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	// ImportRun records an imported session whatever origin it is handed.
 	if err := j.ImportRun(ctx, journal.Session{ID: "imp_x", Title: "t", ImportedFrom: "bug.json", ImportedAt: at},
-		journal.Run{ID: "imp_r", SessionID: "imp_x", Status: journal.RunCompleted}, nil); err != nil {
+		journal.Run{ID: "imp_r", SessionID: "imp_x", Status: journal.RunCompleted}, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {

@@ -34,8 +34,14 @@ type (
 		UpdatedAt time.Time `json:"updated_at"`
 	}
 	wireRun struct {
-		Run   wireRunInfo `json:"run"`
-		Steps []wireStep  `json:"steps"`
+		Run     wireRunInfo  `json:"run"`
+		Steps   []wireStep   `json:"steps"`
+		Resumes []wireResume `json:"resumes,omitempty"`
+	}
+	wireResume struct {
+		At       time.Time `json:"at"`
+		AfterSeq int       `json:"after_seq"`
+		Reason   string    `json:"reason"`
 	}
 	wireRunInfo struct {
 		ID        string    `json:"id"`
@@ -103,6 +109,9 @@ func writeBundle(w io.Writer, b Bundle) error {
 			ws.Input, ws.InputBase64 = record(st.Input, &scratch)
 			ws.Output, ws.OutputBase64 = record(st.Output, &scratch)
 			wr.Steps[j] = ws
+		}
+		for _, r := range h.Resumes {
+			wr.Resumes = append(wr.Resumes, wireResume{At: r.At, AfterSeq: r.AfterSeq, Reason: r.Reason})
 		}
 		wb.Runs[i] = wr
 	}
@@ -177,6 +186,9 @@ func decodeBundle(data []byte, rawVersion json.RawMessage) (Bundle, error) {
 					CacheReadTokens: ws.Usage.CacheReadTokens, CacheWriteTokens: ws.Usage.CacheWriteTokens},
 			}
 		}
+		for j, wr := range wr.Resumes {
+			h.Resumes = append(h.Resumes, journal.Resume{RunID: r.ID, N: j + 1, At: wr.At, AfterSeq: wr.AfterSeq, Reason: wr.Reason})
+		}
 		b.Runs[i] = h
 	}
 	return b, validate(b)
@@ -208,6 +220,7 @@ const (
 	maxRecordBytes = 256 << 20
 	maxRuns        = 10_000
 	maxSteps       = 1_000_000
+	maxResumes     = 100_000
 	maxAttempt     = 1_000_000
 )
 
@@ -284,6 +297,36 @@ func validateRun(path, sessionID string, h History) error {
 		if err := validateStep(sp, st); err != nil {
 			return err
 		}
+	}
+	return validateResumes(path, h)
+}
+
+// validateResumes checks a run's resumes: each after a step of the run (or
+// none), in the order the run went, with a time and a reason.
+func validateResumes(path string, h History) error {
+	if len(h.Resumes) > maxResumes {
+		return invalid(path+".resumes", "%d resumes, over the limit of %d", len(h.Resumes), maxResumes)
+	}
+	last := 0
+	if n := len(h.Steps); n > 0 {
+		last = h.Steps[n-1].Seq
+	}
+	prev := 0
+	for k, r := range h.Resumes {
+		rp := fmt.Sprintf("%s.resumes[%d]", path, k)
+		if err := firstErr(
+			checkTime(rp+".at", r.At, false),
+			checkLen(rp+".reason", r.Reason, maxNameBytes),
+		); err != nil {
+			return err
+		}
+		switch {
+		case r.Reason == "":
+			return invalid(rp+".reason", "empty")
+		case r.AfterSeq < prev || r.AfterSeq > last:
+			return invalid(rp+".after_seq", "%d is not a step from %d to %d; resumes follow the run in order", r.AfterSeq, prev, last)
+		}
+		prev = r.AfterSeq
 	}
 	return nil
 }

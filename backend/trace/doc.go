@@ -5,8 +5,9 @@
 //
 //   - The trace model ([Trace], [Span]): a span for the run, each model call,
 //     tool call, approval and sandbox command, with parent links, timings,
-//     status, tokens and cost. [Build] derives it from a run and its steps and
-//     is a pure function: the UI graph and every exporter use it, so they never
+//     status, tokens and cost, and a zero-length span for each time the run
+//     was resumed after it had stopped part way. [Build] derives it from a run,
+//     its steps and its resumes and is a pure function: the UI graph and every exporter use it, so they never
 //     disagree. Span and trace ids are derived from the run id and the step
 //     sequence, so an export is byte-for-byte stable and a re-imported run has
 //     the same ids.

@@ -32,6 +32,7 @@ func FuzzImport(f *testing.F) {
 	}
 	for _, seed := range [][]byte{
 		valid, otlp, bare.Bytes(), exportFile(f, twoRuns(), trace.FormatJSON),
+		exportFile(f, resumedBundle(), trace.FormatJSON), exportFile(f, resumedBundle(), trace.FormatOTLP),
 		valid[:len(valid)/3], otlp[:len(otlp)/2],
 		[]byte(`{"format":"corral.trace","version":2}`),
 		[]byte(`{"format":"corral.trace","version":1,"content":"full","session":{"id":"s"},"runs":[{"run":{"id":"r","session_id":"s","status":"pending"},"steps":[]}]}`),

@@ -128,6 +128,44 @@ func recordRun(t testing.TB, j *journal.Journal, script []turn, prompt string) j
 	return got
 }
 
+// cancelOn is a model that cancels a drive as its call number n (from 1)
+// returns, so the run stops between steps, as a kill can cut it.
+type cancelOn struct {
+	m      llm.Model
+	n      int
+	calls  int
+	cancel context.CancelFunc
+}
+
+func (c *cancelOn) Stream(ctx context.Context, req llm.Request, onEvent func(llm.Event)) (llm.Response, error) {
+	resp, err := c.m.Stream(ctx, req, onEvent)
+	if c.calls++; c.calls == c.n {
+		c.cancel()
+	}
+	return resp, err
+}
+
+// recordResumedRun drives a run of script that is cancelled after its second
+// model call, then resumes it to the end: a run with one resume.
+func recordResumedRun(t testing.TB, j *journal.Journal, script []turn, prompt string) journal.Run {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	r := newRunner(j, &cancelOn{m: &scriptModel{turns: script}, n: 2, cancel: cancel})
+	run, err := r.Start(ctx, agent.StartRequest{Prompt: prompt, Workspace: t.TempDir()})
+	if err != nil {
+		t.Fatalf("Start() = %v", err)
+	}
+	if got, _ := r.Drive(ctx, run.ID); got.Status != journal.RunCancelled {
+		t.Fatalf("Drive() = %s, want cancelled", got.Status)
+	}
+	got, err := r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(resume) = %s, %v; want completed", got.Status, err)
+	}
+	return got
+}
+
 // memSink keeps what an import wrote, exactly.
 type memSink struct {
 	mu   sync.Mutex
@@ -135,21 +173,23 @@ type memSink struct {
 	sess []journal.Session
 }
 
-func (s *memSink) ImportRun(_ context.Context, sess journal.Session, run journal.Run, steps []journal.Step) error {
+func (s *memSink) ImportRun(_ context.Context, sess journal.Session, run journal.Run, steps []journal.Step, resumes []journal.Resume) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.sess = append(s.sess, sess)
-	s.runs = append(s.runs, trace.History{Run: run, Steps: slices.Clone(steps)})
+	s.runs = append(s.runs, trace.History{Run: run, Steps: slices.Clone(steps), Resumes: slices.Clone(resumes)})
 	return nil
 }
 
 // journalSink imports through the journal's existing methods: CreateSession,
-// CreateRun, Record for completed steps and Step for failed and cut-off ones.
-// They stamp the current time, so an import through it keeps everything but
-// the times (the journal needs an ImportRun method to keep those too).
+// CreateRun, Record for completed steps, Step for failed and cut-off ones and
+// ResumeRun for resumes (after the steps: it marks the run running, so the
+// run's status is set again last). They stamp the current time, so an import
+// through it keeps everything but the times (the journal needs an ImportRun
+// method to keep those too).
 type journalSink struct{ j *journal.Journal }
 
-func (s journalSink) ImportRun(ctx context.Context, sess journal.Session, run journal.Run, steps []journal.Step) error {
+func (s journalSink) ImportRun(ctx context.Context, sess journal.Session, run journal.Run, steps []journal.Step, resumes []journal.Resume) error {
 	if _, err := s.j.CreateSession(ctx, sess); err != nil && !errors.Is(err, journal.ErrExists) {
 		return err
 	}
@@ -181,6 +221,14 @@ func (s journalSink) ImportRun(ctx context.Context, sess journal.Session, run jo
 				return fmt.Errorf("record started step %d: %w", st.Seq, err)
 			}
 		}
+	}
+	for _, r := range resumes {
+		if _, err := s.j.ResumeRun(ctx, journal.Resume{RunID: run.ID, AfterSeq: r.AfterSeq, Reason: r.Reason}); err != nil {
+			return err
+		}
+	}
+	if len(resumes) > 0 {
+		return s.j.SetRunStatus(ctx, run.ID, run.Status, run.Error)
 	}
 	return nil
 }

@@ -266,8 +266,12 @@ func graph(t Trace) template.HTML {
 			bend := linkX + min((i-r)*2, 20)
 			fmt.Fprintf(&links, "<path class=\"link\" d=\"M46 %d C%d %d %d %d 46 %d\"/>\n", y1, bend, y1, bend, y, y)
 		}
-		fmt.Fprintf(&nodes, "<a href=\"#%s\"><circle class=\"%s\" cx=\"%d\" cy=\"%d\" r=\"6\"/><text x=\"%d\" y=\"%d\" dy=\"4\">%s</text><text class=\"detail\" x=\"%d\" y=\"%d\" dy=\"4\">%s</text></a>\n",
-			esc(anchor(s)), spanClass(s), x, y, labelX, y, esc(s.Name), labelX+300, y, esc(nodeDetail(s)))
+		mark := fmt.Sprintf("<circle class=\"%s\" cx=\"%d\" cy=\"%d\" r=\"6\"/>", spanClass(s), x, y)
+		if s.Kind == KindResume { // a point in time, not an operation: a diamond
+			mark = fmt.Sprintf("<path class=\"%s\" d=\"M%d %dl7 7-7 7-7-7z\"/>", spanClass(s), x, y-7)
+		}
+		fmt.Fprintf(&nodes, "<a href=\"#%s\">%s<text x=\"%d\" y=\"%d\" dy=\"4\">%s</text><text class=\"detail\" x=\"%d\" y=\"%d\" dy=\"4\">%s</text></a>\n",
+			esc(anchor(s)), mark, labelX, y, esc(s.Name), labelX+300, y, esc(nodeDetail(s)))
 	}
 	return template.HTML(fmt.Sprintf("<svg class=\"graph\" role=\"img\" aria-label=\"span graph\" width=\"%d\" height=\"%d\" viewBox=\"0 0 %d %d\">\n%s%s%s</svg>",
 		width, height, width, height, edges.String(), links.String(), nodes.String()))
@@ -276,6 +280,9 @@ func graph(t Trace) template.HTML {
 var esc = template.HTMLEscapeString
 
 func nodeDetail(s Span) string {
+	if s.Kind == KindResume {
+		return fmt.Sprintf("after step #%v", s.Attributes[attrResumeAfter])
+	}
 	var parts []string
 	if s.End.IsZero() {
 		parts = append(parts, "unfinished")
@@ -324,6 +331,12 @@ func timeline(t Trace) template.HTML {
 		fmt.Fprintf(&b, "<line class=\"tick\" x1=\"%.1f\" x2=\"%.1f\" y1=\"14\" y2=\"%d\"/><text class=\"detail\" x=\"%.1f\" y=\"11\" text-anchor=\"middle\">%s</text>\n",
 			pos(at), pos(at), height, pos(at), esc(formatDuration(at.Sub(t0))))
 	}
+	for _, s := range t.Spans {
+		if s.Kind == KindResume && !s.Start.IsZero() {
+			fmt.Fprintf(&b, "<line class=\"resume\" x1=\"%.1f\" x2=\"%.1f\" y1=\"14\" y2=\"%d\"><title>%s</title></line>\n",
+				pos(s.Start), pos(s.Start), height, esc(s.Name+", "+nodeDetail(s)))
+		}
+	}
 	for i, s := range t.Spans {
 		start, end := s.Start, s.End
 		if start.IsZero() {
@@ -357,17 +370,31 @@ func spanDepth(s Span) int {
 	return 1
 }
 
+// resumeEntry tells where the run went on after it had stopped.
+func resumeEntry(s Span) entryView {
+	return entryView{Kind: "resume", Anchor: anchor(s), Title: "Resumed (" + attrString(s.Attributes[attrResumeReason]) + ")",
+		Text: fmt.Sprintf("The run stopped after step #%v and was driven again from there: steps already completed were replayed from the journal, not run again.", s.Attributes[attrResumeAfter])}
+}
+
 // transcript tells the run as a conversation: the prompt, each model
 // response with its tool calls, each tool result, and failures.
 func transcript(t Trace, h History) []entryView {
 	spanOf := map[int]Span{}
+	var resumes []Span // in the order the trace places them
 	for _, s := range t.Spans {
-		if s.Seq > 0 && s.Kind != KindCommand {
+		switch {
+		case s.Kind == KindResume:
+			resumes = append(resumes, s)
+		case s.Seq > 0 && s.Kind != KindCommand:
 			spanOf[s.Seq] = s
 		}
 	}
 	out := []entryView{{Kind: "prompt", Title: "Prompt", Text: h.Run.Prompt, Anchor: anchor(t.Spans[0])}}
 	for _, st := range h.Steps {
+		for len(resumes) > 0 && resumeAfter(resumes[0]) < st.Seq {
+			out = append(out, resumeEntry(resumes[0]))
+			resumes = resumes[1:]
+		}
 		e := entryView{Seq: st.Seq, Anchor: anchor(spanOf[st.Seq])}
 		switch {
 		case st.Status == journal.StepStarted:
@@ -421,7 +448,15 @@ func transcript(t Trace, h History) []entryView {
 		}
 		out = append(out, e)
 	}
+	for _, s := range resumes {
+		out = append(out, resumeEntry(s))
+	}
 	return out
+}
+
+func resumeAfter(s Span) int {
+	n, _ := s.Attributes[attrResumeAfter].(int64)
+	return int(n)
 }
 
 // approvalEntry tells how a tool call passed its gate.

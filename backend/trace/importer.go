@@ -15,10 +15,10 @@ import (
 
 // Sink receives the runs of an import; the journal implements it. Each call
 // writes one run, with its steps exactly as given (status, attempt,
-// resolution, times), creating the session on its first run. It should be
-// atomic: all of the run or nothing.
+// resolution, times) and its resumes in order, creating the session on its
+// first run. It should be atomic: all of the run or nothing.
 type Sink interface {
-	ImportRun(ctx context.Context, session journal.Session, run journal.Run, steps []journal.Step) error
+	ImportRun(ctx context.Context, session journal.Session, run journal.Run, steps []journal.Step, resumes []journal.Resume) error
 }
 
 // ImportedTitle starts the title of an imported session.
@@ -158,7 +158,12 @@ func Import(ctx context.Context, r io.Reader, sink Sink) (Imported, error) {
 			st.Replayed = false
 			steps[i] = st
 		}
-		if err := sink.ImportRun(ctx, sess, run, steps); err != nil {
+		resumes := make([]journal.Resume, len(h.Resumes))
+		for i, r := range h.Resumes {
+			r.RunID, r.N = run.ID, i+1
+			resumes[i] = r
+		}
+		if err := sink.ImportRun(ctx, sess, run, steps, resumes); err != nil {
 			return out, fmt.Errorf("trace: import run %s: %w", h.Run.ID, err)
 		}
 		out.Runs = append(out.Runs, run)
@@ -175,9 +180,9 @@ type namedSink struct {
 	name string
 }
 
-func (n namedSink) ImportRun(ctx context.Context, s journal.Session, r journal.Run, steps []journal.Step) error {
+func (n namedSink) ImportRun(ctx context.Context, s journal.Session, r journal.Run, steps []journal.Step, resumes []journal.Resume) error {
 	s.ImportedFrom = n.name
-	return n.sink.ImportRun(ctx, s, r, steps)
+	return n.sink.ImportRun(ctx, s, r, steps, resumes)
 }
 
 // importID returns the id an imported session or run gets.

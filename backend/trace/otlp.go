@@ -105,6 +105,11 @@ func otlpSpan(t Trace, run journal.Run, s Span) *tracepb.Span {
 			attrs[attrRunError] = s.Error
 		}
 	case KindCommand:
+	case KindResume:
+		// Without corral.span.kind a Corral from before resumes skips the span
+		// as not its own instead of refusing the file; corral.resume.* tell
+		// this one what it is.
+		delete(attrs, attrSpanKind)
 	default:
 		if len(s.Input) > 0 {
 			attrs[attrStepInput] = string(s.Input)
@@ -362,7 +367,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 		return Bundle{}, err
 	}
 	index := map[string]int{} // trace id -> b.Runs
-	var steps []*tracepb.Span
+	var steps, resumes []*tracepb.Span
 	for _, ss := range rs.GetScopeSpans() {
 		for _, sp := range ss.GetSpans() {
 			a := attrMap(sp.GetAttributes())
@@ -383,7 +388,12 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 					return Bundle{}, err
 				}
 			case KindCommand, "":
-				// derived from a tool span, or not Corral's: nothing to map back
+				// derived from a tool span, a resume, or not Corral's
+				if _, ok := a.m[attrResumeAfter]; ok {
+					resumes = append(resumes, sp)
+				}
+			case KindResume:
+				resumes = append(resumes, sp)
 			default:
 				steps = append(steps, sp)
 			}
@@ -400,8 +410,30 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 		}
 		b.Runs[i].Steps = append(b.Runs[i].Steps, st)
 	}
+	for _, sp := range resumes {
+		i, ok := index[hex.EncodeToString(sp.GetTraceId())]
+		if !ok {
+			return Bundle{}, invalid("spans", "resume %q belongs to no run", describe(sp.GetName()))
+		}
+		a := attrMap(sp.GetAttributes())
+		r := journal.Resume{
+			RunID: b.Runs[i].Run.ID, At: fromNanos(int64(min(sp.GetStartTimeUnixNano(), math.MaxInt64))),
+			AfterSeq: int(clampInt(a.int(attrResumeAfter))), Reason: a.str(attrResumeReason),
+		}
+		if err := a.err(fmt.Sprintf("span %q", describe(sp.GetName()))); err != nil {
+			return Bundle{}, err
+		}
+		b.Runs[i].Resumes = append(b.Runs[i].Resumes, r)
+	}
 	for i := range b.Runs {
-		sort.SliceStable(b.Runs[i].Steps, func(x, y int) bool { return b.Runs[i].Steps[x].Seq < b.Runs[i].Steps[y].Seq })
+		h := &b.Runs[i]
+		sort.SliceStable(h.Steps, func(x, y int) bool { return h.Steps[x].Seq < h.Steps[y].Seq })
+		// Spans come in the trace's order, which places resumes by the step they
+		// follow; a file that reordered them is put back in that order.
+		sort.SliceStable(h.Resumes, func(x, y int) bool { return h.Resumes[x].AfterSeq < h.Resumes[y].AfterSeq })
+		for k := range h.Resumes {
+			h.Resumes[k].N = k + 1
+		}
 	}
 	return b, validate(b)
 }

@@ -276,7 +276,8 @@ func sanitize(b Bundle, opts Options) Bundle {
 			st.Output = r.json(st.Output)
 			steps[j] = st
 		}
-		out.Runs[i] = History{Run: run, Steps: steps}
+		// A resume's reason is a word Corral chose ("interrupted"), like a step's kind.
+		out.Runs[i] = History{Run: run, Steps: steps, Resumes: h.Resumes}
 	}
 	return out
 }

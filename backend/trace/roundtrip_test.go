@@ -22,6 +22,7 @@ func TestRoundTrip(t *testing.T) {
 	runs := map[string]journal.Run{
 		"completed with tool errors": recordRun(t, src, helloScript, "say hi in a file"),
 		"failed model call":          recordRun(t, src, failScript, "look around"),
+		"resumed after a cancel":     recordResumedRun(t, src, helloScript, "say hi in a file"),
 	}
 	for name, run := range runs {
 		for _, format := range []trace.Format{trace.FormatJSON, trace.FormatOTLP} {
@@ -51,6 +52,9 @@ func TestRoundTrip(t *testing.T) {
 				got, err := trace.Load(ctx, dst, imp.Runs[0].ID)
 				if err != nil {
 					t.Fatal(err)
+				}
+				if n := len(b.Runs[0].Resumes); n != countKind(want, trace.KindResume) || (name == "resumed after a cancel") != (n == 1) {
+					t.Errorf("run %q has %d resumes, %d resume spans", name, n, countKind(want, trace.KindResume))
 				}
 				if diff := cmp.Diff(normalize(want, true), normalize(got, true)); diff != "" {
 					t.Errorf("imported trace differs (-original +imported):\n%s", diff)
@@ -91,6 +95,11 @@ func TestRoundTripExact(t *testing.T) {
 		Attempt: 1, Input: []byte(`{"command":"sleep 1"}`), StartedAt: last.FinishedAt}
 	h.Steps = append(h.Steps, cut)
 	h.Run.Status = journal.RunInterrupted
+	// And resumes: after a crash, and after the cut-off step's predecessor.
+	h.Resumes = []journal.Resume{
+		{RunID: run.ID, N: 1, At: h.Steps[2].StartedAt, AfterSeq: 2, Reason: "interrupted"},
+		{RunID: run.ID, N: 2, At: last.FinishedAt, AfterSeq: last.Seq, Reason: "cancelled"},
+	}
 
 	for _, format := range []trace.Format{trace.FormatJSON, trace.FormatOTLP} {
 		t.Run(string(format), func(t *testing.T) {
@@ -103,13 +112,16 @@ func TestRoundTripExact(t *testing.T) {
 			if _, err := trace.Import(ctx, &file, sink); err != nil {
 				t.Fatalf("Import() = %v", err)
 			}
-			want, err := trace.Build(h.Run, h.Steps)
+			want, err := h.Trace()
 			if err != nil {
 				t.Fatal(err)
 			}
-			got, err := trace.Build(sink.runs[0].Run, sink.runs[0].Steps)
+			got, err := sink.runs[0].Trace()
 			if err != nil {
 				t.Fatal(err)
+			}
+			if countKind(got, trace.KindResume) != 2 {
+				t.Errorf("imported trace has %d resume spans, want 2", countKind(got, trace.KindResume))
 			}
 			if diff := cmp.Diff(normalize(want, false), normalize(got, false)); diff != "" {
 				t.Errorf("imported trace differs (-original +imported):\n%s", diff)
@@ -147,4 +159,15 @@ func TestExportStable(t *testing.T) {
 			t.Errorf("Export(%s) twice gave different bytes", format)
 		}
 	}
+}
+
+// countKind counts a trace's spans of a kind.
+func countKind(tr trace.Trace, kind trace.SpanKind) int {
+	n := 0
+	for _, s := range tr.Spans {
+		if s.Kind == kind {
+			n++
+		}
+	}
+	return n
 }

@@ -23,11 +23,23 @@ type SessionSource interface {
 	Session(ctx context.Context, id string) (journal.Session, error)
 }
 
-// History is a run with its steps in seq order.
-type History struct {
-	Run   journal.Run
-	Steps []journal.Step
+// ResumeSource is an optional capability of a [Source]: it gives the times a
+// run was resumed after it had stopped part way, which the trace shows where
+// they happened. Without it runs are traced without their resumes.
+type ResumeSource interface {
+	Resumes(ctx context.Context, runID string) ([]journal.Resume, error)
 }
+
+// History is a run with its steps in seq order and its resumes in the order
+// they happened.
+type History struct {
+	Run     journal.Run
+	Steps   []journal.Step
+	Resumes []journal.Resume
+}
+
+// Trace builds the history's trace.
+func (h History) Trace() (Trace, error) { return Build(h.Run, h.Steps, h.Resumes...) }
 
 // Content says whether a bundle carries the runs' content.
 type Content string
@@ -57,7 +69,7 @@ type Bundle struct {
 func (b Bundle) Traces() ([]Trace, error) {
 	out := make([]Trace, 0, len(b.Runs))
 	for _, h := range b.Runs {
-		t, err := Build(h.Run, h.Steps)
+		t, err := h.Trace()
 		if err != nil {
 			return nil, err
 		}
@@ -72,11 +84,11 @@ func Load(ctx context.Context, src Source, runID string) (Trace, error) {
 	if err != nil {
 		return Trace{}, fmt.Errorf("trace: load run %s: %w", runID, err)
 	}
-	steps, err := src.Steps(ctx, runID)
+	h, err := history(ctx, src, run)
 	if err != nil {
-		return Trace{}, fmt.Errorf("trace: load run %s: %w", runID, err)
+		return Trace{}, err
 	}
-	return Build(run, steps)
+	return h.Trace()
 }
 
 // LoadRun reads one run, with its session, as a bundle to export.
@@ -126,7 +138,13 @@ func history(ctx context.Context, src Source, run journal.Run) (History, error) 
 	if err != nil {
 		return History{}, fmt.Errorf("trace: load run %s: %w", run.ID, err)
 	}
-	return History{Run: run, Steps: steps}, nil
+	h := History{Run: run, Steps: steps}
+	if rs, ok := src.(ResumeSource); ok {
+		if h.Resumes, err = rs.Resumes(ctx, run.ID); err != nil {
+			return History{}, fmt.Errorf("trace: load run %s: %w", run.ID, err)
+		}
+	}
+	return h, nil
 }
 
 func session(ctx context.Context, src Source, run journal.Run) (journal.Session, error) {

@@ -1,11 +1,14 @@
 package trace
 
 import (
+	"cmp"
 	"crypto/sha256"
 	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
+	"slices"
 	"strings"
 	"time"
 
@@ -22,7 +25,8 @@ const Version = 1
 type SpanKind string
 
 // The span kinds. Every journal step is one span of kind config, llm, tool,
-// approval or step; run and command spans are derived.
+// approval or step; run and command spans are derived; a resume is a point in
+// time (a span of no duration) where the run went on after it had stopped.
 const (
 	KindRun      SpanKind = "run"      // the whole run; the root
 	KindConfig   SpanKind = "config"   // the run.config step
@@ -31,6 +35,7 @@ const (
 	KindApproval SpanKind = "approval" // a person's decision
 	KindCommand  SpanKind = "command"  // the sandbox command an exec tool call ran
 	KindStep     SpanKind = "step"     // a step of a kind this package does not know
+	KindResume   SpanKind = "resume"   // the run was driven again after it had stopped part way
 )
 
 // Status is how a span ended.
@@ -52,7 +57,8 @@ type Trace struct {
 	ID  string  `json:"trace_id"`
 	Run RunInfo `json:"run"`
 	// Spans lists the root span first, then one span per step in sequence
-	// order, each followed by the spans derived from it.
+	// order, each followed by the spans derived from it and by the resumes
+	// that came after it.
 	Spans []Span `json:"spans"`
 }
 
@@ -88,7 +94,8 @@ type Span struct {
 	RequestedBy string   `json:"requested_by,omitempty"`
 	Kind        SpanKind `json:"kind"`
 	Name        string   `json:"name"`
-	// Seq is the journal sequence number of the step; 0 for the root.
+	// Seq is the journal sequence number of the step; 0 for the root and for
+	// resumes (corral.resume.after_seq says which step a resume follows).
 	Seq    int       `json:"seq"`
 	Status Status    `json:"status"`
 	Start  time.Time `json:"start,omitzero"`
@@ -157,7 +164,14 @@ const (
 	attrStepIdempotent = "corral.step.idempotent"
 	attrStepResolution = "corral.step.resolution"
 	attrStepRerun      = "corral.step.rerun_pending"
+	attrResumeReason   = "corral.resume.reason"
+	attrResumeAfter    = "corral.resume.after_seq"
 )
+
+// resumePart is added to a resume's number (1, 2, ... in the run) to make the
+// part of its span id (see [SpanID]): far above the parts of a step's derived
+// spans, so the two never meet.
+const resumePart = 1 << 32
 
 // ImportPrefix starts the ids of imported sessions and runs. Ids are derived
 // from a run id without it, so an imported run keeps the trace and span ids of
@@ -177,7 +191,8 @@ func TraceID(runID string) string {
 }
 
 // SpanID returns the id of span part (0 for the step itself, then one per
-// derived span) of step seq (0 for the run) of a run: 16 hex digits.
+// derived span) of step seq (0 for the run) of a run: 16 hex digits. The
+// run's n-th resume has part 2^32+n of the step it follows.
 func SpanID(runID string, seq, part int) string {
 	b := make([]byte, 0, 64)
 	b = append(b, "corral.span\x00"...)
@@ -200,11 +215,13 @@ func allZero(b []byte) bool {
 	return true
 }
 
-// Build turns a run and its steps (ordered by seq, as journal.Steps returns
-// them) into its trace. It is a pure function of its arguments. An output it
-// cannot parse is kept as it is, without the attributes it would have given;
-// only steps out of order, or of another run, are an error.
-func Build(run journal.Run, steps []journal.Step) (Trace, error) {
+// Build turns a run, its steps (ordered by seq, as journal.Steps returns
+// them) and its resumes (in the order they happened, as journal.Resumes
+// returns them; none for a run never resumed) into its trace. It is a pure
+// function of its arguments. An output it cannot parse is kept as it is,
+// without the attributes it would have given; only steps out of order, or
+// steps or resumes of another run, are an error.
+func Build(run journal.Run, steps []journal.Step, resumes ...journal.Resume) (Trace, error) {
 	prev := 0
 	for _, st := range steps {
 		if st.RunID != "" && st.RunID != run.ID {
@@ -215,8 +232,13 @@ func Build(run journal.Run, steps []journal.Step) (Trace, error) {
 		}
 		prev = st.Seq
 	}
+	for _, r := range resumes {
+		if r.RunID != "" && r.RunID != run.ID {
+			return Trace{}, fmt.Errorf("trace: build run %s: a resume belongs to run %s", run.ID, r.RunID)
+		}
+	}
 	b := builder{run: run, cfg: readConfig(steps)}
-	return b.build(steps), nil
+	return b.build(steps, resumes), nil
 }
 
 type builder struct {
@@ -243,7 +265,7 @@ func (b *builder) callFor(name string) int {
 	return -1
 }
 
-func (b *builder) build(steps []journal.Step) Trace {
+func (b *builder) build(steps []journal.Step, resumes []journal.Resume) Trace {
 	run := b.run
 	t := Trace{
 		Version: Version,
@@ -254,7 +276,7 @@ func (b *builder) build(steps []journal.Step) Trace {
 			Provider: b.cfg.Provider, Model: b.cfg.Model,
 			CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt, Steps: len(steps),
 		},
-		Spans: make([]Span, 1, len(steps)+len(steps)/4+1),
+		Spans: make([]Span, 1, len(steps)+len(steps)/4+len(resumes)+1),
 	}
 	root := Span{
 		ID: SpanID(run.ID, 0, 0), Kind: KindRun, Name: "invoke_agent " + run.Agent,
@@ -266,7 +288,25 @@ func (b *builder) build(steps []journal.Step) Trace {
 	default:
 		end = time.Time{} // still going: the root ends with its last finished step
 	}
+	// Each resume follows the step it came after (a step that is not there:
+	// the next one that is); their numbers are their places in the run.
+	type numbered struct {
+		n int
+		r journal.Resume
+	}
+	pending := make([]numbered, len(resumes))
+	for i, r := range resumes {
+		pending[i] = numbered{i + 1, r}
+	}
+	slices.SortStableFunc(pending, func(x, y numbered) int { return cmp.Compare(x.r.AfterSeq, y.r.AfterSeq) })
+	flush := func(before int) {
+		for len(pending) > 0 && pending[0].r.AfterSeq < before {
+			t.Spans = append(t.Spans, b.resume(root.ID, pending[0].n, pending[0].r))
+			pending = pending[1:]
+		}
+	}
 	for i, st := range steps {
+		flush(st.Seq)
 		b.next = nil
 		if i+1 < len(steps) {
 			b.next = &steps[i+1]
@@ -283,6 +323,7 @@ func (b *builder) build(steps []journal.Step) Trace {
 		}
 		t.Spans = b.step(t.Spans, root.ID, st)
 	}
+	flush(math.MaxInt)
 	root.End = end
 	if root.Status == StatusUnfinished {
 		root.End = time.Time{}
@@ -311,6 +352,19 @@ func (b *builder) build(steps []journal.Step) Trace {
 	}
 	t.Spans[0] = root
 	return t
+}
+
+// resume is the span of the run's n-th resume: a point in time, under the run.
+func (b *builder) resume(rootID string, n int, r journal.Resume) Span {
+	return Span{
+		ID: SpanID(b.run.ID, r.AfterSeq, resumePart+n), ParentID: rootID, Kind: KindResume,
+		Name: "resume (" + r.Reason + ")", Status: StatusOK, Start: r.At, End: r.At,
+		Attributes: map[string]any{
+			attrSpanKind:     string(KindResume),
+			attrResumeReason: r.Reason,
+			attrResumeAfter:  int64(r.AfterSeq),
+		},
+	}
 }
 
 func (b *builder) provider(attrs map[string]any) {
