@@ -17,8 +17,10 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/app"
+	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/trace"
 )
 
 // crashTurns is the fake model's session: every tool kind, two calls in one turn, and side
@@ -211,13 +213,18 @@ func TestCrashResume(t *testing.T) {
 		if completedModelTurns(showSteps(t, dd, runID)) > 0 {
 			midRun++
 		}
+		wantResumes := 0 // resume commands that found the run stopped part way (not pending)
 		for attempt := 0; ; attempt++ {
 			if attempt > 5 {
 				t.Fatalf("kill %d at %s: run %s did not complete after %d resumes", i, killAt, runID, attempt)
 			}
 			before := showSteps(t, dd, runID)
-			if st := runStatus(t, dd, runID); st == "completed" {
+			st := runStatus(t, dd, runID)
+			if st == "completed" {
 				break // killed after the outcome was recorded, before the process exited
+			}
+			if st != "pending" {
+				wantResumes++
 			}
 			sent := len(h.Bodies())
 			res := corral(t, nil, "resume", runID, "--json", "--approve", "all", "--data-dir", dd)
@@ -248,6 +255,9 @@ func TestCrashResume(t *testing.T) {
 		}
 		got := normalize(showSteps(t, dd, runID), ws)
 		checkEffects(t, i, killAt, ws)
+		if rs, _ := exportedResumes(t, dd, runID); len(rs) != wantResumes {
+			t.Errorf("kill %d at %s: the export has %d resumes (%+v), want %d", i, killAt, len(rs), rs, wantResumes)
+		}
 		if at := diffJournal(got, ref); at != "" {
 			t.Errorf("kill %d at %s: journal after resume differs from the uninterrupted run: %s", i, killAt, at)
 		}
@@ -438,4 +448,128 @@ func TestApprovalAcrossKills(t *testing.T) {
 		}
 	}
 	checkEffects(t, 0, 0, ws)
+	// Waiting for a person and going on after the answer, even in another process, is the
+	// run's normal course: nothing was cut off, so nothing was resumed.
+	if rs, _ := exportedResumes(t, dd, runID); len(rs) != 0 {
+		t.Errorf("the export has resumes %+v, want none", rs)
+	}
+}
+
+// TestKilledRunShowsItsResume kills `corral run` right after a tool call finished, resumes
+// it with `corral resume`, and checks that the JSON export holds one resume, after the last
+// step the killed process completed, and that the trace model has its span.
+func TestKilledRunShowsItsResume(t *testing.T) {
+	t.Parallel()
+	srv, _ := crashServer(t)
+	dd, ws := t.TempDir(), t.TempDir()
+	cmd := corral(t, nil, "run", "--json", "--approve", "all", "--provider", "anthropic", "--base-url", srv.URL,
+		"--workspace", ws, "--data-dir", dd, "Keep notes and log three effects.")
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	var runID string
+	for sc.Scan() {
+		var ev struct {
+			Type  string `json:"type"`
+			RunID string `json:"run_id"`
+			Seq   int    `json:"seq"`
+		}
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == "tool.finished" && ev.Seq > 4 {
+			runID = ev.RunID
+			cmd.Process.Kill() // the process dies mid-run, between steps or inside the next
+			break
+		}
+	}
+	cmd.Wait()
+	if runID == "" {
+		t.Fatal("corral run never finished a tool call")
+	}
+	if st := runStatus(t, dd, runID); st != "running" {
+		t.Fatalf("killed run status = %s, want running (its process died)", st)
+	}
+	last := 0
+	for _, s := range showSteps(t, dd, runID) {
+		if s.Status == "completed" {
+			last = s.Seq
+		}
+	}
+	for attempt := 0; ; attempt++ {
+		res := corral(t, nil, "resume", runID, "--json", "--approve", "all", "--data-dir", dd)
+		out, err := res.CombinedOutput()
+		if attempt == 0 && !strings.Contains(string(out), `"reason":"interrupted"`) {
+			t.Errorf("corral resume --json printed no run.resumed with its reason:\n%s", out)
+		}
+		if err == nil {
+			break
+		}
+		if attempt > 0 || res.ProcessState.ExitCode() != ExitSuspended {
+			t.Fatalf("corral resume: %v\n%s", err, out)
+		}
+		// The kill cut a command off: resolve it the way a person would and go on.
+		if out, err := corral(t, nil, "resolve", runID, "--action", resolveByEffects(t, ws, showSteps(t, dd, runID)), "--data-dir", dd).CombinedOutput(); err != nil {
+			t.Fatalf("corral resolve: %v\n%s", err, out)
+		}
+	}
+	checkEffects(t, 0, 0, ws)
+	rs, tr := exportedResumes(t, dd, runID)
+	if len(rs) == 0 || rs[0].AfterSeq != last || rs[0].Reason != "interrupted" {
+		t.Fatalf("exported resumes = %+v, want the first after step %d (the last the killed process completed), interrupted", rs, last)
+	}
+	spans := 0
+	for _, s := range tr.Spans {
+		if s.Kind == trace.KindResume {
+			spans++
+			if s.Attributes["corral.resume.after_seq"] != int64(rs[spans-1].AfterSeq) || !s.Start.Equal(rs[spans-1].At) {
+				t.Errorf("resume span %d = %+v, want it at %v after step %d", spans, s, rs[spans-1].At, rs[spans-1].AfterSeq)
+			}
+		}
+	}
+	if spans != len(rs) {
+		t.Errorf("the trace has %d resume spans, want %d", spans, len(rs))
+	}
+}
+
+// exportedResumes exports a run with `corral export --format json` and returns the resumes
+// the bundle holds (read as raw JSON, so the file is what is checked) and the trace the
+// bundle builds.
+func exportedResumes(t *testing.T, dataDir, runID string) ([]journal.Resume, trace.Trace) {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "run.json")
+	if out, err := corral(t, nil, "export", runID, "--format", "json", "-o", path, "--data-dir", dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("corral export: %v\n%s", err, out)
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var file struct {
+		Runs []struct {
+			Resumes []struct {
+				At       time.Time `json:"at"`
+				AfterSeq int       `json:"after_seq"`
+				Reason   string    `json:"reason"`
+			} `json:"resumes"`
+		} `json:"runs"`
+	}
+	if err := json.Unmarshal(data, &file); err != nil || len(file.Runs) != 1 {
+		t.Fatalf("export: %v, %d runs", err, len(file.Runs))
+	}
+	var rs []journal.Resume
+	for _, r := range file.Runs[0].Resumes {
+		rs = append(rs, journal.Resume{At: r.At, AfterSeq: r.AfterSeq, Reason: r.Reason})
+	}
+	b, _, err := trace.Read(bytes.NewReader(data))
+	if err != nil {
+		t.Fatalf("trace.Read(export) = %v", err)
+	}
+	traces, err := b.Traces()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rs, traces[0]
 }
