@@ -254,7 +254,8 @@ export class RunsStore {
       const t = begins ? this.#trace(runId) : this.#traces.get(runId);
       if (!t) continue;
       t.applyEvents(list);
-      if (list.some(isFinalEvent)) this.#refreshSteps(runId, true);
+      // A resume is in the journal before run.resumed is sent: reload to show where it was.
+      if (list.some((e) => isFinalEvent(e) || (e.type === 'run.resumed' && !!e.reason))) this.#refreshSteps(runId, true);
       else if (list.some((e) => e.type === 'tool.finished' || e.type === 'model.finished')) this.#refreshSteps(runId);
     }
   }

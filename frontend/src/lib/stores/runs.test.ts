@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import type { RunView, SessionView, StartRequest } from '../api';
+import type { RunView, SessionView, Span, StartRequest } from '../api';
 import type { RunEvent } from '../events';
-import { traceOf, type StepRecord } from '../trace/fixtures';
+import { resumeSpan, traceOf, type StepRecord } from '../trace/fixtures';
 import { runFixture, sessionFixture } from './fixtures';
 import { RunsStore, type RunsApi, type Timers } from './runs.svelte';
 
@@ -33,7 +33,7 @@ function setup(sessions: SessionView[] = [sessionFixture()], steps: Record<strin
     },
     trace: async (id) => {
       calls.steps.push(id);
-      return { version: 1, trace_id: 't', run: undefined as never, ...traceOf(steps[id] ?? []) };
+      return { version: 1, trace_id: 't', run: undefined as never, spans: [...traceOf(steps[id] ?? []).spans, ...(resumeSpans[id] ?? [])] };
     },
     startRun: async (req) => {
       calls.start.push(req);
@@ -75,6 +75,9 @@ function setup(sessions: SessionView[] = [sessionFixture()], steps: Record<strin
 }
 
 const tick = () => new Promise((r) => setTimeout(r, 0));
+
+/** resumeSpans are added to a run's trace by the fake API. */
+const resumeSpans: Record<string, Span[]> = {};
 
 describe('RunsStore loading and selection', () => {
   it('loads sessions and selects the latest run of the most recent session', async () => {
@@ -179,6 +182,27 @@ describe('RunsStore.applyBatch', () => {
     store.applyBatch([ev('run.completed', { status: 'completed' })]);
     await flush();
     expect(calls.steps).toEqual(['run_1', 'run_1']);
+  });
+});
+
+describe('RunsStore resumes', () => {
+  it('reloads a run resumed after it stopped part way, so its marker shows without a reload', async () => {
+    const steps = { run_1: [configStep] };
+    const { store, calls, flush } = setup([sessionFixture({ runs: [runFixture({ status: 'interrupted' })] })], steps);
+    await store.loadSessions();
+    await tick();
+    expect(calls.steps).toEqual(['run_1']);
+    expect(store.peekTrace('run_1')?.resumes).toEqual([]);
+    // Going on after an approval answer is not a resume: nothing to reload for.
+    store.applyBatch([ev('run.resumed', { status: 'running', session_id: 'ses_1' })]);
+    await flush();
+    expect(calls.steps).toEqual(['run_1']);
+    resumeSpans.run_1 = [resumeSpan(1, T)];
+    store.applyBatch([ev('run.resumed', { status: 'running', session_id: 'ses_1', reason: 'interrupted' })]);
+    await flush();
+    expect(calls.steps).toEqual(['run_1', 'run_1']);
+    expect(store.peekTrace('run_1')?.resumes.map((r) => [r.afterSeq, r.reason])).toEqual([[1, 'interrupted']]);
+    delete resumeSpans.run_1;
   });
 });
 

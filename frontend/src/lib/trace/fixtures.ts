@@ -55,6 +55,21 @@ export function spanOf(r: StepRecord): Span {
   };
 }
 
+/** resumeSpan is the span backend/trace builds for the run's n-th resume: a point in time after step afterSeq. */
+export function resumeSpan(afterSeq: number, at: string, reason = 'interrupted', n = 1): Span {
+  return {
+    span_id: `resume${n}`,
+    parent_span_id: 'span0',
+    kind: 'resume',
+    name: `resume (${reason})`,
+    seq: 0,
+    status: 'ok',
+    start: at,
+    end: at,
+    attributes: { 'corral.span.kind': 'resume', 'corral.resume.reason': reason, 'corral.resume.after_seq': afterSeq },
+  };
+}
+
 /** traceOf is the spans of a run made of records (without the run span, which views do not read). */
 export function traceOf(records: readonly StepRecord[]): { spans: Span[] } {
   return { spans: records.map(spanOf) };

@@ -12,11 +12,14 @@ import {
   fitTransform,
   indexOfSeq,
   layoutGraph,
+  hidesAnything,
+  isFiltering,
   nodeAt,
+  placeMarkers,
   viewRect,
   zoomAt,
 } from './graph';
-import { type TraceStep } from './steps';
+import { type TraceResume, type TraceStep } from './steps';
 
 const T = Date.parse('2026-11-23T10:00:00Z');
 
@@ -192,5 +195,50 @@ describe('syntheticSteps', () => {
     const s: StepRecord[] = syntheticSteps(50, { errorsEvery: 7, runningLast: true });
     expect(s).toHaveLength(50);
     expect(s[49].status).toBe('started');
+  });
+});
+
+describe('placeMarkers', () => {
+  const resume = (afterSeq: number, reason = 'interrupted', at = T + 100 * afterSeq): TraceResume => ({ afterSeq, at, reason, spanId: `r${afterSeq}${reason}` });
+  const laid = (steps: readonly TraceStep[], filter = ALL_STEPS) => layoutGraph(buildGraph(steps, filter));
+
+  it('puts a resume on the edge leaving the step it follows, between it and the next row', () => {
+    const l = laid(run);
+    const [m] = placeMarkers(l, [resume(3)]);
+    const three = l.nodes[indexOfSeq(l, 3)];
+    const five = l.nodes[indexOfSeq(l, 5)];
+    expect(m).toMatchObject({ afterSeq: 3, label: 'resumed (interrupted)', x: three.x + NODE_W / 2 });
+    expect(m.y).toBeGreaterThan(three.y + NODE_H);
+    expect(m.y).toBeLessThan(five.y);
+    // Markers are not nodes: the layout is the same with or without them.
+    expect(l.nodes.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+  });
+
+  it('shares one marker between resumes after the same step, in order', () => {
+    const ms = placeMarkers(laid(run), [resume(2), resume(5, 'interrupted'), resume(5, 'cancelled')]);
+    expect(ms.map((m) => [m.afterSeq, m.label, m.resumes.length])).toEqual([
+      [2, 'resumed (interrupted)', 1],
+      [5, 'resumed ×2 (interrupted, cancelled)', 2],
+    ]);
+  });
+
+  it('moves a resume after a hidden step to the last shown step before it, or above the first', () => {
+    const l = laid(run, { ...ALL_STEPS, tool: false });
+    const [m] = placeMarkers(l, [resume(4)]);
+    expect(m.x).toBe(l.nodes[indexOfSeq(l, 2)].x + NODE_W / 2);
+    const top = placeMarkers(laid(run.slice(1)), [resume(1)]);
+    expect(top[0].y).toBeLessThan(laid(run.slice(1)).nodes[0].y);
+  });
+
+  it('has nothing to place without resumes or nodes', () => {
+    expect(placeMarkers(laid(run), [])).toEqual([]);
+    expect(placeMarkers(laid([]), [resume(1)])).toEqual([]);
+  });
+
+  it('hiding resumes hides no step', () => {
+    const f = { ...ALL_STEPS, resume: false };
+    expect(isFiltering(f)).toBe(false);
+    expect(hidesAnything(f)).toBe(true);
+    expect(filterSteps(run, f)).toBe(run);
   });
 });

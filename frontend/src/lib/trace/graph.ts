@@ -2,6 +2,8 @@
 // tool call) and edges (a model call fans out to the tools it asked for, and
 // those fan back in to the next model call), laid out top to bottom, plus
 // the geometry queries the SVG view needs to draw only what is on screen.
+// Resumes are markers placed on the edge that leaves the step they follow;
+// they are not nodes, so they never move the layout.
 //
 // Small graphs are laid out by dagre. Large ones use a chain layout computed
 // here in one pass: a run is a chain by nature, so the picture is the same
@@ -12,7 +14,7 @@ import type { StepKind, StepStatus } from '../api';
 import { countText, durationText, excerpt } from '../format';
 import { plainText } from '../markdown';
 import { summarizeTool } from '../tools';
-import { approvalCall, approvalRefused, isErrorStep, modelInput, type TraceStep } from './steps';
+import { approvalCall, approvalRefused, isErrorStep, modelInput, resumeLabel, type TraceResume, type TraceStep } from './steps';
 
 /** NODE_W and NODE_H are the size of every node, in graph units (px at 100%). */
 export const NODE_W = 208;
@@ -24,21 +26,28 @@ const PAD = 24;
 /** DAGRE_MAX is the largest graph laid out by dagre; larger ones use the chain layout. */
 export const DAGRE_MAX = 120;
 
-/** GraphFilter says which steps to show, by kind, and whether only errors. */
+/** GraphFilter says which steps to show, by kind, and whether only errors; resume says whether
+ * to mark where the run was resumed (markers, not steps: hiding them hides no step). */
 export interface GraphFilter {
   llm: boolean;
   tool: boolean;
   config: boolean;
   approval: boolean;
   errorsOnly: boolean;
+  resume: boolean;
 }
 
-/** ALL_STEPS shows every step. */
-export const ALL_STEPS: GraphFilter = { llm: true, tool: true, config: true, approval: true, errorsOnly: false };
+/** ALL_STEPS shows every step and every resume. */
+export const ALL_STEPS: GraphFilter = { llm: true, tool: true, config: true, approval: true, errorsOnly: false, resume: true };
 
-/** isFiltering reports whether a filter hides anything. */
+/** isFiltering reports whether a filter hides any step. */
 export function isFiltering(f: GraphFilter): boolean {
   return !f.llm || !f.tool || !f.config || !f.approval || f.errorsOnly;
+}
+
+/** hidesAnything reports whether a filter hides steps or resume markers. */
+export function hidesAnything(f: GraphFilter): boolean {
+  return isFiltering(f) || f.resume === false;
 }
 
 function kindShown(f: GraphFilter, kind: string): boolean {
@@ -411,6 +420,59 @@ export function indexOfSeq(layout: Layout, seq: number): number {
     else hi = mid - 1;
   }
   return -1;
+}
+
+/** MARKER_H is the height of a resume marker; it fits the gap between two rows. */
+export const MARKER_H = 18;
+
+/** GraphMarker is where one or more resumes are drawn: a pill centred at (x, y) on the edge that
+ * leaves the step they follow (the last shown step at or before it), or above the first node. */
+export interface GraphMarker {
+  /** afterSeq is the step the resumes followed (of the first, when several share a marker). */
+  afterSeq: number;
+  resumes: TraceResume[];
+  label: string;
+  /** width is the pill's width, from its label. */
+  width: number;
+  x: number;
+  y: number;
+}
+
+/**
+ * placeMarkers places a run's resumes on a laid-out graph: each on the edge below the step it
+ * follows, resumes after the same shown step sharing one marker ("resumed ×2 (…)"). A resume
+ * after a step a filter hides goes to the last shown step before it.
+ */
+export function placeMarkers(layout: Layout, resumes: readonly TraceResume[]): GraphMarker[] {
+  const nodes = layout.nodes;
+  if (nodes.length === 0 || resumes.length === 0) return [];
+  const byAnchor = new Map<number, TraceResume[]>();
+  for (const r of resumes) {
+    // The last node whose seq is <= afterSeq; -1 when the resume comes before every node.
+    let lo = 0;
+    let hi = nodes.length - 1;
+    let anchor = -1;
+    while (lo <= hi) {
+      const mid = (lo + hi) >>> 1;
+      if (nodes[mid].seq <= r.afterSeq) {
+        anchor = mid;
+        lo = mid + 1;
+      } else hi = mid - 1;
+    }
+    const list = byAnchor.get(anchor);
+    if (list) list.push(r);
+    else byAnchor.set(anchor, [r]);
+  }
+  const out: GraphMarker[] = [];
+  for (const [anchor, rs] of byAnchor) {
+    const reasons = [...new Set(rs.map((r) => r.reason).filter(Boolean))];
+    const label = rs.length === 1 ? resumeLabel(rs[0]) : `resumed ×${rs.length}${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
+    const width = Math.min(NODE_W, 22 + label.length * 6.2);
+    const n = nodes[Math.max(anchor, 0)];
+    const y = anchor < 0 ? n.y - GAP_Y / 2 : n.y + NODE_H + GAP_Y / 2;
+    out.push({ afterSeq: rs[0].afterSeq, resumes: rs, label, width, x: n.x + NODE_W / 2, y });
+  }
+  return out.sort((a, b) => a.afterSeq - b.afterSeq);
 }
 
 /** edgePath is the SVG path data of an edge: a vertical S-curve. */

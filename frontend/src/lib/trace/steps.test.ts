@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events';
-import { stepOf, traceOf, type StepRecord } from './fixtures';
+import { resumeSpan, stepOf, traceOf, type StepRecord } from './fixtures';
 import type { Trace } from '../api';
-import { StepList, isErrorStep, responseText, stepsFromTrace } from './steps';
+import { StepList, isErrorStep, responseText, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
 import hello from './testdata/hello.trace.json';
 import { RunTrace } from './trace.svelte';
 import { summarizeTool } from '../tools';
@@ -241,5 +241,35 @@ describe('stepsFromTrace', () => {
     t.setHistory(hello as unknown as Trace);
     expect(t.steps).toHaveLength(9);
     expect(t.run).toMatchObject({ status: 'completed', steps: 9, usage: { output_tokens: 30 } });
+  });
+});
+
+describe('resumesFromTrace', () => {
+  it('reads resume spans in order and leaves them out of the steps', () => {
+    const spans = [...traceOf([llmView(2, 'a'), llmView(3, 'b')]).spans];
+    spans.splice(1, 0, resumeSpan(2, at(700), 'interrupted', 1));
+    spans.push(resumeSpan(3, at(900), 'cancelled', 2));
+    expect(resumesFromTrace({ spans })).toEqual([
+      { afterSeq: 2, at: Date.parse(at(700)), reason: 'interrupted', spanId: 'resume1' },
+      { afterSeq: 3, at: Date.parse(at(900)), reason: 'cancelled', spanId: 'resume2' },
+    ]);
+    expect(stepsFromTrace({ spans }).map((s) => s.seq)).toEqual([2, 3]);
+    expect(resumeLabel({ reason: 'cancelled' })).toBe('resumed (cancelled)');
+  });
+
+  it('the hello fixture has none', () => {
+    expect(resumesFromTrace(hello as unknown as Trace)).toEqual([]);
+  });
+
+  it('RunTrace keeps the resumes of its history, and the same array while they do not change', () => {
+    const t = new RunTrace('run_1');
+    const spans = [...traceOf([llmView(2, 'a')]).spans, resumeSpan(2, at(700))];
+    t.setHistory({ spans });
+    const first = t.resumes;
+    expect(first.map((r) => r.afterSeq)).toEqual([2]);
+    t.setHistory({ spans });
+    expect(t.resumes).toBe(first);
+    t.setHistory({ spans: [...spans, resumeSpan(2, at(800), 'cancelled', 2)] });
+    expect(t.resumes.map((r) => r.reason)).toEqual(['interrupted', 'cancelled']);
   });
 });

@@ -183,6 +183,38 @@ export function stepsFromTrace(tr: Pick<Trace, 'spans'>): TraceStep[] {
   return out;
 }
 
+/** TraceResume is one time the run was driven again after it had stopped part way (a crash or
+ * kill left it running, a step was cut off, or it was cancelled): a resume span of the trace. */
+export interface TraceResume {
+  /** afterSeq is the last step completed before the resume (0: none). */
+  afterSeq: number;
+  /** at is when the run resumed, epoch ms. */
+  at: number;
+  /** reason says why it had stopped: 'interrupted', 'cancelled'. */
+  reason: string;
+  spanId: string;
+}
+
+/** resumesFromTrace reads a run's resumes from its trace, in the order they happened. */
+export function resumesFromTrace(tr: Pick<Trace, 'spans'>): TraceResume[] {
+  const out: TraceResume[] = [];
+  for (const sp of tr.spans) {
+    if (sp.kind !== 'resume') continue;
+    out.push({
+      afterSeq: attr<number>(sp, 'corral.resume.after_seq', 'number') ?? 0,
+      at: time(sp.start),
+      reason: attr<string>(sp, 'corral.resume.reason', 'string') ?? '',
+      spanId: sp.span_id,
+    });
+  }
+  return out;
+}
+
+/** resumeLabel names a resume for people: "resumed (interrupted)". */
+export function resumeLabel(r: Pick<TraceResume, 'reason'>): string {
+  return r.reason ? `resumed (${r.reason})` : 'resumed';
+}
+
 function blank(seq: number, kind: StepKind, name: string, t: number): TraceStep {
   return { seq, kind, name, status: 'started', attempt: 1, text: '', isError: false, cost: 0, start: t, end: null, fromHistory: false };
 }

@@ -32,6 +32,19 @@ describe('timelineModel', () => {
     expect(m.rows[1]).toMatchObject({ start: T + 50, end: T + 50 });
   });
 
+  it('marks resumes at their times, widening the axis to show one past the steps', () => {
+    const m = timelineModel([step(1, T, T + 100), step(2, T + 300, T + 400)], 0, [
+      { afterSeq: 1, at: T + 200, reason: 'interrupted', spanId: 'a' },
+      { afterSeq: 2, at: T + 500, reason: 'cancelled', spanId: 'b' },
+    ]);
+    expect(m.marks).toEqual([
+      { at: T + 200, afterSeq: 1, label: 'resumed (interrupted)' },
+      { at: T + 500, afterSeq: 2, label: 'resumed (cancelled)' },
+    ]);
+    expect([m.t0, m.t1]).toEqual([T, T + 500]);
+    expect(timelineModel([step(1, T, T + 100)], 0).marks).toEqual([]);
+  });
+
   it('labels model calls by model and marks errors', () => {
     const m = timelineModel([step(2, T, T + 1, { kind: 'llm', name: 'model', model: 'claude' }), step(3, T, T + 1, { isError: true })], T);
     expect(m.rows.map((r) => [r.label, r.error])).toEqual([

@@ -1,10 +1,11 @@
 // The timeline: one bar per step on a shared time axis, so where a run spent
-// its time (waiting on the model, running a command) is seen at a glance.
+// its time (waiting on the model, running a command) is seen at a glance, and
+// a vertical line wherever the run was resumed.
 
 import type { StepKind, StepStatus } from '../api';
 import { durationText } from '../format';
 import { summarizeTool } from '../tools';
-import { approvalCall, isErrorStep, type TraceStep } from './steps';
+import { approvalCall, isErrorStep, resumeLabel, type TraceResume, type TraceStep } from './steps';
 
 /** TimelineRow is one step's bar. start and end are epoch ms; a running step ends at now. */
 export interface TimelineRow {
@@ -17,9 +18,17 @@ export interface TimelineRow {
   end: number;
 }
 
-/** TimelineModel is the rows and the time span they cover. */
+/** TimelineMark is a resume: a vertical line at its time. */
+export interface TimelineMark {
+  at: number;
+  afterSeq: number;
+  label: string;
+}
+
+/** TimelineModel is the rows, the resume marks and the time span they cover. */
 export interface TimelineModel {
   rows: TimelineRow[];
+  marks: TimelineMark[];
   t0: number;
   t1: number;
 }
@@ -39,7 +48,7 @@ function rowLabel(s: TraceStep): string {
  * timelineModel places steps on a time axis. A step with no recorded start
  * (rare: events lost) is put where the previous step ended.
  */
-export function timelineModel(steps: readonly TraceStep[], now: number): TimelineModel {
+export function timelineModel(steps: readonly TraceStep[], now: number, resumes: readonly TraceResume[] = []): TimelineModel {
   const rows: TimelineRow[] = new Array<TimelineRow>(steps.length);
   let t0 = Infinity;
   let t1 = -Infinity;
@@ -59,8 +68,18 @@ export function timelineModel(steps: readonly TraceStep[], now: number): Timelin
     t0 = now;
     t1 = now;
   }
+  const marks: TimelineMark[] = [];
+  for (const r of resumes) {
+    if (Number.isNaN(r.at)) continue;
+    marks.push({ at: r.at, afterSeq: r.afterSeq, label: resumeLabel(r) });
+    // A resume before the first shown step or after the last widens the axis to show it.
+    if (rows.length > 0) {
+      if (r.at < t0) t0 = r.at;
+      if (r.at > t1) t1 = r.at;
+    }
+  }
   if (t1 - t0 < 1) t1 = t0 + 1;
-  return { rows, t0, t1 };
+  return { rows, marks, t0, t1 };
 }
 
 /** Tick is a labelled point on the time axis, ms after t0. */

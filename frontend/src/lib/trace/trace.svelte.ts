@@ -5,7 +5,7 @@
 
 import type { Trace, TraceRunInfo } from '../api';
 import type { RunEvent } from '../events';
-import { StepList, stepsFromTrace, type TraceStep } from './steps';
+import { StepList, resumesFromTrace, stepsFromTrace, type TraceResume, type TraceStep } from './steps';
 
 /** TraceState says where a trace's history stands. */
 export type TraceState = 'empty' | 'loading' | 'ready' | 'error';
@@ -15,6 +15,9 @@ export class RunTrace {
   readonly runId: string;
   /** steps are the run's steps in seq order; a new array after every change. */
   steps = $state.raw<readonly TraceStep[]>([]);
+  /** resumes are the times the run went on after it had stopped part way, from the journal
+   * (the store reloads the trace when a run.resumed event arrives); a new array on change. */
+  resumes = $state.raw<readonly TraceResume[]>([]);
   /** run is what the trace says of the run as a whole (status, totals), once loaded. */
   run = $state.raw<TraceRunInfo | null>(null);
   /** state is where loading the journal history stands. */
@@ -49,6 +52,8 @@ export class RunTrace {
    * StepList.mergeHistory). */
   setHistory(tr: Pick<Trace, 'spans'> & Partial<Pick<Trace, 'run'>>): void {
     this.#list.mergeHistory(stepsFromTrace(tr));
+    const resumes = resumesFromTrace(tr);
+    if (resumes.length !== this.resumes.length || resumes.some((r, i) => r.spanId !== this.resumes[i].spanId)) this.resumes = resumes;
     if (tr.run) this.run = tr.run;
     this.steps = this.#list.steps.slice();
     this.state = 'ready';
