@@ -467,7 +467,7 @@ export function placeMarkers(layout: Layout, resumes: readonly TraceResume[]): G
   for (const [anchor, rs] of byAnchor) {
     const reasons = [...new Set(rs.map((r) => r.reason).filter(Boolean))];
     const label = rs.length === 1 ? resumeLabel(rs[0]) : `resumed ×${rs.length}${reasons.length ? ` (${reasons.join(', ')})` : ''}`;
-    const width = Math.min(NODE_W, 22 + label.length * 6.2);
+    const width = Math.min(NODE_W, 30 + label.length * 6.8); // 11 px semibold text, the icon and padding
     const n = nodes[Math.max(anchor, 0)];
     const y = anchor < 0 ? n.y - GAP_Y / 2 : n.y + NODE_H + GAP_Y / 2;
     out.push({ afterSeq: rs[0].afterSeq, resumes: rs, label, width, x: n.x + NODE_W / 2, y });
