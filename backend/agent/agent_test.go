@@ -643,3 +643,29 @@ func TestStartRefusesBadSandboxRequests(t *testing.T) {
 		t.Errorf("refused starts recorded %d runs", len(runs))
 	}
 }
+
+// TestResumeReason: which drives of a run are resumes, from its status and its history.
+func TestResumeReason(t *testing.T) {
+	t.Parallel()
+	open := journal.Step{Seq: 3, Kind: KindApproval, Status: journal.StepStarted}
+	tool := journal.Step{Seq: 3, Kind: "tool", Status: journal.StepStarted}
+	done := journal.Step{Seq: 2, Kind: "llm", Status: journal.StepCompleted}
+	tests := []struct {
+		status  journal.RunStatus
+		history []journal.Step
+		want    string
+	}{
+		{journal.RunPending, nil, ""},
+		{journal.RunAwaitingApproval, []journal.Step{done, open}, ""},
+		{journal.RunRunning, []journal.Step{done, open}, ""}, // died while it waited for a person
+		{journal.RunRunning, []journal.Step{done, tool}, ResumeInterrupted},
+		{journal.RunRunning, []journal.Step{done}, ResumeInterrupted},
+		{journal.RunInterrupted, []journal.Step{done, open}, ResumeInterrupted},
+		{journal.RunCancelled, []journal.Step{done}, ResumeCancelled},
+	}
+	for _, tt := range tests {
+		if got := resumeReason(tt.status, tt.history); got != tt.want {
+			t.Errorf("resumeReason(%s, %d steps) = %q, want %q", tt.status, len(tt.history), got, tt.want)
+		}
+	}
+}

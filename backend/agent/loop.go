@@ -44,7 +44,7 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 		started = EventRunResumed
 	}
 	ev := Event{Type: started, RunID: run.ID, SessionID: run.SessionID, Status: string(journal.RunRunning), Workspace: run.Workspace}
-	if reason := resumeReason(run.Status); reason != "" {
+	if reason := resumeReason(run.Status, history); reason != "" {
 		// The run stopped part way: the journal keeps where and why it went on (the trace
 		// shows it), in the same transaction that marks it running.
 		res, err := r.Journal.ResumeRun(ctx, journal.Resume{RunID: run.ID, AfterSeq: lastCompleted(history), Reason: reason})
@@ -71,13 +71,20 @@ const (
 	ResumeCancelled = "cancelled"
 )
 
-// resumeReason says whether driving a run in this status resumes it, and why it had stopped.
-// A pending run starts; a run awaiting approval goes on after the answer, which is the normal
-// course of a run, not a resume (it does not run until answered, so nothing was cut off).
-// Completed and failed runs are not driven.
-func resumeReason(s journal.RunStatus) string {
+// resumeReason says whether driving a run in this status, with this history, resumes it, and
+// why it had stopped. A pending run starts; a run awaiting approval goes on after the answer,
+// which is the normal course of a run, not a resume (it does not run until answered, so
+// nothing was cut off). So does a run whose process died while it waited for a person before
+// its status said so: its last step is the open approval. Completed and failed runs are not
+// driven.
+func resumeReason(s journal.RunStatus, history []journal.Step) string {
 	switch s {
-	case journal.RunRunning, journal.RunInterrupted:
+	case journal.RunRunning:
+		if n := len(history); n > 0 && history[n-1].Kind == KindApproval && history[n-1].Status == journal.StepStarted {
+			return ""
+		}
+		return ResumeInterrupted
+	case journal.RunInterrupted:
 		return ResumeInterrupted
 	case journal.RunCancelled:
 		return ResumeCancelled
