@@ -384,28 +384,8 @@ func TestApprovalAcrossKills(t *testing.T) {
 	t.Parallel()
 	srv, h := crashServer(t)
 	dd, ws := t.TempDir(), t.TempDir()
-	cmd := corral(t, nil, "run", "--json", "--provider", "anthropic", "--base-url", srv.URL, "--workspace", ws, "--data-dir", dd, "Keep notes.")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	var runID string
-	for sc.Scan() {
-		var ev struct {
-			Type  string `json:"type"`
-			RunID string `json:"run_id"`
-		}
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == "approval.requested" {
-			runID = ev.RunID
-			cmd.Process.Kill() // the process dies while the run waits
-			break
-		}
-	}
-	cmd.Wait()
+	runID := killAtEvent(t, func(ev runEvent) bool { return ev.Type == "approval.requested" }, // the process dies while the run waits
+		"run", "--json", "--provider", "anthropic", "--base-url", srv.URL, "--workspace", ws, "--data-dir", dd, "Keep notes.")
 	if runID == "" {
 		t.Fatal("corral run never asked for approval")
 	}
@@ -465,30 +445,10 @@ func TestKilledRunShowsItsResume(t *testing.T) {
 	t.Parallel()
 	srv, _ := crashServer(t)
 	dd, ws := t.TempDir(), t.TempDir()
-	cmd := corral(t, nil, "run", "--json", "--approve", "all", "--provider", "anthropic", "--base-url", srv.URL,
+	// The process dies mid-run, between steps or inside the next.
+	runID := killAtEvent(t, func(ev runEvent) bool { return ev.Type == "tool.finished" && ev.Seq > 4 },
+		"run", "--json", "--approve", "all", "--provider", "anthropic", "--base-url", srv.URL,
 		"--workspace", ws, "--data-dir", dd, "Keep notes and log three effects.")
-	stdout, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stdout)
-	var runID string
-	for sc.Scan() {
-		var ev struct {
-			Type  string `json:"type"`
-			RunID string `json:"run_id"`
-			Seq   int    `json:"seq"`
-		}
-		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == "tool.finished" && ev.Seq > 4 {
-			runID = ev.RunID
-			cmd.Process.Kill() // the process dies mid-run, between steps or inside the next
-			break
-		}
-	}
-	cmd.Wait()
 	if runID == "" {
 		t.Fatal("corral run never finished a tool call")
 	}
@@ -575,4 +535,37 @@ func exportedResumes(t *testing.T, dataDir, runID string) ([]journal.Resume, tra
 		t.Fatal(err)
 	}
 	return rs, traces[0]
+}
+
+// runEvent is the part of a `corral run --json` event line the crash tests look at.
+type runEvent struct {
+	Type  string `json:"type"`
+	RunID string `json:"run_id"`
+	Seq   int    `json:"seq"`
+}
+
+// killAtEvent runs corral with args, kills it at the first event line at matches, and
+// returns that event's run id ("" if the process ended first).
+func killAtEvent(t *testing.T, at func(runEvent) bool, args ...string) string {
+	t.Helper()
+	cmd := corral(t, nil, args...)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	runID := ""
+	sc := bufio.NewScanner(stdout)
+	for sc.Scan() {
+		var ev runEvent
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && at(ev) {
+			runID = ev.RunID
+			cmd.Process.Kill()
+			break
+		}
+	}
+	cmd.Wait()
+	return runID
 }
