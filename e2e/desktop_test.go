@@ -61,20 +61,7 @@ func TestDesktopSmoke(t *testing.T) {
 		t.Errorf("ready report = %q, want dataDir=%s: the health round trip returned another directory", ready, dataDir)
 	}
 
-	// The page has rendered; WebKit's compositor puts it on the X screen a moment later, and
-	// X offers no event for that, so poll the screen itself (bounded) until it shows the UI.
-	path := artifact(t, "desktop-window.png")
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		out, err := exec.Command("import", "-display", display, "-window", "root", path).CombinedOutput()
-		if err != nil {
-			t.Fatalf("screenshot (apt install imagemagick): %v: %s", err, out)
-		}
-		if n, err := colours(path); err == nil && n >= 8 || time.Now().After(deadline) {
-			break
-		}
-	}
-	assertPicture(t, path, 8)
+	screenshotScreen(t, display, "desktop-window.png")
 }
 
 // TestDesktopTraceGraph opens the window on a data directory holding a finished demo run: the
@@ -125,7 +112,16 @@ func TestDesktopTraceGraph(t *testing.T) {
 	}
 	t.Logf("window trace paint: %s", painted[strings.Index(painted, "run="):])
 
-	path := artifact(t, "desktop-trace.png")
+	screenshotScreen(t, display, "desktop-trace.png")
+}
+
+// screenshotScreen saves the X screen as the artifact name and checks it shows a picture. The
+// page has rendered when the test calls it; WebKit's compositor puts it on the screen a moment
+// later, and X offers no event for that, so it polls the screen itself (bounded) until it
+// shows the UI.
+func screenshotScreen(t *testing.T, display, name string) {
+	t.Helper()
+	path := artifact(t, name)
 	deadline := time.Now().Add(30 * time.Second)
 	for {
 		out, err := exec.Command("import", "-display", display, "-window", "root", path).CombinedOutput()
