@@ -495,6 +495,14 @@ func TestKilledRunShowsItsResume(t *testing.T) {
 	if spans != len(rs) {
 		t.Errorf("the trace has %d resume spans, want %d", spans, len(rs))
 	}
+	// corral show prints the resume under the step it came after.
+	out, err := corral(t, nil, "show", runID, "--data-dir", dd).Output()
+	if err != nil {
+		t.Fatalf("corral show: %v", err)
+	}
+	if i, j := strings.Index(string(out), fmt.Sprintf("#%-4d", last)), strings.Index(string(out), "↻ resumed (interrupted)"); i < 0 || j < i {
+		t.Errorf("corral show = %s\nwant the resume (interrupted) printed after step %d", out, last)
+	}
 }
 
 // exportedResumes exports a run with `corral export --format json` and returns the resumes

@@ -277,17 +277,39 @@ var showCommand = command{
 			if err != nil {
 				return err
 			}
+			resumes, err := rt.journal.Resumes(ctx, run.ID)
+			if err != nil {
+				return err
+			}
 			if *asJSON {
+				type resumeView struct {
+					At       time.Time `json:"at"`
+					AfterSeq int       `json:"after_seq"`
+					Reason   string    `json:"reason"`
+				}
+				rv := make([]resumeView, len(resumes))
+				for i, r := range resumes {
+					rv[i] = resumeView{r.At, r.AfterSeq, r.Reason}
+				}
 				return writeJSON(p.Stdout, struct {
 					app.RunView
 					StepList []app.StepView `json:"step_list"`
-				}{app.NewRunView(run), app.NewStepViews(steps)})
+					Resumes  []resumeView   `json:"resumes"`
+				}{app.NewRunView(run), app.NewStepViews(steps), rv})
 			}
 			fmt.Fprintf(p.Stdout, "run %s  session %s  agent %s  %s\nworkspace %s\nprompt: %s\n", run.ID, run.SessionID, run.Agent, run.Status, run.Workspace, run.Prompt)
 			if run.Error != "" {
 				fmt.Fprintf(p.Stdout, "error: %s\n", run.Error)
 			}
 			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n\n", run.Steps, tokens(run.Usage), run.CostUSD)
+			printResumes := func(after int) {
+				for _, r := range resumes {
+					if r.AfterSeq == after {
+						fmt.Fprintf(p.Stdout, "      ↻ resumed (%s) %s\n", r.Reason, r.At.Local().Format("2006-01-02 15:04:05"))
+					}
+				}
+			}
+			printResumes(0)
 			for _, st := range steps {
 				fmt.Fprintf(p.Stdout, "#%-4d %-6s %-10s %-9s %6s", st.Seq, st.Kind, st.Name, st.Status, duration(st))
 				if st.Usage.InputTokens+st.Usage.OutputTokens > 0 {
@@ -303,6 +325,7 @@ var showCommand = command{
 				if st.Error != "" {
 					fmt.Fprintf(p.Stdout, "      err: %s\n", st.Error)
 				}
+				printResumes(st.Seq)
 			}
 			return nil
 		}
