@@ -17,6 +17,15 @@ describe('StepInspector on a trace the backend built', () => {
     expect(body).toContain('local sandbox');
   });
 
+  it('says when the run was resumed after the step', () => {
+    const exec = steps.find((s) => s.seq === 7)!;
+    const resumes = [{ afterSeq: 7, at: Date.parse('2026-11-23T10:00:05Z'), reason: 'interrupted', spanId: 'r1' }];
+    const { body } = render(StepInspector, { props: { step: exec, steps, resumes, onselect: noop, onclose: noop } });
+    expect(body).toMatch(/data-testid="inspector-resume"[^>]*>the run stopped \(interrupted\) and was resumed/);
+    const other = render(StepInspector, { props: { step: steps[1], steps, resumes, onselect: noop, onclose: noop } }).body;
+    expect(other).not.toContain('inspector-resume');
+  });
+
   it('shows neither for a model call', () => {
     const model = steps.find((s) => s.seq === 2)!;
     const { body } = render(StepInspector, { props: { step: model, steps, onselect: noop, onclose: noop } });
