@@ -27,16 +27,23 @@ func TestWorkspacePanel(t *testing.T) {
 	url := waitLine(t, lines, 30*time.Second, "serve URL", func(l string) bool { return strings.HasPrefix(l, "http://127.0.0.1:") })
 	ctx := newBrowser(t)
 	var viewer string
+	var marks []string
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(url),
 		chromedp.Click(`[data-testid="session-item"]`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`[data-testid="file-row"][data-path="wordcount.sh"]`),
+		// The run on screen created the demo's files: each is marked as new.
+		chromedp.WaitVisible(`[data-testid="file-row"][data-path="wordcount.sh"] [data-testid="run-marker"]`),
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="run-marker"]')].map((m) => m.closest('[data-testid="file-row"]').dataset.path + ' ' + m.dataset.mark).sort()`, &marks),
 		chromedp.Click(`[data-testid="file-row"][data-path="wordcount.sh"]`),
 		chromedp.WaitVisible(`[data-testid="file-viewer"]`),
 		chromedp.Text(`[data-testid="file-viewer"]`, &viewer),
 	)
 	if err != nil {
 		t.Fatalf("workspace panel: %v", err)
+	}
+	if got, want := strings.Join(marks, ", "), "sample.txt created, test_wordcount.sh created, wordcount.sh created"; got != want {
+		t.Errorf("run markers = %s, want %s", got, want)
 	}
 	if !strings.Contains(viewer, "most frequent words") {
 		t.Errorf("file viewer = %q, want wordcount.sh's text", viewer)

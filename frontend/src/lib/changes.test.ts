@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileChange, StepChange } from './api';
-import { changeSummary, changeTotals, fileSize, listedSummary, opCounts } from './changes';
+import { changeSummary, changeTotals, fileSize, listedSummary, opCounts, runMarks } from './changes';
 
 const step = (over: Partial<StepChange>): StepChange => ({ seq: 3, tool: 'edit', path: 'a.go', source: 'recorded', files: [], ...over });
 const listed = (path: string, op: FileChange['op'], bytes = 0): FileChange => ({ path, op, source: 'listed', added: 0, removed: 0, bytes });
@@ -48,5 +48,18 @@ describe('listed files', () => {
     { name: 'older server without sizes', f: { path: 'a', op: 'modified', source: 'recorded', added: 1, removed: 0 } as FileChange, want: '' },
   ])('fileSize, $name: "$want"', ({ f, want }) => {
     expect(fileSize(f)).toBe(want);
+  });
+});
+
+describe('runMarks', () => {
+  const file = (path: string, op: FileChange['op']): FileChange => ({ path, op, source: 'recorded', added: 0, removed: 0 }) as FileChange;
+  it('folds the steps in order: new stays new, a deleted file loses its mark', () => {
+    const marks = runMarks([
+      { files: [file('a.sh', 'created'), file('old.txt', 'modified')] },
+      { files: [file('a.sh', 'modified'), file('tmp.txt', 'created')] },
+      { files: [file('tmp.txt', 'deleted'), file('old.txt', 'modified')] },
+      { files: [] },
+    ]);
+    expect(Object.fromEntries(marks)).toEqual({ 'a.sh': 'created', 'old.txt': 'modified' });
   });
 });

@@ -72,3 +72,20 @@ export function fileSize(f: FileChange): string {
 
 /** CHANGING_TOOLS are the tools whose steps can change files. */
 export const CHANGING_TOOLS: ReadonlySet<string> = new Set(['write', 'edit', 'exec']);
+
+/** RunMark is how a run left a file: new, or changed. */
+export type RunMark = 'created' | 'modified';
+
+/** runMarks folds a run's step changes, in seq order, into how the run left each file: created
+ * (it did not exist before the run) or modified; a file the run deleted has no mark. */
+export function runMarks(steps: readonly Pick<StepChange, 'files'>[]): Map<string, RunMark> {
+  const marks = new Map<string, RunMark>();
+  for (const st of steps) {
+    for (const f of st.files ?? []) {
+      if (f.op === 'deleted') marks.delete(f.path);
+      else if (f.op === 'created') marks.set(f.path, marks.get(f.path) ?? 'created');
+      else if (!marks.has(f.path)) marks.set(f.path, 'modified');
+    }
+  }
+  return marks;
+}

@@ -194,3 +194,21 @@ describe('performance', () => {
     expect(ms).toBeLessThan(2000);
   });
 });
+
+describe('TreeModel run marks', () => {
+  it('marks the files a run created or modified, and the directories holding them', () => {
+    const m = new TreeModel(ENTRIES);
+    m.setRunMarks(
+      new Map([
+        ['src/util/a.go', 'modified'],
+        ['z.txt', 'created'],
+      ]),
+    );
+    m.setExpanded('src', true);
+    m.setExpanded('src/util', true);
+    const run = Object.fromEntries(m.rows().map((r) => [r.path, r.run ?? '']));
+    expect(run).toMatchObject({ src: 'dir', 'src/util': 'dir', 'src/util/a.go': 'modified', 'src/util/b.go': '', 'src/main.go': '', 'z.txt': 'created', 'README.md': '' });
+    m.setRunMarks(new Map());
+    expect(m.rows().some((r) => r.run)).toBe(false);
+  });
+});

@@ -5,6 +5,7 @@
 // without a DOM.
 
 import type { EntryView, WorkspaceChange } from '../api';
+import type { RunMark } from '../changes';
 
 /** TreeRow is one visible row of the tree. */
 export interface TreeRow {
@@ -18,6 +19,8 @@ export interface TreeRow {
   expandable: boolean;
   /** changed marks a file changed since the panel opened, or a directory holding one. */
   changed: boolean;
+  /** run says how the selected run left the file ('dir': a directory holding such files). */
+  run?: RunMark | 'dir';
 }
 
 /** parentOf returns the parent path ('' for the root's children). */
@@ -50,6 +53,9 @@ export class TreeModel {
   readonly changed = new Set<string>();
   /** changedDirs counts the changed paths under each directory. */
   readonly #changedDirs = new Map<string, number>();
+  /** #runMarks says how the selected run left each file; #runDirs are the directories holding them. */
+  #runMarks = new Map<string, RunMark>();
+  #runDirs = new Set<string>();
   /** #children lists each directory's children ('' is the root), in display order. */
   readonly #children = new Map<string, string[]>();
 
@@ -158,6 +164,15 @@ export class TreeModel {
     this.#changedDirs.clear();
   }
 
+  /** setRunMarks marks the files a run created or modified (see changes.runMarks). */
+  setRunMarks(marks: ReadonlyMap<string, RunMark>): void {
+    this.#runMarks = new Map(marks);
+    this.#runDirs = new Set();
+    for (const path of marks.keys()) {
+      for (let p = parentOf(path); p !== ''; p = parentOf(p)) this.#runDirs.add(p);
+    }
+  }
+
   /** children returns a directory's children paths in display order ('' for the root). */
   children(path: string): readonly string[] {
     return this.#children.get(path) ?? [];
@@ -223,6 +238,7 @@ export class TreeModel {
           expanded,
           expandable: !!entry.dir && !entry.ignored,
           changed: this.changed.has(path) || this.#changedDirs.has(path),
+          run: this.#runMarks.get(path) ?? (this.#runDirs.has(path) ? 'dir' : undefined),
         });
         if (expanded) walk(path, depth + 1);
       }

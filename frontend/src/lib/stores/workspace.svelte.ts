@@ -5,6 +5,7 @@
 
 import * as api from '../api';
 import type { EntryView, FileView, WorkspaceEvent } from '../api';
+import type { RunMark } from '../changes';
 import { TreeModel, parentOf, type TreeRow } from './tree';
 
 /** WorkspaceApi is the part of the api module the store calls; tests pass a fake. */
@@ -51,6 +52,12 @@ export class WorkspaceStore {
     this.count = this.model.entries.size;
   }
 
+  /** setRunMarks shows how the selected run left files (see changes.runMarks). */
+  setRunMarks(marks: ReadonlyMap<string, RunMark>): void {
+    this.model.setRunMarks(marks);
+    this.#refresh();
+  }
+
   /** setSession shows a session's workspace (none for null): loads its tree and starts following it. */
   async setSession(id: string | null): Promise<void> {
     if (id === this.sessionId) return;
@@ -58,6 +65,7 @@ export class WorkspaceStore {
     this.model.load([]);
     this.model.expanded.clear();
     this.model.clearChanges();
+    this.model.setRunMarks(new Map());
     this.cursor = null;
     this.closeFile();
     this.warning = null;
