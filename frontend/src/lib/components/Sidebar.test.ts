@@ -47,3 +47,18 @@ describe('Sidebar', () => {
     expect(body).toContain('data-testid="session-delete"');
   });
 });
+
+describe('Sidebar waiting counts', () => {
+  it('counts the pending approvals on the waiting run and on its session', () => {
+    const waitingRun = runFixture({ id: 'run_w', session_id: 'ses_a', status: 'awaiting_approval' });
+    const done = runFixture({ id: 'run_d', session_id: 'ses_a', status: 'completed' });
+    const store = storeWith([sessionFixture({ id: 'ses_a', runs: [done, waitingRun] })]);
+    const pending = (seq: number) => ({ run_id: 'run_w', seq, request: {} as never });
+    const body = render(Sidebar, { props: { store, approvals: { items: [pending(3), pending(6)] } } }).body;
+    expect(body).toMatch(/data-testid="waiting-count"[^>]*>2</);
+    expect(body).toMatch(/data-testid="session-waiting"[^>]*>2 waiting</);
+    const none = render(Sidebar, { props: { store, approvals: { items: [] } } }).body;
+    expect(none).not.toContain('waiting-count');
+    expect(none).not.toContain('session-waiting');
+  });
+});
