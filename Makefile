@@ -82,6 +82,7 @@ lint: frontend
 ## (open and pan a 10,000-step trace; a file written in the workspace reaching the tree)
 bench: build test-deps docker-deps
 	go test -run '^$$' -bench . -benchmem ./...
+	cd frontend && npm run bench
 	CORRAL_BIN=$(CURDIR)/$(BIN) CORRAL_ARTIFACTS=$(ARTIFACTS) go test -tags e2e -run '^$$' -bench . -benchtime 5x ./e2e/
 
 ## package: dist/corral_VERSION_amd64.deb and dist/corral.exe

@@ -172,7 +172,7 @@ describe('windowRange', () => {
 });
 
 describe('performance', () => {
-  it('builds and lists 100,000 entries quickly', () => {
+  it('builds and lists 100,000 entries (its speed: tree.bench.ts)', () => {
     const entries: EntryView[] = [];
     for (let a = 0; a < 100; a++) {
       entries.push(d(`dir${a}`));
@@ -182,16 +182,13 @@ describe('performance', () => {
       }
     }
     expect(entries.length).toBe(99_100);
-    const t0 = performance.now();
     const m = new TreeModel(entries);
     for (const e of entries) if (e.dir) m.expanded.add(e.path);
     const rows = m.rows();
     m.apply([{ path: 'dir5/sub5/new.ts', op: 'created', entry: f('dir5/sub5/new.ts') }]);
     const rows2 = m.rows();
-    const ms = performance.now() - t0;
     expect(rows.length).toBe(99_100);
     expect(rows2.length).toBe(99_101);
-    expect(ms).toBeLessThan(2000);
   });
 });
 

@@ -126,20 +126,10 @@ describe('layoutGraph', () => {
     expect(cull(l, { x0: 0, y0: 0, x1: 1000, y1: 1000 })).toEqual({ nodes: [], edges: [] });
   });
 
-  it('builds and lays out a 10,000-step run in well under 500 ms', () => {
-    const steps = syntheticSteps(10_000).map(stepOf);
-    // The best of three runs: the machine may be busy with other work for one of them.
-    let ms = Infinity;
-    let l = layoutGraph(buildGraph([]));
-    for (let r = 0; r < 3; r++) {
-      const t0 = performance.now();
-      l = layoutGraph(buildGraph(steps));
-      ms = Math.min(ms, performance.now() - t0);
-    }
-    console.log(`10k steps: build + layout ${ms.toFixed(1)} ms (${l.engine})`);
+  it('lays out a 10,000-step run with the chain layout (its speed: graph.bench.ts)', () => {
+    const l = layoutGraph(buildGraph(syntheticSteps(10_000).map(stepOf)));
     expect(l.nodes).toHaveLength(10_000);
     expect(l.engine).toBe('chain');
-    expect(ms).toBeLessThan(500);
   });
 });
 
@@ -150,10 +140,7 @@ describe('culling', () => {
   it('returns only the nodes and edges that touch the viewport', () => {
     const t = { x: 0, y: 0, k: 1 };
     const view = viewRect({ ...t, y: -l.nodes[indexOfSeq(l, 5000)].y + 100 }, 1000, 800);
-    const t0 = performance.now();
     const v = cull(l, view);
-    const ms = performance.now() - t0;
-    expect(ms).toBeLessThan(20);
     expect(v.nodes.length).toBeGreaterThan(0);
     expect(v.nodes.length).toBeLessThan(60);
     // Exactly the brute-force answer.

@@ -1,0 +1,18 @@
+// Benchmarks of the trace graph model (npm run bench; make bench): a 10,000-step run built,
+// laid out and culled to a viewport, as opening and panning the graph does.
+import { bench, describe } from 'vitest';
+import { stepOf, syntheticSteps } from './fixtures';
+import { buildGraph, cull, indexOfSeq, layoutGraph, viewRect } from './graph';
+
+const steps = syntheticSteps(10_000).map(stepOf);
+const laid = layoutGraph(buildGraph(steps));
+const view = viewRect({ x: 0, y: -laid.nodes[indexOfSeq(laid, 5000)].y + 100, k: 1 }, 1000, 800);
+
+describe('trace graph, 10,000 steps', () => {
+  bench('build + layout', () => {
+    layoutGraph(buildGraph(steps));
+  });
+  bench('cull to a 1000×800 viewport', () => {
+    cull(laid, view);
+  });
+});
