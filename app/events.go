@@ -17,7 +17,14 @@ const (
 	EventRuns = "corral:runs"
 	// EventSessions carries one SessionEvent: a session renamed or deleted (must deliver).
 	EventSessions = "corral:sessions"
+	// EventJournal carries nothing: the journal file changed, perhaps by another process
+	// (`corral run` in a terminal). The UI reloads the session list, and the trace of a live
+	// run on screen that this process is not driving. At most one per journalEvery.
+	EventJournal = "corral:journal"
 )
+
+// journalEvery is how often the journal is checked for commits by other processes.
+const journalEvery = 2 * time.Second
 
 // flushEvery is how often run events are sent to the UI: often enough to feel live, rarely
 // enough that a fast token stream does not flood the webview.

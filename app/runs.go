@@ -24,6 +24,8 @@ type Runs struct {
 
 	// forget stops the workspace panel following a deleted session.
 	forget func(sessionID string)
+	// journalEvery is how often other processes' commits are looked for (0: journalEvery).
+	journalEvery time.Duration
 
 	mu      sync.Mutex
 	base    context.Context // ends when the app shuts down
@@ -205,6 +207,15 @@ func (r *Runs) start(ctx context.Context, emit Emitter) (stop func()) {
 	r.mu.Lock()
 	r.base, r.emit = ctx, emit
 	r.mu.Unlock()
+	if r.journal != nil {
+		every := r.journalEvery
+		if every <= 0 {
+			every = journalEvery
+		}
+		if err := r.journal.WatchCommits(ctx, every, func() { emit.Emit(EventJournal, struct{}{}) }); err != nil && r.log != nil {
+			r.log.Warn("runs by other processes will show after a reload", "err", err)
+		}
+	}
 	return func() {
 		cancel()
 		r.running.Wait()

@@ -94,3 +94,40 @@ type approveAll struct{}
 func (approveAll) Approve(_ context.Context, _ journal.Run, req approval.Request) (approval.Answer, error) {
 	return approval.Answer{Kind: approval.Approve, ActionHash: req.ActionHash, By: "test"}, nil
 }
+
+// nameEmitter hands the names of emitted events to the test.
+type nameEmitter chan string
+
+func (c nameEmitter) Emit(name string, _ any) {
+	select {
+	case c <- name:
+	default:
+	}
+}
+
+// TestJournalEventForOtherProcesses: a session recorded by another journal on the same file
+// (as `corral run` in a terminal would) makes the app tell the UI to reload.
+func TestJournalEventForOtherProcesses(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	j := openJournal(t, dir)
+	r := &Runs{journal: j, journalEvery: 5 * time.Millisecond, active: map[string]context.CancelFunc{}}
+	emit := make(nameEmitter, 16)
+	t.Cleanup(r.start(context.Background(), emit))
+
+	other := openJournal(t, dir)
+	if _, err := other.CreateSession(context.Background(), journal.Session{ID: "ses_cli", Title: "from a terminal", Workspace: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(10 * time.Second)
+	for {
+		select {
+		case name := <-emit:
+			if name == EventJournal {
+				return
+			}
+		case <-timeout:
+			t.Fatal("no corral:journal event after another process recorded a session")
+		}
+	}
+}

@@ -394,3 +394,15 @@ export interface SessionsHandlers {
 export function subscribeSessions(handlers: SessionsHandlers, env: EventsEnv = defaultEnv()): () => void {
   return subscribe(EVENT_SESSIONS, asSessionEvent, { deliver: handlers.event, reconnected: handlers.reconnected }, env);
 }
+
+/** EVENT_JOURNAL says the journal changed, perhaps by another process (a `corral run` in a
+ * terminal): reload what is shown. It carries nothing. */
+export const EVENT_JOURNAL = 'corral:journal';
+
+/**
+ * subscribeJournal calls changed for each corral:journal event until the returned function
+ * is called. In the browser it shares the page's event stream.
+ */
+export function subscribeJournal(changed: () => void, env: EventsEnv = defaultEnv()): () => void {
+  return subscribe(EVENT_JOURNAL, () => true, { deliver: () => changed() }, env);
+}

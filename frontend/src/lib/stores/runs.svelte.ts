@@ -48,6 +48,8 @@ export interface RunOptions {
 
 /** MAX_TRACES is how many traces are kept for runs that are neither shown nor live. */
 const MAX_TRACES = 24;
+/** QUIET_MS is how long without events a run's changes are taken to come from another process. */
+const QUIET_MS = 3000;
 /** RELOAD_SESSIONS_MS debounces reloading the session list after events about unknown runs. */
 const RELOAD_SESSIONS_MS = 250;
 
@@ -79,6 +81,7 @@ export class RunsStore {
   #stepsTimers = new Map<string, unknown>();
   #stepsLoads = new Map<string, Promise<void>>();
   #lastStepsLoad = new Map<string, number>();
+  #lastEvent = new Map<string, number>(); // when each run last sent an event here
   #use = 0;
 
   constructor(apiImpl: RunsApi = api, timers: Timers = realTimers) {
@@ -234,6 +237,21 @@ export class RunsStore {
     }, RELOAD_SESSIONS_MS);
   }
 
+  /**
+   * journalChanged follows a change to the journal that may come from another process (a
+   * `corral run` in a terminal): the session list is reloaded, and the selected run's trace too
+   * when the run changed but sent no events here lately, since then no events will tell.
+   */
+  async journalChanged(): Promise<void> {
+    const id = this.selectedRunId;
+    const before = id ? this.run(id)?.updated_at : undefined;
+    await this.loadSessions();
+    if (!id || id !== this.selectedRunId) return;
+    const after = this.run(id)?.updated_at;
+    const quiet = this.#timers.now() - (this.#lastEvent.get(id) ?? -Infinity) > QUIET_MS;
+    if (after !== before && quiet && this.#traces.has(id)) await this.loadSteps(id);
+  }
+
   /** applyBatch applies a batch of run events to the session list and to the traces the store holds. */
   applyBatch(events: readonly RunEvent[]): void {
     if (events.length === 0) return;
@@ -247,7 +265,9 @@ export class RunsStore {
       if (!list) byRun.set(ev.run_id, (list = []));
       list.push(ev);
     }
+    const now = this.#timers.now();
     for (const [runId, list] of byRun) {
+      this.#lastEvent.set(runId, now);
       // A run that starts or resumes gets a trace at once, so nothing it streams is missed
       // if it is opened a moment later.
       const begins = list.some((e) => e.type === 'run.started' || e.type === 'run.resumed');

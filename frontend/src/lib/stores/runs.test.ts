@@ -279,3 +279,33 @@ describe('RunsStore actions', () => {
     expect(calls.steps).toEqual(['run_1']);
   });
 });
+
+describe('RunsStore.journalChanged', () => {
+  const at = (t: string) => sessionFixture({ runs: [runFixture({ id: 'run_1', status: 'running', steps: 2, updated_at: t })] });
+
+  it('reloads the list, and the trace of a run another process moved on', async () => {
+    const { store, calls, setSessions } = setup([at('2026-11-23T10:01:00Z')], { run_1: [configStep] });
+    await store.loadSessions();
+    await tick();
+    expect(calls.steps).toEqual(['run_1']);
+    const listed = calls.sessions;
+
+    setSessions([at('2026-11-23T10:02:00Z')]); // a step recorded by `corral run` elsewhere
+    await store.journalChanged();
+    expect(calls.sessions).toBe(listed + 1);
+    expect(calls.steps).toEqual(['run_1', 'run_1']);
+
+    await store.journalChanged(); // nothing moved: the list is read, the trace is not
+    expect(calls.steps).toEqual(['run_1', 'run_1']);
+  });
+
+  it('leaves the trace of a run that streams its events here to those events', async () => {
+    const { store, calls, setSessions } = setup([at('2026-11-23T10:01:00Z')], { run_1: [configStep] });
+    await store.loadSessions();
+    await tick();
+    store.applyBatch([ev('model.started', { seq: 2 })]);
+    setSessions([at('2026-11-23T10:02:00Z')]);
+    await store.journalChanged();
+    expect(calls.steps).toEqual(['run_1']);
+  });
+});
