@@ -92,11 +92,20 @@ export class ApprovalsStore {
     if (items.length !== this.items.length) this.#set(items);
   }
 
-  /** load fetches every pending approval from the backend. */
-  async load(): Promise<void> {
+  #notifyOf(runId: string, req: PendingApproval['request'] | undefined, tool?: string): void {
+    const title = req?.preview?.title || `${req?.tool ?? tool ?? 'A tool'} call`;
+    this.#notify('Corral: approval needed', title, `corral-approval-${runId}`);
+  }
+
+  /** load fetches every pending approval from the backend. With notify, an approval not queued
+   * before raises an OS notification (one another process asked for: no event announced it). */
+  async load(opts: { notify?: boolean } = {}): Promise<void> {
     try {
       const list = await this.#api.approvals();
-      this.#set(list.filter((a) => !this.#decided.has(approvalKey(a))));
+      const before = new Set(this.items.map(approvalKey));
+      const items = list.filter((a) => !this.#decided.has(approvalKey(a)));
+      this.#set(items);
+      if (opts.notify) for (const a of items) if (!before.has(approvalKey(a))) this.#notifyOf(a.run_id, a.request);
       this.error = null;
     } catch (reason) {
       this.error = api.toError(reason).message || 'could not load approvals';
@@ -112,10 +121,7 @@ export class ApprovalsStore {
           this.add({ run_id: ev.run_id, seq: ev.seq, request: ev.approval });
         }
         reload = true;
-        if (!ev.replayed) {
-          const title = ev.approval?.preview?.title || `${ev.approval?.tool ?? ev.tool ?? 'A tool'} call`;
-          this.#notify('Corral: approval needed', title, `corral-approval-${ev.run_id}`);
-        }
+        if (!ev.replayed) this.#notifyOf(ev.run_id, ev.approval, ev.tool);
       } else if (ev.type === 'approval.decided') {
         this.remove(ev.run_id, ev.seq);
       } else if (ENDS.has(ev.type) || (ev.type === 'run.suspended' && ev.status && ev.status !== 'awaiting_approval')) {

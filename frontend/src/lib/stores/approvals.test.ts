@@ -34,6 +34,18 @@ describe('ApprovalsStore', () => {
     expect(store.current?.run_id).toBe('r1');
   });
 
+  it('notifies on a load only when asked, and only for approvals not queued before', async () => {
+    const { store, notify, setBackend } = setup([pending('r1', 3)]);
+    await store.load();
+    expect(notify).not.toHaveBeenCalled();
+    setBackend([pending('r1', 3), pending('r2', 5)]); // r2 asked in another process
+    await store.load({ notify: true });
+    expect(notify).toHaveBeenCalledTimes(1);
+    expect(notify.mock.calls[0][1]).toBe('Run ls (r2)');
+    await store.load({ notify: true });
+    expect(notify).toHaveBeenCalledTimes(1);
+  });
+
   it('adds on approval.requested, notifies, and removes on approval.decided', async () => {
     const { store, notify, setBackend } = setup();
     const a = pending('r1', 3);
