@@ -304,27 +304,11 @@ func (s *state) edit(path string, in editInput, meta tool.Meta) File {
 	return f
 }
 
-// applyEdit replays an edit the way the edit tool applies it, including its fallback to
-// CRLF line endings; false when the text is not found as the tool would have found it.
+// applyEdit replays an edit with the edit tool's own matching (tool.Replace, CRLF fallback
+// included); false when the tool would not have found the text.
 func applyEdit(before string, in editInput) (string, bool) {
-	oldStr, newStr := in.OldString, in.NewString
-	if oldStr == "" {
-		return "", false
-	}
-	count := strings.Count(before, oldStr)
-	if count == 0 && strings.Contains(before, "\r\n") && strings.Contains(oldStr, "\n") && !strings.Contains(oldStr, "\r\n") {
-		crlf := strings.NewReplacer("\n", "\r\n")
-		oldStr, newStr = crlf.Replace(oldStr), crlf.Replace(newStr)
-		count = strings.Count(before, oldStr)
-	}
-	if count == 0 || (count > 1 && !in.ReplaceAll) {
-		return "", false
-	}
-	n := 1
-	if in.ReplaceAll {
-		n = -1
-	}
-	return strings.Replace(before, oldStr, newStr, n), true
+	after, _, err := tool.Replace(before, in.OldString, in.NewString, in.ReplaceAll)
+	return after, err == nil
 }
 
 func firstLine(s string) string {

@@ -184,7 +184,7 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 			meta.Changed = changed[:min(len(changed), maxChangedListed)]
 			meta.ChangedOmitted = len(changed) - len(meta.Changed)
 			if len(changed) > 0 {
-				b.WriteString(changedLine(changed, len(changed)))
+				b.WriteString(changedLine(changed))
 			}
 		}
 	}

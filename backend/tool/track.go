@@ -139,7 +139,7 @@ func untrackedReason(err error, limit int) string {
 // changedLine is the line that tells the model which files a command
 // changed: "Files changed: a.txt (new), b.go, c.txt (deleted)", the first
 // few by name.
-func changedLine(changed []FileChange, total int) string {
+func changedLine(changed []FileChange) string {
 	var b strings.Builder
 	b.WriteString("Files changed: ")
 	for i, c := range changed[:min(len(changed), maxChangedShown)] {
@@ -154,7 +154,7 @@ func changedLine(changed []FileChange, total int) string {
 			b.WriteString(" (deleted)")
 		}
 	}
-	if rest := total - min(len(changed), maxChangedShown); rest > 0 {
+	if rest := len(changed) - min(len(changed), maxChangedShown); rest > 0 {
 		fmt.Fprintf(&b, " and %d more", rest)
 	}
 	return b.String()
