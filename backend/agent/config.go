@@ -137,14 +137,11 @@ func (d Definition) Validate() error {
 	default:
 		errs = append(errs, fmt.Errorf("%w: provider %q: want anthropic, openai, demo or empty (automatic)", ErrBadDefinition, d.Provider))
 	}
-	known := map[string]bool{}
-	for _, t := range tool.Builtin() {
-		known[t.Name()] = true
-	}
+	known := ToolNames()
 	seen := map[string]bool{}
 	for _, name := range d.Tools {
-		if !known[name] {
-			errs = append(errs, fmt.Errorf("%w: unknown tool %q (known: %s)", ErrBadDefinition, name, strings.Join(ToolNames(), ", ")))
+		if !slices.Contains(known, name) {
+			errs = append(errs, fmt.Errorf("%w: unknown tool %q (known: %s)", ErrBadDefinition, name, strings.Join(known, ", ")))
 		}
 		if seen[name] {
 			errs = append(errs, fmt.Errorf("%w: tool %q is listed twice", ErrBadDefinition, name))

@@ -63,9 +63,7 @@ func (j *Journal) ResumeRun(ctx context.Context, r Resume) (Resume, error) {
 		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(n), 0) + 1 FROM resumes WHERE run_id = ?`, r.RunID).Scan(&r.N); err != nil {
 			return err
 		}
-		_, err = tx.ExecContext(ctx, `INSERT INTO resumes (run_id, n, at, after_seq, reason) VALUES (?, ?, ?, ?, ?)`,
-			r.RunID, r.N, r.At.UnixNano(), r.AfterSeq, r.Reason)
-		return err
+		return insertResume(ctx, tx, r.RunID, r.N, r)
 	})
 	if err != nil {
 		return Resume{}, fmt.Errorf("resume run %s: %w", r.RunID, err)
@@ -107,10 +105,16 @@ func insertResumes(ctx context.Context, tx *sql.Tx, runID string, resumes []Resu
 		if r.At.IsZero() {
 			return fmt.Errorf("resume %d: no time", i+1)
 		}
-		if _, err := tx.ExecContext(ctx, `INSERT INTO resumes (run_id, n, at, after_seq, reason) VALUES (?, ?, ?, ?, ?)`,
-			runID, i+1, r.At.UnixNano(), r.AfterSeq, r.Reason); err != nil {
+		if err := insertResume(ctx, tx, runID, i+1, r); err != nil {
 			return fmt.Errorf("resume %d: %w", i+1, err)
 		}
 	}
 	return nil
+}
+
+// insertResume writes resume r as run runID's n-th.
+func insertResume(ctx context.Context, tx *sql.Tx, runID string, n int, r Resume) error {
+	_, err := tx.ExecContext(ctx, `INSERT INTO resumes (run_id, n, at, after_seq, reason) VALUES (?, ?, ?, ?, ?)`,
+		runID, n, r.At.UnixNano(), r.AfterSeq, r.Reason)
+	return err
 }
