@@ -344,8 +344,4 @@ func (r *Runner) session(ctx context.Context, req StartRequest) (journal.Session
 	return s, nil
 }
 
-func sameDir(a, b string) bool {
-	a, _ = filepath.Abs(a)
-	b, _ = filepath.Abs(b)
-	return filepath.Clean(a) == filepath.Clean(b)
-}
+func sameDir(a, b string) bool { return absClean(a) == absClean(b) }

@@ -162,7 +162,7 @@ func (r *Runner) managedWorkspace(sessionID string) string {
 
 func (r *Runner) ownsWorkspace(s journal.Session) bool {
 	m := r.managedWorkspace(s.ID)
-	return m != "" && !s.Imported() && s.Workspace != "" && absClean(s.Workspace) == m
+	return m != "" && !s.Imported() && s.Workspace != "" && sameDir(s.Workspace, m)
 }
 
 func absClean(p string) string {
@@ -204,7 +204,7 @@ func (r *Runner) checkRemovable(ctx context.Context, s journal.Session, opts Del
 		if reason := r.protected(ws); reason != "" {
 			return nil, fmt.Errorf("%w: %s is %s", ErrWorkspaceUnsafe, ws, reason)
 		}
-		if opts.ConfirmWorkspace == "" || absClean(opts.ConfirmWorkspace) != ws {
+		if opts.ConfirmWorkspace == "" || !sameDir(opts.ConfirmWorkspace, ws) {
 			return nil, fmt.Errorf("%w: %s was chosen for this session, outside Corral's data; to delete it anyway, confirm its path", ErrWorkspaceNotOwned, ws)
 		}
 	}
@@ -213,7 +213,7 @@ func (r *Runner) checkRemovable(ctx context.Context, s journal.Session, opts Del
 		return nil, fmt.Errorf("agent: %w", err)
 	}
 	for _, other := range sessions {
-		if other.ID != s.ID && other.Workspace != "" && absClean(other.Workspace) == ws {
+		if other.ID != s.ID && other.Workspace != "" && sameDir(other.Workspace, ws) {
 			return nil, fmt.Errorf("%w: session %s works in %s too; keep the workspace, or delete that session first", ErrWorkspaceUnsafe, other.ID, ws)
 		}
 	}
