@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"regexp"
+	"slices"
 	"strings"
 	"time"
 
@@ -13,6 +14,7 @@ import (
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
+	"github.com/corral-dev/corral/backend/trace"
 )
 
 // SettingsConfig is what the Settings view's services need from the composition root.
@@ -209,6 +211,10 @@ func (a *Agents) List() (AgentList, error) {
 	if err != nil {
 		return AgentList{}, err
 	}
+	return a.list(defs)
+}
+
+func (a *Agents) list(defs map[string]agent.Definition) (AgentList, error) {
 	user, err := agent.UserIDs(a.dataDir)
 	if err != nil {
 		return AgentList{}, err
@@ -224,7 +230,7 @@ func (a *Agents) List() (AgentList, error) {
 			ID: d.ID, Provider: d.Provider, Model: d.Model, System: d.System, Tools: tools,
 			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Approval: d.Approval,
 			Rules:   len(d.Rules.Allow) + len(d.Rules.Ask) + len(d.Rules.Deny),
-			Builtin: agent.IsBuiltin(id), Changed: containsString(user, id),
+			Builtin: agent.IsBuiltin(id), Changed: slices.Contains(user, id),
 		})
 	}
 	return out, nil
@@ -270,16 +276,7 @@ func (a *Agents) reload() (AgentList, error) {
 	if a.runner != nil {
 		a.runner.SetAgents(defs)
 	}
-	return a.List()
-}
-
-func containsString(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
+	return a.list(defs)
 }
 
 // Rules is the remembered approval rules (the ledger, DATA_DIR/rules.json): list, revoke,
@@ -428,11 +425,7 @@ func (t *Traces) redactions() []*regexp.Regexp {
 	if t.secrets == nil {
 		return nil
 	}
-	var out []*regexp.Regexp
-	for _, v := range t.secrets() {
-		out = append(out, regexp.MustCompile(regexp.QuoteMeta(v)))
-	}
-	return out
+	return trace.Literals(t.secrets())
 }
 
 func secretsOf(c *credential.Credentials) func() []string {

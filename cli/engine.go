@@ -22,6 +22,7 @@ import (
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/tool"
+	"github.com/corral-dev/corral/backend/trace"
 )
 
 // journalFile is the journal's file name in the data directory.
@@ -220,13 +221,7 @@ func sandboxDefaults(dataDir string) func() (string, agent.ContainerSpec, error)
 
 // redactions are the stored credentials' values as patterns for trace exports, so a saved
 // key that reached a tool's output (an `env` command, a file) never leaves in an export.
-func (rt *engine) redactions() []*regexp.Regexp {
-	var out []*regexp.Regexp
-	for _, v := range rt.creds.Values() {
-		out = append(out, regexp.MustCompile(regexp.QuoteMeta(v)))
-	}
-	return out
-}
+func (rt *engine) redactions() []*regexp.Regexp { return trace.Literals(rt.creds.Values()) }
 
 // models builds providers from the environment's credentials (llm/provider).
 type models struct{ getenv func(string) string }

@@ -33,6 +33,16 @@ type Options struct {
 	Now func() time.Time
 }
 
+// Literals returns patterns that match each of values exactly, for
+// [Options.Redact]: secrets known by value, such as saved API keys.
+func Literals(values []string) []*regexp.Regexp {
+	out := make([]*regexp.Regexp, 0, len(values))
+	for _, v := range values {
+		out = append(out, regexp.MustCompile(regexp.QuoteMeta(v)))
+	}
+	return out
+}
+
 // rule is a built-in secret pattern. hints are literals one of which must be
 // in a string for the pattern to be tried, which keeps redaction cheap on the
 // many strings that hold no secret.
