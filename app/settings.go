@@ -13,6 +13,7 @@ import (
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/corral-dev/corral/backend/trace"
 )
@@ -36,12 +37,6 @@ type Settings struct {
 	dataDir string
 	creds   *credential.Credentials
 	getenv  func(string) string
-}
-
-// providerInfo names each provider's credential and settings.
-var providerInfo = []struct{ name, label, keyVar, urlVar, defaultURL string }{
-	{"anthropic", "Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "https://api.anthropic.com"},
-	{"openai", "OpenAI", "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"},
 }
 
 // ProvidersView is the providers section.
@@ -69,13 +64,16 @@ type ProviderState struct {
 	DefaultBaseURL string `json:"default_base_url"`
 }
 
-func (s *Settings) info(name string) (int, error) {
-	for i, p := range providerInfo {
-		if p.name == name {
-			return i, nil
+// info returns the configurable catalog provider name.
+func (s *Settings) info(name string) (catalog.Provider, error) {
+	var ids []string
+	for _, p := range catalog.Configurable() {
+		if p.ID == name {
+			return p, nil
 		}
+		ids = append(ids, p.ID)
 	}
-	return -1, fmt.Errorf("unknown provider %q (want anthropic or openai)", name)
+	return catalog.Provider{}, fmt.Errorf("unknown provider %q (want %s)", name, strings.Join(ids, " or "))
 }
 
 // Providers returns the providers section.
@@ -89,13 +87,13 @@ func (s *Settings) Providers() (ProvidersView, error) {
 	}
 	where, reason := s.creds.Backend()
 	v := ProvidersView{Store: where, StoreReason: reason, FilePath: s.creds.FilePath()}
-	for _, p := range providerInfo {
+	for _, p := range catalog.Configurable() {
 		v.Providers = append(v.Providers, ProviderState{
-			Name: p.name, Label: p.label, KeyVar: p.keyVar,
-			Key:        s.creds.Status(p.keyVar),
-			KeyFromEnv: s.getenv(p.keyVar) != "",
-			URLVar:     p.urlVar, BaseURL: settings.Providers[p.name].BaseURL, BaseURLFromEnv: s.getenv(p.urlVar),
-			DefaultBaseURL: p.defaultURL,
+			Name: p.ID, Label: p.Label, KeyVar: p.KeyVar,
+			Key:        s.creds.Status(p.KeyVar),
+			KeyFromEnv: s.getenv(p.KeyVar) != "",
+			URLVar:     p.BaseURLVar, BaseURL: settings.Providers[p.ID].BaseURL, BaseURLFromEnv: s.getenv(p.BaseURLVar),
+			DefaultBaseURL: p.DefaultBaseURL,
 		})
 	}
 	return v, nil
@@ -104,14 +102,14 @@ func (s *Settings) Providers() (ProvidersView, error) {
 // SaveKey saves a provider's API key and returns the providers section. The key is never
 // returned, logged or recorded; the view shows it masked.
 func (s *Settings) SaveKey(provider, key string) (ProvidersView, error) {
-	i, err := s.info(provider)
+	p, err := s.info(provider)
 	if err != nil {
 		return ProvidersView{}, err
 	}
 	if s.creds == nil {
 		return ProvidersView{}, errors.New("credentials are not available in this process")
 	}
-	if _, err := s.creds.Set(providerInfo[i].keyVar, key); err != nil {
+	if _, err := s.creds.Set(p.KeyVar, key); err != nil {
 		return ProvidersView{}, err
 	}
 	return s.Providers()
@@ -119,14 +117,14 @@ func (s *Settings) SaveKey(provider, key string) (ProvidersView, error) {
 
 // DeleteKey removes a provider's saved key (from the keychain and the file).
 func (s *Settings) DeleteKey(provider string) (ProvidersView, error) {
-	i, err := s.info(provider)
+	p, err := s.info(provider)
 	if err != nil {
 		return ProvidersView{}, err
 	}
 	if s.creds == nil {
 		return ProvidersView{}, errors.New("credentials are not available in this process")
 	}
-	if err := s.creds.Delete(providerInfo[i].keyVar); err != nil {
+	if err := s.creds.Delete(p.KeyVar); err != nil {
 		return ProvidersView{}, err
 	}
 	return s.Providers()

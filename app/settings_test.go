@@ -15,6 +15,7 @@ import (
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/moby/moby/client"
 )
@@ -80,6 +81,27 @@ func TestSettingsProviders(t *testing.T) {
 	v, err = s.DeleteKey("openai")
 	if err != nil || provider(t, v, "openai").Key.Set {
 		t.Errorf("DeleteKey = %+v, %v; want unset", v, err)
+	}
+}
+
+// TestSettingsListsTheCatalog: the providers section shows every configurable catalog
+// provider, in catalog order, with the catalog's label, variables and default base URL.
+func TestSettingsListsTheCatalog(t *testing.T) {
+	t.Parallel()
+	s, _ := newSettings(t, nil)
+	v, err := s.Providers()
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := catalog.Configurable()
+	if len(v.Providers) != len(want) {
+		t.Fatalf("Providers() lists %+v, want one per catalog provider %+v", v.Providers, want)
+	}
+	for i, p := range want {
+		got := v.Providers[i]
+		if got.Name != p.ID || got.Label != p.Label || got.KeyVar != p.KeyVar || got.URLVar != p.BaseURLVar || got.DefaultBaseURL != p.DefaultBaseURL {
+			t.Errorf("Providers()[%d] = %+v, want the catalog's %+v", i, got, p)
+		}
 	}
 }
 

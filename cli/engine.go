@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sync"
 	"time"
 
@@ -17,6 +18,7 @@ import (
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/llm/provider"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
@@ -254,7 +256,7 @@ func (m models) Model(cfg agent.RunConfig) (llm.Model, error) {
 	getenv := m.getenv
 	if cfg.BaseURL != "" {
 		getenv = func(k string) string {
-			if k == "ANTHROPIC_BASE_URL" || k == "OPENAI_BASE_URL" {
+			if slices.Contains(catalog.BaseURLVars(), k) {
 				return cfg.BaseURL
 			}
 			return m.getenv(k)

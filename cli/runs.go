@@ -15,6 +15,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	units "github.com/docker/go-units"
 )
@@ -44,7 +45,7 @@ var runCommand = command{
 		fs.StringVar(&req.Agent, "agent", agent.DefaultAgentID, "agent to run (built-in: coder; more in DATA_DIR/agents.json)")
 		fs.StringVar(&req.SessionID, "session", "", "continue in this session: same workspace, and the agent sees the earlier runs")
 		fs.StringVar(&req.Workspace, "workspace", "", "workspace directory (default: the session's, else DATA_DIR/workspaces/SESSION)")
-		fs.StringVar(&req.Provider, "provider", "", "model provider: anthropic, openai or demo (default: the agent's, else the first with credentials, else demo)")
+		fs.StringVar(&req.Provider, "provider", "", "model provider: "+strings.Join(catalog.IDs(), ", ")+" (default: the agent's, else the first with credentials, else demo)")
 		fs.StringVar(&req.Model, "model", "", "model name (default: the agent's, else the provider's default)")
 		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
 		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")

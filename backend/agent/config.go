@@ -14,6 +14,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/tool"
 )
 
@@ -21,8 +22,8 @@ import (
 // tools it may use, and when it must stop.
 type Definition struct {
 	ID string `json:"id"`
-	// Provider is "anthropic", "openai" or "demo"; empty picks the first with credentials,
-	// else demo.
+	// Provider is a catalog id (llm/catalog: "anthropic", "openai", "demo"); empty picks
+	// the first with credentials, else demo.
 	Provider string `json:"provider,omitempty"`
 	// Model is the provider's model name; empty means the provider's default.
 	Model     string   `json:"model,omitempty"`
@@ -132,10 +133,8 @@ func (d Definition) Validate() error {
 	} else if !idPattern.MatchString(d.ID) {
 		errs = append(errs, fmt.Errorf("%w: id %q: use up to 64 letters, digits, '.', '_' or '-'", ErrBadDefinition, d.ID))
 	}
-	switch d.Provider {
-	case "", "anthropic", "openai", "demo":
-	default:
-		errs = append(errs, fmt.Errorf("%w: provider %q: want anthropic, openai, demo or empty (automatic)", ErrBadDefinition, d.Provider))
+	if _, ok := catalog.Lookup(d.Provider); d.Provider != "" && !ok {
+		errs = append(errs, fmt.Errorf("%w: provider %q: want %s or empty (automatic)", ErrBadDefinition, d.Provider, strings.Join(catalog.IDs(), ", ")))
 	}
 	known := ToolNames()
 	seen := map[string]bool{}

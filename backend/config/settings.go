@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	units "github.com/docker/go-units"
+
+	"github.com/corral-dev/corral/backend/llm/catalog"
 )
 
 // SettingsFile is the settings' file name in the data directory.
@@ -48,10 +50,6 @@ type Provider struct {
 	// server such as Ollama, or a proxy).
 	BaseURL string `json:"base_url,omitempty"`
 }
-
-// baseURLVars maps a provider to the environment variable its base URL
-// setting stands in for.
-var baseURLVars = map[string]string{"anthropic": "ANTHROPIC_BASE_URL", "openai": "OPENAI_BASE_URL"}
 
 // ErrBadSettings wraps every validation failure.
 var ErrBadSettings = errors.New("config: bad settings")
@@ -98,7 +96,7 @@ func (s Settings) Validate() error {
 		return fmt.Errorf("%w: image %q holds white space", ErrBadSettings, s.Sandbox.Image)
 	}
 	for name, p := range s.Providers {
-		if _, ok := baseURLVars[name]; !ok {
+		if cp, ok := catalog.Lookup(name); !ok || cp.BaseURLVar == "" {
 			return fmt.Errorf("%w: unknown provider %q", ErrBadSettings, name)
 		}
 		if p.BaseURL == "" {
@@ -193,8 +191,8 @@ func WriteFileAtomic(path string, data []byte) error {
 	return nil
 }
 
-// SettingsEnv returns getenv with the saved base URLs behind it:
-// ANTHROPIC_BASE_URL and OPENAI_BASE_URL, when the environment leaves them
+// SettingsEnv returns getenv with the saved base URLs behind it: the
+// catalog's base-URL variables (ANTHROPIC_BASE_URL, OPENAI_BASE_URL), when the environment leaves them
 // empty, come from DATA_DIR/settings.json (read on each call, so a change in
 // the window applies to the next run). The environment wins.
 func SettingsEnv(dataDir string, getenv func(string) string) func(string) string {
@@ -202,15 +200,15 @@ func SettingsEnv(dataDir string, getenv func(string) string) func(string) string
 		if v := getenv(k); v != "" {
 			return v
 		}
-		for name, envVar := range baseURLVars {
-			if k != envVar {
+		for _, p := range catalog.Configurable() {
+			if k != p.BaseURLVar {
 				continue
 			}
 			s, err := LoadSettings(dataDir)
 			if err != nil {
 				return ""
 			}
-			return s.Providers[name].BaseURL
+			return s.Providers[p.ID].BaseURL
 		}
 		return ""
 	}

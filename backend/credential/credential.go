@@ -16,11 +16,13 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/corral-dev/corral/backend/llm/catalog"
 )
 
 // Names are the credentials Corral keeps, named as the environment variables
-// that override them.
-var Names = []string{"ANTHROPIC_API_KEY", "OPENAI_API_KEY"}
+// that override them: the API-key variables of llm/catalog's providers.
+var Names = catalog.KeyVars()
 
 // Where says where a credential is kept.
 type Where string

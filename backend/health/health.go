@@ -15,6 +15,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 )
 
 // Build identifies the running binary.
@@ -93,12 +94,6 @@ type Provider struct {
 	BaseURL    string `json:"baseUrl"`
 }
 
-// providerEnv lists the providers Corral knows and where their credentials come from.
-var providerEnv = []struct{ name, label, keyVar, urlVar, defaultURL string }{
-	{"anthropic", "Anthropic", "ANTHROPIC_API_KEY", "ANTHROPIC_BASE_URL", "https://api.anthropic.com"},
-	{"openai", "OpenAI-compatible", "OPENAI_API_KEY", "OPENAI_BASE_URL", "https://api.openai.com/v1"},
-}
-
 // Checker produces Reports. Its zero value is not usable; fill every field.
 type Checker struct {
 	Build   Build
@@ -133,20 +128,21 @@ func (c *Checker) Check(ctx context.Context) Report {
 }
 
 func (c *Checker) providers() []Provider {
-	out := make([]Provider, 0, len(providerEnv))
-	for _, p := range providerEnv {
-		pr := Provider{Name: p.name, Label: p.label, BaseURL: p.defaultURL}
-		if c.Getenv(p.keyVar) != "" {
-			pr.Configured, pr.Source = true, p.keyVar
+	ps := catalog.Configurable()
+	out := make([]Provider, 0, len(ps))
+	for _, p := range ps {
+		pr := Provider{Name: p.ID, Label: p.Label, BaseURL: p.DefaultBaseURL}
+		if c.Getenv(p.KeyVar) != "" {
+			pr.Configured, pr.Source = true, p.KeyVar
 		} else if c.Stored != nil {
-			if where := c.Stored(p.keyVar); where != "" {
+			if where := c.Stored(p.KeyVar); where != "" {
 				pr.Configured, pr.Source = true, where
 			}
 		}
-		if u := c.Getenv(p.urlVar); u != "" {
+		if u := c.Getenv(p.BaseURLVar); u != "" {
 			pr.BaseURL = u
 		} else if c.BaseURL != nil {
-			if u := c.BaseURL(p.name); u != "" {
+			if u := c.BaseURL(p.ID); u != "" {
 				pr.BaseURL = u
 			}
 		}

@@ -14,6 +14,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 )
 
 // fakeEngine answers the two Docker Engine API calls the health probe makes, as a real
@@ -199,5 +200,27 @@ func TestCheckStoredCredentials(t *testing.T) {
 	blob, _ := json.Marshal(r)
 	if strings.Contains(string(blob), "stored") {
 		t.Errorf("Check() JSON contains a stored key: %s", blob)
+	}
+}
+
+// TestEveryCatalogProvider: the report lists every configurable provider of the catalog,
+// in its order, with its label and default base URL, and configured by its key variable.
+func TestEveryCatalogProvider(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{"DOCKER_HOST": "unix:///nonexistent/docker.sock"}
+	for _, p := range catalog.Configurable() {
+		env[p.KeyVar] = "set"
+	}
+	c := &Checker{Getenv: func(k string) string { return env[k] }, DockerTimeout: time.Second}
+	got := c.Check(context.Background()).Providers
+	want := catalog.Configurable()
+	if len(got) != len(want) {
+		t.Fatalf("Check().Providers = %+v, want one per catalog provider %+v", got, want)
+	}
+	for i, p := range want {
+		w := Provider{Name: p.ID, Label: p.Label, Configured: true, Source: p.KeyVar, BaseURL: p.DefaultBaseURL}
+		if got[i] != w {
+			t.Errorf("Check().Providers[%d] = %+v, want %+v", i, got[i], w)
+		}
 	}
 }

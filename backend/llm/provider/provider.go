@@ -1,7 +1,7 @@
 // Package provider chooses and builds the llm.Model a run uses, from the
-// environment or an explicit name. It is the only package that imports
-// every adapter, so that package llm stays free of them; it must not know
-// about runs, settings storage or the UI.
+// environment or an explicit name, for the providers of llm/catalog. It is
+// the only package that imports every adapter, so that package llm stays
+// free of them; it must not know about runs, settings storage or the UI.
 package provider
 
 import (
@@ -10,15 +10,16 @@ import (
 
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/anthropic"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/llm/demo"
 	"github.com/corral-dev/corral/backend/llm/openai"
 )
 
-// Provider names.
+// Provider names (the catalog's ids).
 const (
-	Anthropic = "anthropic"
-	OpenAI    = "openai"
-	Demo      = "demo"
+	Anthropic = catalog.AnthropicID
+	OpenAI    = catalog.OpenAIID
+	Demo      = catalog.DemoID
 )
 
 // Choice is a built model and how it was chosen.
@@ -33,58 +34,97 @@ type Choice struct {
 	Reason string
 }
 
+// builder builds a catalog provider's model from getenv, with model (when not empty)
+// replacing its default model. Credentials were checked against the catalog entry first.
+type builder func(getenv func(string) string, model string) (llm.Model, string)
+
+// builders holds the adapter of every catalog provider (TestEveryProviderBuilds keeps the
+// two lists equal): adding a provider is its catalog entry, its adapter and one line here.
+var builders = map[string]builder{
+	Anthropic: func(getenv func(string) string, model string) (llm.Model, string) {
+		opts := anthropic.OptionsFromEnv(getenv)
+		if model != "" {
+			opts.Model = model
+		}
+		c := anthropic.New(opts)
+		return c, c.Model()
+	},
+	OpenAI: func(getenv func(string) string, model string) (llm.Model, string) {
+		opts := openai.OptionsFromEnv(getenv)
+		if model != "" {
+			opts.Model = model
+		}
+		c := openai.New(opts)
+		return c, c.Model()
+	},
+	Demo: func(func(string) string, string) (llm.Model, string) {
+		return demo.New(demo.Options{Delay: demo.DefaultDelay}), demo.ModelName
+	},
+}
+
 // FromEnv chooses the provider through getenv (os.Getenv in main):
-// CORRAL_PROVIDER if set; otherwise Anthropic when ANTHROPIC_API_KEY is
-// set, OpenAI when OPENAI_API_KEY or OPENAI_BASE_URL is, and the demo
+// CORRAL_PROVIDER if set; otherwise the first catalog provider whose key
+// variable is set (ANTHROPIC_API_KEY, then OPENAI_API_KEY), then the first
+// that needs no key and has its base URL set (OPENAI_BASE_URL), and the demo
 // model when no credentials exist. CORRAL_MODEL overrides the model name.
 func FromEnv(getenv func(string) string) (Choice, error) {
 	name := strings.ToLower(strings.TrimSpace(getenv("CORRAL_PROVIDER")))
 	reason := "CORRAL_PROVIDER=" + name
-	switch {
-	case name != "":
-	case getenv("ANTHROPIC_API_KEY") != "":
-		name, reason = Anthropic, "ANTHROPIC_API_KEY is set"
-	case getenv("OPENAI_API_KEY") != "":
-		name, reason = OpenAI, "OPENAI_API_KEY is set"
-	case getenv("OPENAI_BASE_URL") != "":
-		name, reason = OpenAI, "OPENAI_BASE_URL is set"
-	default:
-		name, reason = Demo, "no ANTHROPIC_API_KEY, OPENAI_API_KEY or OPENAI_BASE_URL"
+	if name == "" {
+		name, reason = choose(getenv)
 	}
 	c, err := New(name, getenv)
 	c.Reason = reason
 	return c, err
 }
 
-// New builds the named provider with settings read through getenv. An
-// Anthropic model without ANTHROPIC_API_KEY, or an OpenAI model with
-// neither OPENAI_API_KEY nor OPENAI_BASE_URL, fails with
-// llm.ErrNoCredentials.
-func New(name string, getenv func(string) string) (Choice, error) {
-	override := getenv("CORRAL_MODEL")
-	switch name {
-	case Anthropic:
-		opts := anthropic.OptionsFromEnv(getenv)
-		if opts.APIKey == "" {
-			return Choice{}, fmt.Errorf("provider: anthropic needs ANTHROPIC_API_KEY: %w", llm.ErrNoCredentials)
+// choose returns the provider automatic selection picks, and why.
+func choose(getenv func(string) string) (name, reason string) {
+	var vars []string
+	for _, p := range catalog.All() {
+		if p.KeyVar != "" && getenv(p.KeyVar) != "" {
+			return p.ID, p.KeyVar + " is set"
 		}
-		if override != "" {
-			opts.Model = override
+		if p.KeyVar != "" {
+			vars = append(vars, p.KeyVar)
 		}
-		c := anthropic.New(opts)
-		return Choice{Provider: Anthropic, Model: c, ModelName: c.Model()}, nil
-	case OpenAI:
-		opts := openai.OptionsFromEnv(getenv)
-		if opts.APIKey == "" && opts.BaseURL == "" {
-			return Choice{}, fmt.Errorf("provider: openai needs OPENAI_API_KEY or OPENAI_BASE_URL: %w", llm.ErrNoCredentials)
-		}
-		if override != "" {
-			opts.Model = override
-		}
-		c := openai.New(opts)
-		return Choice{Provider: OpenAI, Model: c, ModelName: c.Model()}, nil
-	case Demo:
-		return Choice{Provider: Demo, Model: demo.New(demo.Options{Delay: demo.DefaultDelay}), ModelName: demo.ModelName}, nil
 	}
-	return Choice{}, fmt.Errorf("provider: unknown provider %q (want %s, %s or %s)", name, Anthropic, OpenAI, Demo)
+	for _, p := range catalog.All() {
+		if p.KeyOptional && p.BaseURLVar != "" && getenv(p.BaseURLVar) != "" {
+			return p.ID, p.BaseURLVar + " is set"
+		}
+		if p.KeyOptional && p.BaseURLVar != "" {
+			vars = append(vars, p.BaseURLVar)
+		}
+	}
+	return Demo, "no " + orList(vars)
+}
+
+// New builds the named provider with settings read through getenv. A
+// provider whose key variable is unset (and, for one that needs no key, whose
+// base URL variable is unset too) fails with llm.ErrNoCredentials.
+func New(name string, getenv func(string) string) (Choice, error) {
+	p, ok := catalog.Lookup(name)
+	build := builders[name]
+	if !ok || build == nil {
+		return Choice{}, fmt.Errorf("provider: unknown provider %q (want %s)", name, orList(catalog.IDs()))
+	}
+	if p.KeyVar != "" && getenv(p.KeyVar) == "" {
+		if !p.KeyOptional {
+			return Choice{}, fmt.Errorf("provider: %s needs %s: %w", p.ID, p.KeyVar, llm.ErrNoCredentials)
+		}
+		if getenv(p.BaseURLVar) == "" {
+			return Choice{}, fmt.Errorf("provider: %s needs %s or %s: %w", p.ID, p.KeyVar, p.BaseURLVar, llm.ErrNoCredentials)
+		}
+	}
+	m, model := build(getenv, getenv("CORRAL_MODEL"))
+	return Choice{Provider: p.ID, Model: m, ModelName: model}, nil
+}
+
+// orList joins names as "a, b or c".
+func orList(names []string) string {
+	if len(names) < 2 {
+		return strings.Join(names, "")
+	}
+	return strings.Join(names[:len(names)-1], ", ") + " or " + names[len(names)-1]
 }

@@ -6,6 +6,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/anthropic"
+	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/llm/demo"
 	"github.com/corral-dev/corral/backend/llm/openai"
 )
@@ -57,5 +58,76 @@ func TestNewUnknown(t *testing.T) {
 	t.Parallel()
 	if _, err := New("gemini", func(string) string { return "" }); err == nil {
 		t.Fatal(`New("gemini") succeeded, want an error`)
+	}
+}
+
+// TestEveryProviderBuilds: the catalog and the adapters name the same providers, so a
+// catalog entry without an adapter (or the reverse) fails here.
+func TestEveryProviderBuilds(t *testing.T) {
+	t.Parallel()
+	for _, p := range catalog.All() {
+		if builders[p.ID] == nil {
+			t.Errorf("catalog provider %q has no builder", p.ID)
+		}
+	}
+	for id := range builders {
+		if _, ok := catalog.Lookup(id); !ok {
+			t.Errorf("builder %q is not in the catalog", id)
+		}
+	}
+}
+
+// TestCatalogMatchesAdapters: the catalog's defaults and variables are the ones each
+// adapter uses.
+func TestCatalogMatchesAdapters(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		id             string
+		defaultModel   string
+		defaultBaseURL string
+		fromEnv        func(getenv func(string) string)
+	}{
+		{Anthropic, anthropic.DefaultModel, anthropic.DefaultBaseURL, func(g func(string) string) { anthropic.OptionsFromEnv(g) }},
+		{OpenAI, openai.DefaultModel, openai.DefaultBaseURL, func(g func(string) string) { openai.OptionsFromEnv(g) }},
+		{Demo, demo.ModelName, "", func(func(string) string) {}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.id, func(t *testing.T) {
+			t.Parallel()
+			p, _ := catalog.Lookup(tt.id)
+			if p.DefaultModel != tt.defaultModel || p.DefaultBaseURL != tt.defaultBaseURL {
+				t.Errorf("catalog %s defaults = %q, %q; adapter's = %q, %q", tt.id, p.DefaultModel, p.DefaultBaseURL, tt.defaultModel, tt.defaultBaseURL)
+			}
+			read := map[string]bool{}
+			tt.fromEnv(func(k string) string { read[k] = true; return "" })
+			for _, v := range []string{p.KeyVar, p.BaseURLVar, p.ModelVar} {
+				if v != "" && !read[v] {
+					t.Errorf("the %s adapter does not read %s (read %v)", tt.id, v, read)
+				}
+			}
+		})
+	}
+}
+
+func TestReasons(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		env  map[string]string
+		want string
+	}{
+		{"none", nil, "no ANTHROPIC_API_KEY, OPENAI_API_KEY or OPENAI_BASE_URL"},
+		{"openai key", map[string]string{"OPENAI_API_KEY": "k"}, "OPENAI_API_KEY is set"},
+		{"base url only", map[string]string{"OPENAI_BASE_URL": "http://127.0.0.1:1/v1"}, "OPENAI_BASE_URL is set"},
+		{"anthropic base url alone is not enough", map[string]string{"ANTHROPIC_BASE_URL": "http://127.0.0.1:1"}, "no ANTHROPIC_API_KEY, OPENAI_API_KEY or OPENAI_BASE_URL"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			c, err := FromEnv(func(k string) string { return tt.env[k] })
+			if err != nil || c.Reason != tt.want {
+				t.Errorf("FromEnv(%v).Reason = %q, %v; want %q", tt.env, c.Reason, err, tt.want)
+			}
+		})
 	}
 }
