@@ -68,7 +68,7 @@ func (a *App) Bindings() []any {
 // cancelled and can be resumed) and waits for them.
 func (a *App) Start(ctx context.Context, emit Emitter) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
-	stopRuns := a.Runs.start(ctx, emit)
+	stopRuns := a.Runs.work(ctx, emit)
 	stopWorkspace := a.Workspace.start(ctx, emit)
 	done := make(chan struct{})
 	go func() {

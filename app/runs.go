@@ -200,24 +200,30 @@ func (r *Runs) drive(runID string) error {
 	return nil
 }
 
-// start lets Runs drive runs and emit session events until stop is called; stop cancels
-// the runs and waits.
-func (r *Runs) start(ctx context.Context, emit Emitter) (stop func()) {
+// work lets Runs drive runs in the background, emit session events and watch the journal
+// for other processes' commits until stop is called; stop cancels the runs and waits for
+// them and for the watcher. (Not Start: that is the bound method that starts one run.)
+func (r *Runs) work(ctx context.Context, emit Emitter) (stop func()) {
 	ctx, cancel := context.WithCancel(ctx)
 	r.mu.Lock()
 	r.base, r.emit = ctx, emit
 	r.mu.Unlock()
+	var watcher *journal.CommitWatcher
 	if r.journal != nil {
 		every := r.journalEvery
 		if every <= 0 {
 			every = journalEvery
 		}
-		if err := r.journal.WatchCommits(ctx, every, func() { emit.Emit(EventJournal, struct{}{}) }); err != nil && r.log != nil {
+		watcher = r.journal.WatchCommits(every, func() { emit.Emit(EventJournal, struct{}{}) })
+		if err := watcher.Start(ctx); err != nil && r.log != nil {
 			r.log.Warn("runs by other processes will show after a reload", "err", err)
 		}
 	}
 	return func() {
 		cancel()
+		if watcher != nil {
+			watcher.Stop()
+		}
 		r.running.Wait()
 	}
 }

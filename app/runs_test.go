@@ -113,7 +113,7 @@ func TestJournalEventForOtherProcesses(t *testing.T) {
 	j := openJournal(t, dir)
 	r := &Runs{journal: j, journalEvery: 5 * time.Millisecond, active: map[string]context.CancelFunc{}}
 	emit := make(nameEmitter, 16)
-	t.Cleanup(r.start(context.Background(), emit))
+	t.Cleanup(r.work(context.Background(), emit))
 
 	other := openJournal(t, dir)
 	if _, err := other.CreateSession(context.Background(), journal.Session{ID: "ses_cli", Title: "from a terminal", Workspace: t.TempDir()}); err != nil {

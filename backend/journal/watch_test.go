@@ -28,9 +28,11 @@ func TestWatchCommits(t *testing.T) {
 	defer other.Close()
 
 	seen := make(chan struct{}, 16)
-	if err := watched.WatchCommits(ctx, 5*time.Millisecond, func() { seen <- struct{}{} }); err != nil {
+	w := watched.WatchCommits(5*time.Millisecond, func() { seen <- struct{}{} })
+	if err := w.Start(ctx); err != nil {
 		t.Fatal(err)
 	}
+	defer w.Stop()
 	if _, err := other.CreateSession(ctx, journal.Session{ID: "ses_other", Title: "from a terminal", Workspace: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
