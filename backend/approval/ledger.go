@@ -13,6 +13,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/corral-dev/corral/backend/config"
 )
 
 // LedgerFile is the name of the remembered rules' file in the data
@@ -183,8 +185,8 @@ func (l *Ledger) load() ([]Entry, error) {
 	return entries, nil
 }
 
-// save writes entries to a temporary file beside the ledger and renames it
-// into place, so a reader sees the old list or the new one, never half.
+// save replaces the ledger atomically (config.WriteFileAtomic), so a reader
+// sees the old list or the new one, never half.
 func (l *Ledger) save(entries []Entry) error {
 	if entries == nil {
 		entries = []Entry{}
@@ -193,31 +195,7 @@ func (l *Ledger) save(entries []Entry) error {
 	if err != nil {
 		return fmt.Errorf("approval: encode rules: %w", err)
 	}
-	dir := filepath.Dir(l.path)
-	if err := os.MkdirAll(dir, 0o700); err != nil {
-		return fmt.Errorf("approval: save rules: %w", err)
-	}
-	tmp, err := os.CreateTemp(dir, ".rules-*.json")
-	if err != nil {
-		return fmt.Errorf("approval: save rules: %w", err)
-	}
-	defer os.Remove(tmp.Name()) // after a successful rename there is nothing to remove
-	if err := tmp.Chmod(0o600); err != nil {
-		tmp.Close()
-		return fmt.Errorf("approval: save rules: %w", err)
-	}
-	if _, err := tmp.Write(append(blob, '\n')); err != nil {
-		tmp.Close()
-		return fmt.Errorf("approval: save rules: %w", err)
-	}
-	if err := tmp.Sync(); err != nil {
-		tmp.Close()
-		return fmt.Errorf("approval: save rules: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("approval: save rules: %w", err)
-	}
-	if err := os.Rename(tmp.Name(), l.path); err != nil {
+	if err := config.WriteFileAtomic(l.path, append(blob, '\n')); err != nil {
 		return fmt.Errorf("approval: save rules: %w", err)
 	}
 	return nil
