@@ -295,15 +295,7 @@ func (r *Rules) List() ([]approval.Entry, error) {
 // Add remembers a rule ("exec(npm test)", "write(src/**)") on a list (allow, ask, deny) at
 // a scope (global, agent:ID, session:ID).
 func (r *Rules) Add(list, rule, scope string) (approval.Entry, error) {
-	sc, err := approval.ParseScope(strings.TrimSpace(scope))
-	if err != nil {
-		return approval.Entry{}, err
-	}
-	l := approval.List(list)
-	if !l.Valid() {
-		return approval.Entry{}, fmt.Errorf("list %q: want allow, ask or deny", list)
-	}
-	return r.ledger.Add(approval.Entry{Scope: sc, List: l, Rule: strings.TrimSpace(rule), Source: "user"})
+	return r.ledger.AddRule(list, rule, scope)
 }
 
 // Remove revokes the rule id.

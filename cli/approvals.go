@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -96,16 +97,13 @@ func (t *terminalApprover) Approve(ctx context.Context, run journal.Run, req app
 			if n < 1 || n > len(req.Suggestions) {
 				continue
 			}
-			sc := "s"
+			name := "session"
 			if len(fields) > 1 {
-				sc = fields[1]
+				name = map[string]string{"g": "global", "a": "agent"}[fields[1]]
 			}
-			scope := approval.SessionScope(run.SessionID)
-			switch sc {
-			case "g":
-				scope = approval.Global
-			case "a":
-				scope = approval.AgentScope(run.Agent)
+			scope, err := approval.ScopeFor(name, run.Agent, run.SessionID)
+			if err != nil {
+				scope = approval.SessionScope(run.SessionID) // anything else keeps the default
 			}
 			ans.Kind = approval.Approve
 			ans.Remember = &approval.Remember{Scope: scope, List: approval.ListAllow, Rules: []string{req.Suggestions[n-1]}}
@@ -261,9 +259,9 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 		if err != nil {
 			return err
 		}
-		scope, err := scopeFor(d.remember, run)
+		scope, err := approval.ScopeFor(d.remember, run.Agent, run.SessionID)
 		if err != nil {
-			return err
+			return fmt.Errorf("%w: --remember: %w", errUsage, err)
 		}
 		text := d.rule
 		if text == "" && len(req.Suggestions) > 0 {
@@ -288,20 +286,6 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 	return follow(ctx, p, rt, d.asJSON, func(ctx context.Context) (journal.Run, error) {
 		return rt.runner.Drive(ctx, runID)
 	})
-}
-
-// scopeFor turns session / agent / global into a rule scope for a run.
-func scopeFor(name string, run journal.Run) (approval.Scope, error) {
-	switch name {
-	case "session":
-		return approval.SessionScope(run.SessionID), nil
-	case "agent":
-		return approval.AgentScope(run.Agent), nil
-	case "global":
-		return approval.Global, nil
-	default:
-		return "", fmt.Errorf("%w: scope must be session, agent or global", errUsage)
-	}
 }
 
 var rulesCommand = command{
@@ -352,14 +336,10 @@ var rulesCommand = command{
 				if len(args) != 3 {
 					return fmt.Errorf("%w: add wants a list (allow, ask or deny) and a rule, e.g. add allow 'exec(npm test)'", errUsage)
 				}
-				sc, err := approval.ParseScope(*scope)
-				if err != nil {
+				e, err := ledger.AddRule(args[1], args[2], *scope)
+				if errors.Is(err, approval.ErrBadScope) || errors.Is(err, approval.ErrBadRule) {
 					return fmt.Errorf("%w: %w", errUsage, err)
 				}
-				if _, err := approval.ParseRule(approval.List(args[1]), sc, args[2]); err != nil {
-					return fmt.Errorf("%w: %w", errUsage, err)
-				}
-				e, err := ledger.Add(approval.Entry{Scope: sc, List: approval.List(args[1]), Rule: args[2], Source: "user"})
 				if err != nil {
 					return err
 				}

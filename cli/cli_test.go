@@ -184,3 +184,38 @@ func TestServe(t *testing.T) {
 		t.Errorf("System.Health over HTTP = %+v, want dataDir %s from flag, mode serve, version 9.9.9", rep, dataDir)
 	}
 }
+
+// TestRulesAdd: `corral rules add` takes the list, the rule and --scope as typed; a bad
+// part is a usage error (exit 2) and saves nothing.
+func TestRulesAdd(t *testing.T) {
+	t.Parallel()
+	var out, errb bytes.Buffer
+	p := testProgram(t, &out, &errb)
+	tests := []struct {
+		name     string
+		args     []string
+		wantCode int
+		wantOut  string
+	}{
+		{"allow at global", []string{"rules", "add", "allow", "exec(npm test)"}, ExitOK, "added allow exec(npm test) at global"},
+		{"deny at an agent", []string{"rules", "add", "--scope", "agent:coder", "deny", "write(secrets/**)"}, ExitOK, "added deny write(secrets/**) at agent:coder"},
+		{"unknown list", []string{"rules", "add", "maybe", "exec(ls)"}, ExitUsage, "bad rule"},
+		{"not a rule", []string{"rules", "add", "allow", "npm test"}, ExitUsage, "bad rule"},
+		{"unknown scope", []string{"rules", "add", "--scope", "team", "allow", "exec(ls)"}, ExitUsage, "bad scope"},
+	}
+	for _, tt := range tests { // in order: one data dir
+		out.Reset()
+		errb.Reset()
+		code := Main(context.Background(), tt.args, p)
+		if code != tt.wantCode || !strings.Contains(out.String()+errb.String(), tt.wantOut) {
+			t.Errorf("%s: corral %v = %d, %q %q; want %d and %q", tt.name, tt.args, code, out.String(), errb.String(), tt.wantCode, tt.wantOut)
+		}
+	}
+	out.Reset()
+	if code := Main(context.Background(), []string{"rules", "ls", "--json"}, p); code != ExitOK {
+		t.Fatalf("corral rules ls = %d: %s", code, errb.String())
+	}
+	if n := strings.Count(out.String(), `"id"`); n != 2 {
+		t.Errorf("corral rules ls --json lists %d rules, want the 2 added:\n%s", n, out.String())
+	}
+}

@@ -102,6 +102,33 @@ func (l *Ledger) Add(e Entry) (Entry, error) {
 	return e, nil
 }
 
+// AddRule remembers a rule as a person typed it: rule ("exec(npm test)", "write(src/**)")
+// on list ("allow", "ask" or "deny") at scope ("global", "agent:ID" or "session:ID"), with
+// Source "user"; white space around each is ignored. A bad list or rule fails with
+// ErrBadRule, a bad scope with ErrBadScope. It is what `corral rules add` and the window's
+// Rules section both call.
+func (l *Ledger) AddRule(list, rule, scope string) (Entry, error) {
+	sc, err := ParseScope(strings.TrimSpace(scope))
+	if err != nil {
+		return Entry{}, err
+	}
+	return l.Add(Entry{Scope: sc, List: List(strings.TrimSpace(list)), Rule: strings.TrimSpace(rule), Source: "user"})
+}
+
+// ScopeFor turns a scope named relative to a run ("session", "agent" or "global") into the
+// rule scope for the run of agentID in sessionID; any other name fails with ErrBadScope.
+func ScopeFor(name, agentID, sessionID string) (Scope, error) {
+	switch name {
+	case "session":
+		return SessionScope(sessionID), nil
+	case "agent":
+		return AgentScope(agentID), nil
+	case "global":
+		return Global, nil
+	}
+	return "", fmt.Errorf("%w %q: want session, agent or global", ErrBadScope, name)
+}
+
 // Remove forgets the rule id.
 func (l *Ledger) Remove(id string) error {
 	l.mu.Lock()

@@ -212,3 +212,74 @@ func TestLedgerTest(t *testing.T) {
 		t.Errorf("Test with scope team = %v, want ErrBadScope", err)
 	}
 }
+
+// TestLedgerAddRule: a rule typed by a person (list, rule and scope as text, white space
+// around them) is parsed once here for the CLI and the window; bad parts fail with the
+// sentinel that names them.
+func TestLedgerAddRule(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name              string
+		list, rule, scope string
+		want              approval.Entry
+		wantErr           error
+	}{
+		{name: "global allow", list: "allow", rule: " exec(npm test) ", scope: "global",
+			want: approval.Entry{List: approval.ListAllow, Rule: "exec(npm test)", Scope: approval.Global, Source: "user"}},
+		{name: "agent deny, padded", list: " deny ", rule: "write(secrets/**)", scope: " agent:coder ",
+			want: approval.Entry{List: approval.ListDeny, Rule: "write(secrets/**)", Scope: approval.AgentScope("coder"), Source: "user"}},
+		{name: "session ask", list: "ask", rule: "exec(git push *)", scope: "session:ses_1",
+			want: approval.Entry{List: approval.ListAsk, Rule: "exec(git push *)", Scope: approval.SessionScope("ses_1"), Source: "user"}},
+		{name: "unknown list", list: "maybe", rule: "exec(ls)", scope: "global", wantErr: approval.ErrBadRule},
+		{name: "not a rule", list: "allow", rule: "npm test", scope: "global", wantErr: approval.ErrBadRule},
+		{name: "unknown scope", list: "allow", rule: "exec(ls)", scope: "team", wantErr: approval.ErrBadScope},
+		{name: "empty scope", list: "allow", rule: "exec(ls)", scope: "", wantErr: approval.ErrBadScope},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			l := approval.NewLedger(t.TempDir())
+			got, err := l.AddRule(tt.list, tt.rule, tt.scope)
+			if !errors.Is(err, tt.wantErr) {
+				t.Fatalf("AddRule(%q, %q, %q) error = %v, want %v", tt.list, tt.rule, tt.scope, err, tt.wantErr)
+			}
+			list, _ := l.List()
+			if err != nil {
+				if len(list) != 0 {
+					t.Errorf("List() after a failed AddRule = %+v, want nothing saved", list)
+				}
+				return
+			}
+			if got.List != tt.want.List || got.Rule != tt.want.Rule || got.Scope != tt.want.Scope || got.Source != tt.want.Source || got.ID == "" {
+				t.Errorf("AddRule(%q, %q, %q) = %+v, want %+v with an id", tt.list, tt.rule, tt.scope, got, tt.want)
+			}
+			if len(list) != 1 || list[0] != got {
+				t.Errorf("List() = %+v, want [%+v]", list, got)
+			}
+		})
+	}
+}
+
+func TestScopeFor(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name    string
+		want    approval.Scope
+		wantErr error
+	}{
+		{"session", approval.SessionScope("ses_1"), nil},
+		{"agent", approval.AgentScope("coder"), nil},
+		{"global", approval.Global, nil},
+		{"team", "", approval.ErrBadScope},
+		{"", "", approval.ErrBadScope},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := approval.ScopeFor(tt.name, "coder", "ses_1")
+			if got != tt.want || !errors.Is(err, tt.wantErr) {
+				t.Errorf("ScopeFor(%q) = %q, %v; want %q, %v", tt.name, got, err, tt.want, tt.wantErr)
+			}
+		})
+	}
+}
