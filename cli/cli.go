@@ -1,5 +1,6 @@
 // Package cli is Corral's command line: `corral` with no command opens the window, and each
-// subcommand (`serve`, `version`, and the ones later work adds) is headless.
+// subcommand (`run`, `serve`, `trace`, `rules`, `version`, ...; `corral help` lists them) is
+// headless.
 //
 // It parses flags, composes the backend for the command, and turns errors into exit codes.
 // It knows no business logic of its own.
