@@ -49,11 +49,7 @@ func TestCommitWatcherStop(t *testing.T) {
 	if _, err := other.CreateSession(ctx, Session{ID: "ses_other", Title: "from a terminal", Workspace: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
-	select {
-	case <-entered:
-	case <-time.After(10 * time.Second):
-		t.Fatal("a commit by another connection was not reported")
-	}
+	waitFor(t, entered, "a commit by another connection was not reported")
 
 	// Two Stops at once while changed is still running: neither may return before it has.
 	var wg sync.WaitGroup
@@ -90,9 +86,15 @@ func TestCommitWatcherStop(t *testing.T) {
 	if _, err := other.CreateSession(ctx, Session{ID: "ses_again", Title: "again", Workspace: t.TempDir()}); err != nil {
 		t.Fatal(err)
 	}
+	waitFor(t, entered, "a restarted watcher did not report a commit")
+}
+
+// waitFor waits (10 s at most) for a signal on ch, else fails with msg.
+func waitFor(t *testing.T, ch <-chan struct{}, msg string) {
+	t.Helper()
 	select {
-	case <-entered:
+	case <-ch:
 	case <-time.After(10 * time.Second):
-		t.Fatal("a restarted watcher did not report a commit")
+		t.Fatal(msg)
 	}
 }

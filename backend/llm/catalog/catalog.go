@@ -146,32 +146,21 @@ func Lookup(id string) (Provider, bool) {
 }
 
 // IDs returns every provider's id, in catalog order.
-func IDs() []string {
-	var out []string
-	for _, p := range providers {
-		out = append(out, p.ID)
-	}
-	return out
-}
+func IDs() []string { return vars(func(p Provider) string { return p.ID }) }
 
 // KeyVars returns the API-key variables of the providers that take one, in catalog order.
-func KeyVars() []string {
-	var out []string
-	for _, p := range providers {
-		if p.KeyVar != "" {
-			out = append(out, p.KeyVar)
-		}
-	}
-	return out
-}
+func KeyVars() []string { return vars(func(p Provider) string { return p.KeyVar }) }
 
 // BaseURLVars returns the base-URL variables of the providers that have one, in catalog
 // order.
-func BaseURLVars() []string {
+func BaseURLVars() []string { return vars(func(p Provider) string { return p.BaseURLVar }) }
+
+// vars returns one variable of every provider that has it.
+func vars(of func(Provider) string) []string {
 	var out []string
 	for _, p := range providers {
-		if p.BaseURLVar != "" {
-			out = append(out, p.BaseURLVar)
+		if v := of(p); v != "" {
+			out = append(out, v)
 		}
 	}
 	return out
