@@ -1,6 +1,9 @@
 package catalog_test
 
 import (
+	"go/parser"
+	"go/token"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -128,4 +131,28 @@ func ids(ps []catalog.Provider) []string {
 		out = append(out, p.ID)
 	}
 	return out
+}
+
+// TestLeaf: the catalog imports nothing of Corral's, so config, credential, health and the
+// adapters can all import it without a cycle.
+func TestLeaf(t *testing.T) {
+	t.Parallel()
+	files, err := filepath.Glob("*.go")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("Glob(*.go) = %v, %v; want the package's files", files, err)
+	}
+	for _, name := range files {
+		if strings.HasSuffix(name, "_test.go") {
+			continue
+		}
+		f, err := parser.ParseFile(token.NewFileSet(), name, nil, parser.ImportsOnly)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, imp := range f.Imports {
+			if path := strings.Trim(imp.Path.Value, `"`); strings.HasPrefix(path, "github.com/corral-dev/corral/") {
+				t.Errorf("%s imports %s; the catalog must stay a leaf", name, path)
+			}
+		}
+	}
 }
