@@ -1,6 +1,7 @@
 package cli
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -11,6 +12,7 @@ import (
 	"regexp"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/trace"
@@ -74,27 +76,15 @@ var exportCommand = command{
 			if *out == "" {
 				return trace.Export(p.Stdout, b, f, opts)
 			}
-			return writeAtomically(*out, func(w *os.File) error { return trace.Export(w, b, f, opts) })
+			// Rendered whole, then written atomically: a failed export never leaves a
+			// half-written file in its place.
+			var buf bytes.Buffer
+			if err := trace.Export(&buf, b, f, opts); err != nil {
+				return err
+			}
+			return config.WriteFileAtomic(*out, buf.Bytes())
 		}
 	},
-}
-
-// writeAtomically writes a file through a temporary sibling, so a failed export never
-// leaves a half-written file in its place.
-func writeAtomically(path string, write func(*os.File) error) error {
-	tmp, err := os.CreateTemp(filepath.Dir(path), "."+filepath.Base(path)+".*")
-	if err != nil {
-		return err
-	}
-	defer os.Remove(tmp.Name())
-	if err := write(tmp); err != nil {
-		tmp.Close()
-		return err
-	}
-	if err := tmp.Close(); err != nil {
-		return err
-	}
-	return os.Rename(tmp.Name(), path)
 }
 
 var importCommand = command{
