@@ -303,6 +303,10 @@ func (rt *engine) startRecovery(ctx context.Context) (stop func()) {
 			log.Error("auto-resume", "err", err)
 		}
 		for _, r := range recovered {
+			if errors.Is(r.Err, journal.ErrLeased) {
+				log.Info("left a run to the process driving it", "run", r.Run.ID, "err", r.Err)
+				continue
+			}
 			log.Info("auto-resumed run", "run", r.Run.ID, "status", r.Run.Status, "err", r.Err)
 		}
 	}()
