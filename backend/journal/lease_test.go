@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/corral-dev/corral/backend/proc"
 )
 
 // leaseFixture opens two journals on one file (two owners, as two processes would be) with a
@@ -114,7 +116,7 @@ func TestClaimRunDeadOwner(t *testing.T) {
 		t.Fatal(err)
 	}
 	dead := b.Owner()
-	dead.ID, dead.PID, dead.Start = "own_dead", cmd.Process.Pid, processStart(1)+"0"
+	dead.ID, dead.PID, dead.Start = "own_dead", cmd.Process.Pid, ""
 	if _, err := b.exec(ctx, b.db, `UPDATE runs SET owner = ?, owner_pid = ?, owner_start = ?, heartbeat = ? WHERE id = 'r'`,
 		dead.ID, dead.PID, dead.Start, b.stamp()); err != nil {
 		t.Fatal(err)
@@ -129,7 +131,7 @@ func TestClaimRunDeadOwner(t *testing.T) {
 	lb.Release()
 
 	// A live process of this machine (pid 1, with its real start) holds the run.
-	live := Owner{ID: "own_init", PID: 1, Start: processStart(1), Host: b.Owner().Host}
+	live := Owner{ID: "own_init", PID: 1, Start: proc.Start(1), Host: b.Owner().Host}
 	if _, err := b.exec(ctx, b.db, `UPDATE runs SET owner = ?, owner_pid = ?, owner_start = ?, owner_host = ?, heartbeat = 1 WHERE id = 'r'`,
 		live.ID, live.PID, live.Start, live.Host); err != nil {
 		t.Fatal(err)

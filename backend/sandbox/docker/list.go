@@ -1,6 +1,8 @@
 package docker
 
 import (
+	"github.com/corral-dev/corral/backend/proc"
+
 	"context"
 	"errors"
 	"fmt"
@@ -120,7 +122,7 @@ func (m *Manager) describe(s container.Summary, lastUsed map[string]time.Time) C
 	if t, ok := lastUsed[s.ID]; ok {
 		c.LastUsed = t.UTC()
 	}
-	c.Orphan = !c.Mine && c.Owner.Host == m.hostname && !processAlive(pid, l[LabelPIDStart])
+	c.Orphan = !c.Mine && c.Owner.Host == m.hostname && !proc.Alive(pid, l[LabelPIDStart])
 	return c
 }
 

@@ -1,6 +1,8 @@
 package docker
 
 import (
+	"github.com/corral-dev/corral/backend/proc"
+
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -116,7 +118,6 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 		cli:      opts.Client,
 		opts:     opts,
 		instance: opts.Instance,
-		pid:      os.Getpid(),
 		now:      time.Now,
 		boxes:    map[string]*box{},
 	}
@@ -141,7 +142,7 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	if m.instance == "" {
 		m.instance = randomHex(8)
 	}
-	m.pidStart = processStart(m.pid)
+	m.pid, m.pidStart = proc.Self()
 	m.hostname, _ = os.Hostname()
 	switch opts.Workspace {
 	case WorkspaceCopy:
