@@ -1,8 +1,6 @@
 package docker
 
 import (
-	"github.com/corral-dev/corral/backend/proc"
-
 	"context"
 	"errors"
 	"fmt"
@@ -14,6 +12,8 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/corral-dev/corral/backend/proc"
 )
 
 // Container describes one Corral container on the engine, for

@@ -1,8 +1,6 @@
 package docker
 
 import (
-	"github.com/corral-dev/corral/backend/proc"
-
 	"context"
 	"crypto/rand"
 	"encoding/hex"
@@ -19,6 +17,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/corral-dev/corral/backend/proc"
 	"github.com/corral-dev/corral/backend/sandbox"
 )
 
