@@ -157,6 +157,13 @@ func (rt *engine) dockerManager(ctx context.Context, network string) (*docker.Ma
 	if err != nil {
 		return nil, err
 	}
+	// Before this process runs anything in a container: the containers of dead Corral
+	// processes go, with whatever still runs in them, so a rerun never runs beside a copy.
+	if removed, err := m.RemoveOrphans(ctx); err != nil {
+		rt.log.Warn("remove orphaned containers", "err", err)
+	} else if len(removed) > 0 {
+		rt.log.Info("removed orphaned containers", "count", len(removed))
+	}
 	rt.docker = m
 	if rt.longLived {
 		rt.reaper = m.NewReaper(docker.ReaperOptions{})

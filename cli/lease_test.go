@@ -3,8 +3,10 @@ package cli
 import (
 	"bufio"
 	"encoding/json"
+	"fmt"
 	"net/http/httptest"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -12,6 +14,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/sandbox/docker"
 )
 
 // TestLiveRunNotTakenOver is issue 14's first finding, as a person would hit it: a `corral
@@ -111,5 +114,85 @@ func TestLiveRunNotTakenOver(t *testing.T) {
 	}
 	if got := runStatus(t, dataDir, runID); got != "completed" {
 		t.Errorf("run status = %s, want completed", got)
+	}
+}
+
+// TestDockerRerunNeverBesideACopy: a `corral run --env docker` killed in the middle of a
+// command leaves its container behind (its process is gone). The person reruns the cut-off
+// command: the next Corral removes that orphan, with the command still in it, before it
+// runs anything, so the effect happens once.
+func TestDockerRerunNeverBesideACopy(t *testing.T) {
+	t.Parallel()
+	image := needDocker(t)
+	turns := []llm.Response{
+		{Content: []llm.Block{llm.NewToolUse("toolu_1", "exec", `{"command":"if [ -e slow ]; then sleep 30; fi; echo e0 >> effects.log"}`)}, StopReason: llm.StopToolUse},
+		{Content: []llm.Block{llm.TextBlock("Logged.")}, StopReason: llm.StopEndTurn},
+	}
+	srv := httptest.NewServer(llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
+		r, err := llmtest.DecodeAnthropicRequest(req.Body)
+		if err != nil || turnOf(r) >= len(turns) {
+			return llmtest.AnthropicError(400, "invalid_request_error", "off script")
+		}
+		resp := turns[turnOf(r)]
+		resp.ID, resp.Model = "msg_docker", "claude-test"
+		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 4)}
+	}))
+	t.Cleanup(srv.Close)
+	dataDir, ws := t.TempDir(), t.TempDir()
+	env := []string{"ANTHROPIC_BASE_URL=" + srv.URL}
+	if err := os.WriteFile(filepath.Join(ws, "slow"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+
+	first := corral(t, env, "run", "--json", "--approve", "all", "--env", "docker", "--image", image, "--workspace", ws, "--data-dir", dataDir, "log e0")
+	stdout, err := first.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := first.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
+	runID := ""
+	for sc := bufio.NewScanner(stdout); runID == "" && sc.Scan(); {
+		var ev runEvent
+		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == "tool.started" {
+			runID = ev.RunID
+		}
+	}
+	if runID == "" {
+		t.Fatal("corral run ended before its command started")
+	}
+	pid := first.Process.Pid
+	first.Process.Kill()
+	first.Wait()
+	orphans := func() string {
+		out, err := exec.Command("docker", "ps", "-aq", "--filter", fmt.Sprintf("label=%s=%d", docker.LabelPID, pid)).Output()
+		if err != nil {
+			t.Fatalf("docker ps: %v", err)
+		}
+		return strings.TrimSpace(string(out))
+	}
+	orphan := orphans()
+	if orphan == "" {
+		t.Fatal("the killed run left no container: nothing to check")
+	}
+	t.Cleanup(func() { exec.Command("docker", "rm", "-f", orphan).Run() })
+
+	if err := os.Remove(filepath.Join(ws, "slow")); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := corral(t, env, "resolve", runID, "--action", "rerun", "--data-dir", dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("corral resolve --action rerun: %v\n%s", err, out)
+	}
+	if out, err := corral(t, env, "resume", runID, "--approve", "all", "--data-dir", dataDir).CombinedOutput(); err != nil {
+		t.Fatalf("corral resume: %v\n%s", err, out)
+	}
+	if left := orphans(); left != "" {
+		t.Errorf("the killed run's container %s is still there after the rerun", left)
+	}
+	log, err := os.ReadFile(filepath.Join(ws, "effects.log"))
+	if err != nil || string(log) != "e0\n" {
+		t.Errorf("effects.log = %q, %v; want one line: the killed copy must not have run on", log, err)
 	}
 }
