@@ -63,6 +63,9 @@ type RunView struct {
 	CostUSD   float64       `json:"cost_usd"`
 	CreatedAt time.Time     `json:"created_at"`
 	UpdatedAt time.Time     `json:"updated_at"`
+	// DriverPID is set while another live Corral process (this pid) drives the run: the
+	// window can watch it but not cancel or resume it.
+	DriverPID int `json:"driver_pid,omitempty"`
 }
 
 // StepView is one journal step as `corral show --json` lists it. The window reads steps
@@ -248,7 +251,16 @@ func NewSessionView(s journal.Session, runs []RunView) SessionView {
 // NewRunView converts a journal run.
 func NewRunView(r journal.Run) RunView {
 	return RunView{ID: r.ID, SessionID: r.SessionID, Agent: r.Agent, Prompt: r.Prompt, Status: string(r.Status), Workspace: r.Workspace, Sandbox: r.Sandbox,
-		Error: r.Error, Steps: r.Steps, Usage: r.Usage, CostUSD: r.CostUSD, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt}
+		Error: r.Error, Steps: r.Steps, Usage: r.Usage, CostUSD: r.CostUSD, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+		DriverPID: driverPID(r)}
+}
+
+// driverPID is the pid of the other process that drives r, or 0.
+func driverPID(r journal.Run) int {
+	if !r.Elsewhere {
+		return 0
+	}
+	return max(r.Driver.PID, 1) // a driver on another machine is still elsewhere
 }
 
 // RawJSON passes valid JSON through and quotes anything else as a JSON string, so a step's

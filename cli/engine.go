@@ -159,6 +159,13 @@ func (rt *engine) dockerManager(ctx context.Context, network string) (*docker.Ma
 	if err != nil {
 		return nil, err
 	}
+	// Before this process runs anything in a container: the containers of dead Corral
+	// processes go, with whatever still runs in them, so a rerun never runs beside a copy.
+	if removed, err := m.RemoveOrphans(ctx); err != nil {
+		rt.log.Warn("remove orphaned containers", "err", err)
+	} else if len(removed) > 0 {
+		rt.log.Info("removed orphaned containers", "count", len(removed))
+	}
 	rt.docker = m
 	if rt.longLived {
 		rt.reaper = m.NewReaper(docker.ReaperOptions{})
@@ -305,6 +312,10 @@ func (rt *engine) startRecovery(ctx context.Context) (stop func()) {
 			log.Error("auto-resume", "err", err)
 		}
 		for _, r := range recovered {
+			if errors.Is(r.Err, journal.ErrLeased) {
+				log.Info("left a run to the process driving it", "run", r.Run.ID, "err", r.Err)
+				continue
+			}
 			log.Info("auto-resumed run", "run", r.Run.ID, "status", r.Run.Status, "err", r.Err)
 		}
 	}()

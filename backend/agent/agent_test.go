@@ -415,10 +415,8 @@ func TestRecover(t *testing.T) {
 	r, _ := setup(t, m)
 	ctx := context.Background()
 	crashed := start(t, r, StartRequest{Prompt: "say hi in a file"})
-	// The crash: the process set the run running and died before its first step.
-	if err := r.Journal.SetRunStatus(ctx, crashed.ID, journal.RunRunning, ""); err != nil {
-		t.Fatal(err)
-	}
+	// The crash: another process claimed the run and died before its first step.
+	crash(t, r.Journal, crashed.ID)
 	waiting := start(t, r, StartRequest{Prompt: "not started"})
 	sub := r.Bus.Subscribe(ctx, 0)
 	got, err := r.Recover(ctx)
@@ -433,6 +431,86 @@ func TestRecover(t *testing.T) {
 	}
 	if w, _ := r.Journal.Run(ctx, waiting.ID); w.Status != journal.RunPending {
 		t.Errorf("pending run status after Recover = %s, want it untouched", w.Status)
+	}
+}
+
+// crash claims a run through a second journal on the same file, as another process would,
+// and closes it without giving the run up, as that process would when killed.
+func crash(t *testing.T, j *journal.Journal, runID string) {
+	t.Helper()
+	other := otherProcess(t, j)
+	run, err := other.Run(t.Context(), runID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease, _, err := other.ClaimRun(t.Context(), runID, run.Status, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lease.Release()
+	other.Close()
+}
+
+// otherProcess opens the journal a second time: another owner, as another Corral would be.
+func otherProcess(t *testing.T, j *journal.Journal) *journal.Journal {
+	t.Helper()
+	other, err := journal.Open(t.Context(), j.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { other.Close() })
+	return other
+}
+
+// TestOneDriverPerRun: a run another live process drives is not taken by Recover (a window's
+// auto-resume), Drive (corral resume, the window's Resume) or Resolve (corral resolve); once
+// that process is gone, it is.
+func TestOneDriverPerRun(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: helloScript}
+	r, _ := setup(t, m)
+	ctx := context.Background()
+	live := start(t, r, StartRequest{Prompt: "say hi in a file"})
+	other := otherProcess(t, r.Journal)
+	lease, _, err := other.ClaimRun(ctx, live.ID, journal.RunPending, nil, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer lease.Release()
+	// Its model call is in flight: nothing was cut off.
+	if _, err := other.Begin(ctx, live.ID, 2, journal.StepSpec{Name: stepModel, Kind: KindLLM, Idempotent: true}); err != nil {
+		t.Fatal(err)
+	}
+
+	got, err := r.Recover(ctx)
+	if err != nil {
+		t.Fatalf("Recover() = %v", err)
+	}
+	if len(got) != 1 || !errors.Is(got[0].Err, journal.ErrLeased) {
+		t.Errorf("Recover() = %+v, want the live run reported as driven elsewhere", got)
+	}
+	if _, err := r.Drive(ctx, live.ID); !errors.Is(err, journal.ErrLeased) {
+		t.Errorf("Drive(live run) = %v, want %v", err, journal.ErrLeased)
+	}
+	if _, err := r.Resolve(ctx, live.ID, journal.ActionRerun, ""); !errors.Is(err, journal.ErrLeased) {
+		t.Errorf("Resolve(live run, rerun) = %v, want %v", err, journal.ErrLeased)
+	}
+	run, _ := r.Journal.Run(ctx, live.ID)
+	if run.Status != journal.RunRunning || len(m.calls()) != 0 {
+		t.Errorf("after the takers: status %s, %d model calls; want running with none (untouched)", run.Status, len(m.calls()))
+	}
+	if res := resumes(t, r, live.ID); res != "" {
+		t.Errorf("resumes after the takers = %q, want none", res)
+	}
+
+	// The other process dies: the run is this one's to take, and goes on from its last step.
+	lease.Release()
+	other.Close()
+	if run, err := r.Drive(ctx, live.ID); err != nil || run.Status != journal.RunCompleted {
+		t.Fatalf("Drive(run of a dead process) = %s, %v, want it completed", run.Status, err)
+	}
+	if res := resumes(t, r, live.ID); res != "interrupted@1" {
+		t.Errorf("resumes = %q, want interrupted@1", res)
 	}
 }
 

@@ -44,23 +44,35 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 		started = EventRunResumed
 	}
 	ev := Event{Type: started, RunID: run.ID, SessionID: run.SessionID, Status: string(journal.RunRunning), Workspace: run.Workspace}
+	var resume *journal.Resume
 	if reason := resumeReason(run.Status, history); reason != "" {
 		// The run stopped part way: the journal keeps where and why it went on (the trace
 		// shows it), in the same transaction that marks it running.
-		res, err := r.Journal.ResumeRun(ctx, journal.Resume{RunID: run.ID, AfterSeq: lastCompleted(history), Reason: reason})
-		if err != nil {
-			return run, fmt.Errorf("agent: run %s: %w", run.ID, err)
-		}
-		ev.Reason = res.Reason
-	} else if err := r.Journal.SetRunStatus(ctx, run.ID, journal.RunRunning, ""); err != nil {
-		return run, fmt.Errorf("agent: run %s: %w", run.ID, err)
+		resume = &journal.Resume{AfterSeq: lastCompleted(history), Reason: reason}
 	}
+	// One driver per run: the claim fails while another live process drives it, and a
+	// claim lost to another process (this one was silent too long) stops this drive.
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil)
+	lease, res, err := r.Journal.ClaimRun(ctx, run.ID, run.Status, resume, func() { cancel(errLeaseLost) })
+	if err != nil {
+		return run, fmt.Errorf("agent: %w", err)
+	}
+	defer lease.Release()
+	ev.Reason = res.Reason
 	r.publish(ev)
 
 	final, runErr := l.drive(ctx)
 	defer l.close()
+	if errors.Is(context.Cause(ctx), errLeaseLost) {
+		// The run is another process's now: what it records is the run's record.
+		return run, fmt.Errorf("agent: run %s: %w", run.ID, errLeaseLost)
+	}
 	return r.finish(ctx, run, final, runErr)
 }
+
+// errLeaseLost cancels a drive whose run another process took over.
+var errLeaseLost = errors.New("agent: another process took this run over")
 
 // Resume reasons: why a run that is driven again had stopped part way.
 const (

@@ -1,6 +1,7 @@
 package journal
 
 import (
+	"cmp"
 	"context"
 	"database/sql"
 	"errors"
@@ -35,6 +36,10 @@ type Options struct {
 	// maxPageCount caps the database size in pages (PRAGMA max_page_count);
 	// tests use it to make SQLite report a full disk.
 	maxPageCount int
+	// heartbeat and leaseTTL time run leases (see lease.go); zero means the defaults.
+	heartbeat, leaseTTL time.Duration
+	// onBeat is called after each heartbeat that refreshed a lease (tests).
+	onBeat func()
 }
 
 // Journal is an open journal database. It is safe for concurrent use.
@@ -51,6 +56,11 @@ type Journal struct {
 
 	mu       sync.Mutex
 	inflight map[stepKey]struct{}
+
+	// owner is who this journal claims runs as; heartbeat and leaseTTL time its leases.
+	owner               Owner
+	heartbeat, leaseTTL time.Duration
+	onBeat              func()
 
 	// The step hot path, prepared once: preparing them on every call cost
 	// about a fifth of a step.
@@ -82,10 +92,15 @@ func open(ctx context.Context, path string, opts Options) (_ *Journal, err error
 		opts.BusyTimeout = DefaultBusyTimeout
 	}
 	j := &Journal{
-		path:     path,
-		wsem:     make(chan struct{}, 1),
-		inflight: make(map[stepKey]struct{}),
+		path:      path,
+		wsem:      make(chan struct{}, 1),
+		inflight:  make(map[stepKey]struct{}),
+		owner:     newOwner(),
+		heartbeat: cmp.Or(opts.heartbeat, DefaultHeartbeat),
+		leaseTTL:  cmp.Or(opts.leaseTTL, DefaultLeaseTTL),
+		onBeat:    opts.onBeat,
 	}
+	openOwners.Store(j.owner.ID, struct{}{})
 	defer func() {
 		if err != nil {
 			j.Close()
@@ -144,6 +159,7 @@ func (j *Journal) prepare(ctx context.Context) error {
 // Close closes the database. Steps still running in other goroutines fail
 // to record their result.
 func (j *Journal) Close() error {
+	openOwners.Delete(j.owner.ID)
 	var errs []error
 	for _, s := range []*sql.Stmt{j.getStep, j.insertStep, j.rerunStep, j.completeStep, j.failStep} {
 		if s != nil {

@@ -232,7 +232,7 @@ func TestLocked(t *testing.T) {
 			return err
 		}},
 		{"SetRunStatus", func(ctx context.Context, j *journal.Journal) error {
-			return j.SetRunStatus(ctx, "r1", journal.RunRunning, "")
+			return j.SetRunStatus(ctx, "r1", journal.RunCompleted, "")
 		}},
 		{"Step", func(ctx context.Context, j *journal.Journal) error {
 			_, err := j.Step(ctx, "r1", 1, spec, noop)

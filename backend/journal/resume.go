@@ -39,39 +39,6 @@ func (r Resume) check() error {
 	return nil
 }
 
-// ResumeRun records that a run resumes and marks it running, in one transaction: a crash
-// leaves both or neither, so a run is never found running again without its resume, nor
-// with one it never had. It returns the resume as stored (numbered and stamped). A run that
-// does not exist is ErrNotFound.
-func (j *Journal) ResumeRun(ctx context.Context, r Resume) (Resume, error) {
-	if err := r.check(); err != nil {
-		return Resume{}, fmt.Errorf("resume run %s: %w", r.RunID, err)
-	}
-	now := j.stamp()
-	if r.At.IsZero() {
-		r.At = fromStamp(now)
-	}
-	err := j.tx(ctx, func(tx *sql.Tx) error {
-		res, err := tx.ExecContext(ctx, `UPDATE runs SET status = ?, error = '', updated_at = ? WHERE id = ?`,
-			string(RunRunning), now, r.RunID)
-		if err != nil {
-			return err
-		}
-		if err := mustAffect(res); err != nil {
-			return err
-		}
-		if err := tx.QueryRowContext(ctx, `SELECT coalesce(max(n), 0) + 1 FROM resumes WHERE run_id = ?`, r.RunID).Scan(&r.N); err != nil {
-			return err
-		}
-		return insertResume(ctx, tx, r.RunID, r.N, r)
-	})
-	if err != nil {
-		return Resume{}, fmt.Errorf("resume run %s: %w", r.RunID, err)
-	}
-	r.At = r.At.UTC()
-	return r, nil
-}
-
 // Resumes lists a run's resumes in the order they happened; a run never resumed (or one that
 // does not exist) has none.
 func (j *Journal) Resumes(ctx context.Context, runID string) ([]Resume, error) {

@@ -11,7 +11,7 @@ import (
 	"github.com/corral-dev/corral/backend/journal"
 )
 
-func TestResumeRun(t *testing.T) {
+func TestClaimRunResume(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	j := openT(t, filepath.Join(t.TempDir(), "corral.db"))
@@ -28,27 +28,33 @@ func TestResumeRun(t *testing.T) {
 	}
 
 	at := time.Date(2026, 3, 1, 12, 0, 0, 5, time.UTC)
-	first, err := j.ResumeRun(ctx, journal.Resume{RunID: "r1", At: at, AfterSeq: 2, Reason: "interrupted"})
+	claim := func(r journal.Resume) (journal.Resume, error) {
+		run, _ := j.Run(ctx, r.RunID)
+		l, got, err := j.ClaimRun(ctx, r.RunID, run.Status, &r, nil)
+		l.Release()
+		return got, err
+	}
+	first, err := claim(journal.Resume{RunID: "r1", At: at, AfterSeq: 2, Reason: "interrupted"})
 	if err != nil {
-		t.Fatalf("ResumeRun() = %v", err)
+		t.Fatalf("ClaimRun() = %v", err)
 	}
 	if first.N != 1 || !first.At.Equal(at) {
-		t.Errorf("ResumeRun() = %+v, want n 1 at %v", first, at)
+		t.Errorf("ClaimRun() = %+v, want n 1 at %v", first, at)
 	}
 	run, err := j.Run(ctx, "r1")
 	if err != nil || run.Status != journal.RunRunning || run.Error != "" {
 		t.Errorf("Run(r1) after ResumeRun = %s %q, %v, want running without an error", run.Status, run.Error, err)
 	}
 	before := time.Now()
-	second, err := j.ResumeRun(ctx, journal.Resume{RunID: "r1", AfterSeq: 5, Reason: "cancelled"})
+	second, err := claim(journal.Resume{RunID: "r1", AfterSeq: 5, Reason: "cancelled"})
 	if err != nil {
-		t.Fatalf("ResumeRun() = %v", err)
+		t.Fatalf("ClaimRun() = %v", err)
 	}
 	if second.N != 2 || second.At.Before(before.Add(-time.Second)) {
-		t.Errorf("ResumeRun() without a time = %+v, want n 2 stamped now", second)
+		t.Errorf("ClaimRun() without a time = %+v, want n 2 stamped now", second)
 	}
 	// Another run's resumes are its own.
-	if _, err := j.ResumeRun(ctx, journal.Resume{RunID: "r2", AfterSeq: 1, Reason: "interrupted"}); err != nil {
+	if _, err := claim(journal.Resume{RunID: "r2", AfterSeq: 1, Reason: "interrupted"}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -66,12 +72,12 @@ func TestResumeRun(t *testing.T) {
 		"negative seq":   {RunID: "r1", AfterSeq: -1, Reason: "interrupted"},
 		"reason too big": {RunID: "r1", Reason: string(make([]byte, 300))},
 	} {
-		_, err := j.ResumeRun(ctx, bad)
+		_, err := claim(bad)
 		if err == nil {
-			t.Errorf("ResumeRun(%s) = nil, want an error", name)
+			t.Errorf("ClaimRun(%s) = nil, want an error", name)
 		}
 		if name == "missing run" && !errors.Is(err, journal.ErrNotFound) {
-			t.Errorf("ResumeRun(%s) = %v, want %v", name, err, journal.ErrNotFound)
+			t.Errorf("ClaimRun(%s) = %v, want %v", name, err, journal.ErrNotFound)
 		}
 	}
 	if got, _ := j.Resumes(ctx, "r1"); len(got) != 2 {

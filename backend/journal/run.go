@@ -54,6 +54,10 @@ type Run struct {
 	Steps   int
 	Usage   Usage
 	CostUSD float64
+	// Elsewhere is set when the run is read and another live process drives it
+	// (its Driver); a run this journal drives, or nobody does, has it unset.
+	Elsewhere bool
+	Driver    Owner
 }
 
 // RunFilter selects runs for [Journal.Runs]. The zero value selects all.
@@ -65,26 +69,33 @@ const runSelect = `SELECT r.id, r.session_id, r.agent, r.prompt, r.status, r.wor
 	r.created_at, r.updated_at, count(s.seq),
 	coalesce(sum(s.input_tokens), 0), coalesce(sum(s.output_tokens), 0),
 	coalesce(sum(s.cache_read_tokens), 0), coalesce(sum(s.cache_write_tokens), 0),
-	coalesce(sum(s.cost_usd), 0)
+	coalesce(sum(s.cost_usd), 0),
+	r.owner, r.owner_pid, r.owner_start, r.owner_host, r.heartbeat
 	FROM runs r LEFT JOIN steps s ON s.run_id = r.id`
 
 const runOrder = ` GROUP BY r.id ORDER BY r.created_at, r.id`
 
-func scanRun(r scanner) (Run, error) {
+// scanRun reads a run of runSelect, and says whether another live process drives it.
+func (j *Journal) scanRun(r scanner) (Run, error) {
 	var (
-		run              Run
-		status           string
-		created, updated int64
+		run                    Run
+		status                 string
+		created, updated, beat int64
 	)
 	err := r.Scan(&run.ID, &run.SessionID, &run.Agent, &run.Prompt, &status, &run.Workspace, &run.Sandbox, &run.Error,
 		&created, &updated, &run.Steps,
 		&run.Usage.InputTokens, &run.Usage.OutputTokens, &run.Usage.CacheReadTokens, &run.Usage.CacheWriteTokens,
-		&run.CostUSD)
+		&run.CostUSD, &run.Driver.ID, &run.Driver.PID, &run.Driver.Start, &run.Driver.Host, &beat)
 	if err != nil {
 		return Run{}, err
 	}
 	run.Status = RunStatus(status)
 	run.CreatedAt, run.UpdatedAt = fromStamp(created), fromStamp(updated)
+	if run.Driver.ID == j.owner.ID || j.takeable(run.Driver, beat, j.stamp()) {
+		run.Driver = Owner{}
+	} else {
+		run.Elsewhere = true
+	}
 	return run, nil
 }
 
@@ -156,7 +167,7 @@ func (j *Journal) createRun(ctx context.Context, r Run, first *firstStep) (Run, 
 
 // Run returns a run with its summary, or ErrNotFound.
 func (j *Journal) Run(ctx context.Context, id string) (Run, error) {
-	r, err := scanRun(j.db.QueryRowContext(ctx, runSelect+` WHERE r.id = ?`+runOrder, id))
+	r, err := j.scanRun(j.db.QueryRowContext(ctx, runSelect+` WHERE r.id = ?`+runOrder, id))
 	switch {
 	case errors.Is(err, sql.ErrNoRows):
 		return Run{}, fmt.Errorf("run %s: %w", id, ErrNotFound)
@@ -196,7 +207,7 @@ func (j *Journal) queryRuns(ctx context.Context, what, query string, args ...any
 	defer rows.Close()
 	var out []Run
 	for rows.Next() {
-		r, err := scanRun(rows)
+		r, err := j.scanRun(rows)
 		if err != nil {
 			return nil, fmt.Errorf("%s: %w", what, classify(err))
 		}
@@ -210,12 +221,14 @@ func (j *Journal) queryRuns(ctx context.Context, what, query string, args ...any
 
 // SetRunStatus sets a run's status and error text, durably: it is also the
 // commit that makes the run's last step completion durable (see the package
-// doc).
+// doc). A run is marked running only by [Journal.ClaimRun], which takes its
+// lease; any other status gives the lease up.
 func (j *Journal) SetRunStatus(ctx context.Context, runID string, status RunStatus, errText string) error {
-	if !status.Valid() {
-		return fmt.Errorf("set run %s status: unknown status %q", runID, status)
+	if !status.Valid() || status == RunRunning {
+		return fmt.Errorf("set run %s status: %q is not a status to set (a run is marked running by ClaimRun)", runID, status)
 	}
-	res, err := j.exec(ctx, j.db, `UPDATE runs SET status = ?, error = ?, updated_at = ? WHERE id = ?`,
+	res, err := j.exec(ctx, j.db, `UPDATE runs SET status = ?, error = ?, updated_at = ?,
+		owner = '', owner_pid = 0, owner_start = '', owner_host = '', heartbeat = 0 WHERE id = ?`,
 		string(status), errText, j.stamp(), runID)
 	if err == nil {
 		err = mustAffect(res)

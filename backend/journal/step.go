@@ -455,6 +455,10 @@ func (j *Journal) Resolve(ctx context.Context, runID string, seq int, r Resoluti
 	}
 	var out Step
 	err := j.tx(ctx, func(tx *sql.Tx) error {
+		// A step of a run another live process drives is not cut off: it is running there.
+		if err := j.checkNotLeased(ctx, tx, runID); err != nil {
+			return err
+		}
 		res, err := tx.ExecContext(ctx, query+` WHERE run_id = ? AND seq = ? AND status = 'started'`, append(args, runID, seq)...)
 		if err != nil {
 			return err

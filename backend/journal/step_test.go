@@ -584,7 +584,7 @@ func TestConcurrentSteps(t *testing.T) {
 					errs <- fmt.Errorf("Step(%s, %d) = %w", runID, seq, err)
 				}
 				if seq%10 == 0 {
-					if err := j.SetRunStatus(b.ctx, runID, journal.RunRunning, ""); err != nil {
+					if err := j.SetRunStatus(b.ctx, runID, journal.RunAwaitingApproval, ""); err != nil {
 						errs <- fmt.Errorf("SetRunStatus(%s) = %w", runID, err)
 					}
 				}

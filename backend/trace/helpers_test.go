@@ -183,7 +183,7 @@ func (s *memSink) ImportRun(_ context.Context, sess journal.Session, run journal
 
 // journalSink imports through the journal's existing methods: CreateSession,
 // CreateRun, Record for completed steps, Step for failed and cut-off ones and
-// ResumeRun for resumes (after the steps: it marks the run running, so the
+// ClaimRun for resumes (after the steps: it marks the run running, so the
 // run's status is set again last). They stamp the current time, so an import
 // through it keeps everything but the times (the journal needs an ImportRun
 // method to keep those too).
@@ -223,11 +223,17 @@ func (s journalSink) ImportRun(ctx context.Context, sess journal.Session, run jo
 		}
 	}
 	for _, r := range resumes {
-		if _, err := s.j.ResumeRun(ctx, journal.Resume{RunID: run.ID, AfterSeq: r.AfterSeq, Reason: r.Reason}); err != nil {
+		cur, err := s.j.Run(ctx, run.ID)
+		if err != nil {
+			return err
+		}
+		l, _, err := s.j.ClaimRun(ctx, run.ID, cur.Status, &journal.Resume{AfterSeq: r.AfterSeq, Reason: r.Reason}, nil)
+		l.Release()
+		if err != nil {
 			return err
 		}
 	}
-	if len(resumes) > 0 {
+	if len(resumes) > 0 && run.Status != journal.RunRunning {
 		return s.j.SetRunStatus(ctx, run.ID, run.Status, run.Error)
 	}
 	return nil

@@ -20,7 +20,12 @@ import (
 // session (so that it and everything it starts form one process group),
 // with CORRAL_EXEC set to the token "$1" (so that processes which leave the
 // group can still be found), stdin at EOF. When the command exits, the group
-// is killed: background children do not outlive it. Then it prints a
+// and every process carrying the token are killed: background children,
+// setsid and double forks do not outlive it. The wrapper's own stdin is the
+// exec's attached stdin, which Corral never writes to nor closes: when
+// Corral dies the engine closes it, and a watcher that waits for that EOF
+// kills the command the same way, so no command outlives the process that
+// ran it. Then it prints a
 // trailer on stdout: a NUL-framed marker with the token and the exit
 // status, and with "$3" = 1 a listing of the workspace (ctime, raw mode,
 // size, name) after the ctime of a stamp made just before the command
@@ -30,20 +35,25 @@ import (
 //
 // Exit status: the command's, 128+N when it was killed by signal N.
 const wrapperScript = `tok=$1 cmd=$2 list=$3 st=/tmp/.corral-$1
-exec 3>&1 4>&2 >/dev/null 2>&1
+exec 5<&0 3>&1 4>&2 >/dev/null 2>&1
 : > "$st.t"
 if command -v setsid >/dev/null 2>&1; then
-  CORRAL_EXEC=$tok setsid /bin/sh -c "$cmd" </dev/null >&3 2>&4 3>&- 4>&- &
+  CORRAL_EXEC=$tok setsid /bin/sh -c "$cmd" </dev/null >&3 2>&4 3>&- 4>&- 5<&- &
   p=$! g=1
 else
-  CORRAL_EXEC=$tok /bin/sh -c "$cmd" </dev/null >&3 2>&4 3>&- 4>&- &
+  CORRAL_EXEC=$tok /bin/sh -c "$cmd" </dev/null >&3 2>&4 3>&- 4>&- 5<&- &
   p=$! g=
 fi
 echo "$p" > "$st.pid"
-wait "$p"; s=$?
-if [ -n "$g" ]; then kill -9 -"$p"; else
+stop() {
+  [ -n "$g" ] && kill -9 -"$p"
   for d in /proc/[0-9]*; do case "$(cat "$d/environ")" in *"CORRAL_EXEC=$tok"*) kill -9 "${d#/proc/}";; esac; done
-fi
+}
+(while read -r _; do :; done; stop) <&5 &
+w=$!
+wait "$p"; s=$?
+kill -9 "$w"
+stop
 printf '\0corral-%s\0%d\n' "$tok" "$s" >&3
 if [ "$list" = 1 ]; then
   stat -c %z "$st.t" >&3 || echo nostamp >&3
@@ -127,6 +137,7 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 	defer cancel()
 	created, err := m.cli.ExecCreate(opCtx, id, client.ExecCreateOptions{
 		User:         b.spec.Config.User,
+		AttachStdin:  true, // held open, never written: its EOF tells the wrapper Corral died
 		AttachStdout: true,
 		AttachStderr: true,
 		Env:          env,

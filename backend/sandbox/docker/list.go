@@ -12,6 +12,8 @@ import (
 	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
+
+	"github.com/corral-dev/corral/backend/proc"
 )
 
 // Container describes one Corral container on the engine, for
@@ -120,7 +122,7 @@ func (m *Manager) describe(s container.Summary, lastUsed map[string]time.Time) C
 	if t, ok := lastUsed[s.ID]; ok {
 		c.LastUsed = t.UTC()
 	}
-	c.Orphan = !c.Mine && c.Owner.Host == m.hostname && !processAlive(pid, l[LabelPIDStart])
+	c.Orphan = !c.Mine && c.Owner.Host == m.hostname && !proc.Alive(pid, l[LabelPIDStart])
 	return c
 }
 

@@ -21,6 +21,9 @@ const testImage = "corral-test/busybox:latest"
 var engineErr error
 
 func TestMain(m *testing.M) {
+	if ws := os.Getenv(execHelperEnv); ws != "" {
+		os.Exit(execHelper(ws))
+	}
 	engineErr = prepareEngine()
 	code := m.Run()
 	if engineErr == nil {

@@ -17,6 +17,7 @@ import (
 
 	"github.com/moby/moby/client"
 
+	"github.com/corral-dev/corral/backend/proc"
 	"github.com/corral-dev/corral/backend/sandbox"
 )
 
@@ -116,7 +117,6 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 		cli:      opts.Client,
 		opts:     opts,
 		instance: opts.Instance,
-		pid:      os.Getpid(),
 		now:      time.Now,
 		boxes:    map[string]*box{},
 	}
@@ -141,7 +141,7 @@ func New(ctx context.Context, opts Options) (*Manager, error) {
 	if m.instance == "" {
 		m.instance = randomHex(8)
 	}
-	m.pidStart = processStart(m.pid)
+	m.pid, m.pidStart = proc.Self()
 	m.hostname, _ = os.Hostname()
 	switch opts.Workspace {
 	case WorkspaceCopy:

@@ -217,6 +217,8 @@ export interface RunView {
   cost_usd: number;
   created_at: string;
   updated_at: string;
+  /** driver_pid is set while another Corral process (this pid) drives the run: it can be watched, not cancelled or resumed here. */
+  driver_pid?: number;
 }
 
 /** SessionOrigin says where a session's runs were recorded: here, or in an imported trace (read-only). */
