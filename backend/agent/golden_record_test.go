@@ -291,10 +291,7 @@ func (rec *recording) run(run journal.Run, sent []llm.Request) goldenRun {
 		Sandbox: run.Sandbox, Error: run.Error, CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt,
 		Want: goldenWant{Status: string(run.Status), Error: run.Error, Final: rec.ended[run.ID], Steps: len(steps), Requests: []goldenRequest{}}}
 	for _, st := range steps {
-		gr.Steps = append(gr.Steps, goldenStep{Seq: st.Seq, Name: st.Name, Kind: st.Kind, Status: string(st.Status),
-			Idempotent: st.Idempotent, Attempt: st.Attempt, Resolution: string(st.Resolution), RerunPending: st.RerunPending,
-			Input: string(st.Input), Output: string(st.Output), Error: st.Error, Usage: st.Usage, CostUSD: st.CostUSD,
-			StartedAt: st.StartedAt, FinishedAt: st.FinishedAt})
+		gr.Steps = append(gr.Steps, goldenStepOf(st))
 		if st.Kind != agent.KindLLM || st.Status != journal.StepCompleted {
 			continue
 		}

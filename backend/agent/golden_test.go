@@ -11,6 +11,7 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
@@ -130,6 +131,14 @@ func (g goldenRun) journal(sessionID string) (journal.Run, []journal.Step, []jou
 	return run, steps, resumes
 }
 
+// goldenStepOf is a journal step as a golden holds it.
+func goldenStepOf(st journal.Step) goldenStep {
+	return goldenStep{Seq: st.Seq, Name: st.Name, Kind: st.Kind, Status: string(st.Status),
+		Idempotent: st.Idempotent, Attempt: st.Attempt, Resolution: string(st.Resolution), RerunPending: st.RerunPending,
+		Input: string(st.Input), Output: string(st.Output), Error: st.Error, Usage: st.Usage, CostUSD: st.CostUSD,
+		StartedAt: st.StartedAt, FinishedAt: st.FinishedAt}
+}
+
 func bytesOf(s string) []byte {
 	if s == "" {
 		return nil
@@ -161,28 +170,39 @@ func loadGoldens(t *testing.T) map[string]golden {
 	return out
 }
 
-// refusingModels fails the test if a replay asks for a model: every model step of a golden
+// report collects what a golden's replay found wrong, each as one line.
+type report struct {
+	problems []string
+	notes    []string
+}
+
+func (r *report) add(format string, args ...any) {
+	r.problems = append(r.problems, fmt.Sprintf(format, args...))
+}
+
+// refusingModels reports a replay that asks for a model: every model step of a golden
 // history is recorded.
-type refusingModels struct{ t *testing.T }
+type refusingModels struct{ rep *report }
 
 func (m refusingModels) Resolve(provider, model string) (string, string) { return provider, model }
 func (m refusingModels) Model(cfg agent.RunConfig) (llm.Model, error) {
-	m.t.Errorf("replay asked for a model (%s %s): the history lacks a model step the loop reached", cfg.Provider, cfg.Model)
+	m.rep.add("replay asked for a model (%s %s): the history lacks a model step the loop reached", cfg.Provider, cfg.Model)
 	return nil, fmt.Errorf("golden replay: no model")
 }
 
-// replayRunner is a Runner that can only replay: its model and sandboxes fail the test.
-func replayRunner(t *testing.T, j *journal.Journal) *agent.Runner {
+// replayRunner is a Runner that can only replay: asking for its model or a sandbox is
+// reported.
+func replayRunner(j *journal.Journal, rep *report) *agent.Runner {
 	return &agent.Runner{
 		Journal: j,
 		Agents:  map[string]agent.Definition{},
-		Models:  refusingModels{t},
+		Models:  refusingModels{rep},
 		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
-			t.Errorf("replay of run %s opened its %s sandbox: the history lacks a step the loop reached", run.ID, cfg.Sandbox)
+			rep.add("replay of run %s opened its %s sandbox: the history lacks a step the loop reached", run.ID, cfg.Sandbox)
 			return nil, fmt.Errorf("golden replay: no sandbox")
 		},
 		HostSandbox: func(dir string) (sandbox.Sandbox, error) {
-			t.Errorf("replay opened a host sandbox on %s", dir)
+			rep.add("replay opened a host sandbox on %s", dir)
 			return nil, fmt.Errorf("golden replay: no sandbox")
 		},
 		Tools: tool.Builtin(),
@@ -200,60 +220,94 @@ func TestGoldenReplay(t *testing.T) {
 	for name, g := range goldens {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			ctx := context.Background()
-			j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
-			if err != nil {
-				t.Fatal(err)
+			rep := replayGolden(t, g)
+			for _, n := range rep.notes {
+				t.Log(n)
 			}
-			defer j.Close()
-			for _, gr := range g.Runs {
-				run, steps, resumes := gr.journal(g.Session.ID)
-				if err := j.ImportRun(ctx, g.Session.journal(), run, steps, resumes); err != nil {
-					t.Fatalf("ImportRun(%s) = %v", gr.ID, err)
-				}
-			}
-			r := replayRunner(t, j)
-			for _, gr := range g.Runs {
-				got := map[int]json.RawMessage{}
-				var order []int
-				asked := map[int]journal.StepSpec{}
-				res, err := r.ReplayHistory(ctx, gr.ID, agent.ReplayHooks{
-					Request: func(seq int, req llm.Request) {
-						blob, err := json.Marshal(req)
-						if err != nil {
-							t.Fatalf("run %s step %d: marshal request: %v", gr.ID, seq, err)
-						}
-						if _, dup := got[seq]; dup {
-							t.Errorf("run %s: step %d rebuilt its request twice", gr.ID, seq)
-						}
-						got[seq] = blob
-						order = append(order, seq)
-					},
-					Step: func(seq int, spec journal.StepSpec) { asked[seq] = spec },
-				})
-				if err != nil {
-					t.Fatalf("ReplayHistory(%s) = %v", gr.ID, err)
-				}
-				checkOutcome(t, gr, res)
-				checkUntouched(t, j, gr)
-				checkSteps(t, gr, asked)
-				checkRequests(t, gr, got, order)
+			for _, p := range rep.problems {
+				t.Error(p)
 			}
 		})
 	}
 }
 
-func checkOutcome(t *testing.T, gr goldenRun, res agent.Replayed) {
+// replayGolden loads g into a fresh journal, replays each of its runs and reports how the
+// replay differs from the record. Only a broken journal or golden file stops the test.
+func replayGolden(t *testing.T, g golden) *report {
 	t.Helper()
+	ctx := context.Background()
+	j, err := journal.Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	for _, gr := range g.Runs {
+		run, steps, resumes := gr.journal(g.Session.ID)
+		if err := j.ImportRun(ctx, g.Session.journal(), run, steps, resumes); err != nil {
+			t.Fatalf("ImportRun(%s) = %v", gr.ID, err)
+		}
+	}
+	rep := &report{}
+	for _, gr := range g.Runs {
+		checkLoaded(t, j, gr)
+	}
+	r := replayRunner(j, rep)
+	for _, gr := range g.Runs {
+		got := map[int]json.RawMessage{}
+		var order []int
+		asked := map[int]journal.StepSpec{}
+		res, err := r.ReplayHistory(ctx, gr.ID, agent.ReplayHooks{
+			Request: func(seq int, req llm.Request) {
+				blob, err := json.Marshal(req)
+				if err != nil {
+					t.Fatalf("run %s step %d: marshal request: %v", gr.ID, seq, err)
+				}
+				if _, dup := got[seq]; dup {
+					rep.add("run %s: step %d rebuilt its request twice", gr.ID, seq)
+				}
+				got[seq] = blob
+				order = append(order, seq)
+			},
+			Step: func(seq int, spec journal.StepSpec) { asked[seq] = spec },
+		})
+		if err != nil {
+			t.Fatalf("ReplayHistory(%s) = %v", gr.ID, err)
+		}
+		rep.outcome(gr, res)
+		rep.untouched(t, j, gr)
+		rep.steps(gr, asked)
+		rep.requests(t, gr, got, order)
+	}
+	return rep
+}
+
+func (rep *report) outcome(gr goldenRun, res agent.Replayed) {
 	want := agent.Replayed{Status: journal.RunStatus(gr.Want.Status), Error: gr.Want.Error, Final: gr.Want.Final, Steps: gr.Want.Steps}
 	if res != want {
-		t.Errorf("ReplayHistory(%s) outcome differs from the recorded run (-want +got):\n%s", gr.ID, cmp.Diff(want, res))
+		rep.add("run %s: different outcome: ReplayHistory ended otherwise than the recorded run (-want +got):\n%s", gr.ID, cmp.Diff(want, res))
 	}
 }
 
-// checkUntouched checks that replaying left the run's record as loaded: a replay records
-// no status, step or resume.
-func checkUntouched(t *testing.T, j *journal.Journal, gr goldenRun) {
+// checkLoaded checks that the journal holds the run's steps exactly as the golden has them,
+// so what replays is the recorded history.
+func checkLoaded(t *testing.T, j *journal.Journal, gr goldenRun) {
+	t.Helper()
+	steps, err := j.Steps(context.Background(), gr.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := make([]goldenStep, 0, len(steps))
+	for _, st := range steps {
+		got = append(got, goldenStepOf(st))
+	}
+	if d := cmp.Diff(gr.Steps, got); d != "" {
+		t.Fatalf("run %s: the journal does not hold the golden's steps as given (-golden +journal):\n%s", gr.ID, d)
+	}
+}
+
+// untouched checks that replaying left the run's record as loaded: a replay records no
+// status, step or resume.
+func (rep *report) untouched(t *testing.T, j *journal.Journal, gr goldenRun) {
 	t.Helper()
 	ctx := context.Background()
 	run, err := j.Run(ctx, gr.ID)
@@ -265,16 +319,15 @@ func checkUntouched(t *testing.T, j *journal.Journal, gr goldenRun) {
 		t.Fatal(err)
 	}
 	if string(run.Status) != gr.Status || run.Error != gr.Error || run.Steps != len(gr.Steps) || len(resumes) != len(gr.Resumes) {
-		t.Errorf("after ReplayHistory(%s) the run is %s %q with %d steps and %d resumes, want it as loaded: %s %q, %d steps, %d resumes",
+		rep.add("run %s: after the replay it is %s %q with %d steps and %d resumes, want it as loaded: %s %q, %d steps, %d resumes",
 			gr.ID, run.Status, run.Error, run.Steps, len(resumes), gr.Status, gr.Error, len(gr.Steps), len(gr.Resumes))
 	}
 }
 
-// checkSteps compares what the loop asked for at each config, model and tool step with the
+// steps compares what the loop asked for at each config, model and tool step with the
 // recorded row: the journal does not compare these on replay, but a record the loop decodes
 // differently (a gate's outcome, a configuration) shows here first.
-func checkSteps(t *testing.T, gr goldenRun, asked map[int]journal.StepSpec) {
-	t.Helper()
+func (rep *report) steps(gr goldenRun, asked map[int]journal.StepSpec) {
 	for _, st := range gr.Steps {
 		if st.Kind == agent.KindApproval {
 			continue
@@ -282,24 +335,25 @@ func checkSteps(t *testing.T, gr goldenRun, asked map[int]journal.StepSpec) {
 		spec, ok := asked[st.Seq]
 		switch {
 		case !ok:
-			t.Errorf("run %s step %d (%s %s): missing: the replay never asked for it", gr.ID, st.Seq, st.Kind, st.Name)
+			rep.add("run %s step %d (%s %s): missing: the replay never asked for it", gr.ID, st.Seq, st.Kind, st.Name)
 		case spec.Name != st.Name || spec.Kind != st.Kind:
-			t.Errorf("run %s step %d: different: the replay asked for %s %s, the history has %s %s", gr.ID, st.Seq, spec.Kind, spec.Name, st.Kind, st.Name)
+			rep.add("run %s step %d: different: the replay asked for %s %s, the history has %s %s", gr.ID, st.Seq, spec.Kind, spec.Name, st.Kind, st.Name)
 		case spec.Idempotent != st.Idempotent:
-			t.Errorf("run %s step %d (%s %s): different: the replay asked for idempotent=%v, the history has %v", gr.ID, st.Seq, st.Kind, st.Name, spec.Idempotent, st.Idempotent)
+			rep.add("run %s step %d (%s %s): different: the replay asked for idempotent=%v, the history has %v", gr.ID, st.Seq, st.Kind, st.Name, spec.Idempotent, st.Idempotent)
 		case string(spec.Input) != st.Input:
-			t.Errorf("run %s step %d (%s %s): different input:\nreplay  %s\nhistory %s", gr.ID, st.Seq, st.Kind, st.Name, spec.Input, st.Input)
+			rep.add("run %s step %d (%s %s): different input:\nreplay  %s\nhistory %s", gr.ID, st.Seq, st.Kind, st.Name, spec.Input, st.Input)
 		}
 		delete(asked, st.Seq)
 	}
-	for seq, spec := range asked {
-		t.Errorf("run %s step %d: extra: the replay asked for %s %s beyond the history", gr.ID, seq, spec.Kind, spec.Name)
+	extra := slices.Sorted(maps.Keys(asked))
+	for _, seq := range extra {
+		rep.add("run %s step %d: extra: the replay asked for %s %s beyond the history", gr.ID, seq, asked[seq].Kind, asked[seq].Name)
 	}
 }
 
-// checkRequests compares the rebuilt requests with the recorded ones, step by step, and says
+// requests compares the rebuilt requests with the recorded ones, step by step, and says
 // which are missing, extra or different.
-func checkRequests(t *testing.T, gr goldenRun, got map[int]json.RawMessage, order []int) {
+func (rep *report) requests(t *testing.T, gr goldenRun, got map[int]json.RawMessage, order []int) {
 	t.Helper()
 	want := map[int]json.RawMessage{}
 	for _, w := range gr.Want.Requests {
@@ -308,7 +362,7 @@ func checkRequests(t *testing.T, gr goldenRun, got map[int]json.RawMessage, orde
 	for _, w := range gr.Want.Requests {
 		g, ok := got[w.Seq]
 		if !ok {
-			t.Errorf("run %s step %d: missing: the recorded model step's request was not rebuilt (rebuilt at steps %v)", gr.ID, w.Seq, order)
+			rep.add("run %s step %d: missing: the recorded model step's request was not rebuilt (rebuilt at steps %v)", gr.ID, w.Seq, order)
 			continue
 		}
 		var compact bytes.Buffer
@@ -320,18 +374,18 @@ func checkRequests(t *testing.T, gr goldenRun, got map[int]json.RawMessage, orde
 		case sameButToolTexts(compact.Bytes(), g):
 			// Tool descriptions and schemas come from the code, not the record (a run records
 			// its tools by name): a new wording reaches old and new runs alike.
-			t.Logf("run %s step %d: the tools' descriptions or schemas are not the recorded ones (code, not record)", gr.ID, w.Seq)
+			rep.notes = append(rep.notes, fmt.Sprintf("run %s step %d: the tools' descriptions or schemas are not the recorded ones (code, not record)", gr.ID, w.Seq))
 		default:
-			t.Errorf("run %s step %d: different: the rebuilt request is not the one sent (-want +got):\n%s", gr.ID, w.Seq, jsonDiff(compact.Bytes(), g))
+			rep.add("run %s step %d: different: the rebuilt request is not the one sent (-want +got):\n%s", gr.ID, w.Seq, jsonDiff(compact.Bytes(), g))
 		}
 	}
 	for _, seq := range order {
 		if _, ok := want[seq]; !ok {
-			t.Errorf("run %s step %d: extra: a model request was rebuilt where the run recorded none", gr.ID, seq)
+			rep.add("run %s step %d: extra: a model request was rebuilt where the run recorded none", gr.ID, seq)
 		}
 	}
 	if !slices.IsSorted(order) {
-		t.Errorf("run %s: requests rebuilt out of order: %v", gr.ID, order)
+		rep.add("run %s: requests rebuilt out of order: %v", gr.ID, order)
 	}
 }
 
@@ -375,4 +429,52 @@ func jsonDiff(want, got []byte) string {
 		return d
 	}
 	return fmt.Sprintf("equal values, different bytes:\nwant %s\n got %s", want, got)
+}
+
+// TestGoldenReplayReports tampers with a golden history the way a changed record would
+// look to this code (a field renamed in the recorded configuration or gate record, a step
+// lost or changed) and checks that the replay reports it.
+func TestGoldenReplayReports(t *testing.T) {
+	t.Parallel()
+	base, ok := loadGoldens(t)["v0/approvals"]
+	if !ok {
+		t.Fatal("no golden v0/approvals")
+	}
+	rename := func(kind, from, to string) func(*golden) {
+		return func(g *golden) {
+			for i, st := range g.Runs[0].Steps {
+				if st.Kind == kind {
+					g.Runs[0].Steps[i].Output = strings.ReplaceAll(st.Output, from, to)
+				}
+			}
+		}
+	}
+	for _, tc := range []struct {
+		name   string
+		tamper func(*golden)
+		want   string
+	}{
+		{"RunConfig max_tokens renamed", rename(agent.KindConfig, `"max_tokens":`, `"max_output_tokens":`), "different: the rebuilt request is not the one sent"},
+		{"RunConfig system renamed", rename(agent.KindConfig, `"system":`, `"system_prompt":`), "different: the rebuilt request is not the one sent"},
+		{"gate record outcome renamed", rename(agent.KindApproval, `"outcome":`, `"result":`), "different: the replay asked for idempotent=true"},
+		{"last model step lost", func(g *golden) { g.Runs[0].Steps = g.Runs[0].Steps[:len(g.Runs[0].Steps)-1] }, "replay asked for a model"},
+		{"tool step changed", func(g *golden) { g.Runs[0].Steps[3].Name = "edit" }, "different outcome"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			blob, err := json.Marshal(base)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var g golden
+			if err := json.Unmarshal(blob, &g); err != nil {
+				t.Fatal(err)
+			}
+			tc.tamper(&g)
+			rep := replayGolden(t, g)
+			if all := strings.Join(rep.problems, "\n"); !strings.Contains(all, tc.want) {
+				t.Errorf("replay of the tampered golden reported:\n%s\nwant a problem saying %q", all, tc.want)
+			}
+		})
+	}
 }
