@@ -1,3 +1,5 @@
+//go:build unix
+
 package agent_test
 
 // The recorder of the golden histories: real runs through this release's code (a real
