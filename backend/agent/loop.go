@@ -115,8 +115,9 @@ func lastCompleted(history []journal.Step) int {
 	return last
 }
 
-// finish records how the loop ended and publishes it.
-func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runErr error) (journal.Run, error) {
+// outcome is how a drive that ended with runErr leaves its run: the status and event to
+// record, the error text the run keeps, and the error Drive returns.
+func outcome(ctx context.Context, runID string, runErr error) (journal.RunStatus, EventType, string, error) {
 	status, typ, errText := journal.RunCompleted, EventRunCompleted, ""
 	var interrupted *journal.InterruptedError
 	var waiting *awaitingApproval
@@ -132,10 +133,16 @@ func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runE
 		runErr = fmt.Errorf("%w: %s", ErrSuspended, errText)
 	case ctx.Err() != nil:
 		status, typ, errText = journal.RunCancelled, EventRunCancelled, "cancelled"
-		runErr = fmt.Errorf("agent: run %s cancelled: %w", run.ID, ctx.Err())
+		runErr = fmt.Errorf("agent: run %s cancelled: %w", runID, ctx.Err())
 	default:
 		status, typ, errText = journal.RunFailed, EventRunFailed, runErr.Error()
 	}
+	return status, typ, errText, runErr
+}
+
+// finish records how the loop ended and publishes it.
+func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runErr error) (journal.Run, error) {
+	status, typ, errText, runErr := outcome(ctx, run.ID, runErr)
 	// The outcome is recorded even when ctx was cancelled: that is what cancelling means.
 	bg := context.WithoutCancel(ctx)
 	if err := r.Journal.SetRunStatus(bg, run.ID, status, errText); err != nil {
@@ -173,6 +180,7 @@ type loop struct {
 	sb      sandbox.Sandbox
 	ws      approval.Workspace // set with sb
 	tools   map[string]tool.Tool
+	hooks   ReplayHooks // what ReplayHistory watches; empty when driving
 }
 
 // openSandbox opens the run's sandbox on first need.
@@ -218,6 +226,9 @@ func (l *loop) close() {
 // otherwise through the journal (which records it, or reports it interrupted or changed).
 func (l *loop) step(ctx context.Context, spec journal.StepSpec, fn func(context.Context) (journal.StepResult, error)) (journal.Step, error) {
 	l.seq++
+	if l.hooks.Step != nil {
+		l.hooks.Step(l.seq, spec)
+	}
 	if i := l.seq - 1; i < len(l.history) && l.history[i].Seq == l.seq && l.history[i].Status == journal.StepCompleted {
 		h := l.history[i]
 		if h.Name != spec.Name || h.Kind != spec.Kind {
@@ -282,6 +293,9 @@ type modelInput struct {
 }
 
 func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, error) {
+	if l.hooks.Request != nil {
+		l.hooks.Request(l.seq+1, req)
+	}
 	input, _ := json.Marshal(modelInput{Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
 	seq := l.seq + 1
 	begun := time.Now()
