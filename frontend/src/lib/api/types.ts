@@ -15,7 +15,7 @@ export interface DockerStatus {
   host: string;
   reachable: boolean;
   version: string;
-  apiVersion: string;
+  api_version: string;
   os: string;
   arch: string;
   /** error is the reason the daemon could not be reached, or "". */
@@ -29,7 +29,7 @@ export interface ProviderStatus {
   configured: boolean;
   /** source is the env var holding the key, "keychain" or "file" for a key saved in Settings, or "" when not configured. */
   source: string;
-  baseUrl: string;
+  base_url: string;
 }
 
 /** HealthReport is what System.Health returns. */
@@ -37,22 +37,30 @@ export interface HealthReport {
   version: string;
   /** commit is the short git hash, or "" when unknown. */
   commit: string;
-  goVersion: string;
+  go_version: string;
   os: string;
   arch: string;
   mode: Mode;
-  dataDir: string;
-  dataDirSource: DataDirSource;
+  data_dir: string;
+  data_dir_source: DataDirSource;
   docker: DockerStatus;
   providers: ProviderStatus[];
-  /** checkedAt is an RFC 3339 timestamp. */
-  checkedAt: string;
+  /** checked_at is an RFC 3339 timestamp. */
+  checked_at: string;
 }
 
 /** ReadyReport is what the UI sends to System.FrontendReady once it has rendered health data. */
 export interface ReadyReport {
   transport: TransportName;
-  dataDir: string;
+  data_dir: string;
+}
+
+/** TracePaint is what the UI sends to System.TracePainted when a run's trace graph is on screen (app.TracePaint). */
+export interface TracePaint {
+  run_id: string;
+  nodes: number;
+  /** ms is the time from opening the graph view to its first paint. */
+  ms: number;
 }
 
 // ---- Settings: providers, agents, rules, sandbox defaults, Docker (app/settings.go) ----
