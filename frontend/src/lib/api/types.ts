@@ -1,5 +1,8 @@
-// Types mirrored from the Go view types in package app. Keep the field names
-// identical to the JSON tags: both transports hand the JSON through unchanged.
+// Types mirrored from the Go view types in package app (and the backend types they
+// carry). Keep the field names identical to the JSON tags, in snake_case like every
+// view: both transports hand the JSON through unchanged. app's TestWireContract
+// compares every bound method's arguments and result, and every event's payload,
+// with these declarations (keys, optional keys, shapes); run `go test ./app/`.
 
 /** TransportName says how the UI reaches the backend. */
 export type TransportName = 'wails' | 'http';
@@ -413,11 +416,45 @@ export interface ApprovalRequest {
   suggestions?: string[];
 }
 
-/** ApprovalRecord is what an approval step records when decided: the assessment, a person's answer, the outcome. */
+/** ApprovalRecord is what an approval step records when decided: the assessment, a person's answer,
+ * the outcome (agent.GateRecord). Every part is optional: it also reads records older releases wrote. */
 export interface ApprovalRecord {
-  assessment?: { decision?: string; reason?: string };
-  answer?: { kind?: string; message?: string; by?: string };
-  outcome?: { run?: boolean; refusal?: string; note?: string };
+  assessment?: Partial<ApprovalAssessment>;
+  answer?: Partial<ApprovalAnswer>;
+  outcome?: Partial<ApprovalOutcome>;
+}
+
+/** ApprovalAssessment is the verdict of the policy and the rules before a person is asked (approval.Assessment). */
+export interface ApprovalAssessment {
+  decision: Decision;
+  reason: string;
+  /** rule is the rule that decided a file action (exec verdicts name a rule per segment). */
+  rule?: RuleRef;
+  /** exec is the rule engine's verdict on a command. */
+  exec?: Verdict;
+  /** path is where a read, write or edit lands. */
+  path?: PathInfo;
+}
+
+/** PathInfo is a file action's path, resolved against the workspace (approval.PathInfo). */
+export interface PathInfo {
+  /** given is the path as the model wrote it. */
+  given: string;
+  /** path is relative to the workspace when inside it, else absolute ("" when unknown). */
+  path: string;
+  inside: boolean;
+  /** outside says why the path is outside the workspace. */
+  outside?: string;
+}
+
+/** ApprovalOutcome is what follows from a decision (approval.Outcome): the tool runs with input, or the model is told refusal. */
+export interface ApprovalOutcome {
+  run: boolean;
+  input?: unknown;
+  action_hash?: string;
+  /** note is told to the model with the tool's result when a person edited the action. */
+  note?: string;
+  refusal?: string;
 }
 
 /** Provider names the prompt box offers; '' lets the backend choose. */
