@@ -2,9 +2,10 @@ package app
 
 // The UI's wire contract: every bound method the frontend calls, and every event it
 // subscribes to, carries JSON whose keys and shapes equal the TypeScript declarations in
-// frontend/src/lib/api/types.ts and frontend/src/lib/events.ts. The Go side is read by
-// reflection (the methods of App.Bindings, their argument and result types, the event
-// payloads); the TypeScript side by a small parser of the declarations (interfaces, type
+// frontend/src/lib/api/types.ts and frontend/src/lib/events.ts, and the journal records the
+// UI reads from a trace span's input and output have the keys it reads. The Go side is read
+// by reflection (the methods of App.Bindings, their argument and result types, the event
+// payloads, the record types); the TypeScript side by a small parser of the declarations (interfaces, type
 // aliases) and of the api module's calls (call<T>('Struct.Method', args...)). See
 // docs/ARCHITECTURE.md, "The UI's wire contract".
 
@@ -23,6 +24,9 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/approval"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/tool"
 )
 
 // frontendLib is the frontend's library directory, seen from this package.
@@ -34,8 +38,8 @@ var (
 	wireAPIFiles  = []string{"api/index.ts", "api/sessions.ts", "api/settings.ts"}
 )
 
-// wireEvent is one event of the catalog: its name, its payload's Go type and the TypeScript
-// type the frontend reads it as.
+// wireEvent is one event of the catalog (or one journal record): its name, its payload's Go
+// type and the TypeScript type the frontend reads it as.
 type wireEvent struct {
 	name string
 	goT  reflect.Type
@@ -51,6 +55,19 @@ var wireEvents = []wireEvent{
 	{EventJournal, nil, ""},
 }
 
+// wireRecords are the journal records the UI reads from a trace span's input or output
+// (json.RawMessage on the wire, so reflection cannot reach them from the bindings), with
+// the TypeScript type each is read as. The UI declares the keys it reads, not every key; a
+// key it declares must be there, shaped as Go writes it. ModelInput (a model step's input)
+// is a record too, but agent keeps its Go type unexported.
+var wireRecords = []wireEvent{
+	{"config step output", reflect.TypeFor[agent.RunConfig](), "RunConfig"},
+	{"llm step output", reflect.TypeFor[llm.Response](), "ModelResponse"},
+	{"tool step output", reflect.TypeFor[tool.Result](), "ToolOutput"},
+	{"approval step input", reflect.TypeFor[approval.Request](), "ApprovalRequest"},
+	{"approval step output", reflect.TypeFor[agent.GateRecord](), "ApprovalRecord"},
+}
+
 // snakeKey is the one key case of the UI's views.
 var snakeKey = regexp.MustCompile(`^[a-z][a-z0-9]*(_[a-z0-9]+)*$`)
 
@@ -58,7 +75,10 @@ func TestWireContract(t *testing.T) {
 	t.Parallel()
 	decls := parseTSDecls(t, wireDeclFiles)
 	calls := parseTSCalls(t, wireAPIFiles)
-	c := &wireChecker{decls: decls, seen: map[string]bool{}}
+	c := &wireChecker{decls: decls, seen: map[string]bool{}, records: map[string]bool{"ModelInput": true}}
+	for _, r := range wireRecords {
+		c.records[r.ts] = true
+	}
 
 	methods := boundMethods(New(Config{}))
 	for _, name := range slices.Sorted(maps.Keys(methods)) {
@@ -96,13 +116,21 @@ func TestWireContract(t *testing.T) {
 			t.Errorf("events.ts declares event %q, which is not in app/events.go's catalog (wireEvents)", name)
 		}
 	}
+	for _, r := range wireRecords {
+		ts, err := c.resolve(r.ts)
+		if err != nil {
+			c.errorf("%s: %v", r.name, err)
+			continue
+		}
+		c.compare(r.goT, ts, r.name, toUI)
+	}
 	for _, e := range c.errs {
 		t.Error(e)
 	}
 	if len(methods) == 0 || c.structs < len(methods)/2 {
 		t.Errorf("the wire check compared %d struct types of %d bound methods: the parsers missed the declarations", c.structs, len(methods))
 	}
-	t.Logf("compared %d bound methods, %d events, %d struct types with %s", len(methods), len(wireEvents), c.structs, strings.Join(wireDeclFiles, ", "))
+	t.Logf("compared %d bound methods, %d events, %d journal records (%d struct types) with %s", len(methods), len(wireEvents), len(wireRecords), c.structs, strings.Join(wireDeclFiles, ", "))
 }
 
 // TestWireChecker shows the checker catches each kind of difference, on Go types and
@@ -124,32 +152,39 @@ func TestWireChecker(t *testing.T) {
 	}
 	goT := reflect.TypeFor[view]()
 	tests := []struct {
-		name string
-		ts   string
-		want []string // substrings of the errors, one per error; none means equal
+		name   string
+		ts     string
+		record bool     // V is a journal record
+		want   []string // substrings of the errors, one per error; none means equal
 	}{
 		{"equal", `export interface V { id: string; when: string; note?: string; tags: string[] | null; inner?: Inner; raw?: unknown; counts: Record<string, number> }
-			export interface Inner { n: number }`, nil},
+			export interface Inner { n: number }`, false, nil},
 		{"literal unions are strings", `export type Id = 'a' | 'b';
-			export interface V { id: Id; when: string; note?: 'x' | 'y'; tags: Id[]; inner?: { n: 1 | 2 }; raw?: Record<string, unknown>; counts: { [k: string]: number } }`, nil},
+			export interface V { id: Id; when: string; note?: 'x' | 'y'; tags: Id[]; inner?: { n: 1 | 2 }; raw?: Record<string, unknown>; counts: { [k: string]: number } }`, false, nil},
 		{"missing key", `export interface V { when: string; note?: string; tags: string[]; inner?: { n: number }; raw?: unknown; counts: Record<string, number> }`,
-			[]string{`"id" is sent but missing`}},
+			false, []string{`"id" is sent but missing`}},
 		{"extra key", `export interface V { id: string; when: string; note?: string; tags: string[]; inner?: { n: number }; raw?: unknown; counts: Record<string, number>; gone: boolean }`,
-			[]string{`"gone" is declared but not in`}},
+			false, []string{`"gone" is declared but not in`}},
 		{"omitempty key required", `export interface V { id: string; when: string; note: string; tags: string[]; inner?: { n: number }; raw?: unknown; counts: Record<string, number> }`,
-			[]string{`"note" may be left out`}},
-		{"cautious optional", `export interface V { id?: string; when?: string; note?: string; tags?: string[]; inner?: { n?: number }; raw?: unknown; counts?: Record<string, number> }`, nil},
+			false, []string{`"note" may be left out`}},
+		{"cautious optional", `export interface V { id?: string; when?: string; note?: string; tags?: string[]; inner?: { n?: number }; raw?: unknown; counts?: Record<string, number> }`, false, nil},
 		{"partial", `export interface W { id: string; when: string; note?: string; tags: string[]; inner?: { n: number }; raw?: unknown; counts: Record<string, number> }
-			export type V = Partial<W>;`, nil},
+			export type V = Partial<W>;`, false, nil},
 		{"type differs", `export interface V { id: number; when: number; note?: string; tags: string; inner?: { n: string }; raw?: unknown; counts: Record<string, string> }`,
-			[]string{"V.id: Go string", "V.when: Go time.Time", "V.tags: Go []string", "V.inner.n: Go int", "V.counts[]: Go int"}},
+			false, []string{"V.id: Go string", "V.when: Go time.Time", "V.tags: Go []string", "V.inner.n: Go int", "V.counts[]: Go int"}},
 		{"undeclared type", `export interface V { id: string; when: string; note?: string; tags: string[]; inner?: Nowhere; raw?: unknown; counts: Record<string, number> }`,
-			[]string{`"Nowhere" is not declared`}},
+			false, []string{`"Nowhere" is not declared`}},
+		{"record declares the keys it reads", `export interface V { id: string; note?: string; counts: unknown }`, true, nil},
+		{"record key not sent", `export interface V { id: string; gone?: string }`, true, []string{`"gone" is declared but not in`}},
+		{"record key shaped otherwise", `export interface V { tags: string }`, true, []string{"V.tags: Go []string"}},
+		{"record key left out", `export interface V { note: string }`, true, []string{`"note" may be left out`}},
+		{"union variants", `export type V = { id: string; note: string } | { tags: string[] } | { id: string; [k: string]: unknown }`, false, nil},
+		{"union variant key not sent", `export type V = { id: string } | { gone: string }`, false, []string{`"gone" is declared but not in`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
-			c := &wireChecker{decls: parseTSSource(tc.ts, "test.ts"), seen: map[string]bool{}}
+			c := &wireChecker{decls: parseTSSource(tc.ts, "test.ts"), seen: map[string]bool{}, records: map[string]bool{"V": tc.record}}
 			ts, err := c.resolve("V")
 			if err != nil {
 				t.Fatalf("resolve(V) = %v", err)
@@ -419,10 +454,11 @@ func parseTSEventNames(t *testing.T) []string {
 
 // tsType is a TypeScript type reduced to what JSON can carry.
 type tsType struct {
-	kind   string // string, number, boolean, unknown, array, record, object
-	elem   *tsType
-	fields []tsField // object
-	name   string    // how it is written, for messages
+	kind     string // string, number, boolean, unknown, array, record, object, union
+	elem     *tsType
+	fields   []tsField // object
+	variants []tsType  // union: objects, each one variant of a Go struct's JSON
+	name     string    // how it is written, for messages
 }
 
 // ---- The comparison ----
@@ -443,6 +479,7 @@ const (
 // wireChecker compares Go types with TypeScript declarations and collects the differences.
 type wireChecker struct {
 	decls   map[string]*tsDecl
+	records map[string]bool // TypeScript names of journal records (see wireRecords)
 	seen    map[string]bool // Go type + TypeScript type + direction already compared
 	errs    []string
 	structs int
@@ -471,16 +508,20 @@ func (c *wireChecker) resolveDepth(expr string, depth int) (tsType, error) {
 		return tsType{}, fmt.Errorf("type %q carries no value", expr)
 	}
 	if len(parts) > 1 {
-		first, err := c.resolveDepth(parts[0], depth+1)
-		if err != nil {
-			return tsType{}, err
-		}
-		for _, p := range parts[1:] {
-			next, err := c.resolveDepth(p, depth+1)
+		var members []tsType
+		for _, p := range parts {
+			m, err := c.resolveDepth(p, depth+1)
 			if err != nil {
 				return tsType{}, err
 			}
-			if next.kind != first.kind || (first.kind != "string" && first.kind != "number" && first.kind != "boolean") {
+			members = append(members, m)
+		}
+		first := members[0]
+		if !slices.ContainsFunc(members, func(m tsType) bool { return m.kind != "object" }) {
+			return tsType{kind: "union", variants: members, name: expr}, nil
+		}
+		for _, m := range members[1:] {
+			if m.kind != first.kind || (first.kind != "string" && first.kind != "number" && first.kind != "boolean") {
 				return tsType{}, fmt.Errorf("union %q mixes types the check cannot compare with one Go type", expr)
 			}
 		}
@@ -647,9 +688,19 @@ func (c *wireChecker) compare(goT reflect.Type, ts tsType, path string, dir dire
 			c.compare(goT.Elem(), *ts.elem, path+"[]", dir)
 		}
 	case reflect.Struct:
+		if ts.kind == "union" {
+			for _, v := range ts.variants {
+				c.compareStruct(goT, v, path+"("+v.name+")", dir, variant)
+			}
+			return
+		}
 		want("object")
 		if ts.kind == "object" {
-			c.compareStruct(goT, ts, path, dir)
+			how := view
+			if c.records[ts.name] {
+				how = record
+			}
+			c.compareStruct(goT, ts, path, dir, how)
 		}
 	default:
 		c.errorf("%s: Go %v has no JSON form", path, goT)
@@ -695,8 +746,22 @@ func jsonFields(goT reflect.Type) []goField {
 	return out
 }
 
-func (c *wireChecker) compareStruct(goT reflect.Type, ts tsType, path string, dir direction) {
-	pair := fmt.Sprintf("%v = %s (%d)", goT, ts.name, dir)
+// declared says how completely a TypeScript object type declares a Go struct's JSON.
+type declared int
+
+const (
+	// view: every key, no more.
+	view declared = iota
+	// record: a journal record the UI reads from a span's input or output: the keys it
+	// reads (a key declared unknown is not looked into), each one as Go writes it.
+	record
+	// variant: one member of a union (a text block, a tool_use block), with the keys of
+	// that variant; which of them Go leaves out is the variant's business.
+	variant
+)
+
+func (c *wireChecker) compareStruct(goT reflect.Type, ts tsType, path string, dir direction, how declared) {
+	pair := fmt.Sprintf("%v = %s (%d, %d)", goT, ts.name, dir, how)
 	if c.seen[pair] {
 		return
 	}
@@ -714,16 +779,22 @@ func (c *wireChecker) compareStruct(goT reflect.Type, ts tsType, path string, di
 			c.errorf("%s: key %q of Go %v is not snake_case, the one key case of the UI's views", at, f.key, goT)
 		}
 		tf, ok := tsFields[f.key]
+		if !ok && how != view {
+			continue
+		}
 		if !ok {
 			c.errorf("%s: %q is sent but missing from TypeScript %s (Go %v)", at, f.key, ts.name, goT)
 			continue
 		}
-		if dir == toUI && f.optional && !tf.optional {
+		if dir == toUI && how != variant && f.optional && !tf.optional {
 			c.errorf("%s: %q may be left out (omitempty in Go %v), so TypeScript %s must mark it optional (%s?)", at, f.key, goT, ts.name, f.key)
 		}
 		tt, err := c.resolve(tf.typ)
 		if err != nil {
 			c.errorf("%s: %v", at, err)
+			continue
+		}
+		if how == record && tt.kind == "unknown" {
 			continue
 		}
 		c.compare(f.typ, tt, at, dir)

@@ -349,8 +349,9 @@ export interface ModelResponse {
   content: Block[];
   stop_reason: string;
   usage: Usage;
-  model: string;
-  id: string;
+  /** model and id are what the provider answered, when it said. */
+  model?: string;
+  id?: string;
 }
 
 /** ToolMeta holds the structured facts of a tool call for UI cards (tool.Meta). */
