@@ -5,13 +5,16 @@ package app
 // frontend/src/lib/api/types.ts and frontend/src/lib/events.ts, and the journal records the
 // UI reads from a trace span's input and output have the keys it reads. The Go side is read
 // by reflection (the methods of App.Bindings, their argument and result types, the event
-// payloads, the record types); the TypeScript side by a small parser of the declarations (interfaces, type
-// aliases) and of the api module's calls (call<T>('Struct.Method', args...)). See
-// docs/ARCHITECTURE.md, "The UI's wire contract".
+// payloads, the record types); the TypeScript side by a small parser of the declarations
+// (interfaces, type aliases) and of the api module's calls (call<T>('Struct.Method', ...)).
+// See docs/ARCHITECTURE.md, "The UI's wire contract".
 
 import (
 	"encoding/json"
 	"fmt"
+	"go/ast"
+	"go/parser"
+	"go/token"
 	"maps"
 	"os"
 	"path/filepath"
@@ -19,6 +22,7 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -59,7 +63,7 @@ var wireEvents = []wireEvent{
 // (json.RawMessage on the wire, so reflection cannot reach them from the bindings), with
 // the TypeScript type each is read as. The UI declares the keys it reads, not every key; a
 // key it declares must be there, shaped as Go writes it. ModelInput (a model step's input)
-// is a record too, but agent keeps its Go type unexported.
+// is a record too, not checked here: agent keeps its Go type unexported.
 var wireRecords = []wireEvent{
 	{"config step output", reflect.TypeFor[agent.RunConfig](), "RunConfig"},
 	{"llm step output", reflect.TypeFor[llm.Response](), "ModelResponse"},
@@ -75,7 +79,7 @@ func TestWireContract(t *testing.T) {
 	t.Parallel()
 	decls := parseTSDecls(t, wireDeclFiles)
 	calls := parseTSCalls(t, wireAPIFiles)
-	c := &wireChecker{decls: decls, seen: map[string]bool{}, records: map[string]bool{"ModelInput": true}}
+	c := &wireChecker{decls: decls, seen: map[string]bool{}, records: map[string]bool{}}
 	for _, r := range wireRecords {
 		c.records[r.ts] = true
 	}
@@ -96,6 +100,11 @@ func TestWireContract(t *testing.T) {
 		}
 	}
 
+	for _, name := range goEventNames(t) {
+		if !slices.ContainsFunc(wireEvents, func(e wireEvent) bool { return e.name == name }) {
+			t.Errorf("app declares event %q; add it to wireEvents with its payload and the TypeScript type that reads it", name)
+		}
+	}
 	consts := parseTSEventNames(t)
 	for _, ev := range wireEvents {
 		if !slices.Contains(consts, ev.name) {
@@ -241,12 +250,13 @@ type tsField struct {
 
 // tsDecl is an exported interface or type alias.
 type tsDecl struct {
-	name   string
-	file   string
-	fields []tsField // interface members
-	index  string    // the value type of an index signature ([k: string]: T), if any
-	alias  string    // the right-hand side of a type alias
-	iface  bool
+	name    string
+	file    string
+	fields  []tsField // interface members
+	extends []string  // the interfaces an interface extends
+	index   string    // the value type of an index signature ([k: string]: T), if any
+	alias   string    // the right-hand side of a type alias
+	iface   bool
 }
 
 var (
@@ -259,6 +269,7 @@ var (
 	reFunction     = regexp.MustCompile(`export (?:async )?function (\w+)\(([^)]*)\)\s*:\s*Promise<(.+)>\s*\{`)
 	reCall         = regexp.MustCompile(`call<[^(]*>\(\s*'(\w+\.\w+)'((?:\s*,\s*\w+)*)\s*\)`)
 	reEventConst   = regexp.MustCompile(`export const EVENT_\w+ = '([^']+)'`)
+	reNumber       = regexp.MustCompile(`^-?[0-9.]+$`)
 )
 
 func stripComments(src string) string {
@@ -300,7 +311,7 @@ func parseTSSource(src, file string) map[string]*tsDecl {
 		d.fields, d.index = parseMembers(body)
 		if m[4] >= 0 {
 			for _, parent := range strings.Split(src[m[4]:m[5]], ",") {
-				d.alias += strings.TrimSpace(parent) + " " // resolved with the fields; see objectOf
+				d.extends = append(d.extends, strings.TrimSpace(parent))
 			}
 		}
 		out[name] = d
@@ -443,6 +454,52 @@ func literalType(lit string) string {
 	}
 }
 
+// goEventNames reads the event catalog from this package's source: every string constant
+// named Event... whose value is "corral:...".
+func goEventNames(t *testing.T) []string {
+	t.Helper()
+	fset := token.NewFileSet()
+	files, err := filepath.Glob("*.go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, f := range files {
+		if strings.HasSuffix(f, "_test.go") {
+			continue
+		}
+		file, err := parser.ParseFile(fset, f, nil, 0)
+		if err != nil {
+			t.Fatalf("parse %s: %v", f, err)
+		}
+		for _, decl := range file.Decls {
+			gd, ok := decl.(*ast.GenDecl)
+			if !ok || gd.Tok != token.CONST {
+				continue
+			}
+			for _, spec := range gd.Specs {
+				vs := spec.(*ast.ValueSpec)
+				for i, id := range vs.Names {
+					if i >= len(vs.Values) || !strings.HasPrefix(id.Name, "Event") {
+						continue
+					}
+					lit, ok := vs.Values[i].(*ast.BasicLit)
+					if !ok || lit.Kind != token.STRING {
+						continue
+					}
+					if v, err := strconv.Unquote(lit.Value); err == nil && strings.HasPrefix(v, "corral:") {
+						names = append(names, v)
+					}
+				}
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatalf("found no event constants in app's source")
+	}
+	return names
+}
+
 func parseTSEventNames(t *testing.T) []string {
 	t.Helper()
 	var names []string
@@ -558,7 +615,7 @@ func (c *wireChecker) resolveDepth(expr string, depth int) (tsType, error) {
 		return tsType{kind: "object", fields: fields, name: e}, nil
 	case strings.HasPrefix(e, "'") || strings.HasPrefix(e, `"`) || e == "string":
 		return tsType{kind: "string", name: e}, nil
-	case e == "number" || regexp.MustCompile(`^-?[0-9.]+$`).MatchString(e):
+	case e == "number" || reNumber.MatchString(e):
 		return tsType{kind: "number", name: e}, nil
 	case e == "boolean" || e == "true" || e == "false":
 		return tsType{kind: "boolean", name: e}, nil
@@ -575,7 +632,7 @@ func (c *wireChecker) resolveDepth(expr string, depth int) (tsType, error) {
 		return t, err
 	}
 	fields := slices.Clone(d.fields)
-	for _, parent := range strings.Fields(d.alias) { // an interface's extends list
+	for _, parent := range d.extends {
 		pt, err := c.resolveDepth(parent, depth+1)
 		if err != nil {
 			return tsType{}, err
