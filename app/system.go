@@ -22,7 +22,7 @@ func (s *System) Health() (health.Report, error) {
 // ReadyReport is what the frontend says once it has rendered data fetched from the backend.
 type ReadyReport struct {
 	Transport string `json:"transport"`
-	DataDir   string `json:"dataDir"`
+	DataDir   string `json:"data_dir"`
 }
 
 // FrontendReady records that the UI is up and completed a round trip. It is logged, so the
@@ -37,7 +37,7 @@ func (s *System) FrontendReady(r ReadyReport) error {
 
 // TracePaint is what the frontend says when a run's trace graph is on screen.
 type TracePaint struct {
-	RunID string `json:"runId"`
+	RunID string `json:"run_id"`
 	Nodes int    `json:"nodes"`
 	// Ms is the time from opening the graph view to its first paint.
 	Ms int `json:"ms"`

@@ -60,15 +60,15 @@ func ReadBuild(version, commit string) Build {
 // Report is the health snapshot shown in the status bar and the About / Health panel.
 type Report struct {
 	Build
-	GoVersion     string        `json:"goVersion"`
+	GoVersion     string        `json:"go_version"`
 	OS            string        `json:"os"`
 	Arch          string        `json:"arch"`
 	Mode          string        `json:"mode"`
-	DataDir       string        `json:"dataDir"`
-	DataDirSource config.Source `json:"dataDirSource"`
+	DataDir       string        `json:"data_dir"`
+	DataDirSource config.Source `json:"data_dir_source"`
 	Docker        Docker        `json:"docker"`
 	Providers     []Provider    `json:"providers"`
-	CheckedAt     time.Time     `json:"checkedAt"`
+	CheckedAt     time.Time     `json:"checked_at"`
 }
 
 // Docker says whether the Docker engine named by DOCKER_HOST (or the platform default)
@@ -77,7 +77,7 @@ type Docker struct {
 	Host       string `json:"host"`
 	Reachable  bool   `json:"reachable"`
 	Version    string `json:"version"`
-	APIVersion string `json:"apiVersion"`
+	APIVersion string `json:"api_version"`
 	OS         string `json:"os"`
 	Arch       string `json:"arch"`
 	Error      string `json:"error"`
@@ -91,7 +91,7 @@ type Provider struct {
 	Label      string `json:"label"`
 	Configured bool   `json:"configured"`
 	Source     string `json:"source"`
-	BaseURL    string `json:"baseUrl"`
+	BaseURL    string `json:"base_url"`
 }
 
 // Checker produces Reports. Its zero value is not usable; fill every field.

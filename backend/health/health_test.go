@@ -145,7 +145,7 @@ func TestCheckProvidersAndFacts(t *testing.T) {
 	if strings.Contains(string(blob), "sk-ant-secret") {
 		t.Errorf("Check() JSON contains the API key: %s", blob)
 	}
-	for _, key := range []string{`"dataDir"`, `"dataDirSource":"CORRAL_HOME"`, `"docker"`, `"providers"`, `"version"`, `"commit"`, `"checkedAt"`} {
+	for _, key := range []string{`"data_dir"`, `"data_dir_source":"CORRAL_HOME"`, `"docker"`, `"providers"`, `"version"`, `"commit"`, `"checked_at"`} {
 		if !strings.Contains(string(blob), key) {
 			t.Errorf("Check() JSON = %s, want it to contain %s (the frontend contract)", blob, key)
 		}

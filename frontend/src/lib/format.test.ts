@@ -21,7 +21,7 @@ const docker = (over: Partial<DockerStatus>): DockerStatus => ({
   host: 'unix:///var/run/docker.sock',
   reachable: true,
   version: '27.5.1',
-  apiVersion: '1.47',
+  api_version: '1.47',
   os: 'linux',
   arch: 'amd64',
   error: '',
@@ -33,7 +33,7 @@ const provider = (name: string, configured: boolean): ProviderStatus => ({
   label: name,
   configured,
   source: configured ? name.toUpperCase() + '_API_KEY' : '',
-  baseUrl: '',
+  base_url: '',
 });
 
 describe('dockerStatusText', () => {

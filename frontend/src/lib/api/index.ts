@@ -15,6 +15,7 @@ import type {
   StartRequest,
   Trace,
   TraceExport,
+  TracePaint,
   TraceFormat,
 } from './types';
 
@@ -33,7 +34,7 @@ export async function frontendReady(report: ReadyReport): Promise<void> {
 }
 
 /** tracePainted tells System.TracePainted that a run's trace graph is on screen (nodes, ms to paint). */
-export async function tracePainted(paint: { runId: string; nodes: number; ms: number }): Promise<void> {
+export async function tracePainted(paint: TracePaint): Promise<void> {
   await call<null>('System.TracePainted', paint);
 }
 

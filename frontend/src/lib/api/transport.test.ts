@@ -64,13 +64,13 @@ describe('Wails transport', () => {
   });
 
   it('health() and frontendReady() go through the bindings', async () => {
-    const report = { version: '0.1.0', dataDir: '/d' };
+    const report = { version: '0.1.0', data_dir: '/d' };
     const ready = vi.fn(async () => null);
     stubWails({ System: { Health: async () => report, FrontendReady: ready } });
 
     expect(await health()).toEqual(report);
-    await frontendReady({ transport: 'wails', dataDir: '/d' });
-    expect(ready).toHaveBeenCalledWith({ transport: 'wails', dataDir: '/d' });
+    await frontendReady({ transport: 'wails', data_dir: '/d' });
+    expect(ready).toHaveBeenCalledWith({ transport: 'wails', data_dir: '/d' });
   });
 });
 
@@ -78,7 +78,7 @@ describe('HTTP transport', () => {
   it('POSTs the JSON array of arguments to /api/call/<name>', async () => {
     const fetchFn = stubFetch(json({ ok: true }));
 
-    const got = await call('System.FrontendReady', { transport: 'http', dataDir: '/x' });
+    const got = await call('System.FrontendReady', { transport: 'http', data_dir: '/x' });
 
     expect(got).toEqual({ ok: true });
     expect(fetchFn).toHaveBeenCalledTimes(1);
@@ -89,7 +89,7 @@ describe('HTTP transport', () => {
       headers: { 'Content-Type': 'application/json' },
       credentials: 'same-origin',
     });
-    expect(JSON.parse(String(init?.body))).toEqual([{ transport: 'http', dataDir: '/x' }]);
+    expect(JSON.parse(String(init?.body))).toEqual([{ transport: 'http', data_dir: '/x' }]);
   });
 
   it('sends an empty array when there are no arguments', async () => {

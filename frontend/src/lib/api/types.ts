@@ -1,5 +1,8 @@
-// Types mirrored from the Go view types in package app. Keep the field names
-// identical to the JSON tags: both transports hand the JSON through unchanged.
+// Types mirrored from the Go view types in package app (and the backend types they
+// carry). Keep the field names identical to the JSON tags, in snake_case like every
+// view: both transports hand the JSON through unchanged. app's TestWireContract
+// compares every bound method's arguments and result, and every event's payload,
+// with these declarations (keys, optional keys, shapes); run `go test ./app/`.
 
 /** TransportName says how the UI reaches the backend. */
 export type TransportName = 'wails' | 'http';
@@ -15,7 +18,7 @@ export interface DockerStatus {
   host: string;
   reachable: boolean;
   version: string;
-  apiVersion: string;
+  api_version: string;
   os: string;
   arch: string;
   /** error is the reason the daemon could not be reached, or "". */
@@ -29,7 +32,7 @@ export interface ProviderStatus {
   configured: boolean;
   /** source is the env var holding the key, "keychain" or "file" for a key saved in Settings, or "" when not configured. */
   source: string;
-  baseUrl: string;
+  base_url: string;
 }
 
 /** HealthReport is what System.Health returns. */
@@ -37,22 +40,30 @@ export interface HealthReport {
   version: string;
   /** commit is the short git hash, or "" when unknown. */
   commit: string;
-  goVersion: string;
+  go_version: string;
   os: string;
   arch: string;
   mode: Mode;
-  dataDir: string;
-  dataDirSource: DataDirSource;
+  data_dir: string;
+  data_dir_source: DataDirSource;
   docker: DockerStatus;
   providers: ProviderStatus[];
-  /** checkedAt is an RFC 3339 timestamp. */
-  checkedAt: string;
+  /** checked_at is an RFC 3339 timestamp. */
+  checked_at: string;
 }
 
 /** ReadyReport is what the UI sends to System.FrontendReady once it has rendered health data. */
 export interface ReadyReport {
   transport: TransportName;
-  dataDir: string;
+  data_dir: string;
+}
+
+/** TracePaint is what the UI sends to System.TracePainted when a run's trace graph is on screen (app.TracePaint). */
+export interface TracePaint {
+  run_id: string;
+  nodes: number;
+  /** ms is the time from opening the graph view to its first paint. */
+  ms: number;
 }
 
 // ---- Settings: providers, agents, rules, sandbox defaults, Docker (app/settings.go) ----
@@ -340,8 +351,9 @@ export interface ModelResponse {
   content: Block[];
   stop_reason: string;
   usage: Usage;
-  model: string;
-  id: string;
+  /** model and id are what the provider answered, when it said. */
+  model?: string;
+  id?: string;
 }
 
 /** ToolMeta holds the structured facts of a tool call for UI cards (tool.Meta). */
@@ -407,11 +419,45 @@ export interface ApprovalRequest {
   suggestions?: string[];
 }
 
-/** ApprovalRecord is what an approval step records when decided: the assessment, a person's answer, the outcome. */
+/** ApprovalRecord is what an approval step records when decided: the assessment, a person's answer,
+ * the outcome (agent.GateRecord). Every part is optional: it also reads records older releases wrote. */
 export interface ApprovalRecord {
-  assessment?: { decision?: string; reason?: string };
-  answer?: { kind?: string; message?: string; by?: string };
-  outcome?: { run?: boolean; refusal?: string; note?: string };
+  assessment?: Partial<ApprovalAssessment>;
+  answer?: Partial<ApprovalAnswer>;
+  outcome?: Partial<ApprovalOutcome>;
+}
+
+/** ApprovalAssessment is the verdict of the policy and the rules before a person is asked (approval.Assessment). */
+export interface ApprovalAssessment {
+  decision: Decision;
+  reason: string;
+  /** rule is the rule that decided a file action (exec verdicts name a rule per segment). */
+  rule?: RuleRef;
+  /** exec is the rule engine's verdict on a command. */
+  exec?: Verdict;
+  /** path is where a read, write or edit lands. */
+  path?: PathInfo;
+}
+
+/** PathInfo is a file action's path, resolved against the workspace (approval.PathInfo). */
+export interface PathInfo {
+  /** given is the path as the model wrote it. */
+  given: string;
+  /** path is relative to the workspace when inside it, else absolute ("" when unknown). */
+  path: string;
+  inside: boolean;
+  /** outside says why the path is outside the workspace. */
+  outside?: string;
+}
+
+/** ApprovalOutcome is what follows from a decision (approval.Outcome): the tool runs with input, or the model is told refusal. */
+export interface ApprovalOutcome {
+  run: boolean;
+  input?: unknown;
+  action_hash?: string;
+  /** note is told to the model with the tool's result when a person edited the action. */
+  note?: string;
+  refusal?: string;
 }
 
 /** Provider names the prompt box offers; '' lets the backend choose. */

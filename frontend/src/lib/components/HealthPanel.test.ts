@@ -27,7 +27,7 @@ describe('HealthPanel', () => {
     const t = text(body);
 
     expect(body).toContain('data-testid="health-panel"');
-    expect(body).toMatch(new RegExp(`data-testid="health-data-dir"[^>]*>${report.dataDir}</code>`));
+    expect(body).toMatch(new RegExp(`data-testid="health-data-dir"[^>]*>${report.data_dir}</code>`));
     for (const want of [
       'v0.1.0 (3f9c2ab)',
       '3f9c2ab71d',
@@ -61,7 +61,7 @@ describe('HealthPanel', () => {
         host: 'unix:///var/run/docker.sock',
         reachable: false,
         version: '',
-        apiVersion: '',
+        api_version: '',
         os: '',
         arch: '',
         error: 'Cannot connect to the Docker daemon',

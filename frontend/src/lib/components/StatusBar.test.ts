@@ -23,8 +23,8 @@ describe('StatusBar', () => {
     expect(t).toContain('Corral v0.1.0 (3f9c2ab)');
     expect(t).toContain('Docker 27.5.1');
     expect(t).toContain('1 provider');
-    expect(body).toContain(`title="${report.dataDir}"`);
-    expect(t).not.toContain(report.dataDir); // shown truncated
+    expect(body).toContain(`title="${report.data_dir}"`);
+    expect(t).not.toContain(report.data_dir); // shown truncated
     expect(t).toContain('/profiles/client-work/data');
   });
 

@@ -1,8 +1,8 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { HealthReport, ReadyReport } from '../api';
-import { createReadyNotifier, createTracePaintReporter, type TracePaint } from './ready';
+import type { HealthReport, ReadyReport, TracePaint } from '../api';
+import { createReadyNotifier, createTracePaintReporter } from './ready';
 
-const report = (dataDir: string) => ({ dataDir }) as HealthReport;
+const report = (data_dir: string) => ({ data_dir }) as HealthReport;
 
 describe('createReadyNotifier', () => {
   it('sends the transport and data dir of the first report only', async () => {
@@ -12,7 +12,7 @@ describe('createReadyNotifier', () => {
     await notify(report('/first'));
     await notify(report('/second'));
 
-    expect(sent).toEqual([{ transport: 'http', dataDir: '/first' }]);
+    expect(sent).toEqual([{ transport: 'http', data_dir: '/first' }]);
   });
 
   it('logs a failed send instead of throwing, and does not retry', async () => {
@@ -49,14 +49,14 @@ describe('createTracePaintReporter', () => {
     const sent: TracePaint[] = [];
     const report = createTracePaintReporter(async (p) => void sent.push(p));
 
-    await report({ runId: 'run_a', nodes: 1, ms: 5 });
-    await report({ runId: 'run_a', nodes: 3, ms: 9 });
-    await report({ runId: 'run_b', nodes: 20, ms: 7 });
-    await report({ runId: '', nodes: 2, ms: 1 });
+    await report({ run_id: 'run_a', nodes: 1, ms: 5 });
+    await report({ run_id: 'run_a', nodes: 3, ms: 9 });
+    await report({ run_id: 'run_b', nodes: 20, ms: 7 });
+    await report({ run_id: '', nodes: 2, ms: 1 });
 
     expect(sent).toEqual([
-      { runId: 'run_a', nodes: 1, ms: 5 },
-      { runId: 'run_b', nodes: 20, ms: 7 },
+      { run_id: 'run_a', nodes: 1, ms: 5 },
+      { run_id: 'run_b', nodes: 20, ms: 7 },
     ]);
   });
 
@@ -66,7 +66,7 @@ describe('createTracePaintReporter', () => {
       throw new Error('not bound');
     }, log);
 
-    await expect(report({ runId: 'run_a', nodes: 1, ms: 1 })).resolves.toBeUndefined();
+    await expect(report({ run_id: 'run_a', nodes: 1, ms: 1 })).resolves.toBeUndefined();
     expect(log.mock.calls[0][0]).toBe('TracePainted failed:');
   });
 });

@@ -1,7 +1,7 @@
 // FrontendReady is sent exactly once per page load, after the first health
 // report has been rendered; the desktop smoke test waits for it.
 
-import type { HealthReport, ReadyReport, TransportName } from '../api';
+import type { HealthReport, ReadyReport, TracePaint, TransportName } from '../api';
 
 /** ReadySender delivers the ready report; the real one is api.frontendReady. */
 export type ReadySender = (report: ReadyReport) => Promise<void>;
@@ -21,19 +21,11 @@ export function createReadyNotifier(
     if (sent) return;
     sent = true;
     try {
-      await send({ transport: transport(), dataDir: report.dataDir });
+      await send({ transport: transport(), data_dir: report.data_dir });
     } catch (reason) {
       log('FrontendReady failed:', reason);
     }
   };
-}
-
-/** TracePaint is what the UI sends to System.TracePainted when a run's trace graph is on screen. */
-export interface TracePaint {
-  runId: string;
-  nodes: number;
-  /** ms is the time from opening the graph view to its first paint. */
-  ms: number;
 }
 
 /**
@@ -48,8 +40,8 @@ export function createTracePaintReporter(
 ): (p: TracePaint) => Promise<void> {
   const sent = new Set<string>();
   return async (p) => {
-    if (!p.runId || sent.has(p.runId)) return;
-    sent.add(p.runId);
+    if (!p.run_id || sent.has(p.run_id)) return;
+    sent.add(p.run_id);
     try {
       await send(p);
     } catch (reason) {
