@@ -77,6 +77,11 @@ func TestModelBehindFakeServers(t *testing.T) {
 				}
 				want := demo.Respond(req)
 				want.Usage = tt.usage(want.Usage)
+				// The provider's raw stop value is the adapter's to add.
+				if got.RawStopReason == "" {
+					t.Fatalf("turn %d: no raw stop reason", turn)
+				}
+				got.RawStopReason = ""
 				if !reflect.DeepEqual(got, want) {
 					gj, _ := json.Marshal(got)
 					wj, _ := json.Marshal(want)
