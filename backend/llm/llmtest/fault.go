@@ -77,8 +77,9 @@ func Events(body string) []string {
 }
 
 // Faulty wraps script so that each request for which fault answers true
-// gets script's reply broken by the Fault it returns. A reply that is not
-// a 200 stream is passed through unbroken.
+// gets script's reply broken by the Fault it returns, written with the same
+// headers, chunk size and pace. A reply that is not a 200 stream is passed
+// through unbroken.
 func Faulty(script Script, fault func(n int) (Fault, bool)) Script {
 	return func(n int, req Request) Reply {
 		r := script(n, req)
@@ -87,7 +88,7 @@ func Faulty(script Script, fault func(n int) (Fault, bool)) Script {
 			return r
 		}
 		broken := f.Reply(r.Body)
-		broken.Header = r.Header
+		broken.Header, broken.ChunkSize, broken.Pace = r.Header, r.ChunkSize, r.Pace
 		return broken
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
 func TestEvents(t *testing.T) {
@@ -53,8 +54,8 @@ func TestFaultReply(t *testing.T) {
 
 func TestFaulty(t *testing.T) {
 	t.Parallel()
-	script := Faulty(Replies(Reply{Body: "data: 1\n\n"}, Reply{Body: "data: 1\n\n"}, Reply{Status: 500, Body: "x"}), EveryOther(Fault{Kind: FaultGarbage}))
-	want := []Reply{{Body: GarbageEvent}, {Body: "data: 1\n\n"}, {Status: 500, Body: "x"}}
+	script := Faulty(Replies(Reply{Body: "data: 1\n\n", ChunkSize: 3, Pace: time.Millisecond}, Reply{Body: "data: 1\n\n"}, Reply{Status: 500, Body: "x"}), EveryOther(Fault{Kind: FaultGarbage}))
+	want := []Reply{{Body: GarbageEvent, ChunkSize: 3, Pace: time.Millisecond}, {Body: "data: 1\n\n"}, {Status: 500, Body: "x"}}
 	for n, w := range want {
 		if got := script(n, Request{}); !reflect.DeepEqual(got, w) {
 			t.Errorf("reply %d = %+v, want %+v", n, got, w)
