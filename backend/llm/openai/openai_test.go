@@ -360,7 +360,7 @@ func TestStreamEdgeCases(t *testing.T) {
 			name: "refusal",
 			body: chunk(`{"refusal":"I'm sorry, "}`, "") + chunk(`{"refusal":"I cannot help with that."}`, "stop") + done,
 			want: []llm.Block{},
-			stop: llm.StopEndTurn,
+			stop: llm.StopRefusal,
 		},
 		{
 			name:    "[DONE] without finish_reason",

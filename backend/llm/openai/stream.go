@@ -208,6 +208,10 @@ func (st *streamState) done() llm.Response {
 		resp.StopReason = llm.StopToolUse
 	}
 	resp.Refusal = st.refusal.String()
+	if resp.Refusal != "" && resp.StopReason == llm.StopEndTurn {
+		// The model declined in its refusal field; finish_reason still says "stop".
+		resp.StopReason = llm.StopRefusal
+	}
 	resp.MarkTruncated()
 	return resp
 }

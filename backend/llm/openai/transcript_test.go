@@ -34,7 +34,7 @@ func TestDocumentedTranscripts(t *testing.T) {
 		{"openai/content_filter.sse", llm.Response{ID: "chatcmpl-cf", Model: "gpt-4o-mini",
 			Content: []llm.Block{}, StopReason: llm.StopRefusal, RawStopReason: "content_filter"}},
 		{"openai/refusal.sse", llm.Response{ID: "chatcmpl-ref", Model: "gpt-4o-2024-08-06",
-			Content: []llm.Block{}, StopReason: llm.StopEndTurn, RawStopReason: "stop", Refusal: "I'm sorry, I cannot assist with that request."}},
+			Content: []llm.Block{}, StopReason: llm.StopRefusal, RawStopReason: "stop", Refusal: "I'm sorry, I cannot assist with that request."}},
 		{"openai/reasoning_usage.sse", llm.Response{ID: "chatcmpl-o4", Model: "o4-mini",
 			Content: []llm.Block{llm.TextBlock("21")}, StopReason: llm.StopEndTurn, RawStopReason: "stop",
 			Usage: llm.Usage{InputTokens: 30, OutputTokens: 210, ThinkingTokens: 192}}},
