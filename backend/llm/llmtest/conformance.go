@@ -107,13 +107,18 @@ func (r *Recorder) Retries() []llm.Retry {
 }
 
 // ToolInputs returns, per tool call in start order, "id name input" with
-// the input assembled from ToolInputDelta events.
+// the input assembled from ToolInputDelta events, dropped on a discarding
+// Retry like Text.
 func (r *Recorder) ToolInputs() []string {
 	var order []int
 	starts := map[int]llm.ToolUseStart{}
 	inputs := map[int]*strings.Builder{}
 	for _, e := range r.Events() {
 		switch d := e.(type) {
+		case llm.Retry:
+			if d.Discard {
+				order, starts, inputs = nil, map[int]llm.ToolUseStart{}, map[int]*strings.Builder{}
+			}
 		case llm.ToolUseStart:
 			order = append(order, d.Index)
 			starts[d.Index] = d

@@ -2,6 +2,7 @@ package llmtest
 
 import (
 	"errors"
+	"reflect"
 	"strings"
 	"testing"
 
@@ -56,6 +57,10 @@ func testStreamFaults(t *testing.T, h Harness) {
 			}
 			if got := rec.Text(); got != toolResponse.Text() {
 				t.Errorf("text shown after discarding = %q, want %q", got, toolResponse.Text())
+			}
+			want := []string{`toolu_01 read {"path":"a.txt"}`, `toolu_02 write {"path":"dir/b.txt","content":"héllo\n\"x\" 🌍"}`}
+			if got := rec.ToolInputs(); !reflect.DeepEqual(got, want) {
+				t.Errorf("tool calls shown after discarding = %q, want %q", got, want)
 			}
 			if len(resp.Attempts) != 1 || !resp.Attempts[0].Retryable || resp.Attempts[0].Discarded != tt.output || resp.Attempts[0].Error == "" {
 				t.Fatalf("Attempts = %+v, want the broken attempt", resp.Attempts)
