@@ -83,6 +83,8 @@ func (e *APIError) Error() string {
 
 func (e *APIError) summary() string {
 	switch {
+	case e.Kind() == KindQuota:
+		return "quota exhausted"
 	case e.Is(ErrAuth) && (e.Status == http.StatusForbidden || e.Type == "permission_error"):
 		return "permission denied"
 	case e.Is(ErrAuth):

@@ -122,7 +122,7 @@ func TestAPIError(t *testing.T) {
 		{
 			name: "429 quota",
 			err:  &APIError{Provider: "openai", Status: 429, Code: "insufficient_quota", Message: "pay"},
-			want: "openai: rate limited (429): pay",
+			want: "openai: quota exhausted (429): pay",
 			is:   []error{ErrRateLimited},
 		},
 		{

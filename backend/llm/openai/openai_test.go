@@ -424,7 +424,7 @@ func TestErrorMessages(t *testing.T) {
 	}{
 		{"401", llmtest.OpenAIError(401, "invalid_api_key", "Incorrect API key provided: sk-test."), "openai: authentication failed (401): check OPENAI_API_KEY (invalid_request_error: Incorrect API key provided: sk-test.)", false},
 		{"400", llmtest.OpenAIError(400, "invalid_value", "Invalid 'messages[1].role'"), "openai: bad request (400): invalid_request_error: Invalid 'messages[1].role'", false},
-		{"quota is not retried", llmtest.Reply{Status: 429, Body: `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`}, "openai: rate limited (429): insufficient_quota: You exceeded your current quota", false},
+		{"quota is not retried", llmtest.Reply{Status: 429, Body: `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`}, "openai: quota exhausted (429): insufficient_quota: You exceeded your current quota", false},
 		{"ollama 404", llmtest.Reply{Status: 404, Body: `{"error":{"message":"model \"nope\" not found, try pulling it first","type":"api_error","param":null,"code":null}}`}, `openai: not found (404): check the model name and OPENAI_BASE_URL (api_error: model "nope" not found, try pulling it first)`, false},
 		{"200 with a JSON error", llmtest.Reply{Header: map[string][]string{"Content-Type": {"application/json"}}, Body: `{"error":{"message":"boom","type":"server_error"}}`}, "openai: server error (in stream): server_error: boom", true},
 	}
