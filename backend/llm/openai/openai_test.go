@@ -327,8 +327,8 @@ func TestStreamEdgeCases(t *testing.T) {
 		{
 			name: "choices null and reasoning kept apart",
 			body: `data: {"id":"c1","model":"m","choices":null}` + "\n\n" + chunk(`{"reasoning_content":"hmm","content":"ok"}`, "") +
-				chunk(`{"reasoning":", yes"}`, "stop") + done,
-			want: []llm.Block{{Type: llm.BlockThinking, Thinking: "hmm, yes"}, llm.TextBlock("ok")},
+				chunk(`{"reasoning":", yes"}`, "") + chunk(`{"reasoning":"!","reasoning_content":"!"}`, "stop") + done,
+			want: []llm.Block{{Type: llm.BlockThinking, Thinking: "hmm, yes!"}, llm.TextBlock("ok")},
 			stop: llm.StopEndTurn,
 		},
 		{

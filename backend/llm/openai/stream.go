@@ -113,11 +113,14 @@ func (st *streamState) handle(ev sse.Event) error {
 		if ch.Index != 0 {
 			continue // only one choice is requested
 		}
-		for _, r := range []string{ch.Delta.ReasoningContent, ch.Delta.Reasoning} {
-			if r != "" {
-				st.reasoning.WriteString(r)
-				st.emit(llm.ThinkingDelta{Index: 0, Thinking: r})
-			}
+		// A server that sends both names carries the same text in each.
+		r := ch.Delta.ReasoningContent
+		if r == "" {
+			r = ch.Delta.Reasoning
+		}
+		if r != "" {
+			st.reasoning.WriteString(r)
+			st.emit(llm.ThinkingDelta{Index: 0, Thinking: r})
 		}
 		if t := ch.Delta.Content; t != "" {
 			st.text.WriteString(t)
