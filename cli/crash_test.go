@@ -38,27 +38,30 @@ var crashTurns = []llm.Response{
 // turns in the request, streaming in small paced chunks so a kill can land mid-stream.
 func crashServer(t *testing.T) (*httptest.Server, *llmtest.Handler) {
 	t.Helper()
-	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
-		r, err := llmtest.DecodeAnthropicRequest(req.Body)
-		if err != nil {
-			return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
-		}
-		k := turnOf(r)
-		if k >= len(crashTurns) {
-			return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
-		}
-		resp := crashTurns[k]
-		resp.ID, resp.Model = fmt.Sprintf("msg_turn_%d", k), "claude-test"
-		resp.StopReason = llm.StopEndTurn
-		if len(resp.ToolUses()) > 0 {
-			resp.StopReason = llm.StopToolUse
-		}
-		resp.Usage = llm.Usage{InputTokens: int64(100 * (k + 1)), OutputTokens: 20}
-		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
-	})
+	h := llmtest.NewAnthropicHandler(crashScript)
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
 	return srv, h
+}
+
+// crashScript answers crashServer's requests.
+func crashScript(n int, req llmtest.Request) llmtest.Reply {
+	r, err := llmtest.DecodeAnthropicRequest(req.Body)
+	if err != nil {
+		return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
+	}
+	k := turnOf(r)
+	if k >= len(crashTurns) {
+		return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
+	}
+	resp := crashTurns[k]
+	resp.ID, resp.Model = fmt.Sprintf("msg_turn_%d", k), "claude-test"
+	resp.StopReason = llm.StopEndTurn
+	if len(resp.ToolUses()) > 0 {
+		resp.StopReason = llm.StopToolUse
+	}
+	resp.Usage = llm.Usage{InputTokens: int64(100 * (k + 1)), OutputTokens: 20}
+	return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
 }
 
 func turnOf(r llm.Request) int {

@@ -52,6 +52,10 @@ func (t *transcript) print(events <-chan agent.Event) {
 		case agent.EventModelStarted:
 			t.spin("waiting for " + ev.Model)
 		case agent.EventModelRetry:
+			if ev.Discard {
+				// The text already printed cannot be taken back; say it is void.
+				t.line(fmt.Sprintf("· the answer above broke off (%s); it is discarded and asked again", ev.Error))
+			}
 			t.spin(fmt.Sprintf("%s; retry %d in %s", ev.Error, ev.Attempt, time.Duration(ev.WaitMS)*time.Millisecond))
 		case agent.EventTextDelta:
 			t.spin("")

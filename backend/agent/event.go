@@ -50,19 +50,22 @@ type Event struct {
 	// nothing ran and nothing was paid for.
 	Replayed bool `json:"replayed,omitempty"`
 
-	Text      string          `json:"text,omitempty"`  // text.delta; the final text on run.completed
-	Tool      string          `json:"tool,omitempty"`  // tool.*
-	Input     json.RawMessage `json:"input,omitempty"` // tool.started
-	Result    *ToolOutcome    `json:"result,omitempty"`
-	Model     string          `json:"model,omitempty"`
-	Usage     *llm.Usage      `json:"usage,omitempty"`
-	CostUSD   float64         `json:"cost_usd,omitempty"`
-	Status    string          `json:"status,omitempty"` // run.* : the run status
-	Error     string          `json:"error,omitempty"`
-	Attempt   int             `json:"attempt,omitempty"`     // model.retry
-	WaitMS    int64           `json:"wait_ms,omitempty"`     // model.retry
-	Duration  int64           `json:"duration_ms,omitempty"` // *.finished
-	Workspace string          `json:"workspace,omitempty"`   // run.started / run.resumed
+	Text    string          `json:"text,omitempty"`  // text.delta; the final text on run.completed
+	Tool    string          `json:"tool,omitempty"`  // tool.*
+	Input   json.RawMessage `json:"input,omitempty"` // tool.started
+	Result  *ToolOutcome    `json:"result,omitempty"`
+	Model   string          `json:"model,omitempty"`
+	Usage   *llm.Usage      `json:"usage,omitempty"`
+	CostUSD float64         `json:"cost_usd,omitempty"`
+	Status  string          `json:"status,omitempty"` // run.* : the run status
+	Error   string          `json:"error,omitempty"`
+	Attempt int             `json:"attempt,omitempty"` // model.retry
+	WaitMS  int64           `json:"wait_ms,omitempty"` // model.retry
+	// Discard is set on model.retry when the failed attempt had streamed output: what it
+	// showed (text.delta) must be dropped, as the next attempt streams the turn again.
+	Discard   bool   `json:"discard,omitempty"`
+	Duration  int64  `json:"duration_ms,omitempty"` // *.finished
+	Workspace string `json:"workspace,omitempty"`   // run.started / run.resumed
 	// Reason is set on run.resumed when the run had stopped part way (ResumeInterrupted,
 	// ResumeCancelled) and the journal recorded the resume; a run going on after an approval
 	// answer is not resumed and has none.

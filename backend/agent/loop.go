@@ -336,7 +336,7 @@ func (l *loop) streamEvent(seq int, ev llm.Event) {
 	case llm.TextDelta:
 		l.r.publish(Event{Type: EventTextDelta, RunID: l.run.ID, Seq: seq, Text: e.Text})
 	case llm.Retry:
-		l.r.publish(Event{Type: EventModelRetry, RunID: l.run.ID, Seq: seq, Attempt: e.Attempt, WaitMS: e.Wait.Milliseconds(), Error: e.Reason})
+		l.r.publish(Event{Type: EventModelRetry, RunID: l.run.ID, Seq: seq, Attempt: e.Attempt, WaitMS: e.Wait.Milliseconds(), Error: e.Reason, Discard: e.Discard})
 	}
 }
 

@@ -9,12 +9,18 @@ import (
 )
 
 // Sentinel errors. An *APIError matches ErrAuth, ErrBadRequest,
-// ErrRateLimited or ErrOverloaded through errors.Is.
+// ErrRateLimited, ErrOverloaded, ErrQuota or ErrContextTooLong through
+// errors.Is.
 var (
 	ErrAuth        = errors.New("llm: authentication failed")
 	ErrBadRequest  = errors.New("llm: bad request")
 	ErrRateLimited = errors.New("llm: rate limited")
 	ErrOverloaded  = errors.New("llm: overloaded")
+	// ErrQuota means the account's quota or credit is used up: a person
+	// must pay or wait, retrying does not help.
+	ErrQuota = errors.New("llm: quota exhausted")
+	// ErrContextTooLong means the request is larger than the model accepts.
+	ErrContextTooLong = errors.New("llm: context too long")
 	// ErrMalformedStream means the response stream broke the provider's
 	// protocol: an undecodable event or events out of order.
 	ErrMalformedStream = errors.New("llm: malformed stream")
@@ -77,6 +83,8 @@ func (e *APIError) Error() string {
 
 func (e *APIError) summary() string {
 	switch {
+	case e.Kind() == KindQuota:
+		return "quota exhausted"
 	case e.Is(ErrAuth) && (e.Status == http.StatusForbidden || e.Type == "permission_error"):
 		return "permission denied"
 	case e.Is(ErrAuth):
@@ -102,6 +110,10 @@ func (e *APIError) summary() string {
 // Is matches the sentinel that describes e.
 func (e *APIError) Is(target error) bool {
 	switch target {
+	case ErrQuota:
+		return e.Kind() == KindQuota
+	case ErrContextTooLong:
+		return e.Kind() == KindContextTooLong
 	case ErrAuth:
 		return e.Status == http.StatusUnauthorized || e.Status == http.StatusForbidden ||
 			e.Type == "authentication_error" || e.Type == "permission_error"
@@ -119,28 +131,108 @@ func (e *APIError) Is(target error) bool {
 	return false
 }
 
-// Retryable reports whether the same request may succeed later: rate limits,
-// overload, timeouts and server errors, except an exhausted quota.
-func (e *APIError) Retryable() bool {
-	if e.Type == "insufficient_quota" || e.Code == "insufficient_quota" {
-		return false
-	}
+// ErrorKind classifies a failed model call by what clears it: a retry
+// (rate_limited, overloaded, server, stream) or a person (auth, quota,
+// bad_request, context_too_long, not_found).
+type ErrorKind string
+
+// The error kinds.
+const (
+	KindAuth           ErrorKind = "auth"
+	KindQuota          ErrorKind = "quota"
+	KindBadRequest     ErrorKind = "bad_request"
+	KindContextTooLong ErrorKind = "context_too_long"
+	KindNotFound       ErrorKind = "not_found"
+	KindRateLimited    ErrorKind = "rate_limited"
+	KindOverloaded     ErrorKind = "overloaded"
+	KindServer         ErrorKind = "server"
+	// KindStream is a stream that broke: reset, cut short, undecodable.
+	KindStream ErrorKind = "stream"
+)
+
+// Kind classifies e.
+func (e *APIError) Kind() ErrorKind {
+	msg := strings.ToLower(e.Message)
 	switch {
-	case e.Status == http.StatusRequestTimeout, e.Status == http.StatusConflict,
-		e.Status == http.StatusTooManyRequests, e.Status >= 500:
+	case e.Type == "insufficient_quota" || e.Code == "insufficient_quota" || e.Type == "billing_error" ||
+		e.Status == http.StatusPaymentRequired || strings.Contains(msg, "credit balance is too low"):
+		return KindQuota
+	case e.Code == "context_length_exceeded" || e.Type == "request_too_large" || e.Status == http.StatusRequestEntityTooLarge ||
+		strings.Contains(msg, "prompt is too long") || strings.Contains(msg, "maximum context length"):
+		return KindContextTooLong
+	case e.Is(ErrAuth):
+		return KindAuth
+	case e.Status == http.StatusNotFound || e.Type == "not_found_error":
+		return KindNotFound
+	case e.Is(ErrBadRequest):
+		return KindBadRequest
+	case e.Is(ErrRateLimited):
+		return KindRateLimited
+	case e.Is(ErrOverloaded):
+		return KindOverloaded
+	case e.Status >= 400 && e.Status < 500 && e.Status != http.StatusRequestTimeout && e.Status != http.StatusConflict:
+		return KindBadRequest
+	case e.Status == 0 && e.Type != "api_error" && e.Type != "server_error" && e.Type != "timeout_error":
+		return KindStream
+	}
+	return KindServer
+}
+
+// Action says what a person should do about e; Hint when the adapter gave
+// one, else advice for its Kind.
+func (e *APIError) Action() string {
+	if e.Hint != "" {
+		return e.Hint
+	}
+	return e.Kind().Action()
+}
+
+// Action is the advice for a failure of kind k.
+func (k ErrorKind) Action() string {
+	switch k {
+	case KindAuth:
+		return "check the API key and its permissions, then resume"
+	case KindQuota:
+		return "add credit or raise the quota with the provider, then resume"
+	case KindBadRequest:
+		return "the provider rejected the request; check the model and settings, then resume"
+	case KindContextTooLong:
+		return "the conversation is longer than the model accepts; start a new session or pick a model with a larger context"
+	case KindNotFound:
+		return "check the model name and base URL, then resume"
+	case KindRateLimited, KindOverloaded, KindServer, KindStream:
+		return "the provider is busy or failing; wait and resume"
+	}
+	return ""
+}
+
+// KindOf classifies err: the Kind of an *APIError in it, KindStream for a
+// transient or malformed stream, and "" otherwise.
+func KindOf(err error) ErrorKind {
+	var ae *APIError
+	if errors.As(err, &ae) {
+		return ae.Kind()
+	}
+	var te *TransientError
+	if errors.As(err, &te) || errors.Is(err, ErrMalformedStream) {
+		return KindStream
+	}
+	return ""
+}
+
+// Retryable reports whether the same request may succeed later: rate
+// limits, overload, timeouts, server errors and broken streams, but not an
+// exhausted quota.
+func (e *APIError) Retryable() bool {
+	switch e.Kind() {
+	case KindRateLimited, KindOverloaded, KindServer, KindStream:
 		return true
-	case e.Status == 0:
-		switch e.Type {
-		case "overloaded_error", "api_error", "rate_limit_error", "timeout_error", "server_error":
-			return true
-		}
 	}
 	return false
 }
 
-// TransientError marks an infrastructure failure that is safe to retry
-// when nothing was streamed yet: a refused or reset connection, a stream
-// cut short.
+// TransientError marks an infrastructure failure that is safe to retry:
+// a refused or reset connection, a stream cut short.
 type TransientError struct {
 	Err error
 }
@@ -148,15 +240,13 @@ type TransientError struct {
 func (e *TransientError) Error() string { return e.Err.Error() }
 func (e *TransientError) Unwrap() error { return e.Err }
 
-// Retryable reports whether err is worth retrying: a retryable *APIError or
-// a *TransientError. An agent may use it to retry a whole turn after a
-// failure that happened once output had begun, which adapters never retry
-// themselves.
+// Retryable reports whether err is worth retrying from the start: a
+// retryable *APIError, a *TransientError or a malformed stream.
 func Retryable(err error) bool {
 	var ae *APIError
 	if errors.As(err, &ae) {
 		return ae.Retryable()
 	}
 	var te *TransientError
-	return errors.As(err, &te)
+	return errors.As(err, &te) || errors.Is(err, ErrMalformedStream)
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"reflect"
 	"strings"
@@ -62,8 +63,8 @@ func TestResponseHelpers(t *testing.T) {
 	if m := r.Message(); m.Role != RoleAssistant || len(m.Content) != 3 {
 		t.Errorf("Message() = %+v", m)
 	}
-	u := Usage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4}
-	if got := u.Add(u); got != (Usage{2, 4, 6, 8}) {
+	u := Usage{InputTokens: 1, OutputTokens: 2, CacheReadTokens: 3, CacheWriteTokens: 4, ThinkingTokens: 1}
+	if got := u.Add(u); got != (Usage{InputTokens: 2, OutputTokens: 4, CacheReadTokens: 6, CacheWriteTokens: 8, ThinkingTokens: 2}) {
 		t.Errorf("Add() = %+v", got)
 	}
 }
@@ -121,7 +122,7 @@ func TestAPIError(t *testing.T) {
 		{
 			name: "429 quota",
 			err:  &APIError{Provider: "openai", Status: 429, Code: "insufficient_quota", Message: "pay"},
-			want: "openai: rate limited (429): pay",
+			want: "openai: quota exhausted (429): pay",
 			is:   []error{ErrRateLimited},
 		},
 		{
@@ -244,7 +245,8 @@ func TestRetryPolicyDo(t *testing.T) {
 		{"excessive retry-after falls back to backoff", []attempt{{err: tooLong}, {}}, 2, nil, []time.Duration{-1}, ""},
 		{"transient retried", []attempt{{err: reset}, {err: overloaded}, {}}, 3, nil, []time.Duration{-1, -1}, ""},
 		{"usage before failure still retried", []attempt{{events: []Event{UsageUpdate{}}, err: overloaded}, {}}, 2, nil, []time.Duration{-1}, ""},
-		{"not retried after output", []attempt{{events: []Event{TextDelta{Text: "x"}}, err: overloaded}, {}}, 1, overloaded, nil, ""},
+		{"retried after output", []attempt{{events: []Event{TextDelta{Text: "x"}}, err: overloaded}, {}}, 2, nil, []time.Duration{-1}, ""},
+		{"malformed stream retried", []attempt{{events: []Event{TextDelta{Text: "x"}}, err: ErrMalformedStream}, {}}, 2, nil, []time.Duration{-1}, ""},
 		{"not retried when permanent", []attempt{{err: auth}, {}}, 1, ErrAuth, nil, ""},
 		{"gives up", []attempt{{err: overloaded}, {err: overloaded}, {err: overloaded}, {err: overloaded}, {}}, 4, ErrOverloaded, []time.Duration{-1, -1, -1}, "(gave up after 4 attempts)"},
 	}
@@ -273,8 +275,12 @@ func TestRetryPolicyDo(t *testing.T) {
 				t.Errorf("tries = %d, want %d", tries, tt.wantTries)
 			}
 			if tt.wantErr == nil {
-				if err != nil || !reflect.DeepEqual(resp, ok) {
-					t.Fatalf("Do() = %+v, %v; want success", resp, err)
+				if err != nil || len(resp.Attempts) != tries-1 {
+					t.Fatalf("Do() = %+v, %v; want success after %d failed attempts", resp, err, tries-1)
+				}
+				resp.Attempts = nil
+				if !reflect.DeepEqual(resp, ok) {
+					t.Fatalf("Do() = %+v, want %+v", resp, ok)
 				}
 			} else {
 				if !errors.Is(err, tt.wantErr) || !reflect.DeepEqual(resp, Response{}) {
@@ -283,6 +289,10 @@ func TestRetryPolicyDo(t *testing.T) {
 				if !strings.HasSuffix(err.Error(), tt.wantSuffix) {
 					t.Errorf("Do() error = %q, want suffix %q", err, tt.wantSuffix)
 				}
+				var ae *AttemptsError
+				if !errors.As(err, &ae) || len(ae.Attempts) != tries {
+					t.Errorf("Do() error = %#v, want an *AttemptsError with %d attempts", err, tries)
+				}
 			}
 			if len(retries) != len(tt.wantWaits) {
 				t.Fatalf("Retry events = %+v, want %d", retries, len(tt.wantWaits))
@@ -290,6 +300,9 @@ func TestRetryPolicyDo(t *testing.T) {
 			for i, r := range retries {
 				if r.Attempt != i+2 || r.Err == nil || r.Reason == "" {
 					t.Errorf("Retry event %d = %+v", i, r)
+				}
+				if want := len(tt.attempts[i].events) > 0 && !onlyUsage(tt.attempts[i].events); r.Discard != want {
+					t.Errorf("Retry event %d Discard = %v, want %v", i, r.Discard, want)
 				}
 				if w := tt.wantWaits[i]; w >= 0 && r.Wait != w {
 					t.Errorf("Retry event %d waits %v, want %v", i, r.Wait, w)
@@ -319,5 +332,120 @@ func TestRetryPolicyDoCancelled(t *testing.T) {
 	}
 	if time.Since(start) > 5*time.Second {
 		t.Fatalf("Do() did not stop waiting when cancelled")
+	}
+}
+
+func onlyUsage(events []Event) bool {
+	for _, e := range events {
+		if _, ok := e.(UsageUpdate); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// The attempts a response carries say what failed, when, for how long and
+// how long Do waited before the next try.
+func TestRetryPolicyDoAttempts(t *testing.T) {
+	t.Parallel()
+	p := RetryPolicy{BaseDelay: time.Microsecond, MaxDelay: time.Millisecond}
+	errs := []error{
+		&APIError{Provider: "p", Type: "overloaded_error", Message: "Overloaded"},
+		&TransientError{Err: ErrIncompleteStream},
+	}
+	tries := 0
+	before := time.Now()
+	resp, err := p.Do(context.Background(), nil, func(ctx context.Context, emit func(Event)) (Response, error) {
+		tries++
+		if tries <= len(errs) {
+			emit(TextDelta{Text: "partial"})
+			return Response{}, errs[tries-1]
+		}
+		return Response{StopReason: StopEndTurn}, nil
+	})
+	if err != nil {
+		t.Fatalf("Do() error = %v", err)
+	}
+	wantKinds := []ErrorKind{KindOverloaded, KindStream}
+	if len(resp.Attempts) != len(wantKinds) {
+		t.Fatalf("Attempts = %+v, want %d", resp.Attempts, len(wantKinds))
+	}
+	for i, a := range resp.Attempts {
+		if a.Kind != wantKinds[i] || !a.Retryable || !a.Discarded || a.Error != errs[i].Error() || a.Started.Before(before) || a.Duration < 0 || a.Wait <= 0 {
+			t.Errorf("Attempts[%d] = %+v, want a discarded retryable %s failure with timing", i, a, wantKinds[i])
+		}
+	}
+}
+
+func TestErrorKind(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		err       error
+		want      ErrorKind
+		is        error
+		retryable bool
+	}{
+		{"anthropic 401", &APIError{Status: 401, Type: "authentication_error"}, KindAuth, ErrAuth, false},
+		{"openai quota 429", &APIError{Status: 429, Type: "insufficient_quota", Code: "insufficient_quota"}, KindQuota, ErrQuota, false},
+		{"anthropic billing 402", &APIError{Status: 402, Type: "billing_error"}, KindQuota, ErrQuota, false},
+		{"anthropic credit 400", &APIError{Status: 400, Type: "invalid_request_error", Message: "Your credit balance is too low to access the Anthropic API."}, KindQuota, ErrQuota, false},
+		{"anthropic prompt too long", &APIError{Status: 400, Type: "invalid_request_error", Message: "prompt is too long: 210000 tokens > 200000 maximum"}, KindContextTooLong, ErrContextTooLong, false},
+		{"openai context length", &APIError{Status: 400, Code: "context_length_exceeded"}, KindContextTooLong, ErrContextTooLong, false},
+		{"413", &APIError{Status: 413, Type: "request_too_large"}, KindContextTooLong, ErrContextTooLong, false},
+		{"404", &APIError{Status: 404, Type: "not_found_error"}, KindNotFound, ErrBadRequest, false},
+		{"400", &APIError{Status: 400, Type: "invalid_request_error"}, KindBadRequest, ErrBadRequest, false},
+		{"405", &APIError{Status: 405}, KindBadRequest, nil, false},
+		{"429", &APIError{Status: 429}, KindRateLimited, ErrRateLimited, true},
+		{"529", &APIError{Status: 529}, KindOverloaded, ErrOverloaded, true},
+		{"overloaded in stream", &APIError{Type: "overloaded_error"}, KindOverloaded, ErrOverloaded, true},
+		{"api_error in stream", &APIError{Type: "api_error"}, KindServer, nil, true},
+		{"unknown error in stream", &APIError{Type: "stream_error"}, KindStream, nil, true},
+		{"503", &APIError{Status: 503}, KindServer, nil, true},
+		{"reset", &TransientError{Err: errors.New("reset")}, KindStream, nil, true},
+		{"malformed", fmt.Errorf("x: %w", ErrMalformedStream), KindStream, ErrMalformedStream, true},
+		{"other", errors.New("disk full"), "", nil, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			if got := KindOf(tt.err); got != tt.want {
+				t.Errorf("KindOf(%v) = %q, want %q", tt.err, got, tt.want)
+			}
+			if tt.is != nil && !errors.Is(tt.err, tt.is) {
+				t.Errorf("errors.Is(%v, %v) = false, want true", tt.err, tt.is)
+			}
+			if got := Retryable(tt.err); got != tt.retryable {
+				t.Errorf("Retryable(%v) = %v, want %v", tt.err, got, tt.retryable)
+			}
+			if tt.want != "" && tt.want.Action() == "" {
+				t.Errorf("%q.Action() is empty", tt.want)
+			}
+		})
+	}
+}
+
+func TestMarkTruncated(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name     string
+		resp     Response
+		wantLast Block
+	}{
+		{"cut JSON", Response{StopReason: StopMaxTokens, Content: []Block{TextBlock("x"), NewToolUse("t1", "write", `{"path":"a","content":"abc`)}},
+			Block{Type: BlockToolUse, ID: "t1", Name: "write", RawInput: `{"path":"a","content":"abc`, InputError: TruncatedInput, Truncated: true}},
+		{"valid JSON at the cut", Response{StopReason: StopMaxTokens, Content: []Block{NewToolUse("t1", "write", `{"path":"a"}`)}},
+			Block{Type: BlockToolUse, ID: "t1", Name: "write", RawInput: `{"path":"a"}`, InputError: TruncatedInput, Truncated: true}},
+		{"text cut", Response{StopReason: StopMaxTokens, Content: []Block{TextBlock("abc")}}, TextBlock("abc")},
+		{"tool use not cut", Response{StopReason: StopToolUse, Content: []Block{NewToolUse("t1", "read", `{}`)}}, NewToolUse("t1", "read", `{}`)},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.resp.MarkTruncated()
+			if got := tt.resp.Content[len(tt.resp.Content)-1]; !reflect.DeepEqual(got, tt.wantLast) {
+				t.Errorf("MarkTruncated() last block = %+v, want %+v", got, tt.wantLast)
+			}
+		})
 	}
 }

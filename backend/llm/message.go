@@ -28,6 +28,15 @@ const (
 	// BlockToolResult is the outcome of a tool call, sent in a user message
 	// (ToolUseID, Content, IsError).
 	BlockToolResult BlockType = "tool_result"
+	// BlockThinking is the model's reasoning before its answer (Thinking),
+	// kept apart from the answer text. Anthropic signs it (Signature) and
+	// requires it back unchanged in the next request of a tool-use turn;
+	// OpenAI-compatible reasoning (reasoning_content, reasoning) has no
+	// signature and is never sent back.
+	BlockThinking BlockType = "thinking"
+	// BlockRedactedThinking is reasoning the provider encrypted (Data); it is
+	// sent back unchanged like a signed BlockThinking.
+	BlockRedactedThinking BlockType = "redacted_thinking"
 )
 
 // Block is one piece of message content. It is a flat struct rather than an
@@ -48,6 +57,18 @@ type Block struct {
 	// quotes InputError so the model can correct itself.
 	InputError string `json:"input_error,omitempty"`
 	RawInput   string `json:"raw_input,omitempty"`
+
+	// Truncated marks a BlockToolUse cut off by the output limit
+	// (StopMaxTokens): its input is incomplete, InputError says so, and it
+	// must not run. Retrying with a larger limit is the remedy, not asking
+	// the model to resend.
+	Truncated bool `json:"truncated,omitempty"`
+
+	// Thinking and Signature describe a BlockThinking; Data describes a
+	// BlockRedactedThinking. All three are kept byte for byte.
+	Thinking  string `json:"thinking,omitempty"`
+	Signature string `json:"signature,omitempty"`
+	Data      string `json:"data,omitempty"`
 
 	// ToolUseID, Content and IsError describe a BlockToolResult.
 	ToolUseID string `json:"tool_use_id,omitempty"`
@@ -79,20 +100,54 @@ type Request struct {
 	Tools    []ToolSpec `json:"tools,omitempty"`
 	// MaxTokens caps the output; zero means the adapter's default.
 	MaxTokens int `json:"max_tokens,omitempty"`
+	// MaxTokensField overrides the name of the output cap on the wire for
+	// adapters whose servers disagree on it (OpenAI-compatible:
+	// "max_tokens" or "max_completion_tokens"); empty lets the adapter
+	// choose by model and host.
+	MaxTokensField string `json:"max_tokens_field,omitempty"`
+	// Thinking turns extended thinking or reasoning on; nil leaves it at
+	// the provider's default (off where the provider has a switch).
+	Thinking *Thinking `json:"thinking,omitempty"`
+}
+
+// Thinking is the reasoning setting of a Request. Each adapter puts on the
+// wire what its provider documents and ignores the rest: Anthropic sends
+// BudgetTokens as thinking.budget_tokens and Effort as
+// output_config.effort; OpenAI-compatible servers get Effort as
+// reasoning_effort and have no budget.
+type Thinking struct {
+	// BudgetTokens is the most output tokens the model may spend thinking
+	// (Anthropic requires at least 1024 and less than max_tokens).
+	BudgetTokens int `json:"budget_tokens,omitempty"`
+	// Effort is a provider effort level: "low", "medium", "high" on both;
+	// "minimal" and "none" (OpenAI), "xhigh" and "max" (Anthropic).
+	Effort string `json:"effort,omitempty"`
 }
 
 // StopReason says why the model stopped, normalised across providers.
 type StopReason string
 
-// The normalised stop reasons. Adapters pass unknown provider values through.
+// The normalised stop reasons. Adapters map their provider's values onto
+// these (OpenAI: stop, tool_calls, length, content_filter) and pass unknown
+// values through; Response.RawStopReason keeps the value as sent.
 const (
-	StopEndTurn      StopReason = "end_turn"
-	StopToolUse      StopReason = "tool_use"
-	StopMaxTokens    StopReason = "max_tokens"
-	StopSequence     StopReason = "stop_sequence"
-	StopRefusal      StopReason = "refusal"
-	StopPauseTurn    StopReason = "pause_turn"
-	StopContentRules StopReason = "content_filter"
+	// StopEndTurn: the model finished its turn.
+	StopEndTurn StopReason = "end_turn"
+	// StopToolUse: the model waits for the results of its tool calls.
+	StopToolUse StopReason = "tool_use"
+	// StopMaxTokens: the output limit cut the turn; a tool call it cut is
+	// marked Truncated.
+	StopMaxTokens StopReason = "max_tokens"
+	// StopSequence: a stop sequence ended the turn.
+	StopSequence StopReason = "stop_sequence"
+	// StopRefusal: the model or the provider's filter declined;
+	// Response.Refusal holds the explanation when one was given.
+	StopRefusal StopReason = "refusal"
+	// StopPauseTurn: the provider paused a long turn; sending the turn back
+	// as it is lets the model continue it.
+	StopPauseTurn StopReason = "pause_turn"
+	// StopContextWindow: the conversation filled the model's context window.
+	StopContextWindow StopReason = "model_context_window_exceeded"
 )
 
 // Usage counts tokens for one call. The prompt's total size is
@@ -103,6 +158,10 @@ type Usage struct {
 	OutputTokens     int64 `json:"output_tokens"`
 	CacheReadTokens  int64 `json:"cache_read_tokens,omitempty"`
 	CacheWriteTokens int64 `json:"cache_write_tokens,omitempty"`
+	// ThinkingTokens is the part of OutputTokens spent reasoning, where the
+	// provider reports it (OpenAI's reasoning_tokens); it is already
+	// included in OutputTokens.
+	ThinkingTokens int64 `json:"thinking_tokens,omitempty"`
 }
 
 // Add returns the sum of u and v, for run totals.
@@ -112,6 +171,7 @@ func (u Usage) Add(v Usage) Usage {
 		OutputTokens:     u.OutputTokens + v.OutputTokens,
 		CacheReadTokens:  u.CacheReadTokens + v.CacheReadTokens,
 		CacheWriteTokens: u.CacheWriteTokens + v.CacheWriteTokens,
+		ThinkingTokens:   u.ThinkingTokens + v.ThinkingTokens,
 	}
 }
 
@@ -122,6 +182,16 @@ type Response struct {
 	Usage      Usage      `json:"usage"`
 	Model      string     `json:"model,omitempty"`
 	ID         string     `json:"id,omitempty"`
+	// RawStopReason is the provider's own stop value (finish_reason for
+	// OpenAI-compatible servers) before it was normalised into StopReason.
+	RawStopReason string `json:"raw_stop_reason,omitempty"`
+	// Refusal is the provider's explanation of a refusal, where it gives one
+	// (OpenAI's refusal deltas).
+	Refusal string `json:"refusal,omitempty"`
+	// Attempts lists the failed attempts that came before the one that
+	// produced this turn, oldest first; empty when the first attempt
+	// succeeded.
+	Attempts []Attempt `json:"attempts,omitempty"`
 }
 
 // Message returns the response as the assistant message to append to the
@@ -136,6 +206,17 @@ func (r Response) Text() string {
 	for _, c := range r.Content {
 		if c.Type == BlockText {
 			b.WriteString(c.Text)
+		}
+	}
+	return b.String()
+}
+
+// Thinking returns the concatenated thinking blocks' text.
+func (r Response) Thinking() string {
+	var b strings.Builder
+	for _, c := range r.Content {
+		if c.Type == BlockThinking {
+			b.WriteString(c.Thinking)
 		}
 	}
 	return b.String()
@@ -197,4 +278,29 @@ func NewToolUse(id, name, input string) Block {
 	}
 	b.Input = json.RawMessage(compact.Bytes())
 	return b
+}
+
+// TruncatedInput is the InputError of a tool call cut off by the output
+// limit.
+const TruncatedInput = "tool input was cut off by the output limit (max_tokens) before it was complete"
+
+// MarkTruncated marks the tool call that the output limit cut: when r
+// stopped at StopMaxTokens and its last block is a tool_use, that block
+// is Truncated, its input moves to RawInput and InputError says why, so
+// the call never runs even if the cut happened to leave valid JSON.
+// Adapters call it on every response they return.
+func (r *Response) MarkTruncated() {
+	if r.StopReason != StopMaxTokens || len(r.Content) == 0 {
+		return
+	}
+	b := &r.Content[len(r.Content)-1]
+	if b.Type != BlockToolUse {
+		return
+	}
+	if b.InputError == "" {
+		b.RawInput = string(b.Input)
+	}
+	b.Input = nil
+	b.Truncated = true
+	b.InputError = TruncatedInput
 }

@@ -64,14 +64,51 @@ func (p RetryPolicy) Backoff(attempt int) time.Duration {
 	return d - time.Duration(rand.Float64()*0.25*float64(d))
 }
 
+// Attempt is one failed try of a model call, kept so the step record and
+// the trace can show what happened before the turn succeeded or gave up.
+type Attempt struct {
+	Started time.Time `json:"started"`
+	// Duration is how long the attempt ran before it failed.
+	Duration time.Duration `json:"duration_ns"`
+	Error    string        `json:"error"`
+	Kind     ErrorKind     `json:"kind,omitempty"`
+	// Retryable says whether the failure was worth another attempt.
+	Retryable bool `json:"retryable"`
+	// Discarded says the attempt had streamed output that was dropped.
+	Discarded bool `json:"discarded,omitempty"`
+	// Wait is the pause before the next attempt; zero for the last one.
+	Wait time.Duration `json:"wait_ns,omitempty"`
+}
+
+// AttemptsError is the error of a model call that failed for good: Err is
+// the last attempt's error and Attempts lists every attempt, the last one
+// included. GaveUp says retries were used up on a retryable failure.
+type AttemptsError struct {
+	Attempts []Attempt
+	Err      error
+	GaveUp   bool
+}
+
+func (e *AttemptsError) Error() string {
+	if e.GaveUp {
+		return fmt.Sprintf("%v (gave up after %d attempts)", e.Err, len(e.Attempts))
+	}
+	return e.Err.Error()
+}
+
+func (e *AttemptsError) Unwrap() error { return e.Err }
+
 // Do runs try until it succeeds, fails for good, or MaxAttempts is used up.
-// A failed attempt is retried only if it is Retryable and it had not passed
-// any output event (anything but UsageUpdate) to emit: once output has
-// reached the caller, retrying would show it twice. Before each retry Do sends a Retry event to onEvent
-// (which may be nil) and waits, honouring the provider's retry-after when
-// it is at most MaxRetryAfter. The wait ends early when ctx is done.
+// A failed attempt is retried from the start if it is Retryable, also when
+// it had already passed output to emit: the Retry event sent to onEvent
+// (which may be nil) before each retry then has Discard set, telling
+// consumers to drop what the attempt streamed. Do waits before each retry,
+// honouring the provider's retry-after when it is at most MaxRetryAfter; the
+// wait ends early when ctx is done. The returned Response lists the failed
+// attempts in Attempts; a final failure is an *AttemptsError.
 func (p RetryPolicy) Do(ctx context.Context, onEvent func(Event), try func(ctx context.Context, emit func(Event)) (Response, error)) (Response, error) {
 	p = p.withDefaults()
+	var attempts []Attempt
 	for attempt := 1; ; attempt++ {
 		emitted := false
 		emit := func(e Event) {
@@ -82,8 +119,10 @@ func (p RetryPolicy) Do(ctx context.Context, onEvent func(Event), try func(ctx c
 				onEvent(e)
 			}
 		}
+		started := time.Now()
 		resp, err := try(ctx, emit)
 		if err == nil {
+			resp.Attempts = attempts
 			return resp, nil
 		}
 		if ctx.Err() != nil {
@@ -92,22 +131,19 @@ func (p RetryPolicy) Do(ctx context.Context, onEvent func(Event), try func(ctx c
 			}
 			return Response{}, fmt.Errorf("%w (%w)", ctx.Err(), err)
 		}
-		if emitted || !Retryable(err) {
-			return Response{}, err
-		}
-		if attempt >= p.MaxAttempts {
-			if attempt == 1 {
-				return Response{}, err
-			}
-			return Response{}, fmt.Errorf("%w (gave up after %d attempts)", err, attempt)
+		attempts = append(attempts, Attempt{Started: started, Duration: time.Since(started), Error: err.Error(),
+			Kind: KindOf(err), Retryable: Retryable(err), Discarded: emitted})
+		if !Retryable(err) || attempt >= p.MaxAttempts {
+			return Response{}, &AttemptsError{Attempts: attempts, Err: err, GaveUp: Retryable(err) && attempt > 1}
 		}
 		wait := p.Backoff(attempt)
 		var ae *APIError
 		if errors.As(err, &ae) && ae.RetryAfter > 0 && ae.RetryAfter <= p.MaxRetryAfter {
 			wait = ae.RetryAfter
 		}
+		attempts[len(attempts)-1].Wait = wait
 		if onEvent != nil {
-			onEvent(Retry{Attempt: attempt + 1, Wait: wait, Reason: err.Error(), Err: err})
+			onEvent(Retry{Attempt: attempt + 1, Wait: wait, Reason: err.Error(), Err: err, Discard: emitted})
 		}
 		t := time.NewTimer(wait)
 		select {

@@ -107,8 +107,9 @@ func FromEnv() (*Client, error) {
 func (c *Client) Model() string { return c.model }
 
 // Stream sends req and streams the reply to onEvent (which may be nil). It
-// retries rate limits, overload, server errors and dropped connections
-// while nothing has been streamed yet.
+// retries rate limits, overload, server errors and broken streams (error
+// events, resets, a missing message_stop) from the start, also after
+// output.
 func (c *Client) Stream(ctx context.Context, req llm.Request, onEvent func(llm.Event)) (llm.Response, error) {
 	body, err := marshalRequest(req, c.model)
 	if err != nil {

@@ -37,6 +37,12 @@ func harness() llmtest.Harness {
 			return llmtest.AnthropicStreamError("overloaded_error", message)
 		},
 		DecodeRequest: llmtest.DecodeAnthropicRequest,
+		StopReasons: map[string]llm.StopReason{
+			"end_turn": llm.StopEndTurn, "tool_use": llm.StopToolUse, "max_tokens": llm.StopMaxTokens,
+			"stop_sequence": llm.StopSequence, "refusal": llm.StopRefusal, "pause_turn": llm.StopPauseTurn,
+			"model_context_window_exceeded": llm.StopContextWindow,
+		},
+		SignsThinking: true,
 	}
 }
 
@@ -65,8 +71,8 @@ var recorded = []struct {
 		want: llm.Response{
 			ID: "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", Model: "claude-opus-4-1-20250805",
 			Content:    []llm.Block{llm.TextBlock("Hello!")},
-			StopReason: llm.StopEndTurn,
-			Usage:      llm.Usage{InputTokens: 25, OutputTokens: 15},
+			StopReason: llm.StopEndTurn, RawStopReason: "end_turn",
+			Usage: llm.Usage{InputTokens: 25, OutputTokens: 15},
 		},
 	},
 	{
@@ -74,8 +80,8 @@ var recorded = []struct {
 		want: llm.Response{
 			ID: "msg_1nZdL29xx5MUA1yADyHTEsnR8uuvGzszyY", Model: "claude-opus-4-1-20250805",
 			Content:    []llm.Block{llm.TextBlock("Hello!")},
-			StopReason: llm.StopEndTurn,
-			Usage:      llm.Usage{InputTokens: 25, OutputTokens: 15},
+			StopReason: llm.StopEndTurn, RawStopReason: "end_turn",
+			Usage: llm.Usage{InputTokens: 25, OutputTokens: 15},
 		},
 	},
 	{
@@ -86,8 +92,8 @@ var recorded = []struct {
 				llm.TextBlock("Okay, let's check the weather for San Francisco, CA:"),
 				{Type: llm.BlockToolUse, ID: "toolu_01T1x1fJ34qAmk2tNTrN7Up6", Name: "get_weather", Input: json.RawMessage(`{"location":"San Francisco, CA","unit":"fahrenheit"}`)},
 			},
-			StopReason: llm.StopToolUse,
-			Usage:      llm.Usage{InputTokens: 472, OutputTokens: 89},
+			StopReason: llm.StopToolUse, RawStopReason: "tool_use",
+			Usage: llm.Usage{InputTokens: 472, OutputTokens: 89},
 		},
 	},
 	{
@@ -95,13 +101,14 @@ var recorded = []struct {
 		want: llm.Response{
 			ID: "msg_01Parallel", Model: "claude-sonnet-4-5",
 			Content: []llm.Block{
+				{Type: llm.BlockThinking, Thinking: "Two files to read.", Signature: "EqQBCgIYAhIM1gbcDa9GJwZA2b3hGgxBdjrkzLoky3dl1pkiMOYds"},
 				llm.TextBlock("Je vais lire — 日本語 🎉 \"quoted\"\n"),
 				{Type: llm.BlockToolUse, ID: "toolu_01A", Name: "read", Input: json.RawMessage(`{"path":"h\u00e9llo-🌍.txt"}`)},
 				{Type: llm.BlockToolUse, ID: "toolu_01B", Name: "glob", Input: json.RawMessage(`{"pattern":"**/*.go"}`)},
 				{Type: llm.BlockToolUse, ID: "toolu_01C", Name: "list", Input: json.RawMessage(`{}`)},
 			},
-			StopReason: llm.StopToolUse,
-			Usage:      llm.Usage{InputTokens: 12, OutputTokens: 120, CacheReadTokens: 4096, CacheWriteTokens: 2048},
+			StopReason: llm.StopToolUse, RawStopReason: "tool_use",
+			Usage: llm.Usage{InputTokens: 12, OutputTokens: 120, CacheReadTokens: 4096, CacheWriteTokens: 2048},
 		},
 	},
 }
@@ -284,6 +291,8 @@ func TestMalformedStreams(t *testing.T) {
 		{"delta before message_start", text, llm.ErrMalformedStream},
 		{"second message_start", start + start, llm.ErrMalformedStream},
 		{"delta for a block never started", start + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":3,\"delta\":{\"type\":\"text_delta\",\"text\":\"x\"}}\n\n", llm.ErrMalformedStream},
+		{"thinking delta for a text block", start + text + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"thinking_delta\",\"thinking\":\"x\"}}\n\n", llm.ErrMalformedStream},
+		{"signature delta for a text block", start + text + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"signature_delta\",\"signature\":\"x\"}}\n\n", llm.ErrMalformedStream},
 		{"input delta for a text block", start + text + "event: content_block_delta\ndata: {\"type\":\"content_block_delta\",\"index\":0,\"delta\":{\"type\":\"input_json_delta\",\"partial_json\":\"{\"}}\n\n", llm.ErrMalformedStream},
 		{"block started twice", start + text + text, llm.ErrMalformedStream},
 		{"not json", "event: message_start\ndata: <html>\n\n", llm.ErrMalformedStream},

@@ -11,12 +11,23 @@ import (
 // The request body. Struct field order is the JSON key order, which keeps
 // the bytes identical for identical requests.
 type wireRequest struct {
-	Model     string        `json:"model"`
-	MaxTokens int           `json:"max_tokens"`
-	System    []wireBlock   `json:"system,omitempty"`
-	Messages  []wireMessage `json:"messages"`
-	Tools     []wireTool    `json:"tools,omitempty"`
-	Stream    bool          `json:"stream"`
+	Model        string        `json:"model"`
+	MaxTokens    int           `json:"max_tokens"`
+	Thinking     *wireThinking `json:"thinking,omitempty"`
+	OutputConfig *outputConfig `json:"output_config,omitempty"`
+	System       []wireBlock   `json:"system,omitempty"`
+	Messages     []wireMessage `json:"messages"`
+	Tools        []wireTool    `json:"tools,omitempty"`
+	Stream       bool          `json:"stream"`
+}
+
+type wireThinking struct {
+	Type         string `json:"type"`
+	BudgetTokens int    `json:"budget_tokens"`
+}
+
+type outputConfig struct {
+	Effort string `json:"effort"`
 }
 
 type wireMessage struct {
@@ -34,6 +45,11 @@ type wireBlock struct {
 	Content      string          `json:"content,omitempty"`
 	IsError      bool            `json:"is_error,omitempty"`
 	CacheControl *cacheControl   `json:"cache_control,omitempty"`
+	// Thinking and Signature are pointers because a thinking block needs
+	// both keys even when a string is empty.
+	Thinking  *string `json:"thinking,omitempty"`
+	Signature *string `json:"signature,omitempty"`
+	Data      string  `json:"data,omitempty"`
 }
 
 type wireTool struct {
@@ -68,6 +84,18 @@ func marshalRequest(req llm.Request, defaultModel string) ([]byte, error) {
 	}
 	if w.MaxTokens <= 0 {
 		w.MaxTokens = DefaultMaxTokens
+	}
+	if th := req.Thinking; th != nil {
+		if th.BudgetTokens > 0 {
+			w.Thinking = &wireThinking{Type: "enabled", BudgetTokens: th.BudgetTokens}
+			// The budget is part of max_tokens and must be smaller.
+			if w.MaxTokens <= th.BudgetTokens {
+				w.MaxTokens = th.BudgetTokens + DefaultMaxTokens
+			}
+		}
+		if th.Effort != "" {
+			w.OutputConfig = &outputConfig{Effort: th.Effort}
+		}
 	}
 	if req.System != "" {
 		w.System = []wireBlock{{Type: "text", Text: req.System, CacheControl: ephemeral}}
@@ -107,6 +135,14 @@ func marshalRequest(req llm.Request, defaultModel string) ([]byte, error) {
 					input = json.RawMessage("{}")
 				}
 				wm.Content = append(wm.Content, wireBlock{Type: "tool_use", ID: b.ID, Name: b.Name, Input: input})
+			case llm.BlockThinking:
+				// Signed thinking goes back unchanged; unsigned reasoning
+				// (from another provider) cannot be verified and is left out.
+				if b.Signature != "" {
+					wm.Content = append(wm.Content, wireBlock{Type: "thinking", Thinking: &b.Thinking, Signature: &b.Signature})
+				}
+			case llm.BlockRedactedThinking:
+				wm.Content = append(wm.Content, wireBlock{Type: "redacted_thinking", Data: b.Data})
 			default:
 				return nil, fmt.Errorf("message %d block %d: unknown block type %q", i, j, b.Type)
 			}

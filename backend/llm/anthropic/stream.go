@@ -22,16 +22,21 @@ type wireEvent struct {
 	} `json:"message"`
 	Index        *int `json:"index"`
 	ContentBlock *struct {
-		Type  string          `json:"type"`
-		Text  string          `json:"text"`
-		ID    string          `json:"id"`
-		Name  string          `json:"name"`
-		Input json.RawMessage `json:"input"`
+		Type      string          `json:"type"`
+		Text      string          `json:"text"`
+		ID        string          `json:"id"`
+		Name      string          `json:"name"`
+		Input     json.RawMessage `json:"input"`
+		Thinking  string          `json:"thinking"`
+		Signature string          `json:"signature"`
+		Data      string          `json:"data"`
 	} `json:"content_block"`
 	Delta *struct {
 		Type        string `json:"type"`
 		Text        string `json:"text"`
 		PartialJSON string `json:"partial_json"`
+		Thinking    string `json:"thinking"`
+		Signature   string `json:"signature"`
 		StopReason  string `json:"stop_reason"`
 	} `json:"delta"`
 	Usage *wireUsage `json:"usage"`
@@ -63,11 +68,13 @@ func (w wireUsage) apply(u *llm.Usage) {
 }
 
 type block struct {
-	kind       string // "text", "tool_use", or another type that is skipped
+	kind       string // "text", "tool_use", "thinking", "redacted_thinking", or another type that is skipped
 	text       strings.Builder
 	id, name   string
 	input      strings.Builder
 	startInput json.RawMessage
+	signature  strings.Builder
+	data       string
 }
 
 type streamState struct {
@@ -150,13 +157,19 @@ func (st *streamState) handle(ev sse.Event) (done bool, err error) {
 			return false, malformed("content block %d started twice", i)
 		}
 		cb := w.ContentBlock
-		b := &block{kind: cb.Type, id: cb.ID, name: cb.Name, startInput: cb.Input}
+		b := &block{kind: cb.Type, id: cb.ID, name: cb.Name, startInput: cb.Input, data: cb.Data}
 		st.blocks[i] = b
 		switch cb.Type {
 		case "text":
 			if cb.Text != "" {
 				b.text.WriteString(cb.Text)
 				st.emit(llm.TextDelta{Index: i, Text: cb.Text})
+			}
+		case "thinking":
+			b.signature.WriteString(cb.Signature)
+			if cb.Thinking != "" {
+				b.text.WriteString(cb.Thinking)
+				st.emit(llm.ThinkingDelta{Index: i, Thinking: cb.Thinking})
 			}
 		case "tool_use":
 			st.emit(llm.ToolUseStart{Index: i, ID: cb.ID, Name: cb.Name})
@@ -187,9 +200,22 @@ func (st *streamState) handle(ev sse.Event) (done bool, err error) {
 			if w.Delta.PartialJSON != "" {
 				st.emit(llm.ToolInputDelta{Index: i, PartialJSON: w.Delta.PartialJSON})
 			}
+		case "thinking_delta":
+			if b.kind != "thinking" {
+				return false, malformed("thinking_delta for %s block %d", b.kind, i)
+			}
+			b.text.WriteString(w.Delta.Thinking)
+			if w.Delta.Thinking != "" {
+				st.emit(llm.ThinkingDelta{Index: i, Thinking: w.Delta.Thinking})
+			}
+		case "signature_delta":
+			if b.kind != "thinking" {
+				return false, malformed("signature_delta for %s block %d", b.kind, i)
+			}
+			b.signature.WriteString(w.Delta.Signature)
 		}
-		// thinking_delta, signature_delta, citations_delta and future delta
-		// types carry nothing this adapter keeps.
+		// citations_delta and future delta types carry nothing this adapter
+		// keeps.
 	case "content_block_stop":
 		if w.Index == nil {
 			return false, malformed("content_block_stop without index")
@@ -199,6 +225,8 @@ func (st *streamState) handle(ev sse.Event) (done bool, err error) {
 		}
 	case "message_delta":
 		if w.Delta != nil && w.Delta.StopReason != "" {
+			// Anthropic's stop values are the normalised ones.
+			st.resp.RawStopReason = w.Delta.StopReason
 			st.resp.StopReason = llm.StopReason(w.Delta.StopReason)
 		}
 		if w.Usage != nil {
@@ -233,6 +261,10 @@ func (st *streamState) finish() llm.Response {
 				input = string(b.startInput)
 			}
 			resp.Content = append(resp.Content, llm.NewToolUse(b.id, b.name, input))
+		case "thinking":
+			resp.Content = append(resp.Content, llm.Block{Type: llm.BlockThinking, Thinking: b.text.String(), Signature: b.signature.String()})
+		case "redacted_thinking":
+			resp.Content = append(resp.Content, llm.Block{Type: llm.BlockRedactedThinking, Data: b.data})
 		}
 	}
 	if resp.StopReason == "" {
@@ -241,5 +273,6 @@ func (st *streamState) finish() llm.Response {
 			resp.StopReason = llm.StopToolUse
 		}
 	}
+	resp.MarkTruncated()
 	return resp
 }

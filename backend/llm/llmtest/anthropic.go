@@ -59,6 +59,8 @@ func AnthropicBody(resp llm.Response, chunk int) string {
 		Type        string `json:"type"`
 		Text        string `json:"text,omitempty"`
 		PartialJSON string `json:"partial_json,omitempty"`
+		Thinking    string `json:"thinking,omitempty"`
+		Signature   string `json:"signature,omitempty"`
 	}
 	type deltaEvent struct {
 		Type  string `json:"type"`
@@ -102,12 +104,40 @@ func AnthropicBody(resp llm.Response, chunk int) string {
 			for _, piece := range Chunks(input, chunk) {
 				event("content_block_delta", deltaEvent{"content_block_delta", i, delta{Type: "input_json_delta", PartialJSON: piece}})
 			}
+		case llm.BlockThinking:
+			event("content_block_start", struct {
+				Type         string `json:"type"`
+				Index        int    `json:"index"`
+				ContentBlock any    `json:"content_block"`
+			}{"content_block_start", i, struct {
+				Type      string `json:"type"`
+				Thinking  string `json:"thinking"`
+				Signature string `json:"signature"`
+			}{"thinking", "", ""}})
+			for _, piece := range Chunks(c.Thinking, chunk) {
+				event("content_block_delta", deltaEvent{"content_block_delta", i, delta{Type: "thinking_delta", Thinking: piece}})
+			}
+			if c.Signature != "" {
+				event("content_block_delta", deltaEvent{"content_block_delta", i, delta{Type: "signature_delta", Signature: c.Signature}})
+			}
+		case llm.BlockRedactedThinking:
+			event("content_block_start", struct {
+				Type         string `json:"type"`
+				Index        int    `json:"index"`
+				ContentBlock any    `json:"content_block"`
+			}{"content_block_start", i, struct {
+				Type string `json:"type"`
+				Data string `json:"data"`
+			}{"redacted_thinking", c.Data}})
 		default:
 			panic(fmt.Sprintf("llmtest: cannot stream a %q block", c.Type))
 		}
 		event("content_block_stop", indexEvent{"content_block_stop", i})
 	}
-	stop := string(resp.StopReason)
+	stop := resp.RawStopReason
+	if stop == "" {
+		stop = string(resp.StopReason)
+	}
 	event("message_delta", struct {
 		Type  string `json:"type"`
 		Delta struct {
@@ -145,10 +175,16 @@ func AnthropicStreamError(typ, message string) string {
 // anthropic adapter sends, which the conformance suite checks.
 func DecodeAnthropicRequest(body []byte) (llm.Request, error) {
 	var w struct {
-		Model     string          `json:"model"`
-		MaxTokens int             `json:"max_tokens"`
-		System    json.RawMessage `json:"system"`
-		Messages  []struct {
+		Model     string `json:"model"`
+		MaxTokens int    `json:"max_tokens"`
+		Thinking  *struct {
+			BudgetTokens int `json:"budget_tokens"`
+		} `json:"thinking"`
+		OutputConfig *struct {
+			Effort string `json:"effort"`
+		} `json:"output_config"`
+		System   json.RawMessage `json:"system"`
+		Messages []struct {
 			Role    llm.Role        `json:"role"`
 			Content json.RawMessage `json:"content"`
 		} `json:"messages"`
@@ -162,6 +198,15 @@ func DecodeAnthropicRequest(body []byte) (llm.Request, error) {
 		return llm.Request{}, fmt.Errorf("llmtest: decode anthropic request: %w", err)
 	}
 	req := llm.Request{Model: w.Model, MaxTokens: w.MaxTokens, Messages: []llm.Message{}}
+	if w.Thinking != nil || w.OutputConfig != nil {
+		req.Thinking = &llm.Thinking{}
+		if w.Thinking != nil {
+			req.Thinking.BudgetTokens = w.Thinking.BudgetTokens
+		}
+		if w.OutputConfig != nil {
+			req.Thinking.Effort = w.OutputConfig.Effort
+		}
+	}
 	sys, err := anthropicContent(w.System)
 	if err != nil {
 		return llm.Request{}, fmt.Errorf("llmtest: system: %w", err)
@@ -206,6 +251,9 @@ func anthropicContent(raw json.RawMessage) ([]llm.Block, error) {
 		ToolUseID string          `json:"tool_use_id"`
 		Content   json.RawMessage `json:"content"`
 		IsError   bool            `json:"is_error"`
+		Thinking  string          `json:"thinking"`
+		Signature string          `json:"signature"`
+		Data      string          `json:"data"`
 	}
 	if err := json.Unmarshal(raw, &ws); err != nil {
 		return nil, err
@@ -217,6 +265,10 @@ func anthropicContent(raw json.RawMessage) ([]llm.Block, error) {
 			out = append(out, llm.TextBlock(w.Text))
 		case "tool_use":
 			out = append(out, llm.NewToolUse(w.ID, w.Name, string(w.Input)))
+		case "thinking":
+			out = append(out, llm.Block{Type: llm.BlockThinking, Thinking: w.Thinking, Signature: w.Signature})
+		case "redacted_thinking":
+			out = append(out, llm.Block{Type: llm.BlockRedactedThinking, Data: w.Data})
 		case "tool_result":
 			inner, err := anthropicContent(w.Content)
 			if err != nil {

@@ -77,6 +77,11 @@ func TestModelBehindFakeServers(t *testing.T) {
 				}
 				want := demo.Respond(req)
 				want.Usage = tt.usage(want.Usage)
+				// The provider's raw stop value is the adapter's to add.
+				if got.RawStopReason == "" {
+					t.Fatalf("turn %d: no raw stop reason", turn)
+				}
+				got.RawStopReason = ""
 				if !reflect.DeepEqual(got, want) {
 					gj, _ := json.Marshal(got)
 					wj, _ := json.Marshal(want)
@@ -100,5 +105,73 @@ func TestModelBehindFakeServers(t *testing.T) {
 				req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: results})
 			}
 		})
+	}
+}
+
+// A whole demo session against servers that break every stream once after
+// some output (an error event, a reset, a missing final event) completes
+// with the same turns, each recording its one failed attempt.
+func TestSessionBehindFaultyServers(t *testing.T) {
+	t.Parallel()
+	faults := []struct {
+		name  string
+		fault func(errorEvent string) llmtest.Fault
+	}{
+		{"error event", func(e string) llmtest.Fault {
+			return llmtest.Fault{Kind: llmtest.FaultError, Events: 6, ErrorEvent: e}
+		}},
+		{"reset", func(string) llmtest.Fault { return llmtest.Fault{Kind: llmtest.FaultDrop, Events: 7} }},
+		{"no final event", func(string) llmtest.Fault { return llmtest.Fault{Kind: llmtest.FaultTruncate, Events: 9} }},
+	}
+	providers := []struct {
+		name  string
+		model func(t *testing.T, f llmtest.Fault) llm.Model
+		error string
+	}{
+		{"anthropic", func(t *testing.T, f llmtest.Fault) llm.Model {
+			srv := llmtest.NewAnthropicServer(t, llmtest.Faulty(llmtest.AnthropicModel(demo.New(demo.Options{}), 7), llmtest.EveryOther(f)))
+			return anthropic.New(anthropic.Options{BaseURL: srv.BaseURL, APIKey: "sk-test", RetryBaseDelay: time.Millisecond})
+		}, llmtest.AnthropicStreamError("overloaded_error", "Overloaded")},
+		{"openai", func(t *testing.T, f llmtest.Fault) llm.Model {
+			srv := llmtest.NewOpenAIServer(t, llmtest.Faulty(llmtest.OpenAIModel(demo.New(demo.Options{}), 7), llmtest.EveryOther(f)))
+			return openai.New(openai.Options{BaseURL: srv.BaseURL, RetryBaseDelay: time.Millisecond})
+		}, llmtest.OpenAIStreamError("server_error", "Provider disconnected")},
+	}
+	for _, p := range providers {
+		for _, f := range faults {
+			t.Run(p.name+"/"+f.name, func(t *testing.T) {
+				t.Parallel()
+				remote := p.model(t, f.fault(p.error))
+				req := llm.Request{Model: "corral-demo", MaxTokens: 4096,
+					Tools:    []llm.ToolSpec{{Name: "write", InputSchema: json.RawMessage(`{"type":"object"}`)}, {Name: "exec", InputSchema: json.RawMessage(`{"type":"object"}`)}},
+					Messages: []llm.Message{llm.UserText("Build something small")}}
+				for turn := 0; turn < 20; turn++ {
+					rec := &llmtest.Recorder{}
+					got, err := remote.Stream(context.Background(), req, rec.On)
+					if err != nil {
+						t.Fatalf("turn %d: Stream() error = %v", turn, err)
+					}
+					if len(got.Attempts) != 1 || !got.Attempts[0].Discarded {
+						t.Fatalf("turn %d: Attempts = %+v, want one discarded attempt", turn, got.Attempts)
+					}
+					if want := demo.Respond(req); !reflect.DeepEqual(got.Content, want.Content) || got.StopReason != want.StopReason {
+						t.Fatalf("turn %d: content %+v, want %+v", turn, got.Content, want.Content)
+					}
+					if rec.Text() != got.Text() {
+						t.Fatalf("turn %d: text shown %q, want %q", turn, rec.Text(), got.Text())
+					}
+					req.Messages = append(req.Messages, got.Message())
+					if got.StopReason == llm.StopEndTurn {
+						return
+					}
+					var results []llm.Block
+					for _, u := range got.ToolUses() {
+						results = append(results, llm.ToolResultBlock(u.ID, "done", false))
+					}
+					req.Messages = append(req.Messages, llm.Message{Role: llm.RoleUser, Content: results})
+				}
+				t.Fatal("session did not end within 20 turns")
+			})
+		}
 	}
 }

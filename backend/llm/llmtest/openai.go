@@ -28,9 +28,10 @@ func OpenAIBody(resp llm.Response, chunk int) string {
 		Function *function `json:"function,omitempty"`
 	}
 	type delta struct {
-		Role      string     `json:"role,omitempty"`
-		Content   *string    `json:"content,omitempty"`
-		ToolCalls []toolCall `json:"tool_calls,omitempty"`
+		Role             string     `json:"role,omitempty"`
+		Content          *string    `json:"content,omitempty"`
+		ReasoningContent string     `json:"reasoning_content,omitempty"`
+		ToolCalls        []toolCall `json:"tool_calls,omitempty"`
 	}
 	type choice struct {
 		Index        int     `json:"index"`
@@ -41,11 +42,15 @@ func OpenAIBody(resp llm.Response, chunk int) string {
 	type details struct {
 		CachedTokens int64 `json:"cached_tokens"`
 	}
+	type completionDetails struct {
+		ReasoningTokens int64 `json:"reasoning_tokens"`
+	}
 	type usage struct {
-		PromptTokens        int64   `json:"prompt_tokens"`
-		CompletionTokens    int64   `json:"completion_tokens"`
-		TotalTokens         int64   `json:"total_tokens"`
-		PromptTokensDetails details `json:"prompt_tokens_details"`
+		PromptTokens            int64             `json:"prompt_tokens"`
+		CompletionTokens        int64             `json:"completion_tokens"`
+		TotalTokens             int64             `json:"total_tokens"`
+		PromptTokensDetails     details           `json:"prompt_tokens_details"`
+		CompletionTokensDetails completionDetails `json:"completion_tokens_details"`
 	}
 	type chunkT struct {
 		ID                string   `json:"id"`
@@ -72,6 +77,10 @@ func OpenAIBody(resp llm.Response, chunk int) string {
 			for _, piece := range Chunks(c.Text, chunk) {
 				write([]choice{{Delta: delta{Content: &piece}}}, nil)
 			}
+		case llm.BlockThinking:
+			for _, piece := range Chunks(c.Thinking, chunk) {
+				write([]choice{{Delta: delta{ReasoningContent: piece}}}, nil)
+			}
 		case llm.BlockToolUse:
 			i := calls
 			calls++
@@ -87,12 +96,15 @@ func OpenAIBody(resp llm.Response, chunk int) string {
 			panic(fmt.Sprintf("llmtest: cannot stream a %q block", c.Type))
 		}
 	}
-	finish := map[llm.StopReason]string{
-		llm.StopEndTurn:      "stop",
-		llm.StopToolUse:      "tool_calls",
-		llm.StopMaxTokens:    "length",
-		llm.StopContentRules: "content_filter",
-	}[resp.StopReason]
+	finish := resp.RawStopReason
+	if finish == "" {
+		finish = map[llm.StopReason]string{
+			llm.StopEndTurn:   "stop",
+			llm.StopToolUse:   "tool_calls",
+			llm.StopMaxTokens: "length",
+			llm.StopRefusal:   "content_filter",
+		}[resp.StopReason]
+	}
 	if finish == "" {
 		finish = string(resp.StopReason)
 	}
@@ -100,10 +112,11 @@ func OpenAIBody(resp llm.Response, chunk int) string {
 	u := resp.Usage
 	prompt := u.InputTokens + u.CacheReadTokens + u.CacheWriteTokens
 	write([]choice{}, &usage{
-		PromptTokens:        prompt,
-		CompletionTokens:    u.OutputTokens,
-		TotalTokens:         prompt + u.OutputTokens,
-		PromptTokensDetails: details{CachedTokens: u.CacheReadTokens},
+		PromptTokens:            prompt,
+		CompletionTokens:        u.OutputTokens,
+		TotalTokens:             prompt + u.OutputTokens,
+		PromptTokensDetails:     details{CachedTokens: u.CacheReadTokens},
+		CompletionTokensDetails: completionDetails{ReasoningTokens: u.ThinkingTokens},
 	})
 	b.WriteString("data: [DONE]\n\n")
 	return b.String()
@@ -139,6 +152,7 @@ func DecodeOpenAIRequest(body []byte) (llm.Request, error) {
 		Model               string `json:"model"`
 		MaxTokens           int    `json:"max_tokens"`
 		MaxCompletionTokens int    `json:"max_completion_tokens"`
+		ReasoningEffort     string `json:"reasoning_effort"`
 		Messages            []struct {
 			Role      string  `json:"role"`
 			Content   *string `json:"content"`
@@ -163,6 +177,9 @@ func DecodeOpenAIRequest(body []byte) (llm.Request, error) {
 		return llm.Request{}, fmt.Errorf("llmtest: decode openai request: %w", err)
 	}
 	req := llm.Request{Model: w.Model, MaxTokens: max(w.MaxTokens, w.MaxCompletionTokens), Messages: []llm.Message{}}
+	if w.ReasoningEffort != "" {
+		req.Thinking = &llm.Thinking{Effort: w.ReasoningEffort}
+	}
 	for _, t := range w.Tools {
 		req.Tools = append(req.Tools, llm.ToolSpec{Name: t.Function.Name, Description: t.Function.Description, InputSchema: t.Function.Parameters})
 	}

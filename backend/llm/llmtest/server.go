@@ -1,8 +1,11 @@
 // Package llmtest holds fakes for testing model adapters and the code that
 // uses them: scripted HTTP servers that replay provider streams byte for
 // byte (split and paced as asked), fail with chosen statuses, and record
-// the requests they receive; encoders that write an llm.Response in each
-// provider's wire format; and a conformance suite every adapter runs.
+// the requests they receive; the providers' documented streams
+// (Transcript, Replay; testdata/README.md names each page); faults that
+// break a stream at any event or byte (Fault, Faulty); encoders that write
+// an llm.Response in each provider's wire format; and a conformance suite
+// every adapter runs, one file and function per area.
 //
 // The fakes work without *testing.T (NewAnthropicHandler, NewOpenAIHandler)
 // so a server can run inside another process, for example behind

@@ -50,15 +50,59 @@ type Options struct {
 	RetryBaseDelay time.Duration
 	// RetryMaxDelay caps the backoff (default llm.DefaultMaxDelay).
 	RetryMaxDelay time.Duration
-	// MaxTokensField names the output cap in the request body. OpenAI's own
-	// API wants "max_completion_tokens"; compatible servers mostly read
-	// "max_tokens". Empty picks by host: api.openai.com gets the former.
+	// MaxTokensField names the output cap in the request body:
+	// MaxTokens or MaxCompletionTokens. Empty picks per request by host and
+	// model (see TokenLimitField); llm.Request.MaxTokensField overrides it.
 	MaxTokensField string
+}
+
+// The names the output cap has on the wire.
+const (
+	MaxTokens           = "max_tokens"
+	MaxCompletionTokens = "max_completion_tokens"
+)
+
+// TokenLimitField returns the name of the output cap for model on the
+// server at baseURL. OpenAI's own API and Azure OpenAI take
+// max_completion_tokens (Azure deployments are named by their owner, so
+// the model family cannot be told from the name); OpenAI's reasoning
+// models (o1, o3, o4, gpt-5 and later), which reject max_tokens, take it on
+// any host, also behind a gateway that prefixes the name ("openai/o3");
+// other compatible servers (Ollama, vLLM, LM Studio) read max_tokens.
+func TokenLimitField(baseURL, model string) string {
+	if u, err := url.Parse(baseURL); err == nil {
+		host := strings.ToLower(u.Hostname())
+		if host == "api.openai.com" || strings.HasSuffix(host, ".openai.azure.com") || strings.HasSuffix(host, ".cognitiveservices.azure.com") {
+			return MaxCompletionTokens
+		}
+	}
+	if reasoningModel(model) {
+		return MaxCompletionTokens
+	}
+	return MaxTokens
+}
+
+// reasoningModel reports whether model names an OpenAI reasoning model.
+func reasoningModel(model string) bool {
+	m := strings.ToLower(model)
+	if i := strings.LastIndexByte(m, '/'); i >= 0 {
+		m = m[i+1:]
+	}
+	for _, p := range []string{"o1", "o3", "o4"} {
+		if m == p || strings.HasPrefix(m, p+"-") {
+			return true
+		}
+	}
+	if rest, ok := strings.CutPrefix(m, "gpt-"); ok && rest != "" && rest[0] >= '5' && rest[0] <= '9' {
+		return true
+	}
+	return false
 }
 
 // Client streams chat completions. It is safe for concurrent use.
 type Client struct {
 	key            string
+	base           string
 	url            string
 	model          string
 	maxTokensField string
@@ -76,6 +120,7 @@ func New(opts Options) *Client {
 	}
 	c := &Client{
 		key:            opts.APIKey,
+		base:           base,
 		url:            base + "/chat/completions",
 		model:          opts.Model,
 		maxTokensField: opts.MaxTokensField,
@@ -87,12 +132,6 @@ func New(opts Options) *Client {
 	}
 	if c.http == nil {
 		c.http = http.DefaultClient
-	}
-	if c.maxTokensField == "" {
-		c.maxTokensField = "max_tokens"
-		if u, err := url.Parse(base); err == nil && u.Hostname() == "api.openai.com" {
-			c.maxTokensField = "max_completion_tokens"
-		}
 	}
 	return c
 }
@@ -121,10 +160,18 @@ func FromEnv() (*Client, error) {
 func (c *Client) Model() string { return c.model }
 
 // Stream sends req and streams the reply to onEvent (which may be nil). It
-// retries rate limits, server errors and dropped connections while nothing
-// has been streamed yet.
+// retries rate limits, server errors and broken streams from the start,
+// also after output.
 func (c *Client) Stream(ctx context.Context, req llm.Request, onEvent func(llm.Event)) (llm.Response, error) {
-	body, err := marshalRequest(req, c.model, c.maxTokensField)
+	field := c.maxTokensField
+	if field == "" {
+		model := req.Model
+		if model == "" {
+			model = c.model
+		}
+		field = TokenLimitField(c.base, model)
+	}
+	body, err := marshalRequest(req, c.model, field)
 	if err != nil {
 		return llm.Response{}, fmt.Errorf("openai: encode request: %w", err)
 	}

@@ -33,6 +33,10 @@ func harness() llmtest.Harness {
 			return llmtest.OpenAIStreamError("server_error", message)
 		},
 		DecodeRequest: llmtest.DecodeOpenAIRequest,
+		StopReasons: map[string]llm.StopReason{
+			"stop": llm.StopEndTurn, "tool_calls": llm.StopToolUse, "function_call": llm.StopToolUse,
+			"length": llm.StopMaxTokens, "content_filter": llm.StopRefusal,
+		},
 	}
 }
 
@@ -61,8 +65,8 @@ var recorded = []struct {
 		want: llm.Response{
 			ID: "chatcmpl-123", Model: "gpt-4o-mini",
 			Content:    []llm.Block{llm.TextBlock("Hello, wörld 🌍!")},
-			StopReason: llm.StopEndTurn,
-			Usage:      llm.Usage{InputTokens: 9, OutputTokens: 4},
+			StopReason: llm.StopEndTurn, RawStopReason: "stop",
+			Usage: llm.Usage{InputTokens: 9, OutputTokens: 4},
 		},
 	},
 	{
@@ -73,8 +77,8 @@ var recorded = []struct {
 				{Type: llm.BlockToolUse, ID: "call_qOfTGgDrItLORNfC6VwUbyLL", Name: "read", Input: json.RawMessage(`{"path":"h\u00e9llo-🌍.txt"}`)},
 				{Type: llm.BlockToolUse, ID: "call_Zx81kLpQ0aVbn2MmW9yTc4Ds", Name: "glob", Input: json.RawMessage(`{"pattern":"**/*.go"}`)},
 			},
-			StopReason: llm.StopToolUse,
-			Usage:      llm.Usage{InputTokens: 176, OutputTokens: 40, CacheReadTokens: 1024},
+			StopReason: llm.StopToolUse, RawStopReason: "tool_calls",
+			Usage: llm.Usage{InputTokens: 176, OutputTokens: 40, CacheReadTokens: 1024},
 		},
 	},
 	{
@@ -84,8 +88,8 @@ var recorded = []struct {
 			Content: []llm.Block{
 				{Type: llm.BlockToolUse, ID: "call_x1", Name: "exec", Input: json.RawMessage(`{"command":"ls -la"}`)},
 			},
-			StopReason: llm.StopToolUse,
-			Usage:      llm.Usage{InputTokens: 300, OutputTokens: 20},
+			StopReason: llm.StopToolUse, RawStopReason: "stop",
+			Usage: llm.Usage{InputTokens: 300, OutputTokens: 20},
 		},
 	},
 }
@@ -239,24 +243,37 @@ func TestLocalServerWithoutKey(t *testing.T) {
 func TestMaxTokensField(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name string
-		opts Options
-		want string
+		name   string
+		base   string // the configured base URL the field is chosen for
+		model  string // the client's model
+		req    llm.Request
+		client string // Options.MaxTokensField
+		want   string
 	}{
-		{"openai", Options{}, "max_completion_tokens"},
-		{"ollama", Options{BaseURL: "http://localhost:11434/v1"}, "max_tokens"},
-		{"override", Options{BaseURL: "http://localhost:8000/v1", MaxTokensField: "max_completion_tokens"}, "max_completion_tokens"},
+		{"openai", DefaultBaseURL, "gpt-4.1", userRequest(), "", MaxCompletionTokens},
+		{"ollama", "http://localhost:11434/v1", "llama3.2", userRequest(), "", MaxTokens},
+		{"azure", "https://corral.openai.azure.com/openai/v1", "my-deployment", userRequest(), "", MaxCompletionTokens},
+		{"reasoning model behind a gateway", "https://gateway.test/api/v1", "x", llm.Request{Model: "openai/o3-mini", Messages: userRequest().Messages}, "", MaxCompletionTokens},
+		{"gpt-5 on a compatible server", "http://127.0.0.1:8000/v1", "gpt-5-mini", userRequest(), "", MaxCompletionTokens},
+		{"o4 on a compatible server", "http://127.0.0.1:8000/v1", "o4-mini", userRequest(), "", MaxCompletionTokens},
+		{"gpt-4o on a gateway", "https://gateway.test/api/v1", "openai/gpt-4o", userRequest(), "", MaxTokens},
+		{"a name that only looks like one", "http://127.0.0.1:8000/v1", "o1x-coder", userRequest(), "", MaxTokens},
+		{"client override", "http://localhost:8000/v1", "gpt-5", userRequest(), MaxTokens, MaxTokens},
+		{"request override", DefaultBaseURL, "gpt-4.1", llm.Request{MaxTokensField: MaxTokens, Messages: userRequest().Messages}, "", MaxTokens},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			c := New(tt.opts)
-			body, err := marshalRequest(userRequest(), c.model, c.maxTokensField)
-			if err != nil {
+			srv := llmtest.NewOpenAIServer(t, llmtest.Replies(llmtest.Reply{Body: string(readFile(t, "text.sse"))}))
+			c := New(Options{APIKey: "sk-test", BaseURL: srv.BaseURL, Model: tt.model, MaxTokensField: tt.client})
+			c.base = tt.base // choose as for the configured host; send to the fake server
+			if _, err := c.Stream(context.Background(), tt.req, nil); err != nil {
 				t.Fatal(err)
 			}
-			if !strings.Contains(string(body), `"`+tt.want+`":8192`) {
-				t.Errorf("body %s lacks %s", body, tt.want)
+			body := srv.Bodies()[0]
+			other := map[string]string{MaxTokens: MaxCompletionTokens, MaxCompletionTokens: MaxTokens}[tt.want]
+			if !strings.Contains(body, `"`+tt.want+`":8192`) || strings.Contains(body, `"`+other+`"`) {
+				t.Errorf("body %s: want %s and not %s", body, tt.want, other)
 			}
 		})
 	}
@@ -291,7 +308,7 @@ func TestStreamEdgeCases(t *testing.T) {
 		{
 			name: "missing ids and a name in pieces",
 			body: chunk(`{"tool_calls":[{"index":0,"function":{"name":"gr","arguments":""}}]}`, "") +
-				chunk(`{"tool_calls":[{"index":0,"function":{"name":"ep","arguments":"{\"pattern\":\"x\"}"}}]}`, "") + done,
+				chunk(`{"tool_calls":[{"index":0,"function":{"name":"ep","arguments":"{\"pattern\":\"x\"}"}}]}`, "tool_calls") + done,
 			want: []llm.Block{llm.NewToolUse("call_c1_0", "grep", `{"pattern":"x"}`)},
 			stop: llm.StopToolUse,
 		},
@@ -308,10 +325,47 @@ func TestStreamEdgeCases(t *testing.T) {
 			stop: llm.StopMaxTokens,
 		},
 		{
-			name: "choices null and reasoning ignored",
-			body: `data: {"id":"c1","model":"m","choices":null}` + "\n\n" + chunk(`{"reasoning_content":"hmm","content":"ok"}`, "stop") + done,
-			want: []llm.Block{llm.TextBlock("ok")},
+			name: "choices null and reasoning kept apart",
+			body: `data: {"id":"c1","model":"m","choices":null}` + "\n\n" + chunk(`{"reasoning_content":"hmm","content":"ok"}`, "") +
+				chunk(`{"reasoning":", yes"}`, "") + chunk(`{"reasoning":"!","reasoning_content":"!"}`, "stop") + done,
+			want: []llm.Block{{Type: llm.BlockThinking, Thinking: "hmm, yes!"}, llm.TextBlock("ok")},
 			stop: llm.StopEndTurn,
+		},
+		{
+			name: "ollama parallel calls all at index 0",
+			body: chunk(`{"tool_calls":[{"index":0,"id":"call_a","type":"function","function":{"name":"read","arguments":"{\"path\":\"a\"}"}}]}`, "") +
+				chunk(`{"tool_calls":[{"index":0,"id":"call_b","type":"function","function":{"name":"read","arguments":"{\"path\":\"b\"}"}}]}`, "tool_calls") + done,
+			want: []llm.Block{llm.NewToolUse("call_a", "read", `{"path":"a"}`), llm.NewToolUse("call_b", "read", `{"path":"b"}`)},
+			stop: llm.StopToolUse,
+		},
+		{
+			name: "several calls in one chunk at index 0",
+			body: chunk(`{"tool_calls":[{"index":0,"id":"call_a","function":{"name":"read","arguments":"{}"}},{"index":0,"id":"call_b","function":{"name":"glob","arguments":"{}"}}]}`, "stop") + done,
+			want: []llm.Block{llm.NewToolUse("call_a", "read", `{}`), llm.NewToolUse("call_b", "glob", `{}`)},
+			stop: llm.StopToolUse,
+		},
+		{
+			name: "missing ids and response id made from the call",
+			body: `data: {"model":"m","choices":[{"index":0,"delta":{"tool_calls":[{"index":0,"function":{"name":"read","arguments":"{}"}},{"index":1,"function":{"name":"read","arguments":"{}"}}]},"finish_reason":"tool_calls"}]}` + "\n\n" + done,
+			want: []llm.Block{llm.NewToolUse("call_"+callHash("read", "{}")+"_0", "read", `{}`), llm.NewToolUse("call_"+callHash("read", "{}")+"_1", "read", `{}`)},
+			stop: llm.StopToolUse,
+		},
+		{
+			name: "tool call cut by length",
+			body: chunk(`{"tool_calls":[{"index":0,"id":"a","function":{"name":"write","arguments":"{\"path\":\"a\",\"content\":\"ab"}}]}`, "length") + done,
+			want: []llm.Block{{Type: llm.BlockToolUse, ID: "a", Name: "write", RawInput: `{"path":"a","content":"ab`, InputError: llm.TruncatedInput, Truncated: true}},
+			stop: llm.StopMaxTokens,
+		},
+		{
+			name: "refusal",
+			body: chunk(`{"refusal":"I'm sorry, "}`, "") + chunk(`{"refusal":"I cannot help with that."}`, "stop") + done,
+			want: []llm.Block{},
+			stop: llm.StopRefusal,
+		},
+		{
+			name:    "[DONE] without finish_reason",
+			body:    chunk(`{"content":"a"}`, "") + done,
+			wantErr: llm.ErrIncompleteStream,
 		},
 		{
 			name:     "error chunk",
@@ -370,7 +424,7 @@ func TestErrorMessages(t *testing.T) {
 	}{
 		{"401", llmtest.OpenAIError(401, "invalid_api_key", "Incorrect API key provided: sk-test."), "openai: authentication failed (401): check OPENAI_API_KEY (invalid_request_error: Incorrect API key provided: sk-test.)", false},
 		{"400", llmtest.OpenAIError(400, "invalid_value", "Invalid 'messages[1].role'"), "openai: bad request (400): invalid_request_error: Invalid 'messages[1].role'", false},
-		{"quota is not retried", llmtest.Reply{Status: 429, Body: `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`}, "openai: rate limited (429): insufficient_quota: You exceeded your current quota", false},
+		{"quota is not retried", llmtest.Reply{Status: 429, Body: `{"error":{"message":"You exceeded your current quota","type":"insufficient_quota","param":null,"code":"insufficient_quota"}}`}, "openai: quota exhausted (429): insufficient_quota: You exceeded your current quota", false},
 		{"ollama 404", llmtest.Reply{Status: 404, Body: `{"error":{"message":"model \"nope\" not found, try pulling it first","type":"api_error","param":null,"code":null}}`}, `openai: not found (404): check the model name and OPENAI_BASE_URL (api_error: model "nope" not found, try pulling it first)`, false},
 		{"200 with a JSON error", llmtest.Reply{Header: map[string][]string{"Content-Type": {"application/json"}}, Body: `{"error":{"message":"boom","type":"server_error"}}`}, "openai: server error (in stream): server_error: boom", true},
 	}
@@ -394,7 +448,7 @@ func TestOptionsFromEnv(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{"OPENAI_BASE_URL": "http://localhost:11434/v1/", "OPENAI_MODEL": "llama3.2"}
 	c := New(OptionsFromEnv(func(k string) string { return env[k] }))
-	if c.key != "" || c.url != "http://localhost:11434/v1/chat/completions" || c.Model() != "llama3.2" || c.maxTokensField != "max_tokens" {
+	if c.key != "" || c.url != "http://localhost:11434/v1/chat/completions" || c.Model() != "llama3.2" || TokenLimitField(c.base, c.model) != MaxTokens {
 		t.Fatalf("New(OptionsFromEnv()) = %+v", c)
 	}
 }
@@ -405,4 +459,8 @@ func TestFromEnvWithoutKey(t *testing.T) {
 	if _, err := FromEnv(); !errors.Is(err, llm.ErrNoCredentials) {
 		t.Fatalf("FromEnv() error = %v, want llm.ErrNoCredentials", err)
 	}
+}
+
+func callHash(name, args string) string {
+	return callID("", 0, name, args)[5:17]
 }

@@ -17,6 +17,7 @@ type wireRequest struct {
 	Tools               []wireTool     `json:"tools,omitempty"`
 	MaxTokens           int            `json:"max_tokens,omitempty"`
 	MaxCompletionTokens int            `json:"max_completion_tokens,omitempty"`
+	ReasoningEffort     string         `json:"reasoning_effort,omitempty"`
 	Stream              bool           `json:"stream"`
 	StreamOptions       *streamOptions `json:"stream_options,omitempty"`
 }
@@ -57,6 +58,8 @@ type wireFunction struct {
 // marshalRequest encodes req. The system prompt becomes the first message;
 // a user message's tool results become "tool" messages, placed before its
 // text because they must follow the assistant's tool_calls directly.
+// Reasoning blocks are not sent back: chat completions has no field for
+// them, and DeepSeek rejects reasoning_content in input messages.
 func marshalRequest(req llm.Request, defaultModel, maxTokensField string) ([]byte, error) {
 	w := wireRequest{
 		Model:         req.Model,
@@ -71,7 +74,13 @@ func marshalRequest(req llm.Request, defaultModel, maxTokensField string) ([]byt
 	if maxTokens <= 0 {
 		maxTokens = DefaultMaxTokens
 	}
-	if maxTokensField == "max_completion_tokens" {
+	if req.MaxTokensField != "" {
+		maxTokensField = req.MaxTokensField
+	}
+	if req.Thinking != nil {
+		w.ReasoningEffort = req.Thinking.Effort
+	}
+	if maxTokensField == MaxCompletionTokens {
 		w.MaxCompletionTokens = maxTokens
 	} else {
 		w.MaxTokens = maxTokens
@@ -111,6 +120,7 @@ func marshalRequest(req llm.Request, defaultModel, maxTokensField string) ([]byt
 					args = "{}"
 				}
 				calls = append(calls, wireToolCall{ID: b.ID, Type: "function", Function: wireFunctionCall{Name: b.Name, Arguments: args}})
+			case llm.BlockThinking, llm.BlockRedactedThinking:
 			default:
 				return nil, fmt.Errorf("message %d block %d: unknown block type %q", i, j, b.Type)
 			}

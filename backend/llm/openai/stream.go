@@ -1,11 +1,11 @@
 package openai
 
 import (
+	"crypto/sha256"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
-	"sort"
 	"strings"
 
 	"github.com/corral-dev/corral/backend/llm"
@@ -18,7 +18,13 @@ type wireChunk struct {
 	Choices []struct {
 		Index int `json:"index"`
 		Delta struct {
-			Content   string `json:"content"`
+			Content string `json:"content"`
+			// ReasoningContent (DeepSeek, vLLM, LM Studio) and Reasoning
+			// (Ollama, OpenRouter) carry reasoning apart from the answer.
+			ReasoningContent string `json:"reasoning_content"`
+			Reasoning        string `json:"reasoning"`
+			// Refusal is the model's explanation when it declines.
+			Refusal   string `json:"refusal"`
 			ToolCalls []struct {
 				Index    *int   `json:"index"`
 				ID       string `json:"id"`
@@ -36,6 +42,9 @@ type wireChunk struct {
 		PromptTokensDetails *struct {
 			CachedTokens int64 `json:"cached_tokens"`
 		} `json:"prompt_tokens_details"`
+		CompletionTokensDetails *struct {
+			ReasoningTokens int64 `json:"reasoning_tokens"`
+		} `json:"completion_tokens_details"`
 	} `json:"usage"`
 	Error *wireError `json:"error"`
 }
@@ -46,17 +55,23 @@ type toolCall struct {
 }
 
 type streamState struct {
-	emit   func(llm.Event)
-	resp   llm.Response
-	text   strings.Builder
-	calls  map[int]*toolCall
-	last   int // index of the most recent tool call, for servers that omit it
+	emit      func(llm.Event)
+	resp      llm.Response
+	text      strings.Builder
+	reasoning strings.Builder
+	refusal   strings.Builder
+	// calls are the tool calls in the order they started; slot maps a
+	// wire index to its call, which a server that reuses index 0 for
+	// every call (Ollama) moves on when a new id arrives.
+	calls  []*toolCall
+	slot   map[int]int
+	last   int // position of the most recent tool call, for servers that omit the index
 	finish string
 }
 
 // decodeStream reads chunks until "data: [DONE]".
 func decodeStream(r io.Reader, emit func(llm.Event)) (llm.Response, error) {
-	st := &streamState{emit: emit, calls: map[int]*toolCall{}, last: -1}
+	st := &streamState{emit: emit, slot: map[int]int{}, last: -1}
 	dec := sse.NewDecoder(r)
 	for {
 		ev, err := dec.Next()
@@ -69,6 +84,9 @@ func decodeStream(r io.Reader, emit func(llm.Event)) (llm.Response, error) {
 			return llm.Response{}, &llm.TransientError{Err: fmt.Errorf("openai: read stream: %w: %w", llm.ErrIncompleteStream, err)}
 		}
 		if strings.TrimSpace(string(ev.Data)) == "[DONE]" {
+			if st.finish == "" {
+				return llm.Response{}, &llm.TransientError{Err: fmt.Errorf("openai: %w ([DONE] without a finish_reason)", llm.ErrIncompleteStream)}
+			}
 			return st.done(), nil
 		}
 		if err := st.handle(ev); err != nil {
@@ -95,26 +113,45 @@ func (st *streamState) handle(ev sse.Event) error {
 		if ch.Index != 0 {
 			continue // only one choice is requested
 		}
+		// A server that sends both names carries the same text in each.
+		r := ch.Delta.ReasoningContent
+		if r == "" {
+			r = ch.Delta.Reasoning
+		}
+		if r != "" {
+			st.reasoning.WriteString(r)
+			st.emit(llm.ThinkingDelta{Index: 0, Thinking: r})
+		}
 		if t := ch.Delta.Content; t != "" {
 			st.text.WriteString(t)
 			st.emit(llm.TextDelta{Index: 0, Text: t})
 		}
+		st.refusal.WriteString(ch.Delta.Refusal)
 		for _, d := range ch.Delta.ToolCalls {
-			i := st.last
+			i, ok := -1, false
 			switch {
 			case d.Index != nil:
-				i = *d.Index
-			case d.ID != "" && (i < 0 || st.calls[i].id != d.ID):
-				i = len(st.calls)
-			}
-			if i < 0 {
+				i, ok = st.slot[*d.Index]
+				if ok && d.ID != "" && st.calls[i].id != "" && st.calls[i].id != d.ID {
+					ok = false // the index is reused for a new call
+				}
+			case d.ID != "":
+				// Without an index the same id goes on and a new id starts a call.
+				ok = st.last >= 0 && st.calls[st.last].id == d.ID
+				i = st.last
+			case st.last >= 0:
+				i, ok = st.last, true
+			default:
 				return fmt.Errorf("openai: %w: tool call delta without index", llm.ErrMalformedStream)
 			}
-			tc, ok := st.calls[i]
 			if !ok {
-				tc = &toolCall{id: d.ID}
-				st.calls[i] = tc
+				i = len(st.calls)
+				st.calls = append(st.calls, &toolCall{id: d.ID})
+				if d.Index != nil {
+					st.slot[*d.Index] = i
+				}
 			}
+			tc := st.calls[i]
 			st.last = i
 			if tc.id == "" {
 				tc.id = d.ID
@@ -143,6 +180,9 @@ func (st *streamState) handle(ev sse.Event) error {
 			st.resp.Usage.CacheReadTokens = cached
 			st.resp.Usage.InputTokens -= cached
 		}
+		if u.CompletionTokensDetails != nil {
+			st.resp.Usage.ThinkingTokens = u.CompletionTokensDetails.ReasoningTokens
+		}
 		st.emit(llm.UsageUpdate{Usage: st.resp.Usage})
 	}
 	return nil
@@ -151,39 +191,58 @@ func (st *streamState) handle(ev sse.Event) error {
 func (st *streamState) done() llm.Response {
 	resp := st.resp
 	resp.Content = []llm.Block{}
+	if st.reasoning.Len() > 0 {
+		resp.Content = append(resp.Content, llm.Block{Type: llm.BlockThinking, Thinking: st.reasoning.String()})
+	}
 	if st.text.Len() > 0 {
 		resp.Content = append(resp.Content, llm.TextBlock(st.text.String()))
 	}
-	idx := make([]int, 0, len(st.calls))
-	for i := range st.calls {
-		idx = append(idx, i)
-	}
-	sort.Ints(idx)
-	for _, i := range idx {
-		tc := st.calls[i]
+	for i, tc := range st.calls {
 		id := tc.id
 		if id == "" {
-			// Some local servers send no ids; the agent needs one to pair the
-			// result with the call.
-			id = fmt.Sprintf("call_%s_%d", resp.ID, i)
+			id = callID(resp.ID, i, tc.name, tc.args.String())
 		}
 		resp.Content = append(resp.Content, llm.NewToolUse(id, tc.name, tc.args.String()))
 	}
-	switch st.finish {
-	case "stop", "":
-		resp.StopReason = llm.StopEndTurn
-	case "tool_calls", "function_call":
-		resp.StopReason = llm.StopToolUse
-	case "length":
-		resp.StopReason = llm.StopMaxTokens
-	case "content_filter":
-		resp.StopReason = llm.StopContentRules
-	default:
-		resp.StopReason = llm.StopReason(st.finish)
-	}
-	if resp.StopReason == llm.StopEndTurn && len(idx) > 0 {
+	resp.RawStopReason = st.finish
+	resp.StopReason = StopReason(st.finish)
+	if resp.StopReason == llm.StopEndTurn && len(st.calls) > 0 {
 		// Several local servers report "stop" for a turn that calls tools.
 		resp.StopReason = llm.StopToolUse
 	}
+	resp.Refusal = st.refusal.String()
+	if resp.Refusal != "" && resp.StopReason == llm.StopEndTurn {
+		// The model declined in its refusal field; finish_reason still says "stop".
+		resp.StopReason = llm.StopRefusal
+	}
+	resp.MarkTruncated()
 	return resp
+}
+
+// StopReason maps a finish_reason onto the normalised stop reasons;
+// unknown values pass through.
+func StopReason(finish string) llm.StopReason {
+	switch finish {
+	case "stop", "":
+		return llm.StopEndTurn
+	case "tool_calls", "function_call":
+		return llm.StopToolUse
+	case "length":
+		return llm.StopMaxTokens
+	case "content_filter":
+		return llm.StopRefusal
+	}
+	return llm.StopReason(finish)
+}
+
+// callID makes an id for a tool call that came without one (some local
+// servers send none; the agent needs one to pair the result with the
+// call). It depends only on the response and the call, so a resumed run
+// that replays the recorded turn sends the same bytes.
+func callID(respID string, i int, name, args string) string {
+	if respID != "" {
+		return fmt.Sprintf("call_%s_%d", respID, i)
+	}
+	sum := sha256.Sum256([]byte(name + "\x00" + args))
+	return fmt.Sprintf("call_%x_%d", sum[:6], i)
 }
