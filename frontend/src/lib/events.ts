@@ -86,9 +86,10 @@ export interface RunEvent {
   /** status is the run status on run.* events. */
   status?: RunStatus;
   error?: string;
-  /** attempt and wait_ms describe model.retry. */
+  /** attempt and wait_ms describe model.retry; discard says the failed attempt's streamed text is dropped. */
   attempt?: number;
   wait_ms?: number;
+  discard?: boolean;
   /** duration_ms is set on *.finished. */
   duration_ms?: number;
   /** workspace is set on run.started and run.resumed. */

@@ -210,6 +210,8 @@ export interface Usage {
   output_tokens: number;
   cache_read_tokens?: number;
   cache_write_tokens?: number;
+  /** thinking_tokens counts reasoning tokens where the provider reports them (already part of output_tokens). */
+  thinking_tokens?: number;
 }
 
 /** RunView is a run with its summary (app.RunView). Times are RFC 3339. */
