@@ -3,7 +3,7 @@
 // desktop window events arrive through the Wails runtime; in a browser through
 // the server-sent event stream of `corral serve` (GET /api/events).
 
-import type { ApprovalRecord, ApprovalRequest, RunStatus, SessionEvent, ToolMeta, Usage, WorkspaceChange, WorkspaceEvent } from './api';
+import type { ApprovalRecord, ApprovalRequest, RunStatus, SessionEvent, ToolMeta, ModelUsage, WorkspaceChange, WorkspaceEvent } from './api';
 
 /**
  * EVENT_RUNS carries a batch of run events, oldest first, flushed every ~75 ms.
@@ -81,7 +81,7 @@ export interface RunEvent {
   input?: unknown;
   result?: ToolOutcome;
   model?: string;
-  usage?: Usage;
+  usage?: ModelUsage;
   cost_usd?: number;
   /** status is the run status on run.* events. */
   status?: RunStatus;

@@ -210,6 +210,10 @@ export interface Usage {
   output_tokens: number;
   cache_read_tokens?: number;
   cache_write_tokens?: number;
+}
+
+/** ModelUsage is a model call's usage as the provider reported it (llm.Usage). */
+export interface ModelUsage extends Usage {
   /** thinking_tokens counts reasoning tokens where the provider reports them (already part of output_tokens). */
   thinking_tokens?: number;
 }
@@ -285,7 +289,7 @@ export interface Span {
   start?: string;
   end?: string;
   model?: string;
-  usage?: Usage;
+  usage?: ModelUsage;
   cost_usd?: number;
   input?: unknown;
   output?: unknown;
@@ -308,7 +312,7 @@ export interface TraceRunInfo {
   created_at: string;
   updated_at: string;
   steps: number;
-  usage: Usage;
+  usage: ModelUsage;
   cost_usd: number;
 }
 
@@ -352,7 +356,7 @@ export interface ModelInput {
 export interface ModelResponse {
   content: Block[];
   stop_reason: string;
-  usage: Usage;
+  usage: ModelUsage;
   /** model and id are what the provider answered, when it said. */
   model?: string;
   id?: string;
