@@ -292,9 +292,9 @@ func (r *Runs) Answer(runID string, ans approval.Answer) error {
 // again, "skip" tells the model it did not run (with message), "fail" ends the run. After
 // rerun or skip the run continues in the background.
 func (r *Runs) Resolve(runID, action, message string) error {
-	act := journal.Action(action)
-	if act != journal.ActionRerun && act != journal.ActionSkip && act != journal.ActionFail {
-		return fmt.Errorf("unknown action %q: want rerun, skip or fail", action)
+	act, err := journal.ParseAction(action)
+	if err != nil {
+		return err
 	}
 	if _, err := r.runner.Resolve(context.Background(), runID, act, message); err != nil {
 		return err

@@ -142,9 +142,9 @@ var resolveCommand = command{
 			if len(args) != 1 {
 				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
 			}
-			act := journal.Action(*action)
-			if act != journal.ActionRerun && act != journal.ActionSkip && act != journal.ActionFail {
-				return fmt.Errorf("%w: --action must be rerun, skip or fail", errUsage)
+			act, err := journal.ParseAction(*action)
+			if err != nil {
+				return fmt.Errorf("%w: --action: %w", errUsage, err)
 			}
 			rt, err := openEngine(ctx, p, *dataDir)
 			if err != nil {

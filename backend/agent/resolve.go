@@ -17,6 +17,9 @@ var ErrNothingToResolve = errors.New("agent: run has no interrupted step")
 // rerun it, skip it (the model is told it did not run, with message), or fail the run.
 // The run can then be resumed with Drive (except after fail).
 func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Action, message string) (journal.Step, error) {
+	if _, err := journal.ParseAction(string(action)); err != nil {
+		return journal.Step{}, fmt.Errorf("agent: resolve run %s: %w", runID, err)
+	}
 	run, err := r.Journal.Run(ctx, runID)
 	if err != nil {
 		return journal.Step{}, fmt.Errorf("agent: %w", err)

@@ -39,6 +39,9 @@ var (
 	// ErrNotInterrupted means Resolve was called for a step that is not in the
 	// started state.
 	ErrNotInterrupted = errors.New("journal: step is not interrupted")
+	// ErrUnknownAction means an action to resolve a step is not rerun, skip
+	// or fail ([ParseAction]).
+	ErrUnknownAction = errors.New("journal: unknown action")
 )
 
 // StepRef names a step the way history and code are compared on replay.

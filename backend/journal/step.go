@@ -103,6 +103,25 @@ const (
 	ActionFail Action = "fail"
 )
 
+// Valid reports whether a is one of the resolution actions: rerun, skip or fail.
+func (a Action) Valid() bool {
+	switch a {
+	case ActionRerun, ActionSkip, ActionFail:
+		return true
+	}
+	return false
+}
+
+// ParseAction returns the resolution action s names, or an error wrapping
+// [ErrUnknownAction] that lists the valid ones. Every place that takes an
+// action from a person (the CLI, the window) parses it here.
+func ParseAction(s string) (Action, error) {
+	if a := Action(s); a.Valid() {
+		return a, nil
+	}
+	return "", fmt.Errorf("%w %q: want rerun, skip or fail", ErrUnknownAction, s)
+}
+
 // Resolution is a person's decision about an interrupted step.
 type Resolution struct {
 	Action  Action
@@ -445,7 +464,8 @@ func (j *Journal) Resolve(ctx context.Context, runID string, seq int, r Resoluti
 		query, args = `UPDATE steps SET resolution = 'fail', rerun_pending = 0, status = 'failed', error = ?, finished_at = ?`,
 			[]any{r.Message, now}
 	default:
-		return Step{}, fmt.Errorf("resolve step %s/%d: unknown action %q", runID, seq, r.Action)
+		_, err := ParseAction(string(r.Action))
+		return Step{}, fmt.Errorf("resolve step %s/%d: %w", runID, seq, err)
 	}
 	j.mu.Lock()
 	_, busy := j.inflight[stepKey{runID, seq}]

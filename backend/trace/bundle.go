@@ -355,9 +355,7 @@ func validateStep(path string, st journal.Step) error {
 	case st.CostUSD < 0 || math.IsNaN(st.CostUSD) || math.IsInf(st.CostUSD, 0):
 		return invalid(path+".cost_usd", "%v is not a cost", st.CostUSD)
 	}
-	switch st.Resolution {
-	case "", journal.ActionRerun, journal.ActionSkip, journal.ActionFail:
-	default:
+	if st.Resolution != "" && !st.Resolution.Valid() {
 		return invalid(path+".resolution", "unknown resolution %q", describe(string(st.Resolution)))
 	}
 	switch st.Status {
