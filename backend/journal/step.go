@@ -306,10 +306,20 @@ func (j *Journal) begin(ctx context.Context, runID string, seq int, spec StepSpe
 	return j.replay(ctx, s, spec)
 }
 
+// differs returns a [DifferentStep] error when the code's spec names another
+// step than the one recorded, and nil when they agree. It is the one
+// comparison of code and history: Step, Begin, Record and [Cursor] use it.
+func differs(s Step, spec StepSpec) error {
+	if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
+		return nondeterminism(DifferentStep, s.RunID, s.Seq, s.Ref(), got)
+	}
+	return nil
+}
+
 // replay decides what a recorded step means for the caller.
 func (j *Journal) replay(ctx context.Context, s Step, spec StepSpec) (Step, error) {
-	if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
-		return Step{}, &NondeterminismError{RunID: s.RunID, Seq: s.Seq, Want: s.Ref(), Got: got}
+	if err := differs(s, spec); err != nil {
+		return Step{}, err
 	}
 	switch s.Status {
 	case StepCompleted:
@@ -414,8 +424,8 @@ func (j *Journal) Record(ctx context.Context, runID string, seq int, spec StepSp
 		case err != nil:
 			return err
 		}
-		if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
-			return &NondeterminismError{RunID: runID, Seq: seq, Want: s.Ref(), Got: got}
+		if err := differs(s, spec); err != nil {
+			return err
 		}
 		switch s.Status {
 		case StepCompleted:
@@ -531,8 +541,8 @@ func (j *Journal) Begin(ctx context.Context, runID string, seq int, spec StepSpe
 		case err != nil:
 			return err
 		}
-		if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
-			return &NondeterminismError{RunID: runID, Seq: seq, Want: s.Ref(), Got: got}
+		if err := differs(s, spec); err != nil {
+			return err
 		}
 		s.Replayed = true
 		out = s

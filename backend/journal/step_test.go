@@ -248,7 +248,7 @@ func TestStepErrors(t *testing.T) {
 		if !errors.As(err, &nd) {
 			t.Fatalf("Step(%q) = %v, want *NondeterminismError", "claude", err)
 		}
-		want := journal.NondeterminismError{RunID: "r1", Seq: 1,
+		want := journal.NondeterminismError{Kind: journal.DifferentStep, RunID: "r1", Seq: 1,
 			Want: journal.StepRef{Kind: "tool", Name: "exec"}, Got: journal.StepRef{Kind: "llm", Name: "claude"}}
 		if *nd != want {
 			t.Errorf("Step(%q) error = %+v, want %+v", "claude", *nd, want)
