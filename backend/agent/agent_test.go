@@ -669,3 +669,39 @@ func TestResumeReason(t *testing.T) {
 		}
 	}
 }
+
+// TestDriveNondeterminism drives runs whose record and code disagree: the run fails with a
+// nondeterminism error that says how, and nothing runs for the disagreeing step.
+func TestDriveNondeterminism(t *testing.T) {
+	t.Parallel()
+	final, _ := json.Marshal(llm.Response{Content: []llm.Block{llm.TextBlock("Done.")}, StopReason: llm.StopEndTurn})
+	for _, tc := range []struct {
+		name   string
+		record []journal.StepSpec // recorded completed after the configuration, from seq 2
+		want   journal.NondeterminismKind
+		seq    int
+	}{
+		{name: "different step at a seq", record: []journal.StepSpec{{Name: "exec", Kind: KindTool}}, want: journal.DifferentStep, seq: 2},
+		{name: "missing step after the run completes", record: []journal.StepSpec{{Name: stepModel, Kind: KindLLM}, {Name: "exec", Kind: KindTool}}, want: journal.MissingStep, seq: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := &scriptModel{turns: []turn{{text: "Done."}}}
+			r, _ := setup(t, m)
+			run := start(t, r, StartRequest{Prompt: "hi"})
+			for i, spec := range tc.record {
+				if _, err := r.Journal.Record(context.Background(), run.ID, i+2, spec, journal.StepResult{Output: final}); err != nil {
+					t.Fatalf("Record(%d) = %v", i+2, err)
+				}
+			}
+			got, err := r.Drive(context.Background(), run.ID)
+			var nd *journal.NondeterminismError
+			if !errors.As(err, &nd) || nd.Kind != tc.want || nd.Seq != tc.seq || got.Status != journal.RunFailed {
+				t.Fatalf("Drive() = %s, %v; want failed with a %s step at seq %d", got.Status, err, tc.want, tc.seq)
+			}
+			if n := len(m.calls()); n != 0 {
+				t.Errorf("Drive() made %d model calls, want 0", n)
+			}
+		})
+	}
+}

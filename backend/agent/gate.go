@@ -86,21 +86,21 @@ type GateRecord struct {
 // gate passes one tool call through the approval gate as step seq: replayed when decided
 // before, decided now by policy and rules, answered by the Approver, or left waiting.
 func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error) {
-	l.seq++
-	seq := l.seq
 	spec := journal.StepSpec{Name: use.Name, Kind: KindApproval, Idempotent: true}
 	var pending *approval.Request
-	if i := seq - 1; i < len(l.history) && l.history[i].Seq == seq {
-		h := l.history[i]
-		if h.Name != spec.Name || h.Kind != spec.Kind {
-			return approval.Outcome{}, &journal.NondeterminismError{RunID: l.run.ID, Seq: seq, Want: h.Ref(), Got: journal.StepRef{Kind: spec.Kind, Name: spec.Name}}
+	if h, recorded := l.cur.Peek(); recorded {
+		// Begin checks the recorded step is this gate and writes nothing.
+		if _, err := l.cur.Begin(ctx, spec); err != nil {
+			return approval.Outcome{}, err
 		}
 		if h.Status == journal.StepCompleted {
+			// Published as it was loaded, not as replayed: the decision may be a person's
+			// answer given since the run stopped (corral approve), which the transcript shows.
 			return l.decided(h)
 		}
 		var req approval.Request
 		if err := json.Unmarshal(h.Input, &req); err != nil {
-			return approval.Outcome{}, fmt.Errorf("agent: run %s step %d: recorded approval request: %w", l.run.ID, seq, err)
+			return approval.Outcome{}, fmt.Errorf("agent: run %s step %d: recorded approval request: %w", l.run.ID, h.Seq, err)
 		}
 		pending = &req
 	}
@@ -118,18 +118,19 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 			if a.Decision == approval.Deny {
 				rec.Outcome = approval.Outcome{Refusal: approval.RefusedResult(a).Content}
 			}
-			return l.record(ctx, seq, spec, rec)
+			return l.record(ctx, spec, rec)
 		}
 		req, err := approval.Prepare(use.Name, use.Input, a, l.ws, l.sb.Files(), approval.PreviewOptions{})
 		if err != nil {
 			return approval.Outcome{}, fmt.Errorf("agent: prepare approval: %w", err)
 		}
 		spec.Input, _ = json.Marshal(req)
-		if _, err := l.r.Journal.Begin(ctx, l.run.ID, seq, spec); err != nil {
+		if _, err := l.cur.Begin(ctx, spec); err != nil {
 			return approval.Outcome{}, err
 		}
 		pending = &req
 	}
+	seq := l.cur.Seq()
 	if l.r.Approver != nil {
 		l.r.publish(Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending})
 		ans, err := l.r.Approver.Approve(ctx, l.run, *pending)
@@ -160,12 +161,12 @@ func (l *loop) decided(st journal.Step) (approval.Outcome, error) {
 	return rec.Outcome, nil
 }
 
-func (l *loop) record(ctx context.Context, seq int, spec journal.StepSpec, rec GateRecord) (approval.Outcome, error) {
+func (l *loop) record(ctx context.Context, spec journal.StepSpec, rec GateRecord) (approval.Outcome, error) {
 	blob, err := json.Marshal(rec)
 	if err != nil {
 		return approval.Outcome{}, err
 	}
-	st, err := l.r.Journal.Record(ctx, l.run.ID, seq, spec, journal.StepResult{Output: blob})
+	st, err := l.cur.Record(ctx, spec, journal.StepResult{Output: blob})
 	if err != nil {
 		return approval.Outcome{}, err
 	}

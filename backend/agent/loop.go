@@ -34,11 +34,12 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	case journal.RunCompleted, journal.RunFailed:
 		return run, fmt.Errorf("agent: run %s has %s; start a new run in session %s to continue", run.ID, run.Status, run.SessionID)
 	}
-	history, err := r.Journal.Steps(ctx, run.ID)
+	cur, err := r.Journal.Cursor(ctx, run.ID)
 	if err != nil {
 		return run, fmt.Errorf("agent: load run %s: %w", run.ID, err)
 	}
-	l := &loop{r: r, run: run, history: history}
+	history := cur.History()
+	l := &loop{r: r, run: run, cur: cur}
 	started := EventRunStarted
 	if run.Status != journal.RunPending {
 		started = EventRunResumed
@@ -152,15 +153,14 @@ func (r *Runner) publish(ev Event) {
 // loop is one drive of one run: the replay cursor over its history and the lazily opened
 // model and sandbox (a resumed run that only replays opens neither).
 type loop struct {
-	r       *Runner
-	run     journal.Run
-	cfg     RunConfig
-	history []journal.Step
-	seq     int
-	model   llm.Model
-	sb      sandbox.Sandbox
-	ws      approval.Workspace // set with sb
-	tools   map[string]tool.Tool
+	r     *Runner
+	run   journal.Run
+	cfg   RunConfig
+	cur   *journal.Cursor
+	model llm.Model
+	sb    sandbox.Sandbox
+	ws    approval.Workspace // set with sb
+	tools map[string]tool.Tool
 }
 
 // openSandbox opens the run's sandbox on first need.
@@ -202,23 +202,8 @@ func (l *loop) close() {
 	}
 }
 
-// step runs the next step: replayed from the loaded history when it completed there,
-// otherwise through the journal (which records it, or reports it interrupted or changed).
-func (l *loop) step(ctx context.Context, spec journal.StepSpec, fn func(context.Context) (journal.StepResult, error)) (journal.Step, error) {
-	l.seq++
-	if i := l.seq - 1; i < len(l.history) && l.history[i].Seq == l.seq && l.history[i].Status == journal.StepCompleted {
-		h := l.history[i]
-		if h.Name != spec.Name || h.Kind != spec.Kind {
-			return h, &journal.NondeterminismError{RunID: l.run.ID, Seq: l.seq, Want: h.Ref(), Got: journal.StepRef{Kind: spec.Kind, Name: spec.Name}}
-		}
-		h.Replayed = true
-		return h, nil
-	}
-	return l.r.Journal.Step(ctx, l.run.ID, l.seq, spec, fn)
-}
-
 func (l *loop) drive(ctx context.Context) (string, error) {
-	cfgStep, err := l.step(ctx, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
+	cfgStep, err := l.cur.Step(ctx, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
 		return journal.StepResult{}, errors.New("the run has no recorded configuration; it was not created by this version of Corral")
 	})
 	if err != nil {
@@ -254,7 +239,9 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			results = append(results, llm.ToolResultBlock(b.ID, res.Content, res.IsError))
 		}
 		if len(results) == 0 {
-			return resp.Text(), nil
+			// The run is complete: a step the history has beyond this one means the
+			// code and the record went different ways.
+			return resp.Text(), l.cur.Done()
 		}
 		msgs = appendUser(msgs, results...)
 	}
@@ -271,9 +258,9 @@ type modelInput struct {
 
 func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, error) {
 	input, _ := json.Marshal(modelInput{Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
-	seq := l.seq + 1
+	seq := l.cur.Seq() + 1
 	begun := time.Now()
-	st, err := l.step(ctx, journal.StepSpec{Name: stepModel, Kind: KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
+	st, err := l.cur.Step(ctx, journal.StepSpec{Name: stepModel, Kind: KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
 		l.r.publish(Event{Type: EventModelStarted, RunID: l.run.ID, Seq: seq, Model: req.Model})
 		if l.model == nil {
 			m, err := l.r.Models.Model(l.cfg)
@@ -329,9 +316,9 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		use.Input = outcome.Input
 	}
 	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
-	seq := l.seq + 1
+	seq := l.cur.Seq() + 1
 	begun := time.Now()
-	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
+	st, err := l.cur.Step(ctx, journal.StepSpec{Name: use.Name, Kind: KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
 		res := outcome.Refused()
 		if outcome.Run {
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
