@@ -17,6 +17,7 @@ import (
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/tool"
@@ -498,7 +499,7 @@ func TestApprovalAnswersReachTheModel(t *testing.T) {
 			// The trace keeps both versions: the approval step has the original, the tool step what ran.
 			steps, _ := r.Journal.Steps(context.Background(), run.ID)
 			gate, toolStep := steps[2], steps[3]
-			if gate.Kind != KindApproval || !strings.Contains(string(gate.Input), "echo original") {
+			if gate.Kind != record.KindApproval || !strings.Contains(string(gate.Input), "echo original") {
 				t.Errorf("approval step = %s %s, want the original command in its input", gate.Kind, gate.Input)
 			}
 			if tt.answer.Kind == approval.EditApprove && !strings.Contains(string(toolStep.Input), "echo edited") {
@@ -647,7 +648,7 @@ func TestStartRefusesBadSandboxRequests(t *testing.T) {
 // TestResumeReason: which drives of a run are resumes, from its status and its history.
 func TestResumeReason(t *testing.T) {
 	t.Parallel()
-	open := journal.Step{Seq: 3, Kind: KindApproval, Status: journal.StepStarted}
+	open := journal.Step{Seq: 3, Kind: record.KindApproval, Status: journal.StepStarted}
 	tool := journal.Step{Seq: 3, Kind: "tool", Status: journal.StepStarted}
 	done := journal.Step{Seq: 2, Kind: "llm", Status: journal.StepCompleted}
 	tests := []struct {
@@ -681,8 +682,8 @@ func TestDriveNondeterminism(t *testing.T) {
 		want   journal.NondeterminismKind
 		seq    int
 	}{
-		{name: "different step at a seq", record: []journal.StepSpec{{Name: "exec", Kind: KindTool}}, want: journal.DifferentStep, seq: 2},
-		{name: "missing step after the run completes", record: []journal.StepSpec{{Name: stepModel, Kind: KindLLM}, {Name: "exec", Kind: KindTool}}, want: journal.MissingStep, seq: 3},
+		{name: "different step at a seq", record: []journal.StepSpec{{Name: "exec", Kind: record.KindTool}}, want: journal.DifferentStep, seq: 2},
+		{name: "missing step after the run completes", record: []journal.StepSpec{{Name: record.NameModel, Kind: record.KindLLM}, {Name: "exec", Kind: record.KindTool}}, want: journal.MissingStep, seq: 3},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()

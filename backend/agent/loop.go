@@ -11,6 +11,7 @@ import (
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -81,7 +82,7 @@ const (
 func resumeReason(s journal.RunStatus, history []journal.Step) string {
 	switch s {
 	case journal.RunRunning:
-		if n := len(history); n > 0 && history[n-1].Kind == KindApproval && history[n-1].Status == journal.StepStarted {
+		if n := len(history); n > 0 && history[n-1].Kind == record.KindApproval && history[n-1].Status == journal.StepStarted {
 			return ""
 		}
 		return ResumeInterrupted
@@ -203,13 +204,13 @@ func (l *loop) close() {
 }
 
 func (l *loop) drive(ctx context.Context) (string, error) {
-	cfgStep, err := l.cur.Step(ctx, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
+	cfgStep, err := l.cur.Step(ctx, journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
 		return journal.StepResult{}, errors.New("the run has no recorded configuration; it was not created by this version of Corral")
 	})
 	if err != nil {
 		return "", err
 	}
-	if err := json.Unmarshal(cfgStep.Output, &l.cfg); err != nil {
+	if l.cfg, err = record.DecodeConfig(cfgStep.Output); err != nil {
 		return "", fmt.Errorf("agent: run %s configuration: %w", l.run.ID, err)
 	}
 	specs, err := l.toolSpecs()
@@ -247,20 +248,11 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 	}
 }
 
-// modelInput is what a model step records as its input: enough to identify the call. The
-// full request is not stored; it is rebuilt from the run's history, deterministically.
-type modelInput struct {
-	Model     string `json:"model"`
-	Messages  int    `json:"messages"`
-	Tools     int    `json:"tools"`
-	MaxTokens int    `json:"max_tokens,omitempty"`
-}
-
 func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, error) {
-	input, _ := json.Marshal(modelInput{Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
+	input, _ := json.Marshal(record.ModelInput{V: record.ModelInputVersion, Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
 	seq := l.cur.Seq() + 1
 	begun := time.Now()
-	st, err := l.cur.Step(ctx, journal.StepSpec{Name: stepModel, Kind: KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
+	st, err := l.cur.Step(ctx, journal.StepSpec{Name: record.NameModel, Kind: record.KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
 		l.r.publish(Event{Type: EventModelStarted, RunID: l.run.ID, Seq: seq, Model: req.Model})
 		if l.model == nil {
 			m, err := l.r.Models.Model(l.cfg)
@@ -283,8 +275,8 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, er
 	if err != nil {
 		return llm.Response{}, err
 	}
-	var resp llm.Response
-	if err := json.Unmarshal(st.Output, &resp); err != nil {
+	resp, err := record.DecodeModelOutput(st.Output)
+	if err != nil {
 		return resp, fmt.Errorf("agent: run %s step %d: recorded model response: %w", l.run.ID, st.Seq, err)
 	}
 	l.r.publish(Event{Type: EventModelFinished, RunID: l.run.ID, Seq: st.Seq, Model: req.Model, Replayed: st.Replayed,
@@ -318,7 +310,7 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
 	seq := l.cur.Seq() + 1
 	begun := time.Now()
-	st, err := l.cur.Step(ctx, journal.StepSpec{Name: use.Name, Kind: KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
+	st, err := l.cur.Step(ctx, journal.StepSpec{Name: use.Name, Kind: record.KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
 		res := outcome.Refused()
 		if outcome.Run {
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
@@ -334,8 +326,8 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	if err != nil {
 		return tool.Result{}, err
 	}
-	var res tool.Result
-	if err := json.Unmarshal(st.Output, &res); err != nil {
+	res, err := record.DecodeToolOutput(st.Output)
+	if err != nil {
 		return res, fmt.Errorf("agent: run %s step %d: recorded tool result: %w", l.run.ID, st.Seq, err)
 	}
 	l.r.publish(Event{Type: EventToolFinished, RunID: l.run.ID, Seq: st.Seq, Tool: use.Name, Input: use.Input, Replayed: st.Replayed,

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/tool"
 )
 
@@ -30,7 +31,7 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 	}
 	var cut *journal.Step
 	for i := range steps {
-		if steps[i].Status == journal.StepStarted && !steps[i].RerunPending && steps[i].Kind != KindApproval {
+		if steps[i].Status == journal.StepStarted && !steps[i].RerunPending && steps[i].Kind != record.KindApproval {
 			cut = &steps[i]
 		}
 	}
