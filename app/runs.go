@@ -12,6 +12,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // Runs is the run console's service: sessions, runs and their steps, starting, resuming and
@@ -145,7 +146,7 @@ func NewStepViews(steps []journal.Step) []StepView {
 func (r *Runs) Start(req StartRequest) (RunView, error) {
 	run, err := r.runner.Start(context.Background(), agent.StartRequest{
 		SessionID: req.SessionID, Agent: req.Agent, Prompt: req.Prompt, Workspace: req.Workspace,
-		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox, Container: agent.ContainerSpec{Scope: req.Scope},
+		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox, Container: record.ContainerSpec{Scope: req.Scope},
 	})
 	if err != nil {
 		return RunView{}, err

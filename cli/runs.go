@@ -15,6 +15,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	units "github.com/docker/go-units"
 )
@@ -319,7 +320,7 @@ var showCommand = command{
 				if len(st.Input) > 0 {
 					fmt.Fprintf(p.Stdout, "      in:  %s\n", clip(oneLine(string(st.Input)), 160))
 				}
-				if len(st.Output) > 0 && st.Kind != agent.KindConfig {
+				if len(st.Output) > 0 && st.Kind != record.KindConfig {
 					fmt.Fprintf(p.Stdout, "      out: %s\n", clip(oneLine(string(st.Output)), 160))
 				}
 				if st.Error != "" {

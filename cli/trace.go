@@ -2,7 +2,6 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -13,6 +12,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/trace"
 )
 
@@ -169,9 +169,9 @@ var replayCommand = command{
 					orig = h
 				}
 			}
-			var cfg agent.RunConfig
+			var cfg record.RunConfig
 			if len(orig.Steps) > 0 {
-				_ = json.Unmarshal(orig.Steps[0].Output, &cfg)
+				cfg, _ = record.DecodeConfig(orig.Steps[0].Output) // unreadable: replay with the agent's model
 			}
 			rt.runner.Models = replayModels{model: model, name: cfg.Model}
 			rt.runner.Prices = agent.Prices{}
