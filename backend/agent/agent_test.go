@@ -706,3 +706,29 @@ func TestDriveNondeterminism(t *testing.T) {
 		})
 	}
 }
+
+// TestDriveRefusesNewerRecord: a run whose configuration a newer Corral wrote (a record
+// version this one does not read) fails with a clear error instead of being misread.
+func TestDriveRefusesNewerRecord(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{{text: "Done."}}}
+	r, _ := setup(t, m)
+	ctx := context.Background()
+	sess, err := r.Journal.CreateSession(ctx, journal.Session{ID: "ses_new", Title: "t", Workspace: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := r.Journal.CreateRunWithStep(ctx, journal.Run{ID: "run_new", SessionID: sess.ID, Agent: DefaultAgentID, Prompt: "hi", Workspace: sess.Workspace, Sandbox: "local", Status: journal.RunPending},
+		journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true},
+		journal.StepResult{Output: []byte(`{"v":99,"agent":"coder","provider":"demo","model":"m","tools":["read"],"max_steps":5,"sandbox":"local"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Drive(ctx, run.ID)
+	if !errors.Is(err, record.ErrVersion) || got.Status != journal.RunFailed || !strings.Contains(got.Error, "version 99") {
+		t.Fatalf("Drive() = %s %q, %v; want failed with %v naming version 99", got.Status, got.Error, err, record.ErrVersion)
+	}
+	if n := len(m.calls()); n != 0 {
+		t.Errorf("Drive() made %d model calls, want 0", n)
+	}
+}
