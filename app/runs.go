@@ -12,6 +12,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // Runs is the run console's service: sessions, runs and their steps, starting, resuming and
@@ -148,7 +149,7 @@ func NewStepViews(steps []journal.Step) []StepView {
 func (r *Runs) Start(req StartRequest) (RunView, error) {
 	run, err := r.runner.Start(context.Background(), agent.StartRequest{
 		SessionID: req.SessionID, Agent: req.Agent, Prompt: req.Prompt, Workspace: req.Workspace,
-		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox, Container: agent.ContainerSpec{Scope: req.Scope},
+		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox, Container: record.ContainerSpec{Scope: req.Scope},
 	})
 	if err != nil {
 		return RunView{}, err
@@ -310,9 +311,9 @@ func (r *Runs) Answer(runID string, ans approval.Answer) error {
 // again, "skip" tells the model it did not run (with message), "fail" ends the run. After
 // rerun or skip the run continues in the background.
 func (r *Runs) Resolve(runID, action, message string) error {
-	act := journal.Action(action)
-	if act != journal.ActionRerun && act != journal.ActionSkip && act != journal.ActionFail {
-		return fmt.Errorf("unknown action %q: want rerun, skip or fail", action)
+	act, err := journal.ParseAction(action)
+	if err != nil {
+		return err
 	}
 	if _, err := r.runner.Resolve(context.Background(), runID, act, message); err != nil {
 		return err

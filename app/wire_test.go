@@ -755,7 +755,7 @@ func (c *wireChecker) compare(goT reflect.Type, ts tsType, path string, dir dire
 		if ts.kind == "object" {
 			how := view
 			if c.records[ts.name] {
-				how = record
+				how = recordKeys
 			}
 			c.compareStruct(goT, ts, path, dir, how)
 		}
@@ -809,9 +809,9 @@ type declared int
 const (
 	// view: every key, no more.
 	view declared = iota
-	// record: a journal record the UI reads from a span's input or output: the keys it
+	// recordKeys: a journal record the UI reads from a span's input or output: the keys it
 	// reads (a key declared unknown is not looked into), each one as Go writes it.
-	record
+	recordKeys
 	// variant: one member of a union (a text block, a tool_use block), with the keys of
 	// that variant; which of them Go leaves out is the variant's business.
 	variant
@@ -851,7 +851,7 @@ func (c *wireChecker) compareStruct(goT reflect.Type, ts tsType, path string, di
 			c.errorf("%s: %v", at, err)
 			continue
 		}
-		if how == record && tt.kind == "unknown" {
+		if how == recordKeys && tt.kind == "unknown" {
 			continue
 		}
 		c.compare(f.typ, tt, at, dir)

@@ -16,6 +16,7 @@ import (
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm/catalog"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	units "github.com/docker/go-units"
 )
@@ -143,9 +144,9 @@ var resolveCommand = command{
 			if len(args) != 1 {
 				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
 			}
-			act := journal.Action(*action)
-			if act != journal.ActionRerun && act != journal.ActionSkip && act != journal.ActionFail {
-				return fmt.Errorf("%w: --action must be rerun, skip or fail", errUsage)
+			act, err := journal.ParseAction(*action)
+			if err != nil {
+				return fmt.Errorf("%w: --action: %w", errUsage, err)
 			}
 			rt, err := openEngine(ctx, p, *dataDir)
 			if err != nil {
@@ -320,7 +321,7 @@ var showCommand = command{
 				if len(st.Input) > 0 {
 					fmt.Fprintf(p.Stdout, "      in:  %s\n", clip(oneLine(string(st.Input)), 160))
 				}
-				if len(st.Output) > 0 && st.Kind != agent.KindConfig {
+				if len(st.Output) > 0 && st.Kind != record.KindConfig {
 					fmt.Fprintf(p.Stdout, "      out: %s\n", clip(oneLine(string(st.Output)), 160))
 				}
 				if st.Error != "" {

@@ -3,7 +3,6 @@ package cli
 import (
 	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -15,6 +14,7 @@ import (
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/trace"
 )
 
@@ -159,9 +159,9 @@ var replayCommand = command{
 					orig = h
 				}
 			}
-			var cfg agent.RunConfig
+			var cfg record.RunConfig
 			if len(orig.Steps) > 0 {
-				_ = json.Unmarshal(orig.Steps[0].Output, &cfg)
+				cfg, _ = record.DecodeConfig(orig.Steps[0].Output) // unreadable: replay with the agent's model
 			}
 			rt.runner.Models = replayModels{model: model, name: cfg.Model}
 			rt.runner.Prices = agent.Prices{}

@@ -23,18 +23,9 @@ import (
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
-)
-
-// Step kinds and names the loop records.
-const (
-	KindConfig = "config"
-	KindLLM    = "llm"
-	KindTool   = "tool"
-
-	stepConfig = "run.config"
-	stepModel  = "model"
 )
 
 // ErrSuspended means the run stopped to wait for a person (an interrupted side effect to
@@ -162,41 +153,16 @@ type StartRequest struct {
 	Allow, Deny  []string
 }
 
-// RunConfig is a run's resolved configuration, recorded as its first step so a resumed run
-// uses exactly what it started with, whatever changed in the settings since.
-type RunConfig struct {
-	Agent     string        `json:"agent"`
-	Provider  string        `json:"provider"`
-	Model     string        `json:"model"`
-	BaseURL   string        `json:"base_url,omitempty"`
-	System    string        `json:"system"`
-	Tools     []string      `json:"tools"`
-	MaxSteps  int           `json:"max_steps"`
-	MaxTokens int           `json:"max_tokens"`
-	Sandbox   string        `json:"sandbox"`
-	Container ContainerSpec `json:"container,omitzero"`
-	// Approval is the policy in force; Rules the agent's and this run's own rules (the
-	// remembered ones live in the ledger and are read when a call is judged).
-	Approval approval.Policy `json:"approval,omitzero"`
-	Rules    []RuleScope     `json:"rules,omitempty"`
-	History  []llm.Message   `json:"history,omitempty"` // earlier runs of the session
-}
+// RunConfig is a run's resolved configuration, recorded as its first step (see
+// record.RunConfig, its one definition).
+type RunConfig = record.RunConfig
 
 // RuleScope is a set of rule lists at one scope, as recorded in a run's configuration.
-type RuleScope struct {
-	Scope approval.Scope     `json:"scope"`
-	Lists approval.RuleLists `json:"lists"`
-}
+type RuleScope = record.RuleScope
 
-// ContainerSpec configures a run's container when its sandbox is "docker"; zero fields take
-// the sandbox's defaults (and the network is off unless named here).
-type ContainerSpec struct {
-	Image   string  `json:"image,omitempty"`
-	Scope   string  `json:"scope,omitempty"` // "run" (default) or "session"
-	Network string  `json:"network,omitempty"`
-	Memory  int64   `json:"memory,omitempty"` // bytes
-	CPUs    float64 `json:"cpus,omitempty"`
-}
+// ContainerSpec configures a run's container when its sandbox is "docker" (see
+// record.ContainerSpec).
+type ContainerSpec = record.ContainerSpec
 
 // Start records a new run (and session, if none was given) and returns it, pending. Drive
 // runs it.
@@ -250,7 +216,7 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 		Workspace: sess.Workspace,
 		Sandbox:   cfg.Sandbox,
 		Status:    journal.RunPending,
-	}, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, journal.StepResult{Output: blob})
+	}, journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true}, journal.StepResult{Output: blob})
 	if err != nil {
 		return journal.Run{}, fmt.Errorf("agent: create run: %w", err)
 	}
@@ -261,6 +227,7 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 // request's overrides, defaults filled in, and the session's earlier conversation.
 func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, sessionID string) (RunConfig, error) {
 	cfg := RunConfig{
+		V:     record.ConfigVersion,
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens,
 		Sandbox: req.Sandbox, Container: req.Container,

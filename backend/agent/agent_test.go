@@ -17,6 +17,7 @@ import (
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/tool"
@@ -478,7 +479,7 @@ func TestOneDriverPerRun(t *testing.T) {
 	}
 	defer lease.Release()
 	// Its model call is in flight: nothing was cut off.
-	if _, err := other.Begin(ctx, live.ID, 2, journal.StepSpec{Name: stepModel, Kind: KindLLM, Idempotent: true}); err != nil {
+	if _, err := other.Begin(ctx, live.ID, 2, journal.StepSpec{Name: record.NameModel, Kind: record.KindLLM, Idempotent: true}); err != nil {
 		t.Fatal(err)
 	}
 
@@ -576,7 +577,7 @@ func TestApprovalAnswersReachTheModel(t *testing.T) {
 			// The trace keeps both versions: the approval step has the original, the tool step what ran.
 			steps, _ := r.Journal.Steps(context.Background(), run.ID)
 			gate, toolStep := steps[2], steps[3]
-			if gate.Kind != KindApproval || !strings.Contains(string(gate.Input), "echo original") {
+			if gate.Kind != record.KindApproval || !strings.Contains(string(gate.Input), "echo original") {
 				t.Errorf("approval step = %s %s, want the original command in its input", gate.Kind, gate.Input)
 			}
 			if tt.answer.Kind == approval.EditApprove && !strings.Contains(string(toolStep.Input), "echo edited") {
@@ -725,7 +726,7 @@ func TestStartRefusesBadSandboxRequests(t *testing.T) {
 // TestResumeReason: which drives of a run are resumes, from its status and its history.
 func TestResumeReason(t *testing.T) {
 	t.Parallel()
-	open := journal.Step{Seq: 3, Kind: KindApproval, Status: journal.StepStarted}
+	open := journal.Step{Seq: 3, Kind: record.KindApproval, Status: journal.StepStarted}
 	tool := journal.Step{Seq: 3, Kind: "tool", Status: journal.StepStarted}
 	done := journal.Step{Seq: 2, Kind: "llm", Status: journal.StepCompleted}
 	tests := []struct {
@@ -745,5 +746,67 @@ func TestResumeReason(t *testing.T) {
 		if got := resumeReason(tt.status, tt.history); got != tt.want {
 			t.Errorf("resumeReason(%s, %d steps) = %q, want %q", tt.status, len(tt.history), got, tt.want)
 		}
+	}
+}
+
+// TestDriveNondeterminism drives runs whose record and code disagree: the run fails with a
+// nondeterminism error that says how, and nothing runs for the disagreeing step.
+func TestDriveNondeterminism(t *testing.T) {
+	t.Parallel()
+	final, _ := json.Marshal(llm.Response{Content: []llm.Block{llm.TextBlock("Done.")}, StopReason: llm.StopEndTurn})
+	for _, tc := range []struct {
+		name   string
+		record []journal.StepSpec // recorded completed after the configuration, from seq 2
+		want   journal.NondeterminismKind
+		seq    int
+	}{
+		{name: "different step at a seq", record: []journal.StepSpec{{Name: "exec", Kind: record.KindTool}}, want: journal.DifferentStep, seq: 2},
+		{name: "missing step after the run completes", record: []journal.StepSpec{{Name: record.NameModel, Kind: record.KindLLM}, {Name: "exec", Kind: record.KindTool}}, want: journal.MissingStep, seq: 3},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			m := &scriptModel{turns: []turn{{text: "Done."}}}
+			r, _ := setup(t, m)
+			run := start(t, r, StartRequest{Prompt: "hi"})
+			for i, spec := range tc.record {
+				if _, err := r.Journal.Record(context.Background(), run.ID, i+2, spec, journal.StepResult{Output: final}); err != nil {
+					t.Fatalf("Record(%d) = %v", i+2, err)
+				}
+			}
+			got, err := r.Drive(context.Background(), run.ID)
+			var nd *journal.NondeterminismError
+			if !errors.As(err, &nd) || nd.Kind != tc.want || nd.Seq != tc.seq || got.Status != journal.RunFailed {
+				t.Fatalf("Drive() = %s, %v; want failed with a %s step at seq %d", got.Status, err, tc.want, tc.seq)
+			}
+			if n := len(m.calls()); n != 0 {
+				t.Errorf("Drive() made %d model calls, want 0", n)
+			}
+		})
+	}
+}
+
+// TestDriveRefusesNewerRecord: a run whose configuration a newer Corral wrote (a record
+// version this one does not read) fails with a clear error instead of being misread.
+func TestDriveRefusesNewerRecord(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{{text: "Done."}}}
+	r, _ := setup(t, m)
+	ctx := context.Background()
+	sess, err := r.Journal.CreateSession(ctx, journal.Session{ID: "ses_new", Title: "t", Workspace: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	run, err := r.Journal.CreateRunWithStep(ctx, journal.Run{ID: "run_new", SessionID: sess.ID, Agent: DefaultAgentID, Prompt: "hi", Workspace: sess.Workspace, Sandbox: "local", Status: journal.RunPending},
+		journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true},
+		journal.StepResult{Output: []byte(`{"v":99,"agent":"coder","provider":"demo","model":"m","tools":["read"],"max_steps":5,"sandbox":"local"}`)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := r.Drive(ctx, run.ID)
+	if !errors.Is(err, record.ErrVersion) || got.Status != journal.RunFailed || !strings.Contains(got.Error, "version 99") {
+		t.Fatalf("Drive() = %s %q, %v; want failed with %v naming version 99", got.Status, got.Error, err, record.ErrVersion)
+	}
+	if n := len(m.calls()); n != 0 {
+		t.Errorf("Drive() made %d model calls, want 0", n)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/corral-dev/corral/backend/llm/anthropic"
 	"github.com/corral-dev/corral/backend/llm/demo"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // A run against a provider that breaks every stream once after some output
@@ -33,7 +34,7 @@ func TestRunSurvivesMidStreamFaults(t *testing.T) {
 	}
 	models := 0
 	for _, s := range steps {
-		if s.Kind != KindLLM {
+		if s.Kind != record.KindLLM {
 			continue
 		}
 		models++

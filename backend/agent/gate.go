@@ -13,10 +13,8 @@ import (
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 )
-
-// KindApproval is the kind of the gate step recorded before every gated tool call.
-const KindApproval = "approval"
 
 // ErrNoAnswer is what an Approver returns when it cannot answer now; the run then waits
 // for a person (status awaiting_approval) without holding anything.
@@ -75,32 +73,28 @@ func outsideRead(workspace string, input json.RawMessage) string {
 	return p
 }
 
-// GateRecord is what a gate step records when it completes: how the action was judged,
-// the person's answer if one was needed, and what happens next.
-type GateRecord struct {
-	Assessment approval.Assessment `json:"assessment"`
-	Answer     *approval.Answer    `json:"answer,omitempty"`
-	Outcome    approval.Outcome    `json:"outcome"`
-}
+// GateRecord is what a gate step records when it completes (see record.GateRecord, its one
+// definition).
+type GateRecord = record.GateRecord
 
 // gate passes one tool call through the approval gate as step seq: replayed when decided
 // before, decided now by policy and rules, answered by the Approver, or left waiting.
 func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error) {
-	l.seq++
-	seq := l.seq
-	spec := journal.StepSpec{Name: use.Name, Kind: KindApproval, Idempotent: true}
+	spec := journal.StepSpec{Name: use.Name, Kind: record.KindApproval, Idempotent: true}
 	var pending *approval.Request
-	if i := seq - 1; i < len(l.history) && l.history[i].Seq == seq {
-		h := l.history[i]
-		if h.Name != spec.Name || h.Kind != spec.Kind {
-			return approval.Outcome{}, &journal.NondeterminismError{RunID: l.run.ID, Seq: seq, Want: h.Ref(), Got: journal.StepRef{Kind: spec.Kind, Name: spec.Name}}
+	if h, recorded := l.cur.Peek(); recorded {
+		// Begin checks the recorded step is this gate and writes nothing.
+		if _, err := l.cur.Begin(ctx, spec); err != nil {
+			return approval.Outcome{}, err
 		}
 		if h.Status == journal.StepCompleted {
+			// Published as it was loaded, not as replayed: the decision may be a person's
+			// answer given since the run stopped (corral approve), which the transcript shows.
 			return l.decided(h)
 		}
-		var req approval.Request
-		if err := json.Unmarshal(h.Input, &req); err != nil {
-			return approval.Outcome{}, fmt.Errorf("agent: run %s step %d: recorded approval request: %w", l.run.ID, seq, err)
+		req, err := record.DecodeGateRequest(h.Input)
+		if err != nil {
+			return approval.Outcome{}, fmt.Errorf("agent: run %s step %d: recorded approval request: %w", l.run.ID, h.Seq, err)
 		}
 		pending = &req
 	}
@@ -114,22 +108,23 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		}
 		a := approval.Check(use.Name, use.Input, l.policy(), rules, l.ws)
 		if a.Decision != approval.Ask {
-			rec := GateRecord{Assessment: a, Outcome: approval.Outcome{Run: true, Input: use.Input, ActionHash: approval.ActionHash(use.Name, use.Input)}}
+			rec := GateRecord{V: record.GateVersion, Assessment: a, Outcome: approval.Outcome{Run: true, Input: use.Input, ActionHash: approval.ActionHash(use.Name, use.Input)}}
 			if a.Decision == approval.Deny {
 				rec.Outcome = approval.Outcome{Refusal: approval.RefusedResult(a).Content}
 			}
-			return l.record(ctx, seq, spec, rec)
+			return l.record(ctx, spec, rec)
 		}
 		req, err := approval.Prepare(use.Name, use.Input, a, l.ws, l.sb.Files(), approval.PreviewOptions{})
 		if err != nil {
 			return approval.Outcome{}, fmt.Errorf("agent: prepare approval: %w", err)
 		}
 		spec.Input, _ = json.Marshal(req)
-		if _, err := l.r.Journal.Begin(ctx, l.run.ID, seq, spec); err != nil {
+		if _, err := l.cur.Begin(ctx, spec); err != nil {
 			return approval.Outcome{}, err
 		}
 		pending = &req
 	}
+	seq := l.cur.Seq()
 	if l.r.Approver != nil {
 		l.r.publish(Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending})
 		ans, err := l.r.Approver.Approve(ctx, l.run, *pending)
@@ -150,8 +145,8 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 
 // decided turns a completed gate step into its outcome.
 func (l *loop) decided(st journal.Step) (approval.Outcome, error) {
-	var rec GateRecord
-	if err := json.Unmarshal(st.Output, &rec); err != nil {
+	rec, err := record.DecodeGate(st.Output)
+	if err != nil {
 		return approval.Outcome{}, fmt.Errorf("agent: run %s step %d: recorded approval: %w", l.run.ID, st.Seq, err)
 	}
 	if !st.Replayed || rec.Answer != nil {
@@ -160,12 +155,12 @@ func (l *loop) decided(st journal.Step) (approval.Outcome, error) {
 	return rec.Outcome, nil
 }
 
-func (l *loop) record(ctx context.Context, seq int, spec journal.StepSpec, rec GateRecord) (approval.Outcome, error) {
+func (l *loop) record(ctx context.Context, spec journal.StepSpec, rec GateRecord) (approval.Outcome, error) {
 	blob, err := json.Marshal(rec)
 	if err != nil {
 		return approval.Outcome{}, err
 	}
-	st, err := l.r.Journal.Record(ctx, l.run.ID, seq, spec, journal.StepResult{Output: blob})
+	st, err := l.cur.Record(ctx, spec, journal.StepResult{Output: blob})
 	if err != nil {
 		return approval.Outcome{}, err
 	}
@@ -198,6 +193,7 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 		return st, fmt.Errorf("agent: answer for run %s: %w", runID, err)
 	}
 	rec := GateRecord{
+		V:          record.GateVersion,
 		Assessment: approval.Assessment{Decision: req.Preview.Decision, Reason: req.Preview.Reason},
 		Answer:     &ans,
 		Outcome:    ans.Outcome(req),
@@ -206,7 +202,7 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 	if err != nil {
 		return st, err
 	}
-	done, err := r.Journal.Record(ctx, runID, st.Seq, journal.StepSpec{Name: st.Name, Kind: KindApproval, Idempotent: true}, journal.StepResult{Output: blob})
+	done, err := r.Journal.Record(ctx, runID, st.Seq, journal.StepSpec{Name: st.Name, Kind: record.KindApproval, Idempotent: true}, journal.StepResult{Output: blob})
 	if err != nil {
 		return done, err
 	}
@@ -228,22 +224,19 @@ func (r *Runner) Pending(ctx context.Context, runID string) (journal.Step, appro
 	}
 	for i := len(steps) - 1; i >= 0; i-- {
 		st := steps[i]
-		if st.Kind != KindApproval || st.Status != journal.StepStarted {
+		if st.Kind != record.KindApproval || st.Status != journal.StepStarted {
 			continue
 		}
-		var req approval.Request
-		if err := json.Unmarshal(st.Input, &req); err != nil {
+		req, err := record.DecodeGateRequest(st.Input)
+		if err != nil {
 			return st, req, fmt.Errorf("agent: run %s step %d: recorded approval request: %w", runID, st.Seq, err)
 		}
 		return st, req, nil
 	}
 	// A decided approval answered again is harmless: report the decided one.
 	for i := len(steps) - 1; i >= 0; i-- {
-		if steps[i].Kind == KindApproval {
-			var rec struct {
-				Answer *approval.Answer `json:"answer"`
-			}
-			if json.Unmarshal(steps[i].Output, &rec) == nil && rec.Answer != nil {
+		if steps[i].Kind == record.KindApproval {
+			if rec, err := record.DecodeGate(steps[i].Output); err == nil && rec.Answer != nil {
 				return steps[i], approval.Request{}, fmt.Errorf("%w: run %s: step %d was already answered (%s)", ErrNothingPending, runID, steps[i].Seq, rec.Answer.Kind)
 			}
 		}

@@ -37,6 +37,7 @@ import (
 	"github.com/corral-dev/corral/backend/llm/anthropic"
 	"github.com/corral-dev/corral/backend/llm/demo"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/tool"
@@ -294,7 +295,7 @@ func (rec *recording) run(run journal.Run, sent []llm.Request) goldenRun {
 		Want: goldenWant{Status: string(run.Status), Error: run.Error, Final: rec.ended[run.ID], Steps: len(steps), Requests: []goldenRequest{}}}
 	for _, st := range steps {
 		gr.Steps = append(gr.Steps, goldenStepOf(st))
-		if st.Kind != agent.KindLLM || st.Status != journal.StepCompleted {
+		if st.Kind != record.KindLLM || st.Status != journal.StepCompleted {
 			continue
 		}
 		var in struct {
@@ -337,7 +338,7 @@ func (rec *recording) final(runID string) {
 	}
 	last := steps[len(steps)-1]
 	var resp llm.Response
-	if last.Kind != agent.KindLLM || json.Unmarshal(last.Output, &resp) != nil {
+	if last.Kind != record.KindLLM || json.Unmarshal(last.Output, &resp) != nil {
 		rec.t.Fatalf("run %s ends with step %d %s %s, want a model turn", runID, last.Seq, last.Kind, last.Name)
 	}
 	rec.ended[runID] = resp.Text()

@@ -24,6 +24,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -329,7 +330,7 @@ func (rep *report) untouched(t *testing.T, j *journal.Journal, gr goldenRun) {
 // differently (a gate's outcome, a configuration) shows here first.
 func (rep *report) steps(gr goldenRun, asked map[int]journal.StepSpec) {
 	for _, st := range gr.Steps {
-		if st.Kind == agent.KindApproval {
+		if st.Kind == record.KindApproval {
 			continue
 		}
 		spec, ok := asked[st.Seq]
@@ -454,10 +455,10 @@ func TestGoldenReplayReports(t *testing.T) {
 		tamper func(*golden)
 		want   string
 	}{
-		{"RunConfig max_tokens renamed", rename(agent.KindConfig, `"max_tokens":`, `"max_output_tokens":`), "different: the rebuilt request is not the one sent"},
-		{"RunConfig system renamed", rename(agent.KindConfig, `"system":`, `"system_prompt":`), "different: the rebuilt request is not the one sent"},
-		{"gate record outcome renamed", rename(agent.KindApproval, `"outcome":`, `"result":`), "different: the replay asked for idempotent=true"},
-		{"last model step lost", func(g *golden) { g.Runs[0].Steps = g.Runs[0].Steps[:len(g.Runs[0].Steps)-1] }, "replay asked for a model"},
+		{"RunConfig max_tokens renamed", rename(record.KindConfig, `"max_tokens":`, `"max_output_tokens":`), "different: the rebuilt request is not the one sent"},
+		{"RunConfig system renamed", rename(record.KindConfig, `"system":`, `"system_prompt":`), "different: the rebuilt request is not the one sent"},
+		{"gate record outcome renamed", rename(record.KindApproval, `"outcome":`, `"result":`), "malformed approval decision"},
+		{"last model step lost", func(g *golden) { g.Runs[0].Steps = g.Runs[0].Steps[:len(g.Runs[0].Steps)-1] }, "extra: the replay asked for llm model beyond the history"},
 		{"tool step changed", func(g *golden) { g.Runs[0].Steps[3].Name = "edit" }, "different outcome"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

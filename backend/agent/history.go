@@ -2,12 +2,11 @@ package agent
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
-	"github.com/corral-dev/corral/backend/tool"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // history returns the conversation of a session's earlier runs, oldest first, so a follow-up
@@ -47,9 +46,9 @@ func Conversation(prompt string, steps []journal.Step) []llm.Message {
 			break
 		}
 		switch st.Kind {
-		case KindLLM:
-			var resp llm.Response
-			if json.Unmarshal(st.Output, &resp) != nil {
+		case record.KindLLM:
+			resp, err := record.DecodeModelOutput(st.Output)
+			if err != nil {
 				return trimUnanswered(msgs, pending, results)
 			}
 			msgs = append(msgs, resp.Message())
@@ -59,12 +58,12 @@ func Conversation(prompt string, steps []journal.Step) []llm.Message {
 					pending = append(pending, b)
 				}
 			}
-		case KindTool:
+		case record.KindTool:
 			if len(results) >= len(pending) {
 				continue
 			}
-			var res tool.Result
-			if json.Unmarshal(st.Output, &res) != nil {
+			res, err := record.DecodeToolOutput(st.Output)
+			if err != nil {
 				return trimUnanswered(msgs, pending, results)
 			}
 			results = append(results, llm.ToolResultBlock(pending[len(results)].ID, res.Content, res.IsError))

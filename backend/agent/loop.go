@@ -11,6 +11,7 @@ import (
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -34,11 +35,12 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	case journal.RunCompleted, journal.RunFailed:
 		return run, fmt.Errorf("agent: run %s has %s; start a new run in session %s to continue", run.ID, run.Status, run.SessionID)
 	}
-	history, err := r.Journal.Steps(ctx, run.ID)
+	cur, err := r.Journal.Cursor(ctx, run.ID)
 	if err != nil {
 		return run, fmt.Errorf("agent: load run %s: %w", run.ID, err)
 	}
-	l := &loop{r: r, run: run, history: history}
+	history := cur.History()
+	l := &loop{r: r, run: run, cur: cur}
 	started := EventRunStarted
 	if run.Status != journal.RunPending {
 		started = EventRunResumed
@@ -92,7 +94,7 @@ const (
 func resumeReason(s journal.RunStatus, history []journal.Step) string {
 	switch s {
 	case journal.RunRunning:
-		if n := len(history); n > 0 && history[n-1].Kind == KindApproval && history[n-1].Status == journal.StepStarted {
+		if n := len(history); n > 0 && history[n-1].Kind == record.KindApproval && history[n-1].Status == journal.StepStarted {
 			return ""
 		}
 		return ResumeInterrupted
@@ -171,16 +173,15 @@ func (r *Runner) publish(ev Event) {
 // loop is one drive of one run: the replay cursor over its history and the lazily opened
 // model and sandbox (a resumed run that only replays opens neither).
 type loop struct {
-	r       *Runner
-	run     journal.Run
-	cfg     RunConfig
-	history []journal.Step
-	seq     int
-	model   llm.Model
-	sb      sandbox.Sandbox
-	ws      approval.Workspace // set with sb
-	tools   map[string]tool.Tool
-	hooks   ReplayHooks // what ReplayHistory watches; empty when driving
+	r     *Runner
+	run   journal.Run
+	cfg   RunConfig
+	cur   *journal.Cursor
+	model llm.Model
+	sb    sandbox.Sandbox
+	ws    approval.Workspace // set with sb
+	tools map[string]tool.Tool
+	hooks ReplayHooks // what ReplayHistory watches; empty when driving
 }
 
 // openSandbox opens the run's sandbox on first need.
@@ -222,32 +223,23 @@ func (l *loop) close() {
 	}
 }
 
-// step runs the next step: replayed from the loaded history when it completed there,
-// otherwise through the journal (which records it, or reports it interrupted or changed).
+// step runs the next config, model or tool step through the cursor (replayed from the
+// history, or run and recorded by the journal's rule); the replay hooks see it first.
 func (l *loop) step(ctx context.Context, spec journal.StepSpec, fn func(context.Context) (journal.StepResult, error)) (journal.Step, error) {
-	l.seq++
 	if l.hooks.Step != nil {
-		l.hooks.Step(l.seq, spec)
+		l.hooks.Step(l.cur.Seq()+1, spec)
 	}
-	if i := l.seq - 1; i < len(l.history) && l.history[i].Seq == l.seq && l.history[i].Status == journal.StepCompleted {
-		h := l.history[i]
-		if h.Name != spec.Name || h.Kind != spec.Kind {
-			return h, &journal.NondeterminismError{RunID: l.run.ID, Seq: l.seq, Want: h.Ref(), Got: journal.StepRef{Kind: spec.Kind, Name: spec.Name}}
-		}
-		h.Replayed = true
-		return h, nil
-	}
-	return l.r.Journal.Step(ctx, l.run.ID, l.seq, spec, fn)
+	return l.cur.Step(ctx, spec, fn)
 }
 
 func (l *loop) drive(ctx context.Context) (string, error) {
-	cfgStep, err := l.step(ctx, journal.StepSpec{Name: stepConfig, Kind: KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
+	cfgStep, err := l.step(ctx, journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true}, func(context.Context) (journal.StepResult, error) {
 		return journal.StepResult{}, errors.New("the run has no recorded configuration; it was not created by this version of Corral")
 	})
 	if err != nil {
 		return "", err
 	}
-	if err := json.Unmarshal(cfgStep.Output, &l.cfg); err != nil {
+	if l.cfg, err = record.DecodeConfig(cfgStep.Output); err != nil {
 		return "", fmt.Errorf("agent: run %s configuration: %w", l.run.ID, err)
 	}
 	specs, err := l.toolSpecs()
@@ -277,29 +269,22 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			results = append(results, llm.ToolResultBlock(b.ID, res.Content, res.IsError))
 		}
 		if len(results) == 0 {
-			return resp.Text(), nil
+			// The run is complete: a step the history has beyond this one means the
+			// code and the record went different ways.
+			return resp.Text(), l.cur.Done()
 		}
 		msgs = appendUser(msgs, results...)
 	}
 }
 
-// modelInput is what a model step records as its input: enough to identify the call. The
-// full request is not stored; it is rebuilt from the run's history, deterministically.
-type modelInput struct {
-	Model     string `json:"model"`
-	Messages  int    `json:"messages"`
-	Tools     int    `json:"tools"`
-	MaxTokens int    `json:"max_tokens,omitempty"`
-}
-
 func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, error) {
 	if l.hooks.Request != nil {
-		l.hooks.Request(l.seq+1, req)
+		l.hooks.Request(l.cur.Seq()+1, req)
 	}
-	input, _ := json.Marshal(modelInput{Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
-	seq := l.seq + 1
+	input, _ := json.Marshal(record.ModelInput{V: record.ModelInputVersion, Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
+	seq := l.cur.Seq() + 1
 	begun := time.Now()
-	st, err := l.step(ctx, journal.StepSpec{Name: stepModel, Kind: KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
+	st, err := l.step(ctx, journal.StepSpec{Name: record.NameModel, Kind: record.KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
 		l.r.publish(Event{Type: EventModelStarted, RunID: l.run.ID, Seq: seq, Model: req.Model})
 		if l.model == nil {
 			m, err := l.r.Models.Model(l.cfg)
@@ -322,8 +307,8 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, er
 	if err != nil {
 		return llm.Response{}, err
 	}
-	var resp llm.Response
-	if err := json.Unmarshal(st.Output, &resp); err != nil {
+	resp, err := record.DecodeModelOutput(st.Output)
+	if err != nil {
 		return resp, fmt.Errorf("agent: run %s step %d: recorded model response: %w", l.run.ID, st.Seq, err)
 	}
 	l.r.publish(Event{Type: EventModelFinished, RunID: l.run.ID, Seq: st.Seq, Model: req.Model, Replayed: st.Replayed,
@@ -355,9 +340,9 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		use.Input = outcome.Input
 	}
 	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
-	seq := l.seq + 1
+	seq := l.cur.Seq() + 1
 	begun := time.Now()
-	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
+	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: record.KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
 		res := outcome.Refused()
 		if outcome.Run {
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
@@ -373,8 +358,8 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	if err != nil {
 		return tool.Result{}, err
 	}
-	var res tool.Result
-	if err := json.Unmarshal(st.Output, &res); err != nil {
+	res, err := record.DecodeToolOutput(st.Output)
+	if err != nil {
 		return res, fmt.Errorf("agent: run %s step %d: recorded tool result: %w", l.run.ID, st.Seq, err)
 	}
 	l.r.publish(Event{Type: EventToolFinished, RunID: l.run.ID, Seq: st.Seq, Tool: use.Name, Input: use.Input, Replayed: st.Replayed,

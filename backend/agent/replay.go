@@ -47,11 +47,11 @@ func (r *Runner) ReplayHistory(ctx context.Context, runID string, hooks ReplayHo
 	if err != nil {
 		return Replayed{}, fmt.Errorf("agent: replay: %w", err)
 	}
-	history, err := r.Journal.Steps(ctx, run.ID)
+	cur, err := r.Journal.ReplayCursor(ctx, run.ID)
 	if err != nil {
 		return Replayed{}, fmt.Errorf("agent: replay run %s: %w", run.ID, err)
 	}
-	l := &loop{r: r, run: run, history: history, hooks: hooks}
+	l := &loop{r: r, run: run, cur: cur, hooks: hooks}
 	final, runErr := l.drive(ctx)
 	l.close()
 	if ctx.Err() != nil {
@@ -61,5 +61,5 @@ func (r *Runner) ReplayHistory(ctx context.Context, runID string, hooks ReplayHo
 	if status != journal.RunCompleted {
 		final = ""
 	}
-	return Replayed{Status: status, Error: errText, Final: final, Steps: l.seq}, nil
+	return Replayed{Status: status, Error: errText, Final: final, Steps: l.cur.Seq()}, nil
 }

@@ -7,6 +7,7 @@ import (
 	"fmt"
 
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/tool"
 )
 
@@ -17,6 +18,9 @@ var ErrNothingToResolve = errors.New("agent: run has no interrupted step")
 // rerun it, skip it (the model is told it did not run, with message), or fail the run.
 // The run can then be resumed with Drive (except after fail).
 func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Action, message string) (journal.Step, error) {
+	if _, err := journal.ParseAction(string(action)); err != nil {
+		return journal.Step{}, fmt.Errorf("agent: resolve run %s: %w", runID, err)
+	}
 	run, err := r.Journal.Run(ctx, runID)
 	if err != nil {
 		return journal.Step{}, fmt.Errorf("agent: %w", err)
@@ -27,7 +31,7 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 	}
 	var cut *journal.Step
 	for i := range steps {
-		if steps[i].Status == journal.StepStarted && !steps[i].RerunPending && steps[i].Kind != KindApproval {
+		if steps[i].Status == journal.StepStarted && !steps[i].RerunPending && steps[i].Kind != record.KindApproval {
 			cut = &steps[i]
 		}
 	}

@@ -2,7 +2,7 @@
 // each write and edit step changed, as diffs, the files each command (exec) created, modified
 // or deleted, and for each step with side effects whether its change is known at all.
 //
-// It reads only the record. A diff the tool recorded when it ran is used as it is; a new
+// It reads only the record, decoded by backend/record. A diff the tool recorded when it ran is used as it is; a new
 // file's diff comes from the content recorded as the step's input; where a tool could not
 // record a diff (a file over its limit, a binary file before), the file's earlier content is
 // reconstructed from the run's earlier writes and edits, and the result says so. A command
@@ -16,12 +16,12 @@
 package changes
 
 import (
-	"encoding/json"
 	"fmt"
 	"strings"
 
 	"github.com/corral-dev/corral/backend/diff"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/tool"
 )
 
@@ -50,9 +50,6 @@ const (
 
 // maxContent bounds the content diffed when reconstructing, as the tools bound theirs.
 const maxContent = 4 << 20
-
-// kindTool is the journal kind of a tool step (agent.KindTool).
-const kindTool = "tool"
 
 // File is one file a step changed.
 type File struct {
@@ -90,7 +87,7 @@ func Changes(steps []journal.Step) []Step {
 	s := state{known: map[string]string{}}
 	var out []Step
 	for _, st := range steps {
-		if st.Kind != kindTool {
+		if st.Kind != record.KindTool {
 			continue
 		}
 		switch st.Name {
@@ -116,40 +113,22 @@ type state struct {
 	known map[string]string // path -> content after the latest step
 }
 
-type writeInput struct {
-	Path    string  `json:"path"`
-	Content *string `json:"content"`
-}
-
-type editInput struct {
-	Path       string `json:"path"`
-	OldString  string `json:"old_string"`
-	NewString  string `json:"new_string"`
-	ReplaceAll bool   `json:"replace_all"`
-}
-
-type execInput struct {
-	Command string `json:"command"`
-}
-
 func (s *state) step(st journal.Step) Step {
 	out := Step{Seq: st.Seq, Tool: st.Name, Files: []File{}}
 	var res tool.Result
-	recorded := st.Status == journal.StepCompleted && json.Unmarshal(st.Output, &res) == nil
+	recorded := false
+	if st.Status == journal.StepCompleted {
+		var err error
+		res, err = record.DecodeToolOutput(st.Output)
+		recorded = err == nil
+	}
+	// The call as the model (or a person) sent it; members it lacks or mistyped are zero.
+	in, _ := record.DecodeToolInput(st.Input)
 	if st.Name == "exec" {
-		return s.exec(st, out, res, recorded)
+		return s.exec(st, in, out, res, recorded)
 	}
 
-	var path string
-	var write writeInput
-	var edit editInput
-	if st.Name == "write" {
-		_ = json.Unmarshal(st.Input, &write)
-		path = write.Path
-	} else {
-		_ = json.Unmarshal(st.Input, &edit)
-		path = edit.Path
-	}
+	path := in.Path
 	if recorded && res.Meta.Path != "" {
 		path = res.Meta.Path // workspace-relative, as the tool resolved it
 	}
@@ -175,9 +154,9 @@ func (s *state) step(st journal.Step) Step {
 
 	var f File
 	if st.Name == "write" {
-		f = s.write(path, write, res.Meta)
+		f = s.write(path, in, res.Meta)
 	} else {
-		f = s.edit(path, edit, res.Meta)
+		f = s.edit(path, in, res.Meta)
 	}
 	out.Source, out.Note = f.Source, f.Note
 	out.Files = append(out.Files, f)
@@ -185,9 +164,7 @@ func (s *state) step(st journal.Step) Step {
 }
 
 // exec reports the files a command changed as the exec tool listed them, or unknown.
-func (s *state) exec(st journal.Step, out Step, res tool.Result, recorded bool) Step {
-	var in execInput
-	_ = json.Unmarshal(st.Input, &in)
+func (s *state) exec(st journal.Step, in record.ToolInput, out Step, res tool.Result, recorded bool) Step {
 	out.Path = in.Command
 	// Whatever its outcome, a command may have changed files the listing does not cover
 	// (ignored ones, those past its cap): forget every content known.
@@ -234,7 +211,7 @@ func plural(n int, word string) string {
 	return fmt.Sprintf("%d %ss", n, word)
 }
 
-func (s *state) write(path string, in writeInput, meta tool.Meta) File {
+func (s *state) write(path string, in record.ToolInput, meta tool.Meta) File {
 	content := ""
 	if in.Content != nil {
 		content = *in.Content
@@ -269,7 +246,7 @@ func (s *state) write(path string, in writeInput, meta tool.Meta) File {
 	return f
 }
 
-func (s *state) edit(path string, in editInput, meta tool.Meta) File {
+func (s *state) edit(path string, in record.ToolInput, meta tool.Meta) File {
 	before, known := s.known[path]
 	f := File{Path: path, Op: "modified", Bytes: meta.Bytes}
 	if known {
@@ -306,7 +283,7 @@ func (s *state) edit(path string, in editInput, meta tool.Meta) File {
 
 // applyEdit replays an edit with the edit tool's own matching (tool.Replace, CRLF fallback
 // included); false when the tool would not have found the text.
-func applyEdit(before string, in editInput) (string, bool) {
+func applyEdit(before string, in record.ToolInput) (string, bool) {
 	after, _, err := tool.Replace(before, in.OldString, in.NewString, in.ReplaceAll)
 	return after, err == nil
 }

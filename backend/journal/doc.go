@@ -21,6 +21,12 @@
 //     off by a crash: it runs again if it was declared idempotent, otherwise
 //     [*InterruptedError] asks a person to [Journal.Resolve] it (rerun, skip
 //     or fail).
+//   - The replay rule, in one place: [Journal.Cursor] loads a run's history
+//     once and hands out its steps in seq order ([Cursor.Step], [Cursor.Begin],
+//     [Cursor.Record], [Cursor.Peek] to look at the next without advancing),
+//     and every disagreement between code and history is one
+//     [*NondeterminismError] that says whether a step is missing, extra or
+//     different.
 //   - Sessions and runs, with run summaries (step count, tokens and cost)
 //     summed by SQL from the steps, and each run's resumes ([Resume]: when it
 //     was driven again after stopping part way, after which step, why).

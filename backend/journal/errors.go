@@ -39,6 +39,9 @@ var (
 	// ErrNotInterrupted means Resolve was called for a step that is not in the
 	// started state.
 	ErrNotInterrupted = errors.New("journal: step is not interrupted")
+	// ErrUnknownAction means an action to resolve a step is not rerun, skip
+	// or fail ([ParseAction]).
+	ErrUnknownAction = errors.New("journal: unknown action")
 )
 
 // StepRef names a step the way history and code are compared on replay.
@@ -50,21 +53,52 @@ type StepRef struct {
 // String returns the kind and quoted name, for example `tool "exec"`.
 func (r StepRef) String() string { return fmt.Sprintf("%s %q", r.Kind, r.Name) }
 
-// NondeterminismError reports that the code asked for a different step than
-// the history recorded at the same sequence number: the run's code is not
-// deterministic between steps, or it changed since the run was recorded.
+// NondeterminismKind says how the code and the history disagree, in temporal's
+// words: a missing step, an extra step or a different step.
+type NondeterminismKind string
+
+// The ways code and history disagree.
+const (
+	// DifferentStep: the history has another step (name or kind) at the seq
+	// the code asked for.
+	DifferentStep NondeterminismKind = "different"
+	// MissingStep: the history has a step the code did not ask for; the code
+	// finished before it reached it.
+	MissingStep NondeterminismKind = "missing"
+	// ExtraStep: the code asked for a step the history does not have, where
+	// the history ended differently (a replay-only [Cursor] is at its end).
+	ExtraStep NondeterminismKind = "extra"
+)
+
+// NondeterminismError reports that the code and the history of a run
+// disagree at a sequence number: the run's code is not deterministic between
+// steps, or it changed since the run was recorded. It is built by one
+// function, so every caller reports the same way.
 type NondeterminismError struct {
+	// Kind says which of missing, extra or different it is.
+	Kind  NondeterminismKind
 	RunID string
 	Seq   int
-	// Want is the step recorded in the history.
+	// Want is the step recorded in the history (zero for an extra step).
 	Want StepRef
-	// Got is the step the code asked for on replay.
+	// Got is the step the code asked for on replay (zero for a missing step).
 	Got StepRef
 }
 
+// nondeterminism builds every [*NondeterminismError].
+func nondeterminism(kind NondeterminismKind, runID string, seq int, want, got StepRef) *NondeterminismError {
+	return &NondeterminismError{Kind: kind, RunID: runID, Seq: seq, Want: want, Got: got}
+}
+
 func (e *NondeterminismError) Error() string {
-	return fmt.Sprintf("journal: nondeterminism in run %s at seq %d: history has %s, code asked for %s",
-		e.RunID, e.Seq, e.Want, e.Got)
+	at := fmt.Sprintf("journal: nondeterminism in run %s at seq %d", e.RunID, e.Seq)
+	switch e.Kind {
+	case MissingStep:
+		return fmt.Sprintf("%s: missing step: history has %s, code asked for no more steps", at, e.Want)
+	case ExtraStep:
+		return fmt.Sprintf("%s: extra step: history ended at seq %d, code asked for %s", at, e.Seq-1, e.Got)
+	}
+	return fmt.Sprintf("%s: history has %s, code asked for %s", at, e.Want, e.Got)
 }
 
 // Is reports whether target is [ErrNondeterminism].

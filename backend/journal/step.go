@@ -103,6 +103,25 @@ const (
 	ActionFail Action = "fail"
 )
 
+// Valid reports whether a is one of the resolution actions: rerun, skip or fail.
+func (a Action) Valid() bool {
+	switch a {
+	case ActionRerun, ActionSkip, ActionFail:
+		return true
+	}
+	return false
+}
+
+// ParseAction returns the resolution action s names, or an error wrapping
+// [ErrUnknownAction] that lists the valid ones. Every place that takes an
+// action from a person (the CLI, the window) parses it here.
+func ParseAction(s string) (Action, error) {
+	if a := Action(s); a.Valid() {
+		return a, nil
+	}
+	return "", fmt.Errorf("%w %q: want rerun, skip or fail", ErrUnknownAction, s)
+}
+
 // Resolution is a person's decision about an interrupted step.
 type Resolution struct {
 	Action  Action
@@ -287,10 +306,20 @@ func (j *Journal) begin(ctx context.Context, runID string, seq int, spec StepSpe
 	return j.replay(ctx, s, spec)
 }
 
+// differs returns a [DifferentStep] error when the code's spec names another
+// step than the one recorded, and nil when they agree. It is the one
+// comparison of code and history: Step, Begin, Record and [Cursor] use it.
+func differs(s Step, spec StepSpec) error {
+	if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
+		return nondeterminism(DifferentStep, s.RunID, s.Seq, s.Ref(), got)
+	}
+	return nil
+}
+
 // replay decides what a recorded step means for the caller.
 func (j *Journal) replay(ctx context.Context, s Step, spec StepSpec) (Step, error) {
-	if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
-		return Step{}, &NondeterminismError{RunID: s.RunID, Seq: s.Seq, Want: s.Ref(), Got: got}
+	if err := differs(s, spec); err != nil {
+		return Step{}, err
 	}
 	switch s.Status {
 	case StepCompleted:
@@ -395,8 +424,8 @@ func (j *Journal) Record(ctx context.Context, runID string, seq int, spec StepSp
 		case err != nil:
 			return err
 		}
-		if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
-			return &NondeterminismError{RunID: runID, Seq: seq, Want: s.Ref(), Got: got}
+		if err := differs(s, spec); err != nil {
+			return err
 		}
 		switch s.Status {
 		case StepCompleted:
@@ -445,7 +474,8 @@ func (j *Journal) Resolve(ctx context.Context, runID string, seq int, r Resoluti
 		query, args = `UPDATE steps SET resolution = 'fail', rerun_pending = 0, status = 'failed', error = ?, finished_at = ?`,
 			[]any{r.Message, now}
 	default:
-		return Step{}, fmt.Errorf("resolve step %s/%d: unknown action %q", runID, seq, r.Action)
+		_, err := ParseAction(string(r.Action))
+		return Step{}, fmt.Errorf("resolve step %s/%d: %w", runID, seq, err)
 	}
 	j.mu.Lock()
 	_, busy := j.inflight[stepKey{runID, seq}]
@@ -515,8 +545,8 @@ func (j *Journal) Begin(ctx context.Context, runID string, seq int, spec StepSpe
 		case err != nil:
 			return err
 		}
-		if got := (StepRef{Kind: spec.Kind, Name: spec.Name}); got != s.Ref() {
-			return &NondeterminismError{RunID: runID, Seq: seq, Want: s.Ref(), Got: got}
+		if err := differs(s, spec); err != nil {
+			return err
 		}
 		s.Replayed = true
 		out = s

@@ -248,7 +248,7 @@ func TestStepErrors(t *testing.T) {
 		if !errors.As(err, &nd) {
 			t.Fatalf("Step(%q) = %v, want *NondeterminismError", "claude", err)
 		}
-		want := journal.NondeterminismError{RunID: "r1", Seq: 1,
+		want := journal.NondeterminismError{Kind: journal.DifferentStep, RunID: "r1", Seq: 1,
 			Want: journal.StepRef{Kind: "tool", Name: "exec"}, Got: journal.StepRef{Kind: "llm", Name: "claude"}}
 		if *nd != want {
 			t.Errorf("Step(%q) error = %+v, want %+v", "claude", *nd, want)
@@ -601,5 +601,45 @@ func TestConcurrentSteps(t *testing.T) {
 		if err != nil || r.Steps != steps || r.Usage.OutputTokens != steps {
 			t.Errorf("Run(c%d) = %d steps, %d output tokens, %v, want %d, %d, nil", i, r.Steps, r.Usage.OutputTokens, err, steps, steps)
 		}
+	}
+}
+
+func TestParseAction(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		in   string
+		want journal.Action
+		err  error
+	}{
+		{name: "rerun", in: "rerun", want: journal.ActionRerun},
+		{name: "skip", in: "skip", want: journal.ActionSkip},
+		{name: "fail", in: "fail", want: journal.ActionFail},
+		{name: "empty", in: "", err: journal.ErrUnknownAction},
+		{name: "other word", in: "explode", err: journal.ErrUnknownAction},
+		{name: "case matters", in: "Rerun", err: journal.ErrUnknownAction},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			got, err := journal.ParseAction(tc.in)
+			if got != tc.want || !errors.Is(err, tc.err) {
+				t.Fatalf("ParseAction(%q) = %q, %v, want %q, %v", tc.in, got, err, tc.want, tc.err)
+			}
+			if err != nil && !strings.Contains(err.Error(), "rerun, skip or fail") {
+				t.Errorf("ParseAction(%q) error = %q, want it to name rerun, skip or fail", tc.in, err)
+			}
+			if got.Valid() != (tc.err == nil) {
+				t.Errorf("Action(%q).Valid() = %v, want %v", tc.in, got.Valid(), tc.err == nil)
+			}
+		})
+	}
+}
+
+func TestResolveUnknownAction(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	leaveStarted(t, b.j, b.runID, 1, journal.StepSpec{Name: "exec", Kind: "tool"})
+	if _, err := b.j.Resolve(b.ctx, b.runID, 1, journal.Resolution{Action: "explode"}); !errors.Is(err, journal.ErrUnknownAction) {
+		t.Errorf("Resolve(explode) = %v, want %v", err, journal.ErrUnknownAction)
 	}
 }

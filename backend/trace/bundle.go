@@ -106,8 +106,8 @@ func writeBundle(w io.Writer, b Bundle) error {
 					CacheReadTokens: st.Usage.CacheReadTokens, CacheWriteTokens: st.Usage.CacheWriteTokens},
 				CostUSD: st.CostUSD, StartedAt: st.StartedAt, FinishedAt: st.FinishedAt,
 			}
-			ws.Input, ws.InputBase64 = record(st.Input, &scratch)
-			ws.Output, ws.OutputBase64 = record(st.Output, &scratch)
+			ws.Input, ws.InputBase64 = bundleBytes(st.Input, &scratch)
+			ws.Output, ws.OutputBase64 = bundleBytes(st.Output, &scratch)
 			wr.Steps[j] = ws
 		}
 		for _, r := range h.Resumes {
@@ -123,9 +123,9 @@ func writeBundle(w io.Writer, b Bundle) error {
 	return nil
 }
 
-// record returns a recorded input or output as JSON when it is compact JSON,
+// bundleBytes returns a recorded input or output as JSON when it is compact JSON,
 // which is kept byte for byte; anything else goes as base64.
-func record(b []byte, scratch *bytes.Buffer) (json.RawMessage, []byte) {
+func bundleBytes(b []byte, scratch *bytes.Buffer) (json.RawMessage, []byte) {
 	if len(b) == 0 {
 		return nil, nil
 	}
@@ -355,9 +355,7 @@ func validateStep(path string, st journal.Step) error {
 	case st.CostUSD < 0 || math.IsNaN(st.CostUSD) || math.IsInf(st.CostUSD, 0):
 		return invalid(path+".cost_usd", "%v is not a cost", st.CostUSD)
 	}
-	switch st.Resolution {
-	case "", journal.ActionRerun, journal.ActionSkip, journal.ActionFail:
-	default:
+	if st.Resolution != "" && !st.Resolution.Valid() {
 		return invalid(path+".resolution", "unknown resolution %q", describe(string(st.Resolution)))
 	}
 	switch st.Status {

@@ -26,6 +26,7 @@
 //
 // How steps are stored (it reads through [Source] and writes through [Sink],
 // both satisfied by the journal), how a run is driven (backend/agent), or how
-// providers speak. It reads the agent's step conventions (the run.config step,
-// llm and tool outputs) and nothing else of the agent.
+// providers speak. It reads the run's records (the run.config step, llm, tool
+// and approval steps) through backend/record, which decodes every version the
+// agent wrote, and nothing else of the agent.
 package trace

@@ -14,7 +14,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
-	"github.com/corral-dev/corral/backend/tool"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // The report is one file that opens anywhere, offline: its CSS and script are
@@ -402,14 +402,13 @@ func transcript(t Trace, h History) []entryView {
 			e.Text = "The step was started and was cut off before it recorded a result."
 		case st.Status == journal.StepFailed:
 			e.Kind, e.Title, e.IsError, e.Text = "error", fmt.Sprintf("%s %s failed", st.Kind, st.Name), true, st.Error
-		case st.Kind == stepConfig:
-			var cfg runConfig
-			_ = json.Unmarshal(st.Output, &cfg)
+		case st.Kind == record.KindConfig:
+			cfg, _ := record.DecodeConfig(st.Output) // an unreadable config shows what could be read
 			e.Kind, e.Title = "system", fmt.Sprintf("Configuration: agent %s, %s %s, %d tools, %d earlier messages", cfg.Agent, cfg.Provider, cfg.Model, len(cfg.Tools), len(cfg.History))
 			e.Text = cfg.System
-		case st.Kind == stepModel:
-			var resp llm.Response
-			if json.Unmarshal(st.Output, &resp) != nil {
+		case st.Kind == record.KindLLM:
+			resp, err := record.DecodeModelOutput(st.Output)
+			if err != nil {
 				e.Kind, e.Title, e.Text = "note", "Model response", string(st.Output)
 				break
 			}
@@ -431,9 +430,9 @@ func transcript(t Trace, h History) []entryView {
 				}
 			}
 			e.Text = strings.Join(text, "\n\n")
-		case st.Kind == stepTool:
-			var res tool.Result
-			if json.Unmarshal(st.Output, &res) != nil {
+		case st.Kind == record.KindTool:
+			res, err := record.DecodeToolOutput(st.Output)
+			if err != nil {
 				e.Kind, e.Title, e.Text = "tool", "Result of "+st.Name, string(st.Output)
 				break
 			}
@@ -441,7 +440,7 @@ func transcript(t Trace, h History) []entryView {
 			if res.Meta.ExitCode != nil {
 				e.Title += fmt.Sprintf(" (exit %d)", *res.Meta.ExitCode)
 			}
-		case st.Kind == stepApproval:
+		case st.Kind == record.KindApproval:
 			e.Kind, e.Title, e.Text = approvalEntry(st)
 		default:
 			e.Kind, e.Title, e.Text = "note", st.Kind+" "+st.Name, shown(st.Output)
@@ -461,8 +460,8 @@ func resumeAfter(s Span) int {
 
 // approvalEntry tells how a tool call passed its gate.
 func approvalEntry(st journal.Step) (kind, title, text string) {
-	var rec gateRecord
-	if json.Unmarshal(st.Output, &rec) != nil || rec.Outcome == nil {
+	rec, err := record.DecodeGate(st.Output)
+	if err != nil {
 		return "note", "Approval of " + st.Name, shown(st.Output)
 	}
 	verdict := "allowed by policy or rule"

@@ -2,13 +2,13 @@ package trace
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // Replayer is an llm.Model that answers with the model responses a run
@@ -30,11 +30,11 @@ var _ llm.Model = (*Replayer)(nil)
 func NewReplayer(steps []journal.Step) (*Replayer, error) {
 	r := &Replayer{}
 	for _, st := range steps {
-		if st.Kind != stepModel || st.Status != journal.StepCompleted {
+		if st.Kind != record.KindLLM || st.Status != journal.StepCompleted {
 			continue
 		}
-		var resp llm.Response
-		if err := json.Unmarshal(st.Output, &resp); err != nil {
+		resp, err := record.DecodeModelOutput(st.Output)
+		if err != nil {
 			return nil, fmt.Errorf("trace: replay: step %d: recorded model response: %w", st.Seq, err)
 		}
 		r.responses = append(r.responses, resp)

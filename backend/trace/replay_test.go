@@ -11,6 +11,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/trace"
 )
 
@@ -63,7 +64,7 @@ func TestReplayerRerunsARun(t *testing.T) {
 		if st.Kind != o.Kind || st.Name != o.Name {
 			t.Errorf("step %d = %s %s, want %s %s", st.Seq, st.Kind, st.Name, o.Kind, o.Name)
 		}
-		if st.Kind == agent.KindLLM && !bytes.Equal(st.Output, o.Output) {
+		if st.Kind == record.KindLLM && !bytes.Equal(st.Output, o.Output) {
 			t.Errorf("step %d model response = %s, want the recorded %s", st.Seq, st.Output, o.Output)
 		}
 	}

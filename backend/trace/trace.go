@@ -14,7 +14,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
-	"github.com/corral-dev/corral/backend/tool"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // Version is the version of the trace model and of the bundle format
@@ -243,7 +243,7 @@ func Build(run journal.Run, steps []journal.Step, resumes ...journal.Resume) (Tr
 
 type builder struct {
 	run journal.Run
-	cfg runConfig
+	cfg record.RunConfig
 
 	// The tool calls of the latest model response, and how many were answered.
 	caller   string
@@ -462,16 +462,16 @@ func (b *builder) step(spans []Span, rootID string, st journal.Step) []Span {
 
 	var derived []Span
 	switch st.Kind {
-	case stepConfig:
+	case record.KindConfig:
 		sp.Kind = KindConfig
 		b.config(&sp)
-	case stepModel:
+	case record.KindLLM:
 		sp.Kind = KindModel
 		b.model(&sp, st)
-	case stepTool:
+	case record.KindTool:
 		sp.Kind = KindTool
 		derived = b.tool(&sp, st)
-	case stepApproval:
+	case record.KindApproval:
 		sp.Kind = KindApproval
 		b.approval(&sp, st)
 	default:
@@ -510,8 +510,8 @@ func (b *builder) model(sp *Span, st journal.Step) {
 	a := sp.Attributes
 	a[attrOperation] = "chat"
 	b.provider(a)
-	var in modelInput
-	if json.Unmarshal(st.Input, &in) == nil {
+	in, err := record.DecodeModelInput(st.Input)
+	if err == nil {
 		sp.Input = json.RawMessage(st.Input)
 		a["corral.llm.messages"] = int64(in.Messages)
 		a["corral.llm.tools"] = int64(in.Tools)
@@ -529,8 +529,11 @@ func (b *builder) model(sp *Span, st journal.Step) {
 	sp.Name = strings.TrimSpace("chat " + in.Model)
 
 	b.caller, b.pending, b.answered = sp.ID, nil, 0
-	var resp llm.Response
-	if st.Status != journal.StepCompleted || json.Unmarshal(st.Output, &resp) != nil {
+	if st.Status != journal.StepCompleted {
+		return
+	}
+	resp, err := record.DecodeModelOutput(st.Output)
+	if err != nil {
 		return
 	}
 	sp.Output = json.RawMessage(st.Output)
@@ -560,8 +563,11 @@ func (b *builder) tool(sp *Span, st journal.Step) []Span {
 		sp.RequestedBy = b.caller
 		b.answered = j + 1
 	}
-	var res tool.Result
-	if st.Status != journal.StepCompleted || json.Unmarshal(st.Output, &res) != nil {
+	if st.Status != journal.StepCompleted {
+		return nil
+	}
+	res, err := record.DecodeToolOutput(st.Output)
+	if err != nil {
 		return nil
 	}
 	sp.Output = json.RawMessage(st.Output)
@@ -612,10 +618,7 @@ func (b *builder) tool(sp *Span, st journal.Step) []Span {
 		cmd.Status = StatusError
 		cmd.Attributes[attrErrorType] = "timeout"
 	}
-	var in struct {
-		Command string `json:"command"`
-	}
-	if json.Unmarshal(st.Input, &in) == nil && in.Command != "" {
+	if in, err := record.DecodeToolInput(st.Input); err == nil && in.Command != "" {
 		cmd.Attributes[attrCommandLine] = in.Command
 	}
 	return []Span{cmd}
@@ -634,24 +637,24 @@ func (b *builder) approval(sp *Span, st journal.Step) {
 	if st.Status != journal.StepCompleted {
 		return // still waiting for a person
 	}
-	var rec gateRecord
-	if json.Unmarshal(st.Output, &rec) != nil || rec.Outcome == nil {
+	rec, err := record.DecodeGate(st.Output)
+	if err != nil {
 		scalars(a, st.Output)
 		return
 	}
-	a["corral.approval.decision"] = rec.Assessment.Decision
+	a["corral.approval.decision"] = string(rec.Assessment.Decision)
 	if rec.Assessment.Reason != "" {
 		a["corral.approval.reason"] = rec.Assessment.Reason
 	}
 	if rec.Answer != nil {
-		a["corral.approval.answer"] = rec.Answer.Kind
+		a["corral.approval.answer"] = string(rec.Answer.Kind)
 		if rec.Answer.By != "" {
 			a["corral.approval.by"] = rec.Answer.By
 		}
 	}
 	a["corral.approval.run"] = rec.Outcome.Run
 	// A refused call that no tool step follows was answered by the refusal.
-	if !rec.Outcome.Run && j >= 0 && (b.next == nil || b.next.Kind != stepTool || b.next.Name != st.Name) {
+	if !rec.Outcome.Run && j >= 0 && (b.next == nil || b.next.Kind != record.KindTool || b.next.Name != st.Name) {
 		b.answered = j + 1
 	}
 }
