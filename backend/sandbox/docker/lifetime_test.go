@@ -92,9 +92,8 @@ func TestCommandDiesWithCorral(t *testing.T) {
 	t.Cleanup(func() {
 		b.cli.ContainerRemove(context.Background(), id, client.ContainerRemoveOptions{Force: true})
 	})
-	if got := b.sleepers(t, id); strings.Count(got, "sleep") != 3 {
-		t.Fatalf("before the kill the container runs:\n%s\nwant the three sleeps", got)
-	}
+	// setsid forks before it execs sleep: wait until all three run.
+	eventually(t, "the three sleeps to run", func() bool { return strings.Count(b.sleepers(t, id), "sleep") == 3 })
 	helper.Process.Kill()
 	<-exited
 	deadline := time.Now().Add(15 * time.Second)
