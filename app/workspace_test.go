@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -111,5 +112,28 @@ func TestImportedWorkspaceInert(t *testing.T) {
 	}
 	if w.watched != "" {
 		t.Errorf("watched = %q after the refused Watch, want nothing watched", w.watched)
+	}
+}
+
+// TestFileViewerRefusesHardLinks (issue 14 finding 9): the viewer does not show a file
+// hard-linked in from outside the workspace.
+func TestFileViewerRefusesHardLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j := openJournal(t, "")
+	ws := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "shadow")
+	if err := os.WriteFile(secret, []byte("root:secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(secret, filepath.Join(ws, "notes.txt")); err != nil {
+		t.Skipf("cannot hard-link: %v", err)
+	}
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s1", Workspace: ws}); err != nil {
+		t.Fatal(err)
+	}
+	w := &Workspace{journal: j, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if f, err := w.File("s1", "notes.txt"); err == nil || strings.Contains(f.Text, "secret") {
+		t.Errorf("File(notes.txt, linked to %s) = %+v, %v; want it refused", secret, f, err)
 	}
 }
