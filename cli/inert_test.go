@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -54,5 +55,82 @@ func TestImportedRunInert(t *testing.T) {
 	}
 	if got := showSteps(t, dd, imported); len(got) != 2 || got[1].Status != "started" {
 		t.Errorf("imported steps = %+v, want the approval still unanswered", got)
+	}
+}
+
+// TestReadOnlyDataDir (issue 14 finding 9): the commands that only read work on a copy of a
+// data directory made read-only, and write nothing to it. Root ignores file modes, so as
+// root each command runs in a mount namespace of its own where the copy is a read-only
+// bind mount: the kernel refuses every write.
+func TestReadOnlyDataDir(t *testing.T) {
+	t.Parallel()
+	srv, _ := crashServer(t)
+	dd, ws := t.TempDir(), t.TempDir()
+	if out, err := corral(t, nil, "run", "--json", "--approve", "all", "--provider", "anthropic", "--base-url", srv.URL,
+		"--workspace", ws, "--data-dir", dd, "Keep notes.").CombinedOutput(); err != nil {
+		t.Fatalf("corral run: %v\n%s", err, out)
+	}
+	runID := runIDOf(t, dd)
+	ro := filepath.Join(t.TempDir(), "ro")
+	if err := os.CopyFS(ro, os.DirFS(dd)); err != nil {
+		t.Fatal(err)
+	}
+	snapshot := func() map[string]string {
+		out := map[string]string{}
+		filepath.WalkDir(ro, func(p string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() {
+				b, _ := os.ReadFile(p)
+				out[p] = string(b)
+			}
+			return nil
+		})
+		return out
+	}
+	filepath.WalkDir(ro, func(p string, d os.DirEntry, err error) error {
+		if err == nil {
+			mode := os.FileMode(0o444)
+			if d.IsDir() {
+				mode = 0o555
+			}
+			os.Chmod(p, mode)
+		}
+		return nil
+	})
+	t.Cleanup(func() {
+		filepath.WalkDir(ro, func(p string, d os.DirEntry, err error) error { os.Chmod(p, 0o755); return nil })
+	})
+	before := snapshot()
+	tests := []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"Runs", []string{"runs"}, runID},
+		{"RunsJSON", []string{"runs", "--json"}, runID},
+		{"Show", []string{"show", runID}, runID},
+		{"Sessions", []string{"sessions"}, "ses_"},
+		{"Export", []string{"export", runID, "--format", "json"}, "corral.trace"},
+		{"Approvals", []string{"approvals"}, "nothing waits"},
+	}
+	for _, tt := range tests {
+		cmd := corral(t, nil, append(tt.args, "--data-dir", ro)...)
+		if os.Getuid() == 0 {
+			script := `mount --bind "$0" "$0" && mount -o remount,bind,ro "$0" && exec "$@"`
+			cmd = exec.Command("unshare", append([]string{"--mount", "--propagation", "private", "sh", "-c", script, ro, cmd.Path}, cmd.Args[1:]...)...)
+			cmd.Env = corral(t, nil).Env
+		}
+		out, err := cmd.CombinedOutput()
+		if err != nil || !strings.Contains(string(out), tt.want) {
+			t.Errorf("%s: corral %s on a read-only data dir = %v\n%s\nwant output with %q", tt.name, strings.Join(tt.args, " "), err, out, tt.want)
+		}
+	}
+	after := snapshot()
+	if len(after) != len(before) {
+		t.Errorf("read-only commands left %d files, want the %d there were", len(after), len(before))
+	}
+	for p, b := range before {
+		if after[p] != b {
+			t.Errorf("read-only commands changed %s", p)
+		}
 	}
 }
