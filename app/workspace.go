@@ -78,10 +78,18 @@ func newEntryView(e workspace.Entry) EntryView {
 	return EntryView{Path: e.Path, Size: e.Size, ModTime: e.ModTime, Dir: e.Dir, Symlink: e.Symlink, Ignored: e.Ignored, Unreadable: e.Unreadable}
 }
 
+// ErrImportedWorkspace means the session was imported: its workspace path was recorded on
+// another machine, so it is never listed, read, watched or revealed on this one.
+var ErrImportedWorkspace = errors.New("app: the session was imported; its workspace is on another machine and is not opened here")
+
+// dir returns a session's workspace directory on this machine; an imported session has none.
 func (w *Workspace) dir(sessionID string) (string, error) {
 	s, err := w.journal.Session(context.Background(), sessionID)
 	if err != nil {
 		return "", err
+	}
+	if s.Imported() {
+		return "", fmt.Errorf("%w (session %s, recorded path %s)", ErrImportedWorkspace, sessionID, s.Workspace)
 	}
 	return s.Workspace, nil
 }

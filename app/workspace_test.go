@@ -2,10 +2,12 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -76,5 +78,62 @@ func TestWorkspaceTreeFileWatch(t *testing.T) {
 		}
 	case <-time.After(10 * time.Second):
 		t.Fatal("no workspace event within 10s of a write")
+	}
+}
+
+// TestImportedWorkspaceInert (issue 14 finding 7): a bundle whose session's workspace is /
+// is never listed, read, watched or revealed on this machine.
+func TestImportedWorkspaceInert(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j := openJournal(t, "")
+	sess := journal.Session{ID: "imp_s", Workspace: "/", Origin: journal.OriginImported, ImportedFrom: "evil.json"}
+	run := journal.Run{ID: "imp_r", SessionID: sess.ID, Agent: "coder", Prompt: "p", Status: journal.RunAwaitingApproval, Workspace: "/"}
+	if err := j.ImportRun(ctx, sess, run, nil, nil); err != nil {
+		t.Fatal(err)
+	}
+	w := &Workspace{journal: j, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	events := make(eventSink, 16)
+	stop := w.start(ctx, events)
+	t.Cleanup(stop)
+	tests := []struct {
+		name string
+		call func() error
+	}{
+		{"Tree", func() error { _, err := w.Tree(sess.ID); return err }},
+		{"File", func() error { _, err := w.File(sess.ID, "etc/passwd"); return err }},
+		{"Watch", func() error { return w.Watch(sess.ID) }},
+		{"Reveal", func() error { return w.Reveal(sess.ID) }},
+	}
+	for _, tt := range tests {
+		if err := tt.call(); !errors.Is(err, ErrImportedWorkspace) {
+			t.Errorf("%s(imported session with workspace /) = %v, want ErrImportedWorkspace", tt.name, err)
+		}
+	}
+	if w.watched != "" {
+		t.Errorf("watched = %q after the refused Watch, want nothing watched", w.watched)
+	}
+}
+
+// TestFileViewerRefusesHardLinks (issue 14 finding 9): the viewer does not show a file
+// hard-linked in from outside the workspace.
+func TestFileViewerRefusesHardLinks(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j := openJournal(t, "")
+	ws := t.TempDir()
+	secret := filepath.Join(t.TempDir(), "shadow")
+	if err := os.WriteFile(secret, []byte("root:secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(secret, filepath.Join(ws, "notes.txt")); err != nil {
+		t.Skipf("cannot hard-link: %v", err)
+	}
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s1", Workspace: ws}); err != nil {
+		t.Fatal(err)
+	}
+	w := &Workspace{journal: j, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	if f, err := w.File("s1", "notes.txt"); err == nil || strings.Contains(f.Text, "secret") {
+		t.Errorf("File(notes.txt, linked to %s) = %+v, %v; want it refused", secret, f, err)
 	}
 }

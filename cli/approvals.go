@@ -148,7 +148,7 @@ var approvalsCommand = command{
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
 			}
-			rt, err := openEngine(ctx, p, *dataDir)
+			rt, err := openReader(ctx, p, *dataDir)
 			if err != nil {
 				return err
 			}

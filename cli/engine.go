@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"path/filepath"
 	"regexp"
@@ -54,6 +55,30 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 	if err != nil {
 		return nil, err
 	}
+	return buildEngine(ctx, p, dir, journal.Options{})
+}
+
+// openReader is openEngine for a command that only reads (runs, show, sessions, export,
+// approvals): the data directory is neither created nor probed and the journal is opened
+// read-only, so these commands work on a read-only data directory and never write one. A
+// data directory without a journal yet, or with one an older Corral wrote, is opened as
+// openEngine does (creating or migrating it).
+func openReader(ctx context.Context, p *Program, dataDir string) (*engine, error) {
+	env := config.OSEnv()
+	env.Getenv = p.Getenv
+	dir, err := config.ResolveDataDir(dataDir, env)
+	if err != nil {
+		return nil, err
+	}
+	rt, err := buildEngine(ctx, p, dir, journal.Options{ReadOnly: true})
+	if errors.Is(err, fs.ErrNotExist) || errors.Is(err, journal.ErrSchemaOld) {
+		return openEngine(ctx, p, dataDir)
+	}
+	return rt, err
+}
+
+// buildEngine opens the journal of dir with opts and builds the runner on it.
+func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journal.Options) (*engine, error) {
 	agents, err := agent.LoadDefinitions(dir.Path)
 	if err != nil {
 		return nil, err
@@ -62,7 +87,7 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 	if err != nil {
 		return nil, err
 	}
-	j, err := journal.Open(ctx, filepath.Join(dir.Path, journalFile))
+	j, err := journal.OpenWith(ctx, filepath.Join(dir.Path, journalFile), opts)
 	if err != nil {
 		return nil, err
 	}

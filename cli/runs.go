@@ -228,7 +228,7 @@ var runsCommand = command{
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
 			}
-			rt, err := openEngine(ctx, p, *dataDir)
+			rt, err := openReader(ctx, p, *dataDir)
 			if err != nil {
 				return err
 			}
@@ -266,7 +266,7 @@ var showCommand = command{
 			if len(args) != 1 {
 				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
 			}
-			rt, err := openEngine(ctx, p, *dataDir)
+			rt, err := openReader(ctx, p, *dataDir)
 			if err != nil {
 				return err
 			}

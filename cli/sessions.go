@@ -44,7 +44,11 @@ var sessionsCommand = command{
 			case *confirm != "" && !*remove:
 				return fmt.Errorf("%w: --confirm-workspace goes with --remove-workspace", errUsage)
 			}
-			rt, err := openEngine(ctx, p, *dataDir)
+			open := openEngine
+			if action == "ls" {
+				open = openReader
+			}
+			rt, err := open(ctx, p, *dataDir)
 			if err != nil {
 				return err
 			}

@@ -45,7 +45,7 @@ var exportCommand = command{
 			if err != nil {
 				return fmt.Errorf("%w: %w", errUsage, err)
 			}
-			rt, err := openEngine(ctx, p, *dataDir)
+			rt, err := openReader(ctx, p, *dataDir)
 			if err != nil {
 				return err
 			}

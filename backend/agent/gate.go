@@ -192,6 +192,9 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 	if err := ans.Validate(req); err != nil {
 		return st, fmt.Errorf("agent: answer for run %s: %w", runID, err)
 	}
+	if err := r.recheckEdit(ctx, runID, req, ans); err != nil {
+		return st, err
+	}
 	rec := GateRecord{
 		V:          record.GateVersion,
 		Assessment: approval.Assessment{Decision: req.Preview.Decision, Reason: req.Preview.Reason},
@@ -218,6 +221,9 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 
 // Pending returns a run's approval step that waits for an answer, with its request.
 func (r *Runner) Pending(ctx context.Context, runID string) (journal.Step, approval.Request, error) {
+	if err := r.refuseImported(ctx, runID); err != nil {
+		return journal.Step{}, approval.Request{}, err
+	}
 	steps, err := r.Journal.Steps(ctx, runID)
 	if err != nil {
 		return journal.Step{}, approval.Request{}, fmt.Errorf("agent: %w", err)

@@ -42,6 +42,14 @@ type Segment struct {
 	Rule *RuleRef `json:"rule,omitempty"`
 	// Reason explains the decision for a person.
 	Reason string `json:"reason"`
+	// Writes lists the workspace files it writes (relative paths): the
+	// literal targets of its redirections and the files of tee, cp, mv,
+	// ln, install, uniq and sed -i. Check passes each through the write
+	// policy and rules.
+	Writes []string `json:"writes,omitempty"`
+	// CodeFile is set when it writes a file that makes tools run code
+	// (see CodeFile): it says which and why. Such a segment always asks.
+	CodeFile string `json:"code_file,omitempty"`
 }
 
 // Evaluate judges the command line cmd against the exec rules of rules.
@@ -128,14 +136,14 @@ func (v *Verdict) summary() string {
 
 // judge decides one segment.
 func (s RuleSet) judge(a *analysis, sg *seg) Segment {
-	out := Segment{Text: sg.text(a.src), Start: sg.start, End: sg.end, Kind: string(sg.kind), Depth: sg.depth}
+	out := Segment{Text: sg.text(a.src), Start: sg.start, End: sg.end, Kind: string(sg.kind), Depth: sg.depth, Writes: sg.writes, CodeFile: sg.codeFile}
 	for _, list := range []List{ListDeny, ListAsk} {
 		for i := range s.rules {
 			r := &s.rules[i]
 			if r.exec == nil || r.List != list {
 				continue
 			}
-			if ok, _ := r.exec.match(sg, list); ok {
+			if r.exec.matchAny(sg, list) {
 				out.Decision, out.Rule = list.decision(), r.ref()
 				if list == ListDeny {
 					out.Reason = "denied by " + out.Rule.String()
@@ -145,6 +153,10 @@ func (s RuleSet) judge(a *analysis, sg *seg) Segment {
 				return out
 			}
 		}
+	}
+	if sg.force != "" {
+		out.Decision, out.Reason = Ask, sg.force
+		return out
 	}
 	near := ""
 	for i := range s.rules {
@@ -165,6 +177,20 @@ func (s RuleSet) judge(a *analysis, sg *seg) Segment {
 	out.Decision = Ask
 	out.Reason = sg.askReason(near)
 	return out
+}
+
+// matchAny reports whether p matches sg or a command its wrappers run
+// (deny and ask rules: nice rm -rf / is still rm).
+func (p *pattern) matchAny(sg *seg, list List) bool {
+	if ok, _ := p.match(sg, list); ok {
+		return true
+	}
+	for _, in := range sg.inner {
+		if ok, _ := p.match(in, list); ok {
+			return true
+		}
+	}
+	return false
 }
 
 // askReason explains why no rule allowed sg: the near miss of an allow

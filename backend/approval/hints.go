@@ -33,6 +33,9 @@ const (
 	HintFormat          = "format-filesystem"
 	HintForkBomb        = "fork-bomb"
 	HintUnparsed        = "unparsed"
+	// HintCodeFile marks a write to a file that makes tools run code
+	// (CodeFile): a security-relevant change the UI flags.
+	HintCodeFile = "code-file"
 )
 
 // wrappers run the command in their arguments.
@@ -72,6 +75,9 @@ func (a *analysis) hints() []Hint {
 	runs := make(map[*seg]string, len(a.segs)) // the command each segment runs, wrappers stripped
 	for i, sg := range a.segs {
 		text := sg.text(a.src)
+		if sg.codeFile != "" {
+			add(HintCodeFile, i, text, sg.codeFile)
+		}
 		if sg.kind == kindFunction && sg.selfCall {
 			add(HintForkBomb, i, text, fmt.Sprintf("defines the function %s, which calls itself: the fork-bomb pattern that can exhaust the machine", sg.funcName))
 		}

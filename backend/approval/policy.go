@@ -236,6 +236,24 @@ func checkExec(input json.RawMessage, p Policy, rules RuleSet, ws Workspace) Ass
 	if v.Decision == Deny {
 		return a
 	}
+	// A file the command writes passes the write policy and rules, as
+	// the write tool would; a file that makes tools run code always asks.
+	ask := ""
+	for _, s := range v.Segments {
+		if s.CodeFile != "" && ask == "" {
+			ask = fmt.Sprintf("`%s`: %s", s.Text, s.Reason)
+		}
+		for _, w := range s.Writes {
+			fa := checkFile("write", w, p, rules, ws)
+			switch {
+			case fa.Decision == Deny:
+				a.Decision, a.Reason = Deny, fmt.Sprintf("`%s` writes %s: %s", s.Text, w, fa.Reason)
+				return a
+			case fa.Decision == Ask && ask == "":
+				ask = fmt.Sprintf("`%s` writes %s: %s", s.Text, w, fa.Reason)
+			}
+		}
+	}
 	switch p.Exec {
 	case ExecApprovalAlways:
 		a.Decision = Ask
@@ -249,6 +267,9 @@ func checkExec(input json.RawMessage, p Policy, rules RuleSet, ws Workspace) Ass
 				break
 			}
 		}
+	}
+	if ask != "" && a.Decision == Allow {
+		a.Decision, a.Reason = Ask, ask
 	}
 	return a
 }
@@ -279,6 +300,10 @@ func checkFile(tool, given string, p Policy, rules RuleSet, ws Workspace) Assess
 		a.Reason = fmt.Sprintf("%s is outside the workspace (%s), which a container cannot reach", r.display(), r.why)
 		return a
 	}
+	code := ""
+	if why, ok := CodeFile(r.rel); ok && ruleTool == "write" && r.inside {
+		code = r.rel + " makes tools run code (" + why + "); such writes always ask, whatever the write policy and rules say"
+	}
 	for _, list := range []List{ListDeny, ListAsk, ListAllow} {
 		for i := range rules.rules {
 			rule := &rules.rules[i]
@@ -294,8 +319,15 @@ func checkFile(tool, given string, p Policy, rules RuleSet, ws Workspace) Assess
 			default:
 				a.Reason = "allowed by " + a.Rule.String()
 			}
+			if code != "" && list == ListAllow {
+				a.Decision, a.Rule, a.Reason = Ask, nil, code
+			}
 			return a
 		}
+	}
+	if code != "" {
+		a.Decision, a.Reason = Ask, code
+		return a
 	}
 	switch {
 	case ruleTool == "read" && r.inside:

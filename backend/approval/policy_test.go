@@ -45,7 +45,8 @@ func TestCheckExec(t *testing.T) {
 		{"AllowAlwaysKeepsAskRule", approval.ExecAllowAlways, false, allowNode, "node deploy.js", "", approval.Ask},
 		{"AllowAlwaysKeepsDeny", approval.ExecAllowAlways, false, allowNode, "make && rm -rf x", "", approval.Deny},
 		{"CwdOutside", approval.ExecAllowlist, false, allowNode, "node x.js", "../other", approval.Deny},
-		{"CwdRedirectStaysInside", approval.ExecAllowlist, false, allowNode, "node x.js > ../log.txt", "sub", approval.Allow},
+		{"CwdRedirectStaysInside", approval.ExecAllowlist, true, allowNode, "node x.js > ../log.txt", "sub", approval.Allow},
+		{"RedirectPassesWritePolicy", approval.ExecAllowlist, false, allowNode, "node x.js > ../log.txt", "sub", approval.Ask},
 		{"RootRedirectLeaves", approval.ExecAllowlist, false, allowNode, "node x.js > ../log.txt", "", approval.Ask},
 		{"DockerRedirectToWorkDir", approval.ExecAllowlist, true, allowNode, "node x.js > /workspace/log.txt", "", approval.Allow},
 	}

@@ -78,6 +78,9 @@ type FilePreview struct {
 	TooLarge    bool  `json:"too_large,omitempty"`
 	BytesBefore int64 `json:"bytes_before"`
 	BytesAfter  int64 `json:"bytes_after"`
+	// CodeFile says why the file makes tools run code (see CodeFile): a
+	// security-relevant change, which always asks and the UI flags.
+	CodeFile string `json:"code_file,omitempty"`
 	// Replacements is how many occurrences an edit replaces.
 	Replacements int `json:"replacements,omitempty"`
 	// Problem says why the action will fail when the tool runs it (an edit
@@ -91,6 +94,16 @@ type FilePreview struct {
 	// Shown is the number of diff lines in Diff.Hunks: Diff.Lines, unless
 	// this is a Head copy.
 	Shown int `json:"shown"`
+}
+
+// flagCode sets CodeFile when the file makes tools run code.
+func (f *FilePreview) flagCode() {
+	if f == nil || f.Path == "" {
+		return
+	}
+	if why, ok := CodeFile(f.Path); ok {
+		f.CodeFile = why
+	}
 }
 
 // DiffPage returns limit diff lines from offset (see diff.Diff.Page).
@@ -143,6 +156,7 @@ func BuildPreview(tool string, input json.RawMessage, a Assessment, ws Workspace
 		}
 		p.File, err = writePreview(in, ws, files, opt)
 		p.Title = fileTitle("Write", p.File)
+		p.File.flagCode()
 		return p, err
 	case "edit":
 		var in editInput
@@ -151,6 +165,7 @@ func BuildPreview(tool string, input json.RawMessage, a Assessment, ws Workspace
 		}
 		p.File, err = editPreview(in, ws, files, opt)
 		p.Title = fileTitle("Edit", p.File)
+		p.File.flagCode()
 		return p, err
 	case "read":
 		var in readInput

@@ -141,6 +141,16 @@ type seg struct {
 	subst      bool   // a substitution appears in it
 	funcName   string // the name a function definition defines
 	selfCall   bool   // the defined function calls itself
+	// inner are the commands a wrapper runs (env X=1 nice rm: nice rm,
+	// then rm), judged by deny and ask rules as if run alone.
+	inner []*seg
+	// writes are the workspace files it writes, relative to the
+	// workspace: literal redirection targets and the files of tee, cp...
+	writes []string
+	// codeFile says which written file makes tools run code, and why.
+	codeFile string
+	// force says why it asks whatever the allow rules say.
+	force string
 }
 
 // text returns the segment's source text.
@@ -191,6 +201,9 @@ func analyze(src string, ws Workspace) (*analysis, error) {
 	a.stmts(f.Stmts, nil, 0)
 	if a.cdSeen {
 		a.afterCd()
+	}
+	for _, sg := range a.segs {
+		a.findWrites(sg)
 	}
 	// Segments found in a redirection's substitution are added before the
 	// command they belong to; show them all in source order.
@@ -380,6 +393,7 @@ func (a *analysis) command(s *syntax.Stmt, redirs []redir, depth int) {
 	}
 	sg.start, sg.end = a.trim(start, end)
 	sg.needs = needs(sg.words)
+	sg.inner = innerSegs(sg)
 	if len(sg.words) > 0 {
 		switch sg.words[0].value {
 		case "cd", "pushd", "popd":
@@ -668,7 +682,8 @@ func unescapeDouble(s string) string {
 var shells = map[string]bool{"sh": true, "bash": true, "dash": true, "zsh": true, "ksh": true, "mksh": true, "ash": true, "fish": true, "busybox": true}
 
 // needs finds the parts of a command that run code the rule engine cannot
-// see: eval, exec, source and ., trap, a shell's -c, find's -exec.
+// see: eval, exec, source and ., trap, a shell's -c, and the options of
+// known commands that run a program or write a file (optionNeeds).
 func needs(words []word) []need {
 	if len(words) == 0 || !words[0].literal() {
 		return nil
@@ -676,10 +691,9 @@ func needs(words []word) []need {
 	name := words[0].value
 	switch name {
 	case "eval", "exec", "source", ".", "trap":
-		return []need{{0, "`" + name + "`"}}
+		return append([]need{{0, "`" + name + "`"}}, optionNeeds(words)...)
 	}
-	base := path.Base(name)
-	if shells[base] {
+	if shells[path.Base(name)] {
 		// Any option word with a c in it counts, wherever it is: a word
 		// too many makes a rule spell it out, a word too few would let
 		// a script string through.
@@ -690,17 +704,7 @@ func needs(words []word) []need {
 			}
 		}
 	}
-	if base == "find" {
-		var out []need
-		for i := 1; i < len(words); i++ {
-			switch words[i].value {
-			case "-exec", "-execdir", "-ok", "-okdir":
-				out = append(out, need{i, "`find " + words[i].value + "`"})
-			}
-		}
-		return out
-	}
-	return nil
+	return optionNeeds(words)
 }
 
 // callsItself reports whether body calls the function name.

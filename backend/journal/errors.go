@@ -3,6 +3,7 @@ package journal
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
@@ -15,6 +16,11 @@ var (
 	// ErrSchemaTooNew means the database was written by a newer Corral whose
 	// schema this binary does not know.
 	ErrSchemaTooNew = errors.New("journal: database schema is newer than this program")
+	// ErrSchemaOld means a journal opened read-only has an older schema than
+	// this program: it must be opened writable once to be migrated.
+	ErrSchemaOld = errors.New("journal: database schema is older than this program; open it writable once to migrate it")
+	// ErrReadOnly means a write to a journal opened read-only.
+	ErrReadOnly = errors.New("journal: opened read-only")
 	// ErrLocked means another connection held the database's write lock for
 	// longer than the busy timeout.
 	ErrLocked = errors.New("journal: database is locked")
@@ -167,6 +173,11 @@ func classify(err error) error {
 		return fmt.Errorf("%w: %w", ErrDiskFull, err)
 	case sqlite3.SQLITE_NOTADB, sqlite3.SQLITE_CORRUPT:
 		return fmt.Errorf("%w: %w", ErrCorrupt, err)
+	case sqlite3.SQLITE_READONLY:
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
+	}
+	if strings.Contains(err.Error(), "attempt to write a readonly database") {
+		return fmt.Errorf("%w: %w", ErrReadOnly, err)
 	}
 	return err
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -32,6 +33,14 @@ type Options struct {
 	// own fsync (synchronous=FULL) instead of letting the next durable commit
 	// carry it to disk. It doubles the fsyncs per step; see the package doc.
 	DurableFinish bool
+	// ReadOnly opens the journal for reading only, for commands that only read (runs,
+	// show, sessions, export, approvals): the file is opened with SQLite's mode=ro and
+	// query_only, so nothing is written even by a process that could (root ignores file
+	// modes), and a read-only data directory works. When the directory holds no WAL
+	// index SQLite could share, the file is opened as immutable (a snapshot that ignores
+	// concurrent writers). A schema older than this program is ErrSchemaOld: it needs a
+	// writable open to migrate. Writes fail with ErrReadOnly.
+	ReadOnly bool
 
 	// maxPageCount caps the database size in pages (PRAGMA max_page_count);
 	// tests use it to make SQLite report a full disk.
@@ -106,6 +115,9 @@ func open(ctx context.Context, path string, opts Options) (_ *Journal, err error
 			j.Close()
 		}
 	}()
+	if opts.ReadOnly {
+		return j, j.openReadOnly(ctx, opts)
+	}
 
 	full := pragmas{busyTimeout: opts.BusyTimeout, synchronous: syncFull, maxPageCount: opts.maxPageCount}
 	if j.db, err = openDB(path, full, readConns+1); err != nil {
@@ -215,6 +227,64 @@ func (p pragmas) dsn(path string) (string, error) {
 	q.Set("_txlock", "immediate")
 	u := url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}
 	return u.String(), nil
+}
+
+// openReadOnly opens j for reading only (Options.ReadOnly).
+func (j *Journal) openReadOnly(ctx context.Context, opts Options) error {
+	if _, err := os.Stat(j.path); err != nil {
+		return err // a read-only open never creates the file
+	}
+	modes := []bool{true}
+	if _, err := os.Lstat(j.path + "-wal"); err == nil {
+		modes = []bool{false, true}
+	}
+	var err error
+	for _, immutable := range modes {
+		if j.db != nil {
+			j.db.Close()
+		}
+		if j.db, err = openReadOnlyDB(j.path, opts.BusyTimeout, immutable); err != nil {
+			return err
+		}
+		var version int
+		if version, err = j.checkSchema(ctx, migrations); err != nil {
+			continue // no WAL index to share (a read-only directory): try immutable
+		}
+		if want := migrations[len(migrations)-1].version; version < want {
+			return fmt.Errorf("%w: version %d, this program writes %d", ErrSchemaOld, version, want)
+		}
+		j.lazy = j.db
+		return classify(j.prepare(ctx))
+	}
+	return classifyOpen(err)
+}
+
+// openReadOnlyDB opens path with mode=ro and query_only; immutable also tells SQLite the
+// file cannot change, so it takes no locks and needs no WAL index.
+func openReadOnlyDB(path string, busy time.Duration, immutable bool) (*sql.DB, error) {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	abs = filepath.ToSlash(abs)
+	if !strings.HasPrefix(abs, "/") {
+		abs = "/" + abs
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	if immutable {
+		q.Set("immutable", "1")
+	}
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
+	q.Add("_pragma", "query_only(1)")
+	q.Add("_pragma", "foreign_keys(1)")
+	db, err := sql.Open("sqlite", (&url.URL{Scheme: "file", Path: abs, RawQuery: q.Encode()}).String())
+	if err != nil {
+		return nil, err
+	}
+	db.SetMaxOpenConns(readConns)
+	db.SetMaxIdleConns(readConns)
+	return db, nil
 }
 
 func openDB(path string, p pragmas, conns int) (*sql.DB, error) {

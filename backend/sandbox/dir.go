@@ -20,7 +20,11 @@ import (
 // a write, and only regular files are read or written whole.
 //
 // As os.Root documents, a Dir does not stop bind mounts, /proc magic links
-// or device files inside the directory; WriteFile does stop hard links.
+// or device files inside the directory. Hard links it stops itself: a
+// regular file with more than one link is neither read (Open, ReadFile)
+// nor overwritten (WriteFile), since another link may be outside the
+// workspace and nothing says where (a file the agent linked in from
+// /etc, say). Such files are read with a command instead.
 type Dir struct {
 	root *os.Root
 }
@@ -54,7 +58,23 @@ func (d *Dir) Open(name string) (fs.File, error) {
 	if err != nil {
 		return nil, fail("open", name, err)
 	}
+	if err := refuseLinked("open", name, f); err != nil {
+		f.Close()
+		return nil, err
+	}
 	return f, nil
+}
+
+// refuseLinked refuses an open regular file with more than one hard link.
+func refuseLinked(op, name string, f *os.File) error {
+	fi, err := f.Stat()
+	if err != nil {
+		return fail(op, name, err)
+	}
+	if n := linkCount(fi); fi.Mode().IsRegular() && n > 1 {
+		return outside(op, name, fmt.Sprintf("the file has %d hard links and another may be outside the workspace", n))
+	}
+	return nil
 }
 
 // Stat describes name, following symbolic links inside the workspace; it
@@ -106,6 +126,9 @@ func (d *Dir) ReadFile(name string) ([]byte, error) {
 	}
 	if !fi.Mode().IsRegular() {
 		return nil, notRegular("read", name, fi)
+	}
+	if n := linkCount(fi); n > 1 {
+		return nil, outside("read", name, fmt.Sprintf("the file has %d hard links and another may be outside the workspace", n))
 	}
 	data := make([]byte, 0, fi.Size()+1)
 	for {

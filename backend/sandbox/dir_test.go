@@ -113,7 +113,62 @@ func TestDirWriteRefusesHardLinks(t *testing.T) {
 	if data, _ := os.ReadFile(out); string(data) != "outside\n" {
 		t.Errorf("outside file = %q, want it unchanged", data)
 	}
-	if data, _ := d.ReadFile("mine.txt"); string(data) != "v2" {
+	if data, _ := os.ReadFile(filepath.Join(ws, "mine.txt")); string(data) != "v2" {
 		t.Errorf("mine.txt = %q, want %q unchanged", data, "v2")
+	}
+}
+
+// TestDirRefusesHardLinkedReads (issue 14 finding 9): the read tool and the file viewer read
+// through Open and ReadFile, which refuse a file with several hard links as WriteFile does:
+// another link may be outside the workspace (here, a secret linked in from elsewhere).
+func TestDirRefusesHardLinkedReads(t *testing.T) {
+	t.Parallel()
+	d, ws := openDir(t)
+	secret := filepath.Join(t.TempDir(), "shadow")
+	if err := os.WriteFile(secret, []byte("root:secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(secret, filepath.Join(ws, "innocent.txt")); err != nil {
+		t.Skipf("cannot hard-link within the temp dir: %v", err)
+	}
+	if err := os.MkdirAll(filepath.Join(ws, "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(secret, filepath.Join(ws, "sub", "deeper")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(ws, "plain.txt"), []byte("plain"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name  string
+		path  string
+		links string // "" when the read must succeed
+	}{
+		{"LinkToOutside", "innocent.txt", "3 hard links"},
+		{"LinkInSubdir", "sub/deeper", "3 hard links"},
+		{"SingleLink", "plain.txt", ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			_, rerr := d.ReadFile(tt.path)
+			f, oerr := d.Open(tt.path)
+			if oerr == nil {
+				f.Close()
+			}
+			for op, err := range map[string]error{"ReadFile": rerr, "Open": oerr} {
+				switch {
+				case tt.links == "" && err != nil:
+					t.Errorf("%s(%q) = %v, want it read", op, tt.path, err)
+				case tt.links != "" && (!errors.Is(err, sandbox.ErrOutsideWorkspace) || !strings.Contains(err.Error(), tt.links)):
+					t.Errorf("%s(%q) error = %v, want %v mentioning %s", op, tt.path, err, sandbox.ErrOutsideWorkspace, tt.links)
+				}
+			}
+		})
+	}
+	if f, err := d.Open("sub"); err != nil {
+		t.Errorf("Open(sub) = %v; a directory's link count is not a hard link", err)
+	} else {
+		f.Close()
 	}
 }

@@ -63,8 +63,15 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 		s.events.mu.Unlock()
 	}()
 
+	// The stream outlives the server's read and write timeouts: reads (which only notice the
+	// browser leaving) have none, and each write gets its own deadline, so a browser that
+	// stops reading is dropped and one that reads is kept.
+	rc := http.NewResponseController(w)
+	_ = rc.SetReadDeadline(time.Time{})
+	extend := func() { _ = rc.SetWriteDeadline(time.Now().Add(writeTimeout)) }
 	w.Header().Set("Content-Type", "text/event-stream")
 	w.Header().Set("Cache-Control", "no-store")
+	extend()
 	w.WriteHeader(http.StatusOK)
 	fmt.Fprint(w, ": connected\n\n")
 	flusher.Flush()
@@ -76,9 +83,11 @@ func (s *Server) handleEvents(w http.ResponseWriter, r *http.Request) {
 			if !ok {
 				return // dropped for falling behind
 			}
+			extend()
 			fmt.Fprintf(w, "data: %s\n\n", payload)
 			flusher.Flush()
 		case <-keepalive.C:
+			extend()
 			fmt.Fprint(w, ": keepalive\n\n")
 			flusher.Flush()
 		case <-r.Context().Done():

@@ -22,6 +22,7 @@ import (
 	"net"
 	"net/http"
 	"net/url"
+	"path"
 	"strings"
 	"time"
 )
@@ -33,6 +34,20 @@ var ErrNotLoopback = errors.New("server: address is not loopback")
 // maxBody caps an API request body.
 const maxBody = 8 << 20
 
+// Timeouts of a connection: reading a request's headers, reading a whole request, writing a
+// response (an event stream extends it before each write), and waiting idle between
+// requests. A client that stops reading or writing is dropped, so idle or stalled
+// connections cannot pile up.
+const (
+	readHeaderTimeout = 10 * time.Second
+	readTimeout       = time.Minute
+	writeTimeout      = time.Minute
+	idleTimeout       = time.Minute
+)
+
+// DefaultMaxConns is the connection limit when Options.MaxConns is zero.
+const DefaultMaxConns = 256
+
 // Options configures a Server.
 type Options struct {
 	// Assets is the built UI (frontend/dist): index.html at its root.
@@ -43,6 +58,10 @@ type Options struct {
 	Token string
 	// AllowRemote skips the loopback Host check, for --allow-remote.
 	AllowRemote bool
+	// MaxConns bounds the open connections; zero means DefaultMaxConns. At the limit a new
+	// connection closes the longest-idle one (or one that has sent nothing yet), so a
+	// client holding many idle connections cannot lock anyone out.
+	MaxConns int
 }
 
 // Server is the HTTP face of Corral.
@@ -53,6 +72,7 @@ type Server struct {
 	methods     methods
 	mux         *http.ServeMux
 	events      hub
+	conns       *connLimit
 }
 
 // New builds a Server. It fails if a service cannot be bound.
@@ -68,7 +88,12 @@ func New(opts Options) (*Server, error) {
 	// The cookie name is derived from the token, so two servers on different ports of the
 	// same host (cookies ignore ports) do not overwrite each other's cookie.
 	sum := sha256.Sum256([]byte(token))
-	s := &Server{token: token, cookie: "corral_" + hex.EncodeToString(sum[:4]), allowRemote: opts.AllowRemote, methods: ms, mux: http.NewServeMux()}
+	maxConns := opts.MaxConns
+	if maxConns <= 0 {
+		maxConns = DefaultMaxConns
+	}
+	s := &Server{token: token, cookie: "corral_" + hex.EncodeToString(sum[:4]), allowRemote: opts.AllowRemote, methods: ms, mux: http.NewServeMux(),
+		conns: newConnLimit(maxConns)}
 	s.mux.HandleFunc("POST /api/call/{name}", s.handleCall)
 	s.mux.HandleFunc("GET /api/methods", s.handleMethods)
 	s.mux.HandleFunc("GET /api/events", s.handleEvents)
@@ -118,7 +143,12 @@ func Listen(addr string, allowRemote bool) (net.Listener, error) {
 func (s *Server) Serve(ctx context.Context, l net.Listener) error {
 	srv := &http.Server{
 		Handler:           s.Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
+		ReadHeaderTimeout: readHeaderTimeout,
+		ReadTimeout:       readTimeout,
+		WriteTimeout:      writeTimeout,
+		IdleTimeout:       idleTimeout,
+		MaxHeaderBytes:    64 << 10,
+		ConnState:         s.conns.track,
 		BaseContext:       func(net.Listener) context.Context { return ctx },
 	}
 	errc := make(chan error, 1)
@@ -158,11 +188,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request) {
 	if t := r.URL.Query().Get("token"); t != "" && s.validToken(t) {
 		http.SetCookie(w, &http.Cookie{Name: s.cookie, Value: s.token, Path: "/", HttpOnly: true, SameSite: http.SameSiteStrictMode})
 		if r.Method == http.MethodGet {
-			u := *r.URL
-			q := u.Query()
-			q.Del("token")
-			u.RawQuery = q.Encode()
-			http.Redirect(w, r, u.RequestURI(), http.StatusSeeOther)
+			http.Redirect(w, r, localTarget(r.URL), http.StatusSeeOther)
 			return
 		}
 		s.mux.ServeHTTP(w, r)
@@ -251,11 +277,25 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// sameOrigin reports whether a browser Origin header names this server as the request saw it.
+// sameOrigin reports whether a browser Origin header names this server as the request saw
+// it. An origin is exactly scheme://host[:port] (RFC 6454): user info, a path, a query or a
+// fragment make it no origin at all, so "http://evil@127.0.0.1:PORT" is refused.
 func sameOrigin(origin, host string) bool {
 	u, err := url.Parse(origin)
-	if err != nil || u.Scheme != "http" {
+	if err != nil || u.Scheme != "http" || u.User != nil || u.Opaque != "" || u.Path != "" || u.RawQuery != "" ||
+		u.Fragment != "" || u.ForceQuery || strings.ContainsAny(origin, "@\\ \t") {
 		return false
 	}
 	return strings.EqualFold(u.Host, host)
+}
+
+// localTarget is where to send a browser after it traded the token for a cookie: the same
+// path on this server, without the token. The path is cleaned to one leading slash (a
+// backslash counts as a slash, as browsers read it), so "//evil.example/" or "/\evil" can
+// never become a redirect to another host.
+func localTarget(u *url.URL) string {
+	q := u.Query()
+	q.Del("token")
+	p := path.Clean("/" + strings.ReplaceAll(u.Path, "\\", "/"))
+	return (&url.URL{Path: p, RawQuery: q.Encode()}).RequestURI()
 }

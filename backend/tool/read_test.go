@@ -29,6 +29,13 @@ func TestRead(t *testing.T) {
 	if err := os.Symlink("/etc/hostname", filepath.Join(b.ws, "escape")); err != nil {
 		t.Fatal(err)
 	}
+	secret := filepath.Join(t.TempDir(), "secret")
+	if err := os.WriteFile(secret, []byte("secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Link(secret, filepath.Join(b.ws, "hardlink")); err != nil {
+		t.Fatal(err)
+	}
 
 	tests := []struct {
 		name  string
@@ -68,6 +75,9 @@ func TestRead(t *testing.T) {
 			want{isError: true, contains: []string{"/etc/passwd is outside the workspace"}}},
 		{"SymlinkOutside", &tool.Read{}, `{"path":"escape"}`,
 			want{isError: true, exact: ptr("escape is outside the workspace (a symbolic link leads outside); only files inside it can be used.")}},
+		// Issue 14 finding 9: a hard link to a file outside is refused, as the README says.
+		{"HardLinkToOutside", &tool.Read{}, `{"path":"hardlink"}`,
+			want{isError: true, contains: []string{"hardlink is outside the workspace (the file has 2 hard links"}}},
 		{"NoPath", &tool.Read{}, `{}`, want{isError: true, contains: []string{"path is empty"}}},
 		{"NegativeOffset", &tool.Read{}, `{"path":"ten.txt","offset":-1}`, want{isError: true, contains: []string{"must be positive"}}},
 		{"WrongType", &tool.Read{}, `{"path":7}`, want{isError: true, contains: []string{"Invalid input for read"}}},

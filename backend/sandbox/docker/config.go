@@ -46,9 +46,13 @@ type Config struct {
 	// the host's environment reaches a container unless listed here.
 	Env []string `json:"env,omitempty"`
 	// User is "uid", "uid:gid" or a name the image knows. Empty picks a
-	// non-root user: with a bind-mounted workspace the owner of the host
-	// directory (65534 if that is root and the directory is
-	// world-writable), with a copied workspace 65534:65534.
+	// non-root user, never root: with a bind-mounted workspace the owner of
+	// the host directory; when that owner is root, 65534:65534, and the
+	// workspace is copied into the container (as with WorkspaceCopy) unless
+	// the directory is world-writable, so that user can still write it
+	// while the host's root-owned files are changed only by Corral's sync.
+	// With a copied workspace, 65534:65534. Root runs only when named here
+	// ("0" or "0:0").
 	User string `json:"user,omitempty"`
 	// Mounts are extra host paths made visible in the container, read-only
 	// unless Writable. With a remote engine, Source is a path on the
@@ -187,6 +191,10 @@ type Spec struct {
 	// calling Sandbox, once per engine message: keep it quick and batch
 	// what goes to a UI.
 	Progress func(Progress)
+
+	// copy is set when this sandbox copies its workspace although the
+	// manager mounts workspaces: the default user would otherwise be root.
+	copy bool
 }
 
 // Progress is one image pull event.

@@ -50,7 +50,7 @@ type box struct {
 
 func newBox(m *Manager, key string, spec Spec) *box {
 	b := &box{m: m, key: key, spec: spec}
-	if m.copyMode {
+	if m.copyMode || spec.copy {
 		b.sync = newWorkspaceSync(spec.Workspace)
 	}
 	b.touch()
@@ -145,7 +145,7 @@ func isRemovalInProgress(err error) bool {
 // labels returns the labels of a new container for b.
 func (b *box) labels() map[string]string {
 	mode := "mount"
-	if b.m.copyMode {
+	if b.sync != nil {
 		mode = "copy"
 	}
 	return map[string]string{
@@ -174,7 +174,7 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 	pids := cfg.PidsLimit
 	init := true
 	mounts := make([]mount.Mount, 0, 1+len(cfg.Mounts))
-	if b.m.copyMode {
+	if b.sync != nil {
 		// An anonymous volume, removed with the container; NoCopy keeps the
 		// image's own /workspace (if any) out of it.
 		mounts = append(mounts, mount.Mount{Type: mount.TypeVolume, Target: WorkDir, VolumeOptions: &mount.VolumeOptions{NoCopy: true}})

@@ -228,7 +228,7 @@ func (m *Manager) Sandbox(ctx context.Context, spec Spec) (*Sandbox, error) {
 	}
 	spec.Workspace = ws
 	if cfg.User == "" {
-		cfg.User = m.defaultUser(fi)
+		cfg.User, spec.copy = m.defaultUser(fi)
 	}
 	spec.Config = cfg
 	progress := spec.Progress
@@ -345,19 +345,21 @@ func (m *Manager) isClosed() bool {
 	return m.closed
 }
 
-// defaultUser picks the user commands run as when the Config names none.
-func (m *Manager) defaultUser(ws os.FileInfo) string {
+// defaultUser picks the user commands run as when the Config names none: never root. A
+// root-owned workspace that only root can write is copied (copy is true) so that nobody
+// can write it in the container; Corral, running as root, syncs the changes back.
+func (m *Manager) defaultUser(ws os.FileInfo) (user string, copy bool) {
 	if m.copyMode {
-		return nobody
+		return nobody, false
 	}
 	uid, gid, ok := owner(ws)
 	if !ok {
-		return nobody
+		return nobody, false
 	}
-	if uid == 0 && ws.Mode().Perm()&0o002 != 0 {
-		return nobody
+	if uid == 0 {
+		return nobody, ws.Mode().Perm()&0o002 == 0
 	}
-	return strconv.Itoa(uid) + ":" + strconv.Itoa(gid)
+	return strconv.Itoa(uid) + ":" + strconv.Itoa(gid), false
 }
 
 const nobody = "65534:65534"

@@ -347,7 +347,15 @@ func TestKilledContainerRecreated(t *testing.T) {
 func TestContainerDiesDuringCommand(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Options{})
-	sb := b.sandbox(t, Spec{})
+	// A bind-mounted workspace, where the host sees the command's file at once: as root a
+	// root-owned workspace would be copied (the container never runs as root by default).
+	ws := t.TempDir()
+	if os.Getuid() == 0 {
+		if err := os.Chown(ws, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
+	sb := b.sandbox(t, Spec{Workspace: ws})
 	id := sb.ContainerID()
 	type result struct {
 		err error
@@ -414,6 +422,10 @@ func TestDefaultUser(t *testing.T) {
 		{"MountOwnedByNobody", WorkspaceMount, 65534, 0, "", "65534:65534"},
 		{"MountOwnedBy1234", WorkspaceMount, 1234, 0, "", "1234:1234"},
 		{"MountWorldWritableRoot", WorkspaceMount, 0, 0o777, "", "65534:65534"},
+		// Issue 14 finding 4: a root-owned workspace only root can write ran as uid 0.
+		{"MountOwnedByRoot", WorkspaceMount, 0, 0o755, "", "65534:65534"},
+		{"MountRootPrivate", WorkspaceMount, -1, 0o700, "", "65534:65534"},
+		{"ExplicitRoot", WorkspaceMount, -1, 0, "0:0", "0:0"},
 		{"CopyIsNobody", WorkspaceCopy, -1, 0, "", "65534:65534"},
 		{"CopyNamedUser", WorkspaceCopy, -1, 0, "nobody", "65534:65534"},
 		{"CopyNamedUserAndGroup", WorkspaceCopy, -1, 0, "nobody:nogroup", "65534:65534"},
@@ -447,6 +459,9 @@ func TestDefaultUser(t *testing.T) {
 				t.Errorf("id = %s, want %s", got, tt.want)
 			}
 			mustRun(t, sb, "echo ok > written-by-command && mkdir d && touch d/f")
+			if b, err := os.ReadFile(filepath.Join(ws, "written-by-command")); err != nil || string(b) != "ok\n" {
+				t.Errorf("host's written-by-command = %q, %v; want the command's write", b, err)
+			}
 			if tt.mode == WorkspaceCopy {
 				// Copied files belong to the container's user. (Bind-mounted
 				// ones belong to whoever wrote them on the host: this test

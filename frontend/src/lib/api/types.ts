@@ -508,6 +508,10 @@ export interface ExecSegment {
   decision: Decision;
   rule?: RuleRef;
   reason: string;
+  /** writes lists the workspace files it writes (relative paths). */
+  writes?: string[];
+  /** code_file says which written file makes tools run code, and why; such a segment always asks. */
+  code_file?: string;
 }
 
 /** ExecHint is a risk seen in a command (approval.Hint); segment indexes ExecPreview.segments. */
@@ -570,6 +574,8 @@ export interface FilePreview {
   bytes_after: number;
   replacements?: number;
   problem?: string;
+  /** code_file says why the file makes tools run code (.git/config, package.json...): a security-relevant change. */
+  code_file?: string;
   diff: FileDiff;
   /** shown is how many diff lines diff.hunks holds (fewer than diff.lines for a first page). */
   shown: number;
