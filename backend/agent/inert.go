@@ -8,6 +8,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 )
 
@@ -88,7 +89,7 @@ func (r *Runner) recordedConfig(ctx context.Context, runID string) (RunConfig, e
 		return cfg, fmt.Errorf("agent: %w", err)
 	}
 	for _, st := range steps {
-		if st.Kind == KindConfig && st.Status == journal.StepCompleted {
+		if st.Kind == record.KindConfig && st.Status == journal.StepCompleted {
 			if err := json.Unmarshal(st.Output, &cfg); err != nil {
 				return cfg, fmt.Errorf("agent: run %s: recorded config: %w", runID, err)
 			}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 )
 
 // TestImportedRunIsInert (issue 14 finding 5): a hostile bundle's run that waits for an
@@ -26,8 +27,8 @@ func TestImportedRunIsInert(t *testing.T) {
 	sess := journal.Session{ID: "imp_ses_evil", Title: "evil", Workspace: "/", Origin: journal.OriginImported, ImportedFrom: "evil.json"}
 	run := journal.Run{ID: "imp_run_evil", SessionID: sess.ID, Agent: "coder", Prompt: "p", Status: journal.RunAwaitingApproval, Workspace: "/", Sandbox: "local"}
 	steps := []journal.Step{
-		{Seq: 1, Name: stepConfig, Kind: KindConfig, Status: journal.StepCompleted, Output: cfg},
-		{Seq: 2, Name: "exec", Kind: KindApproval, Status: journal.StepStarted, Input: blob},
+		{Seq: 1, Name: record.NameConfig, Kind: record.KindConfig, Status: journal.StepCompleted, Output: cfg},
+		{Seq: 2, Name: "exec", Kind: record.KindApproval, Status: journal.StepStarted, Input: blob},
 	}
 	if err := r.Journal.ImportRun(ctx, sess, run, steps, nil); err != nil {
 		t.Fatal(err)

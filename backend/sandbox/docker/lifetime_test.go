@@ -62,7 +62,14 @@ func (b *bundle) sleepers(t *testing.T, id string) string {
 func TestCommandDiesWithCorral(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Options{})
+	// A bind-mounted workspace, where the host sees the command's file at once: as root a
+	// root-owned workspace would be copied (the container never runs as root by default).
 	ws := t.TempDir()
+	if os.Getuid() == 0 {
+		if err := os.Chown(ws, 65534, 65534); err != nil {
+			t.Fatal(err)
+		}
+	}
 	helper := exec.Command(os.Args[0], "-test.run=^$")
 	helper.Env = append(os.Environ(), execHelperEnv+"="+ws)
 	var stderr strings.Builder
