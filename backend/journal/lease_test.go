@@ -146,12 +146,12 @@ func TestClaimRunDeadOwner(t *testing.T) {
 func TestLeaseHeartbeat(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	beats := make(chan struct{}, 100)
+	// Each heartbeat that refreshed the lease reports on beats and then waits for resume,
+	// so the test decides when a's next beat may run.
+	beats, resume := make(chan struct{}), make(chan struct{})
 	a, b := leaseFixture(t, Options{heartbeat: time.Millisecond, leaseTTL: time.Hour, onBeat: func() {
-		select {
-		case beats <- struct{}{}:
-		default:
-		}
+		beats <- struct{}{}
+		<-resume
 	}})
 	lost := make(chan struct{})
 	la, _, err := claim(t, a, "r", nil, func() { close(lost) })
@@ -172,6 +172,7 @@ func TestLeaseHeartbeat(t *testing.T) {
 	if _, beat, _ := readOwner(ctx, a.db, "r"); beat <= first {
 		t.Fatalf("heartbeat after a beat = %d, want later than %d", beat, first)
 	}
+	// a's heartbeat is paused after that beat: nothing changes the lease under b's claims.
 	if _, _, err := claim(t, b, "r", nil, nil); !errors.Is(err, ErrLeased) {
 		t.Fatalf("ClaimRun of a fresh remote lease = %v, want %v", err, ErrLeased)
 	}
@@ -181,6 +182,7 @@ func TestLeaseHeartbeat(t *testing.T) {
 		t.Fatalf("ClaimRun of an expired remote lease = %v", err)
 	}
 	defer lb.Release()
+	close(resume) // a's next heartbeat finds the run taken
 	select {
 	case <-lost:
 	case <-time.After(5 * time.Second):
