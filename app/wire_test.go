@@ -157,7 +157,7 @@ func TestWireChecker(t *testing.T) {
 		Inner   *inner          `json:"inner,omitempty"`
 		Raw     json.RawMessage `json:"raw,omitempty"`
 		Counts  map[string]int  `json:"counts"`
-		private int
+		private int             //nolint:unused // an unexported field the checker must skip: never on the wire
 	}
 	goT := reflect.TypeFor[view]()
 	tests := []struct {

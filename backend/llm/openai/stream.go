@@ -128,7 +128,8 @@ func (st *streamState) handle(ev sse.Event) error {
 		}
 		st.refusal.WriteString(ch.Delta.Refusal)
 		for _, d := range ch.Delta.ToolCalls {
-			i, ok := -1, false
+			var i int
+			var ok bool
 			switch {
 			case d.Index != nil:
 				i, ok = st.slot[*d.Index]
