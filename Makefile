@@ -11,6 +11,7 @@ COMMIT  := $(shell git rev-parse --short=12 HEAD 2>/dev/null)$(shell git diff --
 TAGS    := desktop,production,webkit2_41
 LDFLAGS := -s -w -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 BIN     := bin/corral
+DESKTOP_BIN := bin/corral-desktop
 ARTIFACTS ?= $(CURDIR)/artifacts
 GOLANGCI_VERSION := v2.15.0
 TOOLS   := $(CURDIR)/bin/tools
@@ -25,9 +26,11 @@ FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 run: build
 	./$(BIN)
 
-## build: the desktop binary bin/corral (UI embedded)
+## build: bin/corral (headless: every command, `corral serve`; no GTK/WebKit, so it starts
+## fast) and bin/corral-desktop (the window, which `corral` with no command becomes); UI embedded
 build: deps frontend
-	go build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
+	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o $(BIN) .
+	go build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(DESKTOP_BIN) .
 
 deps:
 	@build/scripts/deps.sh run
@@ -88,7 +91,7 @@ bench: build test-deps docker-deps
 ## package: dist/corral_VERSION_amd64.deb and dist/corral.exe
 package: deb exe
 deb: build
-	build/linux/package-deb.sh $(BIN) $(VERSION) dist
+	build/linux/package-deb.sh $(BIN) $(DESKTOP_BIN) $(VERSION) dist
 exe: deps frontend
 	COMMIT=$(COMMIT) build/windows/build-exe.sh $(VERSION) dist/corral.exe
 

@@ -22,6 +22,9 @@ var windowCommand = command{
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
 			}
+			if !hasWindow {
+				return handOver(p)
+			}
 			a, eng, err := compose(ctx, p, *dataDir, "desktop")
 			if err != nil {
 				return err

@@ -1,8 +1,10 @@
 #!/bin/sh
-# package-deb.sh builds OUTDIR/corral_<version>_<arch>.deb from a Linux corral binary.
+# package-deb.sh builds OUTDIR/corral_<version>_<arch>.deb from the Linux corral binaries.
 #
-# Usage: build/linux/package-deb.sh BINARY VERSION OUTDIR
-#   BINARY   the binary built with -tags desktop,production,webkit2_41
+# Usage: build/linux/package-deb.sh BINARY DESKTOP VERSION OUTDIR
+#   BINARY   the headless corral (no tags): /usr/bin/corral, every command but the window
+#   DESKTOP  corral-desktop, built with -tags desktop,production,webkit2_41:
+#            /usr/lib/corral/corral-desktop, which `corral` with no command becomes
 #   VERSION  any version string (v1.2.3, 1.2.3-rc.1, git describe output); it is
 #            turned into a valid Debian version, printed on stdout with the .deb path
 #   OUTDIR   where the .deb goes (created if missing)
@@ -16,24 +18,27 @@
 set -eu
 
 usage() {
-	echo "usage: $0 BINARY VERSION OUTDIR" >&2
+	echo "usage: $0 BINARY DESKTOP VERSION OUTDIR" >&2
 	exit 2
 }
 
-[ $# -eq 3 ] || usage
+[ $# -eq 4 ] || usage
 binary=$1
-version=$2
-outdir=$3
+desktop=$2
+version=$3
+outdir=$4
 arch=${DEB_ARCH:-amd64}
 maintainer=${DEB_MAINTAINER:-Corral developers <maintainers@corral.dev>}
 
 here=$(cd "$(dirname "$0")" && pwd)
 build=$(dirname "$here")
 
-if [ ! -f "$binary" ]; then
-	echo "package-deb.sh: no binary at $binary" >&2
-	exit 1
-fi
+for f in "$binary" "$desktop"; do
+	if [ ! -f "$f" ]; then
+		echo "package-deb.sh: no binary at $f" >&2
+		exit 1
+	fi
+done
 
 # deb_version turns a version string into one dpkg accepts, keeping its order:
 #   v1.2.3                  -> 1.2.3
@@ -88,6 +93,7 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 
 install -D -m 0755 "$binary" "$root/usr/bin/corral"
+install -D -m 0755 "$desktop" "$root/usr/lib/corral/corral-desktop"
 install -D -m 0644 "$here/corral.desktop" "$root/usr/share/applications/corral.desktop"
 for dir in "$here"/icons/hicolor/*x*; do
 	size=$(basename "$dir")
@@ -99,13 +105,13 @@ if command -v desktop-file-validate >/dev/null 2>&1; then
 	desktop-file-validate "$root/usr/share/applications/corral.desktop"
 fi
 
-# Depends: what dpkg-shlibdeps finds in the binary, else the libraries a Wails
+# Depends: what dpkg-shlibdeps finds in the binaries, else the libraries a Wails
 # webkit2_41 build links (measured on Debian 12).
 depends="libc6 (>= 2.34), libgtk-3-0 (>= 3.22), libwebkit2gtk-4.1-0 (>= 2.40), libjavascriptcoregtk-4.1-0, libsoup-3.0-0, libglib2.0-0 (>= 2.56), libgdk-pixbuf-2.0-0"
 if command -v dpkg-shlibdeps >/dev/null 2>&1; then
 	mkdir -p "$work/src/debian"
 	printf 'Source: corral\n\nPackage: corral\nArchitecture: %s\n' "$arch" >"$work/src/debian/control"
-	found=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/corral" 2>/dev/null |
+	found=$(cd "$work/src" && dpkg-shlibdeps -O "$root/usr/bin/corral" "$root/usr/lib/corral/corral-desktop" 2>/dev/null |
 		sed -n 's/^shlibs:Depends=//p') || found=""
 	if [ -n "$found" ]; then
 		depends=$found

@@ -17,7 +17,7 @@ echo "package-check: $(file -b "$exe")"
 
 # Debian: contents first, then a real install.
 contents=$(dpkg-deb --contents "$deb")
-for f in ./usr/bin/corral ./usr/share/applications/corral.desktop \
+for f in ./usr/bin/corral ./usr/lib/corral/corral-desktop ./usr/share/applications/corral.desktop \
 	./usr/share/icons/hicolor/256x256/apps/corral.png ./usr/share/icons/hicolor/scalable/apps/corral.svg; do
 	grep -q " $f\$" <<<"$contents" || fail "$deb lacks $f"
 done

@@ -1,0 +1,47 @@
+package cli
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"testing"
+)
+
+// TestWindowHandsOverToDesktop: the headless corral opens no window itself; with no command
+// it becomes corral-desktop, with the same arguments, or says plainly that it is missing.
+func TestWindowHandsOverToDesktop(t *testing.T) {
+	t.Parallel()
+	if hasWindow {
+		t.Skip("built with the desktop tag: this binary opens the window itself")
+	}
+	dir := t.TempDir()
+	fake := filepath.Join(dir, "corral-desktop")
+	script := "#!/bin/sh\necho \"desktop pid $$ args: $*\"\n"
+	if err := os.WriteFile(fake, []byte(script), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	cmd := corral(t, []string{desktopEnv + "=" + fake}, "--data-dir", dir)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("corral --data-dir DIR = %v\n%s", err, out)
+	}
+	want := "args: --data-dir " + dir
+	if !strings.Contains(string(out), want) || !strings.Contains(string(out), "desktop pid ") {
+		t.Errorf("corral with no command printed %q, want corral-desktop run with %q", out, want)
+	}
+	// The same process: corral replaced itself (its pid is the one the window has).
+	if !strings.Contains(string(out), "desktop pid "+itoa(cmd.Process.Pid)+" ") {
+		t.Errorf("corral-desktop ran as another process: %q, want pid %d", out, cmd.Process.Pid)
+	}
+
+	out, err = corral(t, []string{desktopEnv + "=" + filepath.Join(dir, "missing")}, "window", "--data-dir", dir).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "missing") {
+		t.Errorf("corral window with a missing desktop binary = %v, %q; want an error naming it", err, out)
+	}
+	if _, err := desktopBinary(func(string) string { return "" }); err == nil {
+		t.Error("desktopBinary() found a corral-desktop beside the test binary; want errNoDesktop")
+	}
+}
+
+func itoa(n int) string { return strconv.Itoa(n) }
