@@ -1,6 +1,7 @@
 // Package health gathers the facts a person needs to trust Corral is set up: which build is
-// running, where its data lives, whether a Docker engine answers, and which model providers
-// have credentials (from the environment, or saved in the keychain or the credentials file).
+// running, where its data lives, whether a Docker engine answers, which model providers
+// have credentials (from the environment, or saved in the keychain or the credentials file),
+// and which kernel protections confine local commands.
 //
 // It reports; it never changes anything. It must not know about Wails, HTTP or the UI.
 package health
@@ -15,6 +16,7 @@ import (
 	"github.com/moby/moby/client"
 
 	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/sandbox/local"
 )
 
 // Build identifies the running binary.
@@ -67,7 +69,9 @@ type Report struct {
 	DataDirSource config.Source `json:"dataDirSource"`
 	Docker        Docker        `json:"docker"`
 	Providers     []Provider    `json:"providers"`
-	CheckedAt     time.Time     `json:"checkedAt"`
+	// LocalSandbox lists each protection of local commands, active or missing.
+	LocalSandbox local.Confinement `json:"localSandbox"`
+	CheckedAt    time.Time         `json:"checkedAt"`
 }
 
 // Docker says whether the Docker engine named by DOCKER_HOST (or the platform default)
@@ -128,6 +132,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 		DataDirSource: c.DataDir.Source,
 		Docker:        c.docker(ctx),
 		Providers:     c.providers(),
+		LocalSandbox:  local.Probe(),
 		CheckedAt:     time.Now().UTC().Truncate(time.Second),
 	}
 }
