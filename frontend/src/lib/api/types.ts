@@ -32,6 +32,23 @@ export interface ProviderStatus {
   baseUrl: string;
 }
 
+/** Protection is one kernel protection of local commands (local.Protection). */
+export interface Protection {
+  name: string;
+  active: boolean;
+  /** detail says how it is enforced, or why it is missing. */
+  detail: string;
+}
+
+/** LocalSandbox is what confines local commands on this machine (local.Confinement). */
+export interface LocalSandbox {
+  /** mechanism is "namespaces+landlock", "namespaces", "landlock", "seatbelt" or "none". */
+  mechanism: string;
+  /** landlockABI is the kernel's Landlock ABI version, 0 when absent. */
+  landlockABI: number;
+  protections: Protection[];
+}
+
 /** HealthReport is what System.Health returns. */
 export interface HealthReport {
   version: string;
@@ -45,6 +62,8 @@ export interface HealthReport {
   dataDirSource: DataDirSource;
   docker: DockerStatus;
   providers: ProviderStatus[];
+  /** localSandbox lists each protection of local commands, active or missing. */
+  localSandbox?: LocalSandbox;
   /** checkedAt is an RFC 3339 timestamp. */
   checkedAt: string;
 }
