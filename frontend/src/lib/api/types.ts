@@ -119,6 +119,8 @@ export interface SandboxSettings {
   env?: '' | 'local' | 'docker';
   image?: string;
   network?: boolean;
+  /** writable lists more directories local commands may write, separated by ":" as in PATH. */
+  writable?: string;
   /** memory is a size such as "512m" or "2g". */
   memory?: string;
   cpus?: number;
