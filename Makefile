@@ -25,9 +25,10 @@ FRONTEND_SRC := $(shell find frontend/src frontend/public -type f 2>/dev/null) \
 run: build
 	./$(BIN)
 
-## build: the desktop binary bin/corral (UI embedded)
+## build: the desktop binary bin/corral (UI embedded) and its local sandbox launcher
 build: deps frontend
 	go build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(BIN) .
+	CGO_ENABLED=0 go build -ldflags "-s -w" -o $(dir $(BIN))corral-sandbox-init ./cmd/corral-sandbox-init
 
 deps:
 	@build/scripts/deps.sh run

@@ -51,6 +51,9 @@ func printDoctor(p *Program, r health.Report) error {
 		abi = fmt.Sprintf("Landlock ABI %d", ls.LandlockABI)
 	}
 	fmt.Fprintf(w, "Local sandbox: %s (%s)\n", ls.Mechanism, abi)
+	if ls.Launcher != "" {
+		fmt.Fprintf(w, "  launcher: %s\n", ls.Launcher)
+	}
 	for _, pr := range ls.Protections {
 		mark := "active "
 		if !pr.Active {

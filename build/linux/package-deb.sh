@@ -88,6 +88,14 @@ trap 'rm -rf "$work"' EXIT
 root=$work/root
 
 install -D -m 0755 "$binary" "$root/usr/bin/corral"
+# The local sandbox's launcher (make build puts it next to the binary): without it Corral
+# re-executes itself for every local command, loading GTK and WebKit each time.
+launcher=$(dirname "$binary")/corral-sandbox-init
+if [ -x "$launcher" ]; then
+	install -D -m 0755 "$launcher" "$root/usr/bin/corral-sandbox-init"
+else
+	echo "package-deb.sh: no $launcher; local commands will start through corral itself (slower)" >&2
+fi
 install -D -m 0644 "$here/corral.desktop" "$root/usr/share/applications/corral.desktop"
 for dir in "$here"/icons/hicolor/*x*; do
 	size=$(basename "$dir")

@@ -17,6 +17,9 @@ type Confinement struct {
 	// Mechanism names how commands are confined: "namespaces+landlock",
 	// "landlock", "seatbelt" or "none".
 	Mechanism string `json:"mechanism"`
+	// Launcher is the binary that confines each command: corral-sandbox-init
+	// next to Corral, or Corral itself ("/proc/self/exe"); empty when none.
+	Launcher string `json:"launcher,omitempty"`
 	// LandlockABI is the kernel's Landlock ABI version; 0 when absent.
 	LandlockABI int `json:"landlockABI"`
 	// Protections lists each protection, active or missing.

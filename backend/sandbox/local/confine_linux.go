@@ -6,6 +6,7 @@ import (
 	"io"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -17,7 +18,8 @@ import (
 // mode is how this machine confines local commands, chosen once by trying
 // the strongest setup first (see detect).
 type mode struct {
-	launcher   bool    // commands start through the re-executed launcher
+	launcher   bool    // commands start through the launcher
+	path       string  // the launcher's binary (see launcherPaths)
 	cloneflags uintptr // namespaces the launcher starts in
 	userns     bool    // one of them is a user namespace
 	spec       launchSpec
@@ -33,11 +35,36 @@ var detected = sync.OnceValue(detect)
 // starts a command. Detection, not assumption: user namespaces may be
 // restricted (Ubuntu's AppArmor, a container) and Landlock older or absent.
 func detect() mode {
+	var m mode
+	for _, path := range launcherPaths() {
+		if m = detectWith(path); m.launcher {
+			return m
+		}
+	}
+	return m
+}
+
+// launcherPaths lists the binaries that can be the launcher, fastest first:
+// the small static corral-sandbox-init installed next to Corral, then Corral
+// itself.
+func launcherPaths() []string {
+	var paths []string
+	if exe, err := os.Executable(); err == nil {
+		sibling := filepath.Join(filepath.Dir(exe), "corral-sandbox-init")
+		if fi, err := os.Stat(sibling); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
+			paths = append(paths, sibling)
+		}
+	}
+	return append(paths, "/proc/self/exe")
+}
+
+// detectWith is detect for the launcher binary path.
+func detectWith(path string) mode {
 	abi, err := llsyscall.LandlockGetABIVersion()
 	if err != nil {
 		abi = 0
 	}
-	base := launchSpec{Proc: true, Loopback: true, Landlock: abi > 0, Writable: []string{os.TempDir()}}
+	base := launchSpec{Version: launchProtocol, Proc: true, Loopback: true, Landlock: abi > 0, Writable: []string{os.TempDir()}}
 	nsFlags := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET)
 	candidates := []mode{{launcher: true, cloneflags: nsFlags | syscall.CLONE_NEWUSER, userns: true, spec: base, abi: abi}}
 	if os.Geteuid() == 0 {
@@ -45,6 +72,7 @@ func detect() mode {
 	}
 	var whys []string
 	for _, m := range candidates {
+		m.path = path
 		err := m.try()
 		if err == nil {
 			return m
@@ -53,7 +81,7 @@ func detect() mode {
 	}
 	why := strings.Join(whys, "; ")
 	if abi > 0 {
-		m := mode{launcher: true, spec: launchSpec{Landlock: true, DenyTCP: true, Writable: base.Writable}, abi: abi, why: why}
+		m := mode{launcher: true, path: path, spec: launchSpec{Version: launchProtocol, Landlock: true, DenyTCP: true, Writable: base.Writable}, abi: abi, why: why}
 		if err := m.try(); err == nil {
 			return m
 		} else {
@@ -146,7 +174,7 @@ func (m mode) command(spec launchSpec, network bool, line string) (*exec.Cmd, *l
 		return nil, nil, err
 	}
 	cmd := &exec.Cmd{
-		Path:        "/proc/self/exe",
+		Path:        m.path,
 		Args:        []string{launcherName, string(raw), "/bin/sh", "-c", line},
 		ExtraFiles:  []*os.File{w},
 		SysProcAttr: attr,
@@ -171,7 +199,7 @@ func networkOff() bool {
 
 func probe() Confinement {
 	m := detected()
-	c := Confinement{LandlockABI: m.abi, Mechanism: "none"}
+	c := Confinement{LandlockABI: m.abi, Mechanism: "none", Launcher: m.path}
 	ns := m.cloneflags&syscall.CLONE_NEWPID != 0
 	switch {
 	case ns && m.spec.Landlock:

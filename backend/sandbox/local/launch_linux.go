@@ -20,9 +20,15 @@ const launcherName = "corral-sandbox-init"
 // command started, or the reason the launcher could not confine it.
 const statusFD = 3
 
+// launchProtocol versions launchSpec: a launcher refuses a spec of another
+// version, so that a stale corral-sandbox-init never confines less than the
+// Corral that starts it asks.
+const launchProtocol = 1
+
 // launchSpec is what the launcher must set up before it starts the shell.
 // Every field that is set must succeed, or the command does not run.
 type launchSpec struct {
+	Version int `json:"v"`
 	// Proc mounts a fresh /proc (the launcher is PID 1 of a new PID and
 	// mount namespace): the command sees only its own processes.
 	Proc bool `json:"proc,omitempty"`
@@ -55,6 +61,9 @@ func launch(rawSpec string, argv []string) int {
 	var spec launchSpec
 	if err := json.Unmarshal([]byte(rawSpec), &spec); err != nil {
 		return fail(fmt.Errorf("spec: %w", err))
+	}
+	if spec.Version != launchProtocol {
+		return fail(fmt.Errorf("spec version %d, this launcher speaks %d", spec.Version, launchProtocol))
 	}
 	if err := confine(spec); err != nil {
 		return fail(err)
