@@ -161,9 +161,12 @@ func (m mode) command(spec launchSpec, network bool, line string) (*exec.Cmd, *l
 		spec.Loopback, spec.DenyTCP = false, false
 	}
 	if m.userns {
-		uid, gid := os.Geteuid(), os.Getegid()
-		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: uid, HostID: uid, Size: 1}}
-		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: gid, HostID: gid, Size: 1}}
+		// Root inside, as unshare -r does: a user that is not keeps no
+		// capability across the launcher's exec, and the launcher needs
+		// them to mount /proc. The launcher gives them up for good before
+		// it starts the shell (see dropCapabilities).
+		attr.UidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Geteuid(), Size: 1}}
+		attr.GidMappings = []syscall.SysProcIDMap{{ContainerID: 0, HostID: os.Getegid(), Size: 1}}
 	}
 	raw, err := json.Marshal(spec)
 	if err != nil {

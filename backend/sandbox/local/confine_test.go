@@ -2,6 +2,7 @@ package local_test
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"os"
 	"os/exec"
@@ -13,6 +14,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/sandbox/sandboxtest"
 )
@@ -153,5 +155,27 @@ func TestKilledWithCorral(t *testing.T) {
 				time.Sleep(20 * time.Millisecond) // polling /proc, bounded by deadline
 			}
 		})
+	}
+}
+
+func TestNoCapabilities(t *testing.T) {
+	confined(t)
+	sb, err := local.New(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	res, err := sb.Exec(context.Background(), sandbox.ExecRequest{Command: `grep -E '^Cap(Inh|Prm|Eff|Bnd|Amb):' /proc/self/status`})
+	if err != nil || res.ExitCode != 0 {
+		t.Fatalf("Exec(grep Cap /proc/self/status) = %+v, %v", res, err)
+	}
+	lines := strings.Split(strings.TrimSpace(res.Stdout), "\n")
+	if len(lines) != 5 {
+		t.Fatalf("capability lines = %q, want 5", lines)
+	}
+	for _, line := range lines {
+		if f := strings.Fields(line); len(f) != 2 || strings.Trim(f[1], "0") != "" {
+			t.Errorf("a command's %s: want no capability (uid 0 inside the sandbox must be powerless)", line)
+		}
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"os"
+	"runtime"
 	"syscall"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
@@ -52,6 +53,10 @@ func init() {
 // status. As PID 1 of the namespace its exit makes the kernel kill every
 // process left in it.
 func launch(rawSpec string, argv []string) int {
+	// Capabilities and securebits belong to a thread: the one that drops
+	// them must be the one that starts the shell. Never unlocked; the
+	// launcher exits.
+	runtime.LockOSThread()
 	status := os.NewFile(statusFD, "status")
 	syscall.CloseOnExec(statusFD)
 	fail := func(err error) int {
@@ -108,6 +113,11 @@ func confine(spec launchSpec) error {
 			return fmt.Errorf("loopback: %w", err)
 		}
 	}
+	if spec.Proc {
+		if err := dropCapabilities(); err != nil {
+			return err
+		}
+	}
 	if !spec.Landlock {
 		return nil
 	}
@@ -125,6 +135,29 @@ func confine(spec launchSpec) error {
 		return wrapLandlock(err)
 	}
 	return wrapLandlock(cfg.RestrictScoped())
+}
+
+// dropCapabilities makes uid 0 powerless for the launcher's children: no
+// capabilities regained at exec (SECBIT_NOROOT), and none to raise later.
+// In a user namespace those capabilities reached only the namespace; as
+// root without one they would reach the host (load a module, remount).
+func dropCapabilities() error {
+	const (
+		secbitNoRoot             = 1 << 0 // linux/securebits.h
+		secbitNoRootLocked       = 1 << 1
+		secbitNoSetuidFixup      = 1 << 2
+		secbitNoSetuidFixupLockd = 1 << 3
+	)
+	bits := secbitNoRoot | secbitNoRootLocked | secbitNoSetuidFixup | secbitNoSetuidFixupLockd
+	if err := unix.Prctl(unix.PR_SET_SECUREBITS, uintptr(bits), 0, 0, 0); err != nil {
+		return fmt.Errorf("securebits: %w", err)
+	}
+	for c := 0; c <= unix.CAP_LAST_CAP; c++ {
+		if err := unix.Prctl(unix.PR_CAPBSET_DROP, uintptr(c), 0, 0, 0); err != nil && err != unix.EINVAL {
+			return fmt.Errorf("drop capability %d: %w", c, err)
+		}
+	}
+	return nil
 }
 
 func wrapLandlock(err error) error {
