@@ -113,7 +113,7 @@ func confine(spec launchSpec) error {
 			return fmt.Errorf("loopback: %w", err)
 		}
 	}
-	if spec.Proc {
+	if spec.Proc || os.Geteuid() == 0 {
 		if err := dropCapabilities(); err != nil {
 			return err
 		}
