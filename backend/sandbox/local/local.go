@@ -1,8 +1,13 @@
 // Package local is the sandbox that runs on the host: commands are "sh -c"
-// in the workspace, in their own process group, with a scrubbed environment;
-// files go through sandbox.Dir. It isolates nothing but the environment and
-// the file tools: a command can read and write anything the user can. Use
-// it for trusted work or with an approval policy that asks for every exec.
+// in the workspace with a scrubbed environment; files go through
+// sandbox.Dir. On Linux each command starts through a launcher (this
+// binary re-executed, or corral-sandbox-init) that is PID 1 of new user,
+// PID, mount and network namespaces with a fresh /proc, no capabilities and
+// Landlock: writes only in the workspace, HOME, TMPDIR and added paths, no
+// network unless allowed, signals only within the run, and nothing left
+// running when the command or Corral ends. On macOS a Seatbelt profile
+// confines writes, network and signals. Reads are not confined anywhere;
+// Probe says what this machine enforces.
 //
 // Package local must not know about tools, models or approvals.
 package local
