@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net"
 	"os"
@@ -141,12 +142,14 @@ func testExecEscape(t *testing.T, newSandbox Factory) {
 			name    string
 			command func(marker string) string
 			timeout time.Duration // ends the command while it runs
+			cancel  bool          // by ending ctx (Ctrl+C) rather than the request's timeout
 		}{
-			{"SetsidF", func(m string) string { return "setsid -f sh -c 'sleep 300; : " + m + "'" }, 0},
-			{"DoubleFork", func(m string) string { return "(sh -c 'sleep 300; : " + m + "' &)" }, 0},
-			{"Nohup", func(m string) string { return "nohup sh -c 'sleep 300; : " + m + "' >/dev/null 2>&1 &" }, 0},
-			{"SetsidOnTimeout", func(m string) string { return "setsid -f sh -c 'sleep 300; : " + m + "'; sleep 300" }, 500 * time.Millisecond},
-			{"DoubleForkOnTimeout", func(m string) string { return "(setsid sh -c 'sleep 300; : " + m + "' &); sleep 300" }, 500 * time.Millisecond},
+			{"SetsidF", func(m string) string { return "setsid -f sh -c 'sleep 300; : " + m + "'" }, 0, false},
+			{"DoubleFork", func(m string) string { return "(sh -c 'sleep 300; : " + m + "' &)" }, 0, false},
+			{"Nohup", func(m string) string { return "nohup sh -c 'sleep 300; : " + m + "' >/dev/null 2>&1 &" }, 0, false},
+			{"SetsidOnTimeout", func(m string) string { return "setsid -f sh -c 'sleep 300; : " + m + "'; sleep 300" }, 500 * time.Millisecond, false},
+			{"DoubleForkOnTimeout", func(m string) string { return "(setsid sh -c 'sleep 300; : " + m + "' &); sleep 300" }, 500 * time.Millisecond, false},
+			{"SetsidOnCancel", func(m string) string { return "setsid -f sh -c 'sleep 300; : " + m + "'; sleep 300" }, 500 * time.Millisecond, true},
 		}
 		for _, tt := range tests {
 			t.Run(tt.name, func(t *testing.T) {
@@ -155,11 +158,22 @@ func testExecEscape(t *testing.T, newSandbox Factory) {
 				if req.Timeout == 0 {
 					req.Timeout = time.Minute
 				}
-				res, err := b.sb.Exec(context.Background(), req)
-				if err != nil {
+				ctx := context.Background()
+				if tt.cancel {
+					var cancel context.CancelFunc
+					ctx, cancel = context.WithTimeout(ctx, tt.timeout)
+					defer cancel()
+					req.Timeout = time.Minute
+				}
+				res, err := b.sb.Exec(ctx, req)
+				if tt.cancel {
+					if !errors.Is(err, context.DeadlineExceeded) {
+						t.Errorf("Exec(%q) after ctx ended: error = %v, want %v", req.Command, err, context.DeadlineExceeded)
+					}
+				} else if err != nil {
 					t.Fatalf("Exec(%q) error = %v", req.Command, err)
 				}
-				if tt.timeout > 0 && !res.TimedOut {
+				if tt.timeout > 0 && !tt.cancel && !res.TimedOut {
 					t.Errorf("Exec(%q).TimedOut = false, want true", req.Command)
 				}
 				if pids := b.waitGone(t, marker); len(pids) > 0 {
