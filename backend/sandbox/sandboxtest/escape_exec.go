@@ -11,6 +11,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -178,6 +179,9 @@ func testExecEscape(t *testing.T, newSandbox Factory) {
 				}
 				if pids := b.waitGone(t, marker); len(pids) > 0 {
 					t.Errorf("Exec(%q) left processes %v running after it ended", req.Command, pids)
+					if b.shared {
+						killHost(pids)
+					}
 				}
 			})
 		}
@@ -226,6 +230,17 @@ func HostProcesses(marker string) []string {
 		pids = append(pids, e.Name())
 	}
 	return pids
+}
+
+// killHost kills the host processes pids, left behind by a failed test.
+func killHost(pids []string) {
+	for _, p := range pids {
+		if pid, err := strconv.Atoi(p); err == nil {
+			if proc, err := os.FindProcess(pid); err == nil {
+				_ = proc.Kill()
+			}
+		}
+	}
 }
 
 func randomToken(t *testing.T) string {
