@@ -49,13 +49,14 @@ func sbplString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// shellCommand makes the process that runs line: the shell under
+// shellCommand makes the process that runs line with env: the shell under
 // sandbox-exec with s's profile, in its own process group.
-func (s *Sandbox) shellCommand(line string) (*exec.Cmd, *launchStatus, error) {
+func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
 	cmd := exec.Command("/bin/sh", "-c", line)
 	if seatbeltAvailable() {
 		cmd = exec.Command(sandboxExec, "-p", s.profile(), "/bin/sh", "-c", line)
 	}
+	cmd.Env = env
 	setProcessGroup(cmd)
 	return cmd, nil, nil
 }

@@ -176,7 +176,11 @@ func (m mode) command(spec launchSpec, network bool, line string) (*exec.Cmd, *l
 	if err != nil {
 		return nil, nil, err
 	}
+	// The launcher itself runs with an empty environment: the command's
+	// travels in the spec, so that nothing in it (LD_PRELOAD, GODEBUG)
+	// acts on the launcher before it has confined itself.
 	cmd := &exec.Cmd{
+		Env:         []string{},
 		Path:        m.path,
 		Args:        []string{launcherName, string(raw), "/bin/sh", "-c", line},
 		ExtraFiles:  []*os.File{w},
@@ -185,12 +189,20 @@ func (m mode) command(spec launchSpec, network bool, line string) (*exec.Cmd, *l
 	return cmd, &launchStatus{r: r, w: w}, nil
 }
 
-// shellCommand makes the process that runs line for s.
-func (s *Sandbox) shellCommand(line string) (*exec.Cmd, *launchStatus, error) {
+// shellCommand makes the process that runs line with env for s.
+func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
 	m := detected()
 	spec := m.spec
 	spec.Writable = s.writable
-	return m.command(spec, s.network, line)
+	spec.Env = env
+	cmd, status, err := m.command(spec, s.network, line)
+	if err != nil {
+		return nil, nil, err
+	}
+	if !m.launcher {
+		cmd.Env = env
+	}
+	return cmd, status, nil
 }
 
 // networkOff reports whether commands of a sandbox that does not allow the

@@ -14,10 +14,11 @@ func (*launchStatus) started()     {}
 func (*launchStatus) abandon()     {}
 func (*launchStatus) check() error { return nil }
 
-// shellCommand makes the process that runs line: the shell itself, in its
-// own process group.
-func (s *Sandbox) shellCommand(line string) (*exec.Cmd, *launchStatus, error) {
+// shellCommand makes the process that runs line with env: the shell
+// itself, in its own process group.
+func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
 	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd.Env = env
 	setProcessGroup(cmd)
 	return cmd, nil, nil
 }

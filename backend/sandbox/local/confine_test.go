@@ -181,3 +181,38 @@ func TestNoCapabilities(t *testing.T) {
 		}
 	}
 }
+
+// TestLauncherEnvironmentEmpty checks that the command's environment (which
+// a request may fill: LD_PRELOAD, GODEBUG) reaches the shell but not the
+// launcher, which runs before it has confined itself.
+func TestLauncherEnvironmentEmpty(t *testing.T) {
+	confined(t)
+	sb, err := local.New(t.TempDir(), local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	req := sandbox.ExecRequest{
+		Command: `printf '%s|' "$CORRAL_LOCALTEST_REQ"; wc -c </proc/1/environ 2>/dev/null || echo unreadable`,
+		Env:     []string{"CORRAL_LOCALTEST_REQ=given"},
+	}
+	res, err := sb.Exec(context.Background(), req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := strings.Join(strings.Fields(res.Stdout), ""); got != "given|0" && got != "given|unreadable" {
+		t.Errorf("Exec(%q) = %q (stderr %q), want %q or %q: the variable in the shell, none in the launcher (PID 1)", req.Command, got, res.Stderr, "given|0", "given|unreadable")
+	}
+
+	// The dynamic loader complains once per dynamically linked program that
+	// LD_PRELOAD reached: the shell, and the launcher if it got it (the
+	// test binary is dynamically linked when cgo is on).
+	const lib = "/nonexistent-corral-preload.so"
+	req = sandbox.ExecRequest{Command: "true", Env: []string{"LD_PRELOAD=" + lib}}
+	if res, err = sb.Exec(context.Background(), req); err != nil {
+		t.Fatal(err)
+	}
+	if n := strings.Count(res.Stderr, lib); n > 1 {
+		t.Errorf("Exec(%q) with LD_PRELOAD: the loader complained %d times (%q), want at most once: LD_PRELOAD reached the launcher", req.Command, n, res.Stderr)
+	}
+}

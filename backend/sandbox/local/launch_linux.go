@@ -40,6 +40,8 @@ type launchSpec struct {
 	Landlock bool     `json:"landlock,omitempty"`
 	Writable []string `json:"writable,omitempty"`
 	DenyTCP  bool     `json:"denyTCP,omitempty"`
+	// Env is the shell's environment; the launcher's own is empty.
+	Env []string `json:"env,omitempty"`
 }
 
 func init() {
@@ -73,7 +75,7 @@ func launch(rawSpec string, argv []string) int {
 	if err := confine(spec); err != nil {
 		return fail(err)
 	}
-	p, err := os.StartProcess(argv[0], argv, &os.ProcAttr{Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}})
+	p, err := os.StartProcess(argv[0], argv, &os.ProcAttr{Env: spec.Env, Files: []*os.File{os.Stdin, os.Stdout, os.Stderr}})
 	if err != nil {
 		return fail(fmt.Errorf("start: %w", err))
 	}

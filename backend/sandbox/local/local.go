@@ -208,12 +208,12 @@ func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.Ex
 	}
 	defer cancel()
 
-	cmd, status, err := s.shellCommand(req.Command)
+	env := append(append(append([]string(nil), s.env...), "PWD="+cwd), req.Env...)
+	cmd, status, err := s.shellCommand(req.Command, env)
 	if err != nil {
 		return sandbox.ExecResult{}, fmt.Errorf("exec: %w: %w", sandbox.ErrUnavailable, err)
 	}
 	cmd.Dir = cwd
-	cmd.Env = append(append(append([]string(nil), s.env...), "PWD="+cwd), req.Env...)
 	outR, outW, err := os.Pipe()
 	if err != nil {
 		status.abandon()
