@@ -36,7 +36,8 @@ var detected = sync.OnceValue(detect)
 // restricted (Ubuntu's AppArmor, a container) and Landlock older or absent.
 func detect() mode {
 	var m mode
-	for _, path := range launcherPaths() {
+	exe, _ := os.Executable()
+	for _, path := range launcherPaths(exe) {
 		if m = detectWith(path); m.launcher {
 			return m
 		}
@@ -46,10 +47,10 @@ func detect() mode {
 
 // launcherPaths lists the binaries that can be the launcher, fastest first:
 // the small static corral-sandbox-init installed next to Corral, then Corral
-// itself.
-func launcherPaths() []string {
+// itself. exe is the running binary's path ("" when unknown).
+func launcherPaths(exe string) []string {
 	var paths []string
-	if exe, err := os.Executable(); err == nil {
+	if exe != "" {
 		sibling := filepath.Join(filepath.Dir(exe), "corral-sandbox-init")
 		if fi, err := os.Stat(sibling); err == nil && fi.Mode().IsRegular() && fi.Mode()&0o111 != 0 {
 			paths = append(paths, sibling)

@@ -127,3 +127,34 @@ func TestWeakerModes(t *testing.T) {
 		})
 	}
 }
+
+func TestLauncherPaths(t *testing.T) {
+	withLauncher, withDir, without := t.TempDir(), t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(withLauncher, "corral-sandbox-init"), []byte("#!/bin/sh\n"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(withDir, "corral-sandbox-init"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	notExec := t.TempDir()
+	if err := os.WriteFile(filepath.Join(notExec, "corral-sandbox-init"), nil, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name, exe string
+		want      []string
+	}{
+		{"Sibling", filepath.Join(withLauncher, "corral"), []string{filepath.Join(withLauncher, "corral-sandbox-init"), "/proc/self/exe"}},
+		{"NoSibling", filepath.Join(without, "corral"), []string{"/proc/self/exe"}},
+		{"SiblingIsADirectory", filepath.Join(withDir, "corral"), []string{"/proc/self/exe"}},
+		{"SiblingNotExecutable", filepath.Join(notExec, "corral"), []string{"/proc/self/exe"}},
+		{"UnknownExecutable", "", []string{"/proc/self/exe"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := launcherPaths(tt.exe); strings.Join(got, ",") != strings.Join(tt.want, ",") {
+				t.Errorf("launcherPaths(%q) = %q, want %q", tt.exe, got, tt.want)
+			}
+		})
+	}
+}
