@@ -250,7 +250,7 @@ func probe() Confinement {
 	netOK := ns || (m.spec.DenyTCP && m.abi >= 4)
 	netDetail := nsDetail("own network namespace, loopback only")
 	if !ns && netOK {
-		netDetail = "TCP bind and connect refused (Landlock ABI " + strconv.Itoa(m.abi) + "); UDP and DNS still reach the network"
+		netDetail = "TCP bind and connect refused (Landlock ABI " + strconv.Itoa(m.abi) + "); UDP, DNS and Multipath TCP still reach the network"
 	}
 	c.Protections = []Protection{
 		{Name: "process tree", Active: ns, Detail: nsDetail("own PID namespace: every process of a command dies with it and with Corral")},
