@@ -247,10 +247,11 @@ func probe() Confinement {
 	}
 	fsOK, fsDetail := llDetail(1, "writes only in the workspace, its temp dir, HOME and added paths")
 	sigOK, sigDetail := llDetail(6, "signals and abstract sockets only within the run")
-	netOK := ns || (m.spec.DenyTCP && m.abi >= 4)
+	// Landlock alone refuses TCP only: reported missing, with what it does.
+	netOK := ns
 	netDetail := nsDetail("own network namespace, loopback only")
-	if !ns && netOK {
-		netDetail = "TCP bind and connect refused (Landlock ABI " + strconv.Itoa(m.abi) + "); UDP, DNS and Multipath TCP still reach the network"
+	if !ns && m.spec.DenyTCP && m.abi >= 4 {
+		netDetail = "only partly: TCP bind and connect refused (Landlock ABI " + strconv.Itoa(m.abi) + "), but UDP, DNS and Multipath TCP still reach the network"
 	}
 	c.Protections = []Protection{
 		{Name: "process tree", Active: ns, Detail: nsDetail("own PID namespace: every process of a command dies with it and with Corral")},
