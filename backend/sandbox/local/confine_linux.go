@@ -213,8 +213,10 @@ func networkOff() bool {
 	return m.cloneflags&syscall.CLONE_NEWNET != 0 || m.spec.DenyTCP
 }
 
-func probe() Confinement {
-	m := detected()
+func probe() Confinement { return detected().confinement() }
+
+// confinement describes what m enforces.
+func (m mode) confinement() Confinement {
 	c := Confinement{LandlockABI: m.abi, Mechanism: "none", Launcher: m.path}
 	ns := m.cloneflags&syscall.CLONE_NEWPID != 0
 	switch {

@@ -158,3 +158,43 @@ func TestLauncherPaths(t *testing.T) {
 		})
 	}
 }
+
+func TestConfinementReport(t *testing.T) {
+	ns := uintptr(syscall.CLONE_NEWPID | syscall.CLONE_NEWNS | syscall.CLONE_NEWNET)
+	landlockOnly := launchSpec{Landlock: true, DenyTCP: true}
+	tests := []struct {
+		name      string
+		m         mode
+		mechanism string
+		missing   []string
+	}{
+		{"Full", mode{launcher: true, cloneflags: ns | syscall.CLONE_NEWUSER, userns: true, spec: launchSpec{Landlock: true}, abi: 7}, "namespaces+landlock", nil},
+		{"RootWithoutUserNamespace", mode{launcher: true, cloneflags: ns, spec: launchSpec{Landlock: true}, abi: 7}, "namespaces+landlock", nil},
+		{"NamespacesOldLandlock", mode{launcher: true, cloneflags: ns, spec: launchSpec{Landlock: true}, abi: 3}, "namespaces+landlock", nil},
+		{"NamespacesNoLandlock", mode{launcher: true, cloneflags: ns}, "namespaces", []string{"filesystem writes"}},
+		{"LandlockAlone", mode{launcher: true, spec: landlockOnly, abi: 7, why: "userns restricted"}, "landlock", []string{"process tree", "private /proc", "network off"}},
+		{"LandlockAloneOld", mode{launcher: true, spec: landlockOnly, abi: 3, why: "userns restricted"}, "landlock", []string{"process tree", "private /proc", "network off", "signal scoping"}},
+		{"Nothing", mode{why: "userns restricted"}, "none", []string{"process tree", "private /proc", "network off", "filesystem writes", "signal scoping"}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			c := tt.m.confinement()
+			if c.Mechanism != tt.mechanism {
+				t.Errorf("confinement().Mechanism = %q, want %q", c.Mechanism, tt.mechanism)
+			}
+			var missing []string
+			for _, p := range c.Missing() {
+				missing = append(missing, p.Name)
+				if p.Detail == "" {
+					t.Errorf("missing protection %q has no detail", p.Name)
+				}
+			}
+			if strings.Join(missing, ",") != strings.Join(tt.missing, ",") {
+				t.Errorf("confinement().Missing() = %q, want %q", missing, tt.missing)
+			}
+			if len(c.Protections) != 5 {
+				t.Errorf("confinement() lists %d protections, want 5", len(c.Protections))
+			}
+		})
+	}
+}
