@@ -24,7 +24,7 @@ const statusFD = 3
 // launchProtocol versions launchSpec: a launcher refuses a spec of another
 // version, so that a stale corral-sandbox-init never confines less than the
 // Corral that starts it asks.
-const launchProtocol = 1
+const launchProtocol = 2
 
 // launchSpec is what the launcher must set up before it starts the shell.
 // Every field that is set must succeed, or the command does not run.
