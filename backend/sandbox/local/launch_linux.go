@@ -8,6 +8,7 @@ import (
 	"syscall"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
+	llsyscall "github.com/landlock-lsm/go-landlock/landlock/syscall"
 	"golang.org/x/sys/unix"
 )
 
@@ -129,14 +130,29 @@ func confine(spec launchSpec) error {
 		landlock.RWFiles("/dev/null", "/dev/zero", "/dev/full", "/dev/tty").IgnoreIfMissing(),
 	}
 	cfg := landlock.V7.BestEffort()
-	if spec.DenyTCP {
-		// No net rules: every TCP bind and connect is refused.
-		return wrapLandlock(cfg.Restrict(rules...))
+	if !spec.DenyTCP {
+		// With DenyTCP the ruleset handles TCP with no net rules: every
+		// bind and connect is refused. Without it, TCP is not handled.
+		cfg.HandledAccessNet = 0
 	}
-	if err := cfg.RestrictPaths(rules...); err != nil {
-		return wrapLandlock(err)
+	return wrapLandlock(restrictThread(cfg, rules...))
+}
+
+// restrictThread enforces cfg on the calling thread only, which launch
+// has locked and from which it starts the shell: the shell inherits the
+// domain. Enforcing on every thread (Config.Restrict, through psx) costs
+// about 1.5 ms per command and protects nothing more, since the launcher's
+// other threads run only the Go runtime.
+func restrictThread(cfg landlock.Config, rules ...landlock.Rule) error {
+	fd, flags, err := cfg.NewRulesetFD(rules...)
+	if err != nil || fd < 0 {
+		return err
 	}
-	return wrapLandlock(cfg.RestrictScoped())
+	defer unix.Close(fd)
+	if err := unix.Prctl(unix.PR_SET_NO_NEW_PRIVS, 1, 0, 0, 0); err != nil {
+		return fmt.Errorf("no_new_privs: %w", err)
+	}
+	return llsyscall.LandlockRestrictSelf(fd, flags)
 }
 
 // dropCapabilities makes uid 0 powerless for the launcher's children: no
