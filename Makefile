@@ -27,10 +27,12 @@ run: build
 	./$(BIN)
 
 ## build: bin/corral (headless: every command, `corral serve`; no GTK/WebKit, so it starts
-## fast) and bin/corral-desktop (the window, which `corral` with no command becomes); UI embedded
+## fast), bin/corral-desktop (the window, which `corral` with no command becomes) and
+## bin/corral-sandbox-init (the local sandbox's small static launcher); UI embedded
 build: deps frontend
 	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o $(BIN) .
 	go build -tags $(TAGS) -ldflags "$(LDFLAGS)" -o $(DESKTOP_BIN) .
+	CGO_ENABLED=0 go build -ldflags "-s -w" -o $(dir $(BIN))corral-sandbox-init ./cmd/corral-sandbox-init
 
 deps:
 	@build/scripts/deps.sh run

@@ -301,11 +301,25 @@ func (m models) Model(cfg agent.RunConfig) (llm.Model, error) {
 	return choice.Model, nil
 }
 
+// localOptions reads the local sandbox's network and writable paths from the settings
+// (DATA_DIR/settings.json) each time a run opens one.
+func localOptions(dataDir string) (local.Options, error) {
+	s, err := config.LoadSettings(dataDir)
+	if err != nil {
+		return local.Options{}, err
+	}
+	return local.Options{Network: s.Sandbox.Network, Writable: s.Sandbox.WritablePaths()}, nil
+}
+
 // openSandbox opens the sandbox a run's configuration names.
 func (rt *engine) openSandbox(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
 	switch cfg.Sandbox {
 	case "", "local":
-		return local.New(run.Workspace, local.Options{})
+		opts, err := localOptions(rt.dir.Path)
+		if err != nil {
+			return nil, err
+		}
+		return local.New(run.Workspace, opts)
 	case "docker":
 		c := cfg.Container
 		m, err := rt.dockerManager(ctx, c.Network)

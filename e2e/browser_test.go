@@ -62,12 +62,14 @@ func TestBrowserHealth(t *testing.T) {
 	ctx := newBrowser(t)
 
 	var shown, location string
+	var protections int
 	var shot []byte
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(url),
 		chromedp.Click(`[data-testid="open-health"]`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`[data-testid="health-data-dir"]`),
 		chromedp.Text(`[data-testid="health-data-dir"]`, &shown),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="health-protection"]').length`, &protections),
 		chromedp.Location(&location),
 		chromedp.WaitVisible(`[data-testid="status-bar"]`),
 		chromedp.FullScreenshot(&shot, 100), // 100: PNG,
@@ -77,6 +79,9 @@ func TestBrowserHealth(t *testing.T) {
 	}
 	if strings.TrimSpace(shown) != dataDir {
 		t.Errorf("health panel data dir = %q, want %q", shown, dataDir)
+	}
+	if protections != 5 {
+		t.Errorf("health panel lists %d local sandbox protections, want 5 (process tree, private /proc, network off, filesystem writes, signal scoping)", protections)
 	}
 	if strings.Contains(location, "token=") {
 		t.Errorf("browser location after login = %q, want the token stripped from the address bar", location)

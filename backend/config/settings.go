@@ -34,8 +34,15 @@ type Sandbox struct {
 	Env string `json:"env,omitempty"`
 	// Image is the docker image; empty means the sandbox's default.
 	Image string `json:"image,omitempty"`
-	// Network turns the container's network on (the "bridge" network).
+	// Network turns the container's network on (the "bridge" network), and
+	// lets local commands reach the network (off, a confined local command
+	// has only a loopback interface of its own).
 	Network bool `json:"network,omitempty"`
+	// Writable lists absolute host directories local commands may write
+	// besides the workspace, their HOME and their temporary directory, where
+	// the kernel confines writes (e.g. a shared build cache), separated as in
+	// PATH (see WritablePaths). A string keeps Sandbox comparable.
+	Writable string `json:"writable,omitempty"`
 	// Memory is a limit such as "512m" or "2g"; empty means the sandbox's.
 	Memory string `json:"memory,omitempty"`
 	// CPUs the container may use, e.g. 1.5; 0 means the sandbox's.
@@ -66,6 +73,17 @@ func (s Sandbox) MemoryBytes() (int64, error) {
 	return n, nil
 }
 
+// WritablePaths splits Writable into its paths.
+func (s Sandbox) WritablePaths() []string {
+	var out []string
+	for _, p := range filepath.SplitList(s.Writable) {
+		if p = strings.TrimSpace(p); p != "" {
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
 // NetworkName is the docker network the setting means: "bridge" or "none".
 func (s Sandbox) NetworkName() string {
 	if s.Network {
@@ -91,6 +109,11 @@ func (s Settings) Validate() error {
 	}
 	if s.Sandbox.CPUs < 0 || s.Sandbox.CPUs > 1024 {
 		return fmt.Errorf("%w: cpus %v: want a number between 0 (the sandbox's default) and 1024", ErrBadSettings, s.Sandbox.CPUs)
+	}
+	for _, p := range s.Sandbox.WritablePaths() {
+		if !filepath.IsAbs(p) || filepath.Clean(p) == "/" {
+			return fmt.Errorf("%w: writable path %q: want an absolute directory other than /", ErrBadSettings, p)
+		}
 	}
 	if strings.ContainsAny(s.Sandbox.Image, " \t\r\n") {
 		return fmt.Errorf("%w: image %q holds white space", ErrBadSettings, s.Sandbox.Image)

@@ -1,6 +1,7 @@
 // Package health gathers the facts a person needs to trust Corral is set up: which build is
-// running, where its data lives, whether a Docker engine answers, and which model providers
-// have credentials (from the environment, or saved in the keychain or the credentials file).
+// running, where its data lives, whether a Docker engine answers, which model providers
+// have credentials (from the environment, or saved in the keychain or the credentials file),
+// and which kernel protections confine local commands.
 //
 // It reports; it never changes anything. It must not know about Wails, HTTP or the UI.
 package health
@@ -16,6 +17,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/llm/catalog"
+	"github.com/corral-dev/corral/backend/sandbox/local"
 )
 
 // Build identifies the running binary.
@@ -68,7 +70,9 @@ type Report struct {
 	DataDirSource config.Source `json:"data_dir_source"`
 	Docker        Docker        `json:"docker"`
 	Providers     []Provider    `json:"providers"`
-	CheckedAt     time.Time     `json:"checked_at"`
+	// LocalSandbox lists each protection of local commands, active or missing.
+	LocalSandbox local.Confinement `json:"local_sandbox"`
+	CheckedAt    time.Time         `json:"checked_at"`
 }
 
 // Docker says whether the Docker engine named by DOCKER_HOST (or the platform default)
@@ -123,6 +127,7 @@ func (c *Checker) Check(ctx context.Context) Report {
 		DataDirSource: c.DataDir.Source,
 		Docker:        c.docker(ctx),
 		Providers:     c.providers(),
+		LocalSandbox:  local.Probe(),
 		CheckedAt:     time.Now().UTC().Truncate(time.Second),
 	}
 }

@@ -224,3 +224,30 @@ func TestEveryCatalogProvider(t *testing.T) {
 		}
 	}
 }
+
+func TestCheckLocalSandbox(t *testing.T) {
+	t.Parallel()
+	c := &Checker{Getenv: func(string) string { return "" }, DockerTimeout: time.Millisecond}
+	r := c.Check(context.Background())
+	wantNames := []string{"process tree", "private /proc", "network off", "filesystem writes", "signal scoping"}
+	var got []string
+	for _, p := range r.LocalSandbox.Protections {
+		got = append(got, p.Name)
+		if p.Detail == "" {
+			t.Errorf("Check().LocalSandbox protection %q has no detail: a person cannot tell how or why", p.Name)
+		}
+	}
+	if strings.Join(got, ",") != strings.Join(wantNames, ",") {
+		t.Errorf("Check().LocalSandbox protections = %q, want %q", got, wantNames)
+	}
+	if r.LocalSandbox.Mechanism == "namespaces+landlock" && len(r.LocalSandbox.Missing()) > 0 {
+		t.Errorf("Check().LocalSandbox = %+v: mechanism namespaces+landlock with protections missing", r.LocalSandbox)
+	}
+	blob, err := json.Marshal(r)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(blob), `"local_sandbox":{"mechanism":`) {
+		t.Errorf("Check() JSON = %s, want a local_sandbox object (the frontend contract)", blob)
+	}
+}

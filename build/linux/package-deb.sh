@@ -94,6 +94,14 @@ root=$work/root
 
 install -D -m 0755 "$binary" "$root/usr/bin/corral"
 install -D -m 0755 "$desktop" "$root/usr/lib/corral/corral-desktop"
+# The local sandbox's launcher (make build puts it next to the binary): without it Corral
+# re-executes itself for every local command.
+launcher=$(dirname "$binary")/corral-sandbox-init
+if [ -x "$launcher" ]; then
+	install -D -m 0755 "$launcher" "$root/usr/lib/corral/corral-sandbox-init"
+else
+	echo "package-deb.sh: no $launcher; local commands will start through corral itself (slower)" >&2
+fi
 install -D -m 0644 "$here/corral.desktop" "$root/usr/share/applications/corral.desktop"
 for dir in "$here"/icons/hicolor/*x*; do
 	size=$(basename "$dir")

@@ -1,8 +1,13 @@
 // Package local is the sandbox that runs on the host: commands are "sh -c"
-// in the workspace, in their own process group, with a scrubbed environment;
-// files go through sandbox.Dir. It isolates nothing but the environment and
-// the file tools: a command can read and write anything the user can. Use
-// it for trusted work or with an approval policy that asks for every exec.
+// in the workspace with a scrubbed environment; files go through
+// sandbox.Dir. On Linux each command starts through a launcher (this
+// binary re-executed, or corral-sandbox-init) that is PID 1 of new user,
+// PID, mount and network namespaces with a fresh /proc, no capabilities and
+// Landlock: writes only in the workspace, HOME, TMPDIR and added paths, no
+// network unless allowed, signals only within the run, and nothing left
+// running when the command or Corral ends. On macOS a Seatbelt profile
+// confines writes, network and signals. Reads are not confined anywhere;
+// Probe says what this machine enforces.
 //
 // Package local must not know about tools, models or approvals.
 package local
@@ -40,6 +45,14 @@ type Options struct {
 	// created by New and removed by Close, so that tools writing caches and
 	// config under HOME touch neither the user's home nor the workspace.
 	Home string
+	// Network lets commands reach the network. Off (the default), a
+	// confined command has a network namespace of its own with only a
+	// loopback interface (see Probe).
+	Network bool
+	// Writable lists host directories commands may write besides the
+	// workspace, HOME and the sandbox's temporary directory (TMPDIR), when
+	// the kernel confines writes (see Probe).
+	Writable []string
 }
 
 // Sandbox runs commands on the host in one workspace.
@@ -49,6 +62,9 @@ type Sandbox struct {
 	env       []string
 	home      string
 	ownHome   bool
+	tmp       string   // TMPDIR of commands, removed by Close
+	writable  []string // where confined commands may write
+	network   bool
 
 	closeOnce sync.Once
 	closeErr  error
@@ -94,7 +110,14 @@ func New(workspace string, opts Options) (*Sandbox, error) {
 		}
 		s.ownHome = true
 	}
-	s.env = baseEnv(s.home, opts)
+	s.tmp, err = os.MkdirTemp("", "corral-tmp-")
+	if err != nil {
+		s.Close()
+		return nil, fmt.Errorf("local sandbox: temp dir: %w", err)
+	}
+	s.network = opts.Network
+	s.writable = append([]string{abs, s.home, s.tmp}, opts.Writable...)
+	s.env = append(baseEnv(s.home, opts), "TMPDIR="+s.tmp)
 	return s, nil
 }
 
@@ -120,9 +143,15 @@ func baseEnv(home string, opts Options) []string {
 // Files returns the workspace's files.
 func (s *Sandbox) Files() sandbox.Files { return s.dir }
 
-// Info describes the sandbox: kind "local", host network, not isolated.
+// Info describes the sandbox: kind "local", not isolated (commands read the
+// host's files), network "none" when commands are cut off from it (see
+// Probe), "host" otherwise.
 func (s *Sandbox) Info() sandbox.Info {
-	return sandbox.Info{Kind: "local", Workspace: s.workspace, WorkDir: s.workspace, Network: "host"}
+	network := "host"
+	if !s.network && networkOff() {
+		network = "none"
+	}
+	return sandbox.Info{Kind: "local", Workspace: s.workspace, WorkDir: s.workspace, Network: network}
 }
 
 // Close releases the workspace and removes the temporary home. It is
@@ -138,13 +167,21 @@ func (s *Sandbox) Close() error {
 				s.closeErr = err
 			}
 		}
+		if s.tmp != "" {
+			if err := os.RemoveAll(s.tmp); err != nil && s.closeErr == nil {
+				s.closeErr = err
+			}
+		}
 	})
 	return s.closeErr
 }
 
-// Exec runs req.Command with /bin/sh -c in its own process group. When the
-// shell exits, on timeout and when ctx ends, the whole group is killed:
-// background processes do not outlive the command.
+// Exec runs req.Command with /bin/sh -c. On Linux the shell starts through
+// a launcher (this binary, re-executed) that confines it as Probe reports:
+// PID 1 of new namespaces, so that when the shell exits, on timeout, when
+// ctx ends and when Corral dies every process the command started is
+// killed, wherever it moved (setsid, double fork). Elsewhere the shell runs
+// in its own process group, which is killed at the same moments.
 func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.ExecResult, error) {
 	s.mu.RLock()
 	closed := s.closed
@@ -171,16 +208,20 @@ func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.Ex
 	}
 	defer cancel()
 
-	cmd := exec.Command("/bin/sh", "-c", req.Command)
+	env := append(append(append([]string(nil), s.env...), "PWD="+cwd), req.Env...)
+	cmd, status, err := s.shellCommand(req.Command, env)
+	if err != nil {
+		return sandbox.ExecResult{}, fmt.Errorf("exec: %w: %w", sandbox.ErrUnavailable, err)
+	}
 	cmd.Dir = cwd
-	cmd.Env = append(append(append([]string(nil), s.env...), "PWD="+cwd), req.Env...)
-	setProcessGroup(cmd)
 	outR, outW, err := os.Pipe()
 	if err != nil {
+		status.abandon()
 		return sandbox.ExecResult{}, fmt.Errorf("exec: %w", err)
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
+		status.abandon()
 		outR.Close()
 		outW.Close()
 		return sandbox.ExecResult{}, fmt.Errorf("exec: %w", err)
@@ -192,9 +233,17 @@ func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.Ex
 	outW.Close()
 	errW.Close()
 	if err != nil {
+		status.abandon()
 		outR.Close()
 		errR.Close()
 		return sandbox.ExecResult{}, fmt.Errorf("exec: %w: start shell: %w", sandbox.ErrUnavailable, err)
+	}
+	if err := status.check(); err != nil {
+		killGroup(cmd.Process)
+		_ = cmd.Wait()
+		outR.Close()
+		errR.Close()
+		return sandbox.ExecResult{}, fmt.Errorf("exec: %w: %w", sandbox.ErrUnavailable, err)
 	}
 
 	var copying sync.WaitGroup

@@ -199,6 +199,8 @@ func testEscape(t *testing.T, newSandbox Factory) {
 		o.check(t)
 		b.checkHostParent(t, parentBefore)
 	})
+
+	testExecEscape(t, newSandbox)
 }
 
 // hostParentEntries lists the host directory holding the workspace when the

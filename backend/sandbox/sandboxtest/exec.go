@@ -17,11 +17,6 @@ import (
 // children may take; it is far below the children's 30 s.
 const quick = 15 * time.Second
 
-// goneCheck exits 0 once the process whose id is in the file bg.pid is gone
-// (or a zombie, if nothing reaps it); it gives a killed process up to 5 s to
-// finish dying.
-const goneCheck = `p=$(cat bg.pid); i=0; while [ $i -lt 50 ]; do s=$(cut -d' ' -f3 /proc/$p/stat 2>/dev/null); if [ -z "$s" ] || [ "$s" = Z ]; then exit 0; fi; sleep 0.1; i=$((i+1)); done; echo "process $p still running: $s"; exit 1`
-
 func testExec(t *testing.T, newSandbox Factory) {
 	t.Run("ExitCode", func(t *testing.T) {
 		t.Parallel()
@@ -190,8 +185,9 @@ func testExec(t *testing.T, newSandbox Factory) {
 	t.Run("Timeout", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newSandbox)
+		marker := "sandboxtest-bg-" + randomToken(t)
 		res, err := b.sb.Exec(context.Background(), sandbox.ExecRequest{
-			Command: "echo before; sleep 30 & echo $! > bg.pid; sleep 30; echo after",
+			Command: "echo before; sh -c 'sleep 30; : " + marker + "' & sleep 30; echo after",
 			Timeout: 300 * time.Millisecond,
 		})
 		if err != nil {
@@ -206,23 +202,24 @@ func testExec(t *testing.T, newSandbox Factory) {
 		if res.Duration > quick {
 			t.Errorf("Exec took %v: the background child holding stdout delayed it", res.Duration)
 		}
-		if res := b.exec(t, goneCheck); res.ExitCode != 0 {
-			t.Errorf("background child survived the timeout: %s", res.Stdout)
+		if pids := b.waitGone(t, marker); len(pids) > 0 {
+			t.Errorf("background child survived the timeout: processes %v", pids)
 		}
 	})
 
 	t.Run("BackgroundChildKilledAtExit", func(t *testing.T) {
 		t.Parallel()
 		b := setup(t, newSandbox)
-		res := b.execReq(t, sandbox.ExecRequest{Command: "sleep 30 & echo $! > bg.pid; echo hi", Timeout: time.Minute})
+		marker := "sandboxtest-bg-" + randomToken(t)
+		res := b.execReq(t, sandbox.ExecRequest{Command: "sh -c 'sleep 30; : " + marker + "' & echo hi", Timeout: time.Minute})
 		if res.ExitCode != 0 || res.Stdout != "hi\n" || res.TimedOut {
 			t.Errorf("Exec = %+v, want exit 0 and %q", res, "hi\n")
 		}
 		if res.Duration > quick {
 			t.Errorf("Exec took %v: it waited for a background child holding stdout", res.Duration)
 		}
-		if res := b.exec(t, goneCheck); res.ExitCode != 0 {
-			t.Errorf("background child outlived its command: %s", res.Stdout)
+		if pids := b.waitGone(t, marker); len(pids) > 0 {
+			t.Errorf("background child outlived its command: processes %v", pids)
 		}
 	})
 

@@ -2,7 +2,8 @@
 // implementation must pass: exec semantics (exit codes, streams, working
 // directory, environment, timeouts, cancellation, output limits), file
 // access, and an escape corpus that tries to read or write outside the
-// workspace through the file interface.
+// workspace through the file interface and through commands (writes, the
+// network, host processes' environment, signals, processes left behind).
 //
 // Package sandboxtest must not know any implementation: it sees a sandbox
 // only through the seam and the host directory it was made from.
@@ -30,7 +31,9 @@ type Factory func(t *testing.T, workspace string) sandbox.Sandbox
 // variables (t.Setenv), so Run must not be called from a parallel test.
 //
 // Commands used: sh, printf, echo, cat, pwd, env, sleep, kill, ln, mkdir,
-// mkfifo, mktemp, mv, rm, cut, ls (busybox is enough), and /proc.
+// mkfifo, mktemp, mv, rm, cut, ls, setsid, nohup, tr, grep (busybox is
+// enough), and /proc; the network attacks also try nc, wget, bash and ps
+// where they exist.
 //
 // Whether the sandbox's files are the host directory itself (a local sandbox,
 // a container with the workspace bind-mounted) or a copy (a container on a

@@ -35,6 +35,23 @@ export interface ProviderStatus {
   base_url: string;
 }
 
+/** Protection is one kernel protection of local commands (local.Protection). */
+export interface Protection {
+  name: string;
+  active: boolean;
+  /** detail says how it is enforced, or why it is missing. */
+  detail: string;
+}
+
+/** LocalSandbox is what confines local commands on this machine (local.Confinement). */
+export interface LocalSandbox {
+  /** mechanism is "namespaces+landlock", "namespaces", "landlock", "seatbelt" or "none". */
+  mechanism: string;
+  /** landlock_abi is the kernel's Landlock ABI version, 0 when absent. */
+  landlock_abi: number;
+  protections: Protection[];
+}
+
 /** HealthReport is what System.Health returns. */
 export interface HealthReport {
   version: string;
@@ -48,6 +65,8 @@ export interface HealthReport {
   data_dir_source: DataDirSource;
   docker: DockerStatus;
   providers: ProviderStatus[];
+  /** local_sandbox lists each protection of local commands, active or missing. */
+  local_sandbox: LocalSandbox;
   /** checked_at is an RFC 3339 timestamp. */
   checked_at: string;
 }
@@ -111,6 +130,8 @@ export interface SandboxSettings {
   env?: '' | 'local' | 'docker';
   image?: string;
   network?: boolean;
+  /** writable lists more directories local commands may write, separated by ":" as in PATH. */
+  writable?: string;
   /** memory is a size such as "512m" or "2g". */
   memory?: string;
   cpus?: number;

@@ -55,6 +55,39 @@ describe('HealthPanel', () => {
     expect(body.match(/data-testid="health-provider"/g)).toHaveLength(2);
   });
 
+  it('lists the local sandbox protections and warns loudly about missing ones', () => {
+    const report = reportFixture({
+      local_sandbox: {
+        mechanism: 'landlock',
+        landlock_abi: 3,
+        protections: [
+          { name: 'process tree', active: false, detail: 'no namespaces: operation not permitted' },
+          { name: 'filesystem writes', active: true, detail: 'writes only in the workspace (Landlock ABI 3)' },
+        ],
+      },
+    });
+    const body = panel({ report });
+    const t = text(body);
+    for (const want of ['Local sandbox', 'landlock', 'Landlock ABI 3', 'Missing', 'process tree', 'no namespaces: operation not permitted', 'Active', 'filesystem writes', '1 protection missing.']) {
+      expect(t, want).toContain(want);
+    }
+    expect(body.match(/data-testid="health-protection"/g)).toHaveLength(2);
+    expect(body).toContain('data-testid="health-local-warning"');
+  });
+
+  it('shows no warning when every local protection is active', () => {
+    const report = reportFixture({
+      local_sandbox: {
+        mechanism: 'namespaces+landlock',
+        landlock_abi: 7,
+        protections: [{ name: 'network off', active: true, detail: 'own network namespace' }],
+      },
+    });
+    const body = panel({ report });
+    expect(text(body)).toContain('namespaces+landlock · Landlock ABI 7');
+    expect(body).not.toContain('data-testid="health-local-warning"');
+  });
+
   it('shows the Docker error instead of the API version when unreachable', () => {
     const report = reportFixture({
       docker: {

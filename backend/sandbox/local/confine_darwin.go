@@ -1,0 +1,82 @@
+package local
+
+import (
+	_ "embed"
+	"os"
+	"os/exec"
+	"strings"
+)
+
+// seatbeltProfile is the Seatbelt (sandbox-exec) profile of local commands;
+// profile adds the sandbox's writable paths and the network rules.
+//
+//go:embed seatbelt.sb
+var seatbeltProfile string
+
+// sandboxExec is macOS's Seatbelt front end. Apple marks it deprecated but
+// ships it, and it is what browsers' and build tools' sandboxes use.
+const sandboxExec = "/usr/bin/sandbox-exec"
+
+// launchStatus is unused on macOS: sandbox-exec reports its own failures.
+type launchStatus struct{}
+
+func (*launchStatus) started()     {}
+func (*launchStatus) abandon()     {}
+func (*launchStatus) check() error { return nil }
+
+func seatbeltAvailable() bool {
+	_, err := os.Stat(sandboxExec)
+	return err == nil
+}
+
+// profile returns the Seatbelt profile for s.
+func (s *Sandbox) profile() string {
+	var b strings.Builder
+	b.WriteString(seatbeltProfile)
+	b.WriteString("(allow file-write*")
+	for _, p := range s.writable {
+		b.WriteString(" (subpath " + sbplString(p) + ")")
+	}
+	b.WriteString(")\n")
+	if !s.network {
+		b.WriteString("(deny network-outbound (remote ip))\n(deny network-bind (local ip))\n")
+	}
+	return b.String()
+}
+
+// sbplString quotes s as an SBPL string literal.
+func sbplString(s string) string {
+	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
+}
+
+// shellCommand makes the process that runs line with env: the shell under
+// sandbox-exec with s's profile, in its own process group.
+func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
+	cmd := exec.Command("/bin/sh", "-c", line)
+	if seatbeltAvailable() {
+		cmd = exec.Command(sandboxExec, "-p", s.profile(), "/bin/sh", "-c", line)
+	}
+	cmd.Env = env
+	setProcessGroup(cmd)
+	return cmd, nil, nil
+}
+
+// networkOff reports whether the profile cuts commands off the network.
+func networkOff() bool { return seatbeltAvailable() }
+
+func probe() Confinement {
+	if !seatbeltAvailable() {
+		c := Confinement{Mechanism: "none"}
+		for _, name := range []string{"process tree", "private /proc", "network off", "filesystem writes", "signal scoping"} {
+			c.Protections = append(c.Protections, Protection{Name: name, Detail: sandboxExec + " is missing: commands are not confined"})
+		}
+		return c
+	}
+	return Confinement{Mechanism: "seatbelt", Launcher: sandboxExec, Protections: []Protection{
+		{Name: "process tree", Detail: "process group only: a command that calls setsid outlives it, and nothing dies with Corral"},
+		{Name: "private /proc", Active: true, Detail: "no /proc on macOS; the profile denies inspecting other processes (arguments, environment)"},
+		{Name: "network off", Active: true, Detail: "the Seatbelt profile denies IP connections and binds"},
+		{Name: "filesystem writes", Active: true, Detail: "the Seatbelt profile allows writes only in the workspace, its temp dir, HOME and added paths"},
+		{Name: "signal scoping", Active: true, Detail: "the Seatbelt profile denies signals to processes outside the sandbox"},
+	}}
+}

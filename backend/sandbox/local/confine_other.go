@@ -1,0 +1,36 @@
+//go:build !linux && !darwin
+
+package local
+
+import (
+	"os/exec"
+	"runtime"
+)
+
+// launchStatus is unused outside Linux: commands start directly.
+type launchStatus struct{}
+
+func (*launchStatus) started()     {}
+func (*launchStatus) abandon()     {}
+func (*launchStatus) check() error { return nil }
+
+// shellCommand makes the process that runs line with env: the shell
+// itself, in its own process group.
+func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
+	cmd := exec.Command("/bin/sh", "-c", line)
+	cmd.Env = env
+	setProcessGroup(cmd)
+	return cmd, nil, nil
+}
+
+// networkOff is false: nothing cuts commands off the network here.
+func networkOff() bool { return false }
+
+func probe() Confinement {
+	detail := "not confined on " + runtime.GOOS + ": a command can read and write whatever the user can, reach the network, and leave processes behind that a process group kill misses"
+	c := Confinement{Mechanism: "none"}
+	for _, name := range []string{"process tree", "private /proc", "network off", "filesystem writes", "signal scoping"} {
+		c.Protections = append(c.Protections, Protection{Name: name, Detail: detail})
+	}
+	return c
+}
