@@ -47,6 +47,8 @@ export interface Protection {
 export interface LocalSandbox {
   /** mechanism is "namespaces+landlock", "namespaces", "landlock", "seatbelt" or "none". */
   mechanism: string;
+  /** launcher is the binary that confines each command (corral-sandbox-init, or Corral itself); empty when none. */
+  launcher?: string;
   /** landlock_abi is the kernel's Landlock ABI version, 0 when absent. */
   landlock_abi: number;
   protections: Protection[];

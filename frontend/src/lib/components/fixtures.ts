@@ -32,6 +32,14 @@ export function reportFixture(over: Partial<HealthReport> = {}): HealthReport {
       },
       { name: 'openai', label: 'OpenAI', configured: false, source: '', base_url: 'https://api.openai.com/v1' },
     ],
+    local_sandbox: {
+      mechanism: 'namespaces+landlock',
+      landlock_abi: 7,
+      protections: [
+        { name: 'process tree', active: true, detail: 'a PID namespace per command' },
+        { name: 'network off', active: true, detail: 'a network namespace' },
+      ],
+    },
     checked_at: '2026-11-23T10:30:05Z',
     ...over,
   };
