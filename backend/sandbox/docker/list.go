@@ -178,6 +178,14 @@ func (m *Manager) Prune(ctx context.Context) ([]Container, error) {
 	})
 }
 
+// RemoveSession removes the containers of session sessionID, whichever Corral
+// process on this host or another made them: call it when the session is
+// deleted. A sandbox of this Manager that used one gets a fresh container on
+// its next command.
+func (m *Manager) RemoveSession(ctx context.Context, sessionID string) ([]Container, error) {
+	return m.removeWhere(ctx, func(c Container) bool { return c.Session == sessionID })
+}
+
 // unusedIDs returns the containers of boxes without open sandboxes.
 func (m *Manager) unusedIDs() map[string]bool {
 	m.mu.Lock()

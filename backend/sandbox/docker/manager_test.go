@@ -874,6 +874,36 @@ func TestListRemovePrune(t *testing.T) {
 	mustRun(t, open, "true")
 }
 
+func TestRemoveSession(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Options{})
+	doomed := b.sandbox(t, Spec{Scope: ScopeSession, SessionID: "rm-doomed", Workspace: t.TempDir()})
+	idle := b.sandbox(t, Spec{Scope: ScopeSession, SessionID: "rm-doomed-idle", Workspace: t.TempDir()})
+	kept := b.sandbox(t, Spec{Scope: ScopeSession, SessionID: "rm-kept", Workspace: t.TempDir()})
+	doomedID, idleID := doomed.ContainerID(), idle.ContainerID()
+	idle.Close()
+
+	removed, err := b.m.RemoveSession(context.Background(), "rm-doomed")
+	if err != nil {
+		t.Fatalf("RemoveSession(rm-doomed) error = %v", err)
+	}
+	if len(removed) != 1 || removed[0].ID != doomedID {
+		t.Errorf("RemoveSession(rm-doomed) = %+v, want only %s", removed, doomedID)
+	}
+	all, err := b.m.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ids []string
+	for _, c := range all {
+		ids = append(ids, c.ID)
+	}
+	if slices.Contains(ids, doomedID) || !slices.Contains(ids, idleID) || !slices.Contains(ids, kept.ContainerID()) {
+		t.Errorf("after RemoveSession(rm-doomed): containers %q, want %s gone and %s, %s kept", ids, doomedID, idleID, kept.ContainerID())
+	}
+	mustRun(t, doomed, "true") // recreated on use
+}
+
 func TestClosedSandbox(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Options{})
