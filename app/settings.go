@@ -434,8 +434,8 @@ func getenvOrEmpty(getenv func(string) string) func(string) string {
 
 // ledgerOf is the runner's ledger, or one in the data directory.
 func ledgerOf(cfg Config) *approval.Ledger {
-	if cfg.Runner != nil && cfg.Runner.Ledger != nil {
-		return cfg.Runner.Ledger
+	if cfg.Runner != nil && cfg.Runner.Ledger() != nil {
+		return cfg.Runner.Ledger()
 	}
 	return approval.NewLedger(cfg.Settings.DataDir)
 }
