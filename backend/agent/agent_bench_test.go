@@ -47,8 +47,7 @@ func BenchmarkResume10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r.config.Journal = j
-		r.config.Models = fixedModels{&scriptModel{turns: script}}
+		r := newRunner(j, &scriptModel{turns: script}, dir)
 		b.StartTimer()
 		got, err := r.Drive(context.Background(), run.ID)
 		b.StopTimer()

@@ -95,8 +95,8 @@ func (f fixedModels) Resolve(p, model string) (string, string) {
 func (f fixedModels) Model(RunConfig) (llm.Model, error) { return f.m, nil }
 
 // setup builds a Runner on a real journal in a temp dir, the local sandbox and the
-// built-in tools, driven by model.
-func setup(t *testing.T, model llm.Model) (*Runner, string) {
+// built-in tools, driven by model; tweaks change its Config before it is built.
+func setup(t *testing.T, model llm.Model, tweaks ...func(*Config)) (*Runner, string) {
 	t.Helper()
 	dir := t.TempDir()
 	j, err := journal.Open(context.Background(), filepath.Join(dir, "corral.db"))
@@ -104,16 +104,16 @@ func setup(t *testing.T, model llm.Model) (*Runner, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	return newRunner(j, model, dir), dir
+	return newRunner(j, model, dir, tweaks...), dir
 }
 
 // newRunner wires a Runner for tests: the built-in agents and tools, the local sandbox.
-func newRunner(j *journal.Journal, model llm.Model, dir string) *Runner {
+func newRunner(j *journal.Journal, model llm.Model, dir string, tweaks ...func(*Config)) *Runner {
 	defs := map[string]Definition{}
 	for _, d := range Builtin() {
 		defs[d.ID] = d
 	}
-	return New(Config{
+	c := Config{
 		Journal: j,
 		Bus:     bus.New[Event](),
 		Agents:  defs,
@@ -128,7 +128,20 @@ func newRunner(j *journal.Journal, model llm.Model, dir string) *Runner {
 		Tools:    tool.Builtin(),
 		Approver: approveAll{},
 		DataDir:  dir,
-	})
+	}
+	for _, tweak := range tweaks {
+		tweak(&c)
+	}
+	return New(c)
+}
+
+// askPerson is a setup tweak: no approver (runs wait for a person) and a ledger of its
+// own.
+func askPerson(t *testing.T) func(*Config) {
+	return func(c *Config) {
+		c.Approver = nil
+		c.Ledger = approval.NewLedger(t.TempDir())
+	}
 }
 
 // approveAll approves every action, as --approve all does.
@@ -590,9 +603,7 @@ func TestApprovalAnswersReachTheModel(t *testing.T) {
 func TestApprovalSuspendsDurably(t *testing.T) {
 	t.Parallel()
 	m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo once >> effects.log"}`}}}, {text: "done"}}}
-	r, _ := setup(t, m)
-	r.config.Approver = nil
-	r.config.Ledger = approval.NewLedger(t.TempDir())
+	r, _ := setup(t, m, askPerson(t))
 	ctx := context.Background()
 	run := start(t, r, StartRequest{Prompt: "log once"})
 	for i := 0; i < 2; i++ { // waiting survives any number of resumes

@@ -168,8 +168,9 @@ func TestSandboxDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}})
-			r.config.SandboxDefaults = func() (string, ContainerSpec, error) { return tt.env, settings, nil }
+			r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}}, func(c *Config) {
+				c.SandboxDefaults = func() (string, ContainerSpec, error) { return tt.env, settings, nil }
+			})
 			tt.req.Prompt, tt.req.Workspace = "x", t.TempDir()
 			run, err := r.Start(context.Background(), tt.req)
 			if tt.wantError {

@@ -16,9 +16,7 @@ import (
 // be answered, and nothing it suggests reaches the ledger.
 func TestImportedRunIsInert(t *testing.T) {
 	t.Parallel()
-	r, _ := setup(t, &scriptModel{turns: helloScript})
-	r.config.Approver = nil
-	r.config.Ledger = approval.NewLedger(t.TempDir())
+	r, _ := setup(t, &scriptModel{turns: helloScript}, askPerson(t))
 	ctx := context.Background()
 	req := approval.Request{Tool: "exec", Input: json.RawMessage(`{"command":"id"}`), ActionHash: approval.ActionHash("exec", json.RawMessage(`{"command":"id"}`)),
 		Preview: approval.Preview{Tool: "exec", Title: "Run id", Decision: approval.Ask}, Suggestions: []string{"exec(*)"}}
@@ -65,9 +63,7 @@ func TestImportedRunIsInert(t *testing.T) {
 func TestEditedActionRechecked(t *testing.T) {
 	t.Parallel()
 	m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo original >> effects.log"}`}}}, {text: "done"}}}
-	r, _ := setup(t, m)
-	r.config.Approver = nil
-	r.config.Ledger = approval.NewLedger(t.TempDir())
+	r, _ := setup(t, m, askPerson(t))
 	if _, err := r.config.Ledger.Add(approval.Entry{Scope: approval.Global, List: approval.ListDeny, Rule: "exec(rm *)", Source: "user"}); err != nil {
 		t.Fatal(err)
 	}

@@ -148,13 +148,14 @@ func TestDeleteSession(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			r, _ := setup(t, &scriptModel{})
+			var cleaned []string
+			r, _ := setup(t, &scriptModel{}, func(c *Config) {
+				c.Cleanup = func(_ context.Context, id string) error { cleaned = append(cleaned, id); return nil }
+			})
 			f := &fixture{r: r, data: r.config.DataDir, outside: t.TempDir()}
 			if err := os.WriteFile(filepath.Join(f.outside, "keep.txt"), []byte("mine"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			var cleaned []string
-			r.config.Cleanup = func(_ context.Context, id string) error { cleaned = append(cleaned, id); return nil }
 			s := tt.session(f)
 			f.ws = s.Workspace
 			if s.Workspace != f.data {
