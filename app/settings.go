@@ -371,16 +371,9 @@ func (c *Containers) List() (ContainersView, error) {
 	}
 	out := ContainersView{Available: true, Containers: make([]ContainerView, 0, len(list))}
 	for _, x := range list {
-		owner := "this process"
-		switch {
-		case x.Orphan:
-			owner = "orphan"
-		case !x.Mine:
-			owner = fmt.Sprintf("pid %d", x.Owner.PID)
-		}
 		out.Containers = append(out.Containers, ContainerView{
 			ID: x.ID, Name: x.Name, Image: x.Image, State: x.State, Status: x.Status, Session: x.Session, Run: x.Run,
-			Scope: x.Scope, Created: x.Created, LastUsed: x.LastUsed, Size: x.Size, Owner: owner,
+			Scope: x.Scope, Created: x.Created, LastUsed: x.LastUsed, Size: x.Size, Owner: x.OwnerText(),
 		})
 	}
 	return out, nil

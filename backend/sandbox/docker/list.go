@@ -43,6 +43,18 @@ type Container struct {
 	Orphan bool `json:"orphan"`
 }
 
+// OwnerText says whose a container is, as `corral sandbox ls` and the window
+// show it: "this process", "orphan" or "pid N".
+func (c Container) OwnerText() string {
+	switch {
+	case c.Orphan:
+		return "orphan"
+	case !c.Mine:
+		return fmt.Sprintf("pid %d", c.Owner.PID)
+	}
+	return "this process"
+}
+
 // Owner is the process that made a container.
 type Owner struct {
 	PID      int    `json:"pid"`

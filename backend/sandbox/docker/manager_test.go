@@ -919,6 +919,26 @@ func TestClosedSandbox(t *testing.T) {
 	}
 }
 
+func TestContainerOwnerText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		c    Container
+		want string
+	}{
+		{"mine", Container{Mine: true, Owner: Owner{PID: 7}}, "this process"},
+		{"another live process", Container{Owner: Owner{PID: 7}}, "pid 7"},
+		{"orphan", Container{Orphan: true, Owner: Owner{PID: 7}}, "orphan"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.c.OwnerText(); got != tt.want {
+				t.Errorf("OwnerText(%+v) = %q, want %q", tt.c, got, tt.want)
+			}
+		})
+	}
+}
+
 func TestIsRemoteHost(t *testing.T) {
 	tests := []struct {
 		host string
