@@ -50,19 +50,23 @@ type SandboxSource func(ctx context.Context, run journal.Run, cfg RunConfig) (sa
 // Config is what a Runner is built from (New). A Runner never changes it afterwards; what
 // varies from one drive to the next is a DriveOption.
 type Config struct {
+	// Journal records every run, step and decision.
 	Journal *journal.Journal
-	Bus     *bus.Bus[Event]
+	// Bus carries run events to the UI and the CLI; nil publishes none.
+	Bus *bus.Bus[Event]
 	// Agents are the agent definitions at start; SetAgents replaces them.
 	Agents map[string]Definition
 	// Prices price model calls; a drive may use others (WithPrices).
 	Prices Prices
 	// Models gives runs their model; a drive may use others (WithModels).
-	Models    Models
+	Models Models
+	// Sandboxes opens the sandbox a run's tools act through.
 	Sandboxes SandboxSource
 	// HostSandbox opens a local sandbox on a host directory, for reads outside the
 	// workspace that a person approved; nil refuses them.
 	HostSandbox func(dir string) (sandbox.Sandbox, error)
-	Tools       []tool.Tool
+	// Tools are the tools agents may name.
+	Tools []tool.Tool
 	// Ledger holds remembered approval rules; nil means none.
 	Ledger *approval.Ledger
 	// Approver answers approval requests while a run waits, unless a drive names
