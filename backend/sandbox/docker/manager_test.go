@@ -894,12 +894,9 @@ func TestRemoveSession(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var ids []string
-	for _, c := range all {
-		ids = append(ids, c.ID)
-	}
-	if slices.Contains(ids, doomedID) || !slices.Contains(ids, idleID) || !slices.Contains(ids, kept.ContainerID()) {
-		t.Errorf("after RemoveSession(rm-doomed): containers %q, want %s gone and %s, %s kept", ids, doomedID, idleID, kept.ContainerID())
+	listed := func(id string) bool { return slices.ContainsFunc(all, func(c Container) bool { return c.ID == id }) }
+	if listed(doomedID) || !listed(idleID) || !listed(kept.ContainerID()) {
+		t.Errorf("after RemoveSession(rm-doomed): List() = %+v, want %s gone and %s, %s kept", all, doomedID, idleID, kept.ContainerID())
 	}
 	mustRun(t, doomed, "true") // recreated on use
 }
