@@ -36,13 +36,13 @@ func startDemoApp(t *testing.T, emit Emitter) *App {
 	dir := t.TempDir()
 	j := openJournal(t, dir)
 	b := bus.New[agent.Event]()
-	runner := &agent.Runner{
+	runner := agent.New(agent.Config{
 		Journal: j, Bus: b, Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}, Models: demoModels{},
 		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
 			return local.New(run.Workspace, local.Options{})
 		},
 		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
-	}
+	})
 	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	t.Cleanup(a.Start(context.Background(), emit))
 	return a

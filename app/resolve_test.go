@@ -26,7 +26,7 @@ func TestRunsResolve(t *testing.T) {
 	if _, err := j.Begin(ctx, "r1", 2, journal.StepSpec{Name: "exec", Kind: "tool", Input: []byte(`{"command":"make deploy"}`)}); err != nil {
 		t.Fatal(err)
 	}
-	runs := &Runs{journal: j, runner: &agent.Runner{Journal: j}, log: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	runs := &Runs{journal: j, runner: agent.New(agent.Config{Journal: j}), log: slog.New(slog.NewTextHandler(io.Discard, nil))}
 	if err := runs.Resolve("r1", "explode", ""); err == nil || !strings.Contains(err.Error(), "rerun, skip or fail") {
 		t.Errorf("Resolve(bad action) = %v, want a clear error", err)
 	}

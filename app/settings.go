@@ -371,16 +371,9 @@ func (c *Containers) List() (ContainersView, error) {
 	}
 	out := ContainersView{Available: true, Containers: make([]ContainerView, 0, len(list))}
 	for _, x := range list {
-		owner := "this process"
-		switch {
-		case x.Orphan:
-			owner = "orphan"
-		case !x.Mine:
-			owner = fmt.Sprintf("pid %d", x.Owner.PID)
-		}
 		out.Containers = append(out.Containers, ContainerView{
 			ID: x.ID, Name: x.Name, Image: x.Image, State: x.State, Status: x.Status, Session: x.Session, Run: x.Run,
-			Scope: x.Scope, Created: x.Created, LastUsed: x.LastUsed, Size: x.Size, Owner: owner,
+			Scope: x.Scope, Created: x.Created, LastUsed: x.LastUsed, Size: x.Size, Owner: x.OwnerText(),
 		})
 	}
 	return out, nil
@@ -434,8 +427,8 @@ func getenvOrEmpty(getenv func(string) string) func(string) string {
 
 // ledgerOf is the runner's ledger, or one in the data directory.
 func ledgerOf(cfg Config) *approval.Ledger {
-	if cfg.Runner != nil && cfg.Runner.Ledger != nil {
-		return cfg.Runner.Ledger
+	if cfg.Runner != nil && cfg.Runner.Ledger() != nil {
+		return cfg.Runner.Ledger()
 	}
 	return approval.NewLedger(cfg.Settings.DataDir)
 }

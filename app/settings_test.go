@@ -123,7 +123,7 @@ func TestSettingsSandbox(t *testing.T) {
 func TestAgentsService(t *testing.T) {
 	t.Parallel()
 	dir := t.TempDir()
-	runner := &agent.Runner{Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}}
+	runner := agent.New(agent.Config{Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}})
 	a := &Agents{dataDir: dir, runner: runner}
 	list, err := a.List()
 	if err != nil || len(list.Agents) != 1 || !list.Agents[0].Builtin || list.Agents[0].Changed || len(list.Tools) != 6 {
@@ -148,7 +148,7 @@ func TestAgentsService(t *testing.T) {
 		t.Errorf("Save(empty id) = %v, want ErrBadDefinition", err)
 	}
 	// The runner sees the new agent at once.
-	if d, ok := runner.Agents["reviewer"]; !ok || d.System != "Review only." {
+	if d, ok := runner.Agent("reviewer"); !ok || d.System != "Review only." {
 		t.Errorf("runner after Save has reviewer = %+v, %v; want the saved definition", d, ok)
 	}
 	// Changing the built-in marks it changed; deleting returns it to its defaults.

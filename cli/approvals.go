@@ -283,7 +283,7 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 	if d.noResume {
 		return nil
 	}
-	return follow(ctx, p, rt, d.asJSON, func(ctx context.Context) (journal.Run, error) {
+	return follow(ctx, p, rt, d.asJSON, nil, func(ctx context.Context) (journal.Run, error) {
 		return rt.runner.Drive(ctx, runID)
 	})
 }

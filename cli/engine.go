@@ -98,7 +98,7 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 	}
 	b := bus.New[agent.Event]()
 	rt := &engine{dir: dir, journal: j, bus: b, creds: creds, log: slog.New(slog.NewTextHandler(p.Stderr, nil))}
-	rt.runner = &agent.Runner{
+	rt.runner = agent.New(agent.Config{
 		Journal: j,
 		Bus:     b,
 		Agents:  agents,
@@ -114,8 +114,8 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 		Tools:   tool.Builtin(),
 		Ledger:  approval.NewLedger(dir.Path),
 		DataDir: dir.Path,
-	}
-	rt.runner.Cleanup = rt.removeSessionContainers
+		Cleanup: rt.removeSessionContainers,
+	})
 	return rt, nil
 }
 
@@ -126,19 +126,8 @@ func (rt *engine) removeSessionContainers(ctx context.Context, sessionID string)
 	if err != nil {
 		return err
 	}
-	list, err := m.List(ctx)
-	if err != nil {
-		return err
-	}
-	var errs []error
-	for _, c := range list {
-		if c.Session == sessionID {
-			if err := m.Remove(ctx, c.ID); err != nil {
-				errs = append(errs, err)
-			}
-		}
-	}
-	return errors.Join(errs...)
+	_, err = m.RemoveSession(ctx, sessionID)
+	return err
 }
 
 func (rt *engine) close() {

@@ -91,13 +91,12 @@ var runCommand = command{
 				return err
 			}
 			defer rt.close()
-			rt.runner.Approver = approver
-			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
+			return follow(ctx, p, rt, *asJSON, approver, func(ctx context.Context) (journal.Run, error) {
 				run, err := rt.runner.Start(ctx, req)
 				if err != nil {
 					return run, err
 				}
-				return rt.runner.Drive(ctx, run.ID)
+				return rt.runner.Drive(ctx, run.ID, agent.WithApprover(approver))
 			})
 		}
 	},
@@ -124,9 +123,8 @@ var resumeCommand = command{
 				return err
 			}
 			defer rt.close()
-			rt.runner.Approver = approver
-			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
-				return rt.runner.Drive(ctx, args[0])
+			return follow(ctx, p, rt, *asJSON, approver, func(ctx context.Context) (journal.Run, error) {
+				return rt.runner.Drive(ctx, args[0], agent.WithApprover(approver))
 			})
 		}
 	},
@@ -166,8 +164,9 @@ var resolveCommand = command{
 	},
 }
 
-// follow runs drive while printing its events, and maps the outcome to an exit code.
-func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, drive func(context.Context) (journal.Run, error)) error {
+// follow runs drive, which answers approvals with approver, while printing its events, and
+// maps the outcome to an exit code.
+func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, approver agent.Approver, drive func(context.Context) (journal.Run, error)) error {
 	sub := rt.bus.Subscribe(context.WithoutCancel(ctx), 0)
 	printed := make(chan struct{})
 	go func() {
@@ -177,7 +176,7 @@ func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, drive func
 		} else {
 			tr := newTranscript(p.Stdout, p.Stderr)
 			// A terminal prompt shows the request itself, in step with its question.
-			_, tr.promptShowsApprovals = rt.runner.Approver.(*terminalApprover)
+			_, tr.promptShowsApprovals = approver.(*terminalApprover)
 			tr.print(sub.C())
 		}
 	}()

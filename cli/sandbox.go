@@ -74,15 +74,8 @@ func printContainers(p *Program, list []docker.Container) {
 	tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "CONTAINER\tNAME\tSTATE\tSESSION\tRUN\tSCOPE\tIMAGE\tAGE\tSIZE\tOWNER")
 	for _, c := range list {
-		owner := "this process"
-		switch {
-		case c.Orphan:
-			owner = "orphan"
-		case !c.Mine:
-			owner = fmt.Sprintf("pid %d", c.Owner.PID)
-		}
 		fmt.Fprintf(tw, "%.12s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.State, c.Session, c.Run, c.Scope, c.Image,
-			units.HumanDuration(time.Since(c.Created)), units.HumanSize(float64(c.Size)), owner)
+			units.HumanDuration(time.Since(c.Created)), units.HumanSize(float64(c.Size)), c.OwnerText())
 	}
 	tw.Flush()
 }

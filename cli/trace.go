@@ -13,8 +13,6 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/journal"
-	"github.com/corral-dev/corral/backend/llm"
-	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/trace"
 )
 
@@ -145,67 +143,9 @@ var replayCommand = command{
 				return err
 			}
 			defer rt.close()
-			b, runID, err := loadForReplay(ctx, rt, args[0])
-			if err != nil {
-				return err
-			}
-			model, err := trace.ReplayerFor(b, runID)
-			if err != nil {
-				return err
-			}
-			var orig trace.History
-			for _, h := range b.Runs {
-				if h.Run.ID == runID {
-					orig = h
-				}
-			}
-			var cfg record.RunConfig
-			if len(orig.Steps) > 0 {
-				cfg, _ = record.DecodeConfig(orig.Steps[0].Output) // unreadable: replay with the agent's model
-			}
-			rt.runner.Models = replayModels{model: model, name: cfg.Model}
-			rt.runner.Prices = agent.Prices{}
-			rt.runner.Approver = approver
-			if _, ok := rt.runner.Agents[orig.Run.Agent]; !ok {
-				orig.Run.Agent = agent.DefaultAgentID
-			}
-			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
-				run, err := rt.runner.Start(ctx, agent.StartRequest{Agent: orig.Run.Agent, Prompt: orig.Run.Prompt, Workspace: *workspace, Provider: "replay", Model: cfg.Model})
-				if err != nil {
-					return run, err
-				}
-				return rt.runner.Drive(ctx, run.ID)
+			return follow(ctx, p, rt, *asJSON, approver, func(ctx context.Context) (journal.Run, error) {
+				return rt.runner.Replay(ctx, agent.ReplayRequest{From: args[0], Workspace: *workspace}, agent.WithApprover(approver))
 			})
 		}
 	},
 }
-
-// loadForReplay reads the run to replay: a run id in the journal, or an exported file.
-func loadForReplay(ctx context.Context, rt *engine, arg string) (trace.Bundle, string, error) {
-	if _, err := os.Stat(arg); err == nil {
-		f, err := os.Open(arg)
-		if err != nil {
-			return trace.Bundle{}, "", err
-		}
-		defer f.Close()
-		b, _, err := trace.Read(f)
-		if err != nil {
-			return b, "", err
-		}
-		if len(b.Runs) == 0 {
-			return b, "", fmt.Errorf("%s holds no run", arg)
-		}
-		return b, b.Runs[len(b.Runs)-1].Run.ID, nil
-	}
-	b, err := trace.LoadRun(ctx, rt.journal, arg)
-	return b, arg, err
-}
-
-// replayModels hands every run the recorded responses.
-type replayModels struct {
-	model llm.Model
-	name  string
-}
-
-func (m replayModels) Resolve(string, string) (string, string)  { return "replay", m.name }
-func (m replayModels) Model(agent.RunConfig) (llm.Model, error) { return m.model, nil }

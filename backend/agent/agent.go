@@ -47,22 +47,30 @@ type Models interface {
 // SandboxSource opens the sandbox a run's tools act through.
 type SandboxSource func(ctx context.Context, run journal.Run, cfg RunConfig) (sandbox.Sandbox, error)
 
-// Runner starts and drives runs. Fill every field; it is safe for concurrent use on
-// different runs.
-type Runner struct {
-	Journal   *journal.Journal
-	Bus       *bus.Bus[Event]
-	Agents    map[string]Definition
-	Prices    Prices
-	Models    Models
+// Config is what a Runner is built from (New). A Runner never changes it afterwards; what
+// varies from one drive to the next is a DriveOption.
+type Config struct {
+	// Journal records every run, step and decision.
+	Journal *journal.Journal
+	// Bus carries run events to the UI and the CLI; nil publishes none.
+	Bus *bus.Bus[Event]
+	// Agents are the agent definitions at start; SetAgents replaces them.
+	Agents map[string]Definition
+	// Prices price model calls; a drive may use others (WithPrices).
+	Prices Prices
+	// Models gives runs their model; a drive may use others (WithModels).
+	Models Models
+	// Sandboxes opens the sandbox a run's tools act through.
 	Sandboxes SandboxSource
 	// HostSandbox opens a local sandbox on a host directory, for reads outside the
 	// workspace that a person approved; nil refuses them.
 	HostSandbox func(dir string) (sandbox.Sandbox, error)
-	Tools       []tool.Tool
+	// Tools are the tools agents may name.
+	Tools []tool.Tool
 	// Ledger holds remembered approval rules; nil means none.
 	Ledger *approval.Ledger
-	// Approver answers approval requests while a run waits; nil suspends the run instead.
+	// Approver answers approval requests while a run waits, unless a drive names
+	// another (WithApprover); nil suspends the run instead.
 	Approver Approver
 	// DataDir holds default workspaces (DataDir/workspaces/SESSION).
 	DataDir string
@@ -75,9 +83,22 @@ type Runner struct {
 	SandboxDefaults func() (string, ContainerSpec, error)
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
+}
 
-	// agentsMu guards Agents once the Runner is shared (SetAgents).
+// Runner starts and drives runs. Build it with New; it is safe for concurrent use on
+// different runs.
+type Runner struct {
+	config Config
+
+	// agentsMu guards agents, which SetAgents replaces while runs start.
 	agentsMu sync.RWMutex
+	agents   map[string]Definition
+}
+
+// New returns a Runner built from c. Fill every field of c that its documentation does
+// not say may be nil.
+func New(c Config) *Runner {
+	return &Runner{config: c, agents: c.Agents}
 }
 
 // SetAgents replaces the agent definitions for runs started from now on;
@@ -85,26 +106,36 @@ type Runner struct {
 func (r *Runner) SetAgents(defs map[string]Definition) {
 	r.agentsMu.Lock()
 	defer r.agentsMu.Unlock()
-	r.Agents = defs
+	r.agents = defs
 }
+
+// Agent returns the definition of the agent id, if there is one.
+func (r *Runner) Agent(id string) (Definition, bool) {
+	d, ok, _ := r.definition(id)
+	return d, ok
+}
+
+// Ledger returns the ledger of remembered approval rules the Runner was built with (nil if
+// none), for the settings that list and change them.
+func (r *Runner) Ledger() *approval.Ledger { return r.config.Ledger }
 
 // definition returns the agent id's definition, or the known ids.
 func (r *Runner) definition(id string) (Definition, bool, []string) {
 	r.agentsMu.RLock()
 	defer r.agentsMu.RUnlock()
-	d, ok := r.Agents[id]
+	d, ok := r.agents[id]
 	if !ok {
-		return d, false, IDs(r.Agents)
+		return d, false, IDs(r.agents)
 	}
 	return d, true, nil
 }
 
 // applySandboxDefaults fills what req leaves empty from SandboxDefaults.
 func (r *Runner) applySandboxDefaults(req *StartRequest) error {
-	if r.SandboxDefaults == nil {
+	if r.config.SandboxDefaults == nil {
 		return nil
 	}
-	env, spec, err := r.SandboxDefaults()
+	env, spec, err := r.config.SandboxDefaults()
 	if err != nil {
 		return fmt.Errorf("agent: sandbox defaults: %w", err)
 	}
@@ -167,6 +198,11 @@ type ContainerSpec = record.ContainerSpec
 // Start records a new run (and session, if none was given) and returns it, pending. Drive
 // runs it.
 func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, error) {
+	return r.start(ctx, req, r.config.Models)
+}
+
+// start is Start with the Models that resolve the request's provider and model.
+func (r *Runner) start(ctx context.Context, req StartRequest, models Models) (journal.Run, error) {
 	if req.Prompt == "" {
 		return journal.Run{}, errors.New("agent: empty prompt")
 	}
@@ -199,7 +235,7 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 	if err != nil {
 		return journal.Run{}, err
 	}
-	cfg, err := r.resolve(ctx, def, req, sess.ID)
+	cfg, err := r.resolve(ctx, def, req, sess.ID, models)
 	if err != nil {
 		return journal.Run{}, err
 	}
@@ -208,7 +244,7 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 		return journal.Run{}, err
 	}
 	// The run and its configuration are recorded together: a crash leaves both or neither.
-	run, err := r.Journal.CreateRunWithStep(ctx, journal.Run{
+	run, err := r.config.Journal.CreateRunWithStep(ctx, journal.Run{
 		ID:        journal.NewID("run"),
 		SessionID: sess.ID,
 		Agent:     req.Agent,
@@ -225,7 +261,7 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 
 // resolve turns a request into the run's configuration: the agent definition with the
 // request's overrides, defaults filled in, and the session's earlier conversation.
-func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, sessionID string) (RunConfig, error) {
+func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, sessionID string, models Models) (RunConfig, error) {
 	cfg := RunConfig{
 		V:     record.ConfigVersion,
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
@@ -265,7 +301,7 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 	if req.MaxTokens > 0 {
 		cfg.MaxTokens = req.MaxTokens
 	}
-	cfg.Provider, cfg.Model = r.Models.Resolve(cfg.Provider, cfg.Model)
+	cfg.Provider, cfg.Model = models.Resolve(cfg.Provider, cfg.Model)
 	history, err := r.history(ctx, sessionID)
 	if err != nil {
 		return cfg, err
@@ -276,7 +312,7 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 
 func (r *Runner) session(ctx context.Context, req StartRequest) (journal.Session, error) {
 	if req.SessionID != "" {
-		s, err := r.Journal.Session(ctx, req.SessionID)
+		s, err := r.config.Journal.Session(ctx, req.SessionID)
 		if err != nil {
 			return s, fmt.Errorf("agent: session %s: %w", req.SessionID, err)
 		}
@@ -291,7 +327,7 @@ func (r *Runner) session(ctx context.Context, req StartRequest) (journal.Session
 	id := journal.NewID("ses")
 	ws := req.Workspace
 	if ws == "" {
-		ws = filepath.Join(r.DataDir, "workspaces", id)
+		ws = filepath.Join(r.config.DataDir, "workspaces", id)
 	}
 	ws, err := filepath.Abs(ws)
 	if err != nil {
@@ -304,7 +340,7 @@ func (r *Runner) session(ctx context.Context, req StartRequest) (journal.Session
 	if len(title) > 80 {
 		title = title[:77] + "..."
 	}
-	s, err := r.Journal.CreateSession(ctx, journal.Session{ID: id, Title: title, Workspace: ws})
+	s, err := r.config.Journal.CreateSession(ctx, journal.Session{ID: id, Title: title, Workspace: ws})
 	if err != nil {
 		return s, fmt.Errorf("agent: create session: %w", err)
 	}

@@ -36,7 +36,7 @@ func BenchmarkResume10k(b *testing.B) {
 	if got, _ := r.Drive(ctx, run.ID); got.Status != journal.RunCancelled || got.Steps != 2*turns+2 {
 		b.Fatalf("setup run = %s with %d steps, want cancelled with %d", got.Status, got.Steps, 2*turns+2)
 	}
-	r.Journal.Close()
+	r.config.Journal.Close()
 	src := filepath.Join(dir, "corral.db")
 
 	for b.Loop() {
@@ -47,8 +47,7 @@ func BenchmarkResume10k(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
-		r.Journal = j
-		r.Models = fixedModels{&scriptModel{turns: script}}
+		r := newRunner(j, &scriptModel{turns: script}, dir)
 		b.StartTimer()
 		got, err := r.Drive(context.Background(), run.ID)
 		b.StopTimer()

@@ -95,8 +95,8 @@ func (f fixedModels) Resolve(p, model string) (string, string) {
 func (f fixedModels) Model(RunConfig) (llm.Model, error) { return f.m, nil }
 
 // setup builds a Runner on a real journal in a temp dir, the local sandbox and the
-// built-in tools, driven by model.
-func setup(t *testing.T, model llm.Model) (*Runner, string) {
+// built-in tools, driven by model; tweaks change its Config before it is built.
+func setup(t *testing.T, model llm.Model, tweaks ...func(*Config)) (*Runner, string) {
 	t.Helper()
 	dir := t.TempDir()
 	j, err := journal.Open(context.Background(), filepath.Join(dir, "corral.db"))
@@ -104,16 +104,16 @@ func setup(t *testing.T, model llm.Model) (*Runner, string) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { j.Close() })
-	return newRunner(j, model, dir), dir
+	return newRunner(j, model, dir, tweaks...), dir
 }
 
 // newRunner wires a Runner for tests: the built-in agents and tools, the local sandbox.
-func newRunner(j *journal.Journal, model llm.Model, dir string) *Runner {
+func newRunner(j *journal.Journal, model llm.Model, dir string, tweaks ...func(*Config)) *Runner {
 	defs := map[string]Definition{}
 	for _, d := range Builtin() {
 		defs[d.ID] = d
 	}
-	return &Runner{
+	c := Config{
 		Journal: j,
 		Bus:     bus.New[Event](),
 		Agents:  defs,
@@ -128,6 +128,19 @@ func newRunner(j *journal.Journal, model llm.Model, dir string) *Runner {
 		Tools:    tool.Builtin(),
 		Approver: approveAll{},
 		DataDir:  dir,
+	}
+	for _, tweak := range tweaks {
+		tweak(&c)
+	}
+	return New(c)
+}
+
+// askPerson is a setup tweak: no approver (runs wait for a person) and a ledger of its
+// own.
+func askPerson(t *testing.T) func(*Config) {
+	return func(c *Config) {
+		c.Approver = nil
+		c.Ledger = approval.NewLedger(t.TempDir())
 	}
 }
 
@@ -152,7 +165,7 @@ func start(t *testing.T, r *Runner, req StartRequest) journal.Run {
 
 func kinds(t *testing.T, r *Runner, runID string) []string {
 	t.Helper()
-	steps, err := r.Journal.Steps(context.Background(), runID)
+	steps, err := r.config.Journal.Steps(context.Background(), runID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -215,14 +228,13 @@ func TestResumeNeverRepeats(t *testing.T) {
 		t.Fatalf("Drive(cancelled) = %s, %v; want cancelled and an error", got.Status, err)
 	}
 
-	cut, err := r.Journal.Steps(context.Background(), run.ID)
+	cut, err := r.config.Journal.Steps(context.Background(), run.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
 
 	m2 := &scriptModel{turns: helloScript}
-	r.Models = fixedModels{m2}
-	got, err = r.Drive(context.Background(), run.ID)
+	got, err = r.Drive(context.Background(), run.ID, WithModels(fixedModels{m2}))
 	if err != nil || got.Status != journal.RunCompleted {
 		t.Fatalf("Drive(resume) = %s, %v; want completed", got.Status, err)
 	}
@@ -254,7 +266,7 @@ func TestInterruptedSideEffect(t *testing.T) {
 	}
 	m := &scriptModel{turns: script}
 	r, _ := setup(t, m)
-	sub := r.Bus.Subscribe(context.Background(), 0)
+	sub := r.config.Bus.Subscribe(context.Background(), 0)
 	go func() {
 		for ev := range sub.C() {
 			if ev.Type == EventToolStarted {
@@ -301,7 +313,7 @@ func TestInterruptedSideEffect(t *testing.T) {
 // resumes describes a run's recorded resumes as "reason@after_seq ...".
 func resumes(t *testing.T, r *Runner, runID string) string {
 	t.Helper()
-	rs, err := r.Journal.Resumes(context.Background(), runID)
+	rs, err := r.config.Journal.Resumes(context.Background(), runID)
 	if err != nil {
 		t.Fatalf("Resumes(%s) = %v", runID, err)
 	}
@@ -358,17 +370,16 @@ func TestSessionHistory(t *testing.T) {
 		t.Fatal(err)
 	}
 	m2 := &scriptModel{turns: []turn{{calls: [][2]string{{"read", `{"path":"hello.txt"}`}}}, {text: "still there"}}}
-	r.Models = fixedModels{m2}
 	second := start(t, r, StartRequest{SessionID: first.SessionID, Prompt: "is it still there?"})
 	if second.Workspace != first.Workspace {
 		t.Errorf("follow-up run workspace = %s, want the session's %s", second.Workspace, first.Workspace)
 	}
-	got, err := r.Drive(context.Background(), second.ID)
+	got, err := r.Drive(context.Background(), second.ID, WithModels(fixedModels{m2}))
 	if err != nil || got.Status != journal.RunCompleted {
 		t.Fatalf("Drive(second) = %s, %v", got.Status, err)
 	}
 	msgs := m2.calls()[0].Messages
-	steps, _ := r.Journal.Steps(context.Background(), first.ID)
+	steps, _ := r.config.Journal.Steps(context.Background(), first.ID)
 	history := Conversation(first.Prompt, steps)
 	if len(msgs) != len(history)+1 {
 		t.Fatalf("follow-up request has %d messages, want the %d of the first run plus the prompt", len(msgs), len(history))
@@ -389,7 +400,7 @@ func TestConversationRebuildsLiveTurns(t *testing.T) {
 	if _, err := r.Drive(context.Background(), run.ID); err != nil {
 		t.Fatal(err)
 	}
-	steps, _ := r.Journal.Steps(context.Background(), run.ID)
+	steps, _ := r.config.Journal.Steps(context.Background(), run.ID)
 	rebuilt := Conversation(run.Prompt, steps)
 	reqs := m.calls()
 	live := reqs[len(reqs)-1].Messages // the conversation the last call saw
@@ -417,9 +428,9 @@ func TestRecover(t *testing.T) {
 	ctx := context.Background()
 	crashed := start(t, r, StartRequest{Prompt: "say hi in a file"})
 	// The crash: another process claimed the run and died before its first step.
-	crash(t, r.Journal, crashed.ID)
+	crash(t, r.config.Journal, crashed.ID)
 	waiting := start(t, r, StartRequest{Prompt: "not started"})
-	sub := r.Bus.Subscribe(ctx, 0)
+	sub := r.config.Bus.Subscribe(ctx, 0)
 	got, err := r.Recover(ctx)
 	if err != nil || len(got) != 1 || got[0].Run.ID != crashed.ID || got[0].Err != nil || got[0].Run.Status != journal.RunCompleted {
 		t.Fatalf("Recover() = %+v, %v; want the crashed run completed and nothing else", got, err)
@@ -430,7 +441,7 @@ func TestRecover(t *testing.T) {
 	if ev := <-sub.C(); ev.Type != EventRunResumed || ev.Reason != ResumeInterrupted {
 		t.Errorf("first event = %s (reason %q), want %s with reason %q", ev.Type, ev.Reason, EventRunResumed, ResumeInterrupted)
 	}
-	if w, _ := r.Journal.Run(ctx, waiting.ID); w.Status != journal.RunPending {
+	if w, _ := r.config.Journal.Run(ctx, waiting.ID); w.Status != journal.RunPending {
 		t.Errorf("pending run status after Recover = %s, want it untouched", w.Status)
 	}
 }
@@ -472,7 +483,7 @@ func TestOneDriverPerRun(t *testing.T) {
 	r, _ := setup(t, m)
 	ctx := context.Background()
 	live := start(t, r, StartRequest{Prompt: "say hi in a file"})
-	other := otherProcess(t, r.Journal)
+	other := otherProcess(t, r.config.Journal)
 	lease, _, err := other.ClaimRun(ctx, live.ID, journal.RunPending, nil, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -496,7 +507,7 @@ func TestOneDriverPerRun(t *testing.T) {
 	if _, err := r.Resolve(ctx, live.ID, journal.ActionRerun, ""); !errors.Is(err, journal.ErrLeased) {
 		t.Errorf("Resolve(live run, rerun) = %v, want %v", err, journal.ErrLeased)
 	}
-	run, _ := r.Journal.Run(ctx, live.ID)
+	run, _ := r.config.Journal.Run(ctx, live.ID)
 	if run.Status != journal.RunRunning || len(m.calls()) != 0 {
 		t.Errorf("after the takers: status %s, %d model calls; want running with none (untouched)", run.Status, len(m.calls()))
 	}
@@ -554,9 +565,8 @@ func TestApprovalAnswersReachTheModel(t *testing.T) {
 			t.Parallel()
 			m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo original >> effects.log"}`}}}, {text: "noted"}}}
 			r, _ := setup(t, m)
-			r.Approver = answerWith(func(approval.Request) approval.Answer { return tt.answer })
 			run := start(t, r, StartRequest{Prompt: "log it"})
-			got, err := r.Drive(context.Background(), run.ID)
+			got, err := r.Drive(context.Background(), run.ID, WithApprover(answerWith(func(approval.Request) approval.Answer { return tt.answer })))
 			if err != nil || got.Status != journal.RunCompleted {
 				t.Fatalf("Drive() = %s, %v", got.Status, err)
 			}
@@ -575,7 +585,7 @@ func TestApprovalAnswersReachTheModel(t *testing.T) {
 				t.Errorf("effects.log = %q, want %q", b, tt.wantEffect)
 			}
 			// The trace keeps both versions: the approval step has the original, the tool step what ran.
-			steps, _ := r.Journal.Steps(context.Background(), run.ID)
+			steps, _ := r.config.Journal.Steps(context.Background(), run.ID)
 			gate, toolStep := steps[2], steps[3]
 			if gate.Kind != record.KindApproval || !strings.Contains(string(gate.Input), "echo original") {
 				t.Errorf("approval step = %s %s, want the original command in its input", gate.Kind, gate.Input)
@@ -593,9 +603,7 @@ func TestApprovalAnswersReachTheModel(t *testing.T) {
 func TestApprovalSuspendsDurably(t *testing.T) {
 	t.Parallel()
 	m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo once >> effects.log"}`}}}, {text: "done"}}}
-	r, _ := setup(t, m)
-	r.Approver = nil
-	r.Ledger = approval.NewLedger(t.TempDir())
+	r, _ := setup(t, m, askPerson(t))
 	ctx := context.Background()
 	run := start(t, r, StartRequest{Prompt: "log once"})
 	for i := 0; i < 2; i++ { // waiting survives any number of resumes
@@ -631,7 +639,7 @@ func TestApprovalSuspendsDurably(t *testing.T) {
 	if b, _ := os.ReadFile(filepath.Join(got.Workspace, "effects.log")); string(b) != "once\n" {
 		t.Errorf("effects.log = %q, want the command once", b)
 	}
-	entries, err := r.Ledger.List()
+	entries, err := r.config.Ledger.List()
 	if err != nil || len(entries) != 1 || entries[0].Rule != "exec(echo *)" || entries[0].Source != "approval" {
 		t.Errorf("ledger = %+v, %v; want the remembered rule", entries, err)
 	}
@@ -655,12 +663,12 @@ func TestReadOutsideAsks(t *testing.T) {
 			m := &scriptModel{turns: []turn{{calls: [][2]string{{"read", `{"path":"` + secret + `"}`}}}, {text: "ok"}}}
 			r, _ := setup(t, m)
 			var asked []approval.Request
-			r.Approver = answerWith(func(req approval.Request) approval.Answer {
+			approver := answerWith(func(req approval.Request) approval.Answer {
 				asked = append(asked, req)
 				return approval.Answer{Kind: tt.kind}
 			})
 			run := start(t, r, StartRequest{Prompt: "read my npmrc"})
-			if got, err := r.Drive(context.Background(), run.ID); err != nil || got.Status != journal.RunCompleted {
+			if got, err := r.Drive(context.Background(), run.ID, WithApprover(approver)); err != nil || got.Status != journal.RunCompleted {
 				t.Fatalf("Drive() = %s, %v", got.Status, err)
 			}
 			if len(asked) != 1 || asked[0].Tool != "read" {
@@ -683,14 +691,14 @@ func TestStartRefusesImportedSession(t *testing.T) {
 	ctx := context.Background()
 	sess := journal.Session{ID: "imp_ses_1", Title: "shared", Workspace: "/elsewhere", Origin: journal.OriginImported}
 	run := journal.Run{ID: "imp_run_1", SessionID: sess.ID, Agent: "coder", Prompt: "p", Status: journal.RunCompleted}
-	if err := r.Journal.ImportRun(ctx, sess, run, nil, nil); err != nil {
+	if err := r.config.Journal.ImportRun(ctx, sess, run, nil, nil); err != nil {
 		t.Fatal(err)
 	}
 	_, err := r.Start(ctx, StartRequest{SessionID: sess.ID, Prompt: "go on"})
 	if err == nil || !strings.Contains(err.Error(), "read-only") {
 		t.Fatalf("Start(in an imported session) = %v, want a read-only error", err)
 	}
-	if runs, _ := r.Journal.Runs(ctx, journal.RunFilter{SessionID: sess.ID}); len(runs) != 1 {
+	if runs, _ := r.config.Journal.Runs(ctx, journal.RunFilter{SessionID: sess.ID}); len(runs) != 1 {
 		t.Errorf("session has %d runs after the refused start, want only the imported one", len(runs))
 	}
 }
@@ -718,7 +726,7 @@ func TestStartRefusesBadSandboxRequests(t *testing.T) {
 			}
 		})
 	}
-	if runs, _ := r.Journal.Runs(context.Background(), journal.RunFilter{}); len(runs) != 0 {
+	if runs, _ := r.config.Journal.Runs(context.Background(), journal.RunFilter{}); len(runs) != 0 {
 		t.Errorf("refused starts recorded %d runs", len(runs))
 	}
 }
@@ -769,7 +777,7 @@ func TestDriveNondeterminism(t *testing.T) {
 			r, _ := setup(t, m)
 			run := start(t, r, StartRequest{Prompt: "hi"})
 			for i, spec := range tc.record {
-				if _, err := r.Journal.Record(context.Background(), run.ID, i+2, spec, journal.StepResult{Output: final}); err != nil {
+				if _, err := r.config.Journal.Record(context.Background(), run.ID, i+2, spec, journal.StepResult{Output: final}); err != nil {
 					t.Fatalf("Record(%d) = %v", i+2, err)
 				}
 			}
@@ -792,11 +800,11 @@ func TestDriveRefusesNewerRecord(t *testing.T) {
 	m := &scriptModel{turns: []turn{{text: "Done."}}}
 	r, _ := setup(t, m)
 	ctx := context.Background()
-	sess, err := r.Journal.CreateSession(ctx, journal.Session{ID: "ses_new", Title: "t", Workspace: t.TempDir()})
+	sess, err := r.config.Journal.CreateSession(ctx, journal.Session{ID: "ses_new", Title: "t", Workspace: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)
 	}
-	run, err := r.Journal.CreateRunWithStep(ctx, journal.Run{ID: "run_new", SessionID: sess.ID, Agent: DefaultAgentID, Prompt: "hi", Workspace: sess.Workspace, Sandbox: "local", Status: journal.RunPending},
+	run, err := r.config.Journal.CreateRunWithStep(ctx, journal.Run{ID: "run_new", SessionID: sess.ID, Agent: DefaultAgentID, Prompt: "hi", Workspace: sess.Workspace, Sandbox: "local", Status: journal.RunPending},
 		journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true},
 		journal.StepResult{Output: []byte(`{"v":99,"agent":"coder","provider":"demo","model":"m","tools":["read"],"max_steps":5,"sandbox":"local"}`)})
 	if err != nil {

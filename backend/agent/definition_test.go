@@ -168,8 +168,9 @@ func TestSandboxDefaults(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}})
-			r.SandboxDefaults = func() (string, ContainerSpec, error) { return tt.env, settings, nil }
+			r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}}, func(c *Config) {
+				c.SandboxDefaults = func() (string, ContainerSpec, error) { return tt.env, settings, nil }
+			})
 			tt.req.Prompt, tt.req.Workspace = "x", t.TempDir()
 			run, err := r.Start(context.Background(), tt.req)
 			if tt.wantError {
@@ -191,7 +192,7 @@ func TestSandboxDefaults(t *testing.T) {
 
 func runConfig(t *testing.T, r *Runner, runID string) RunConfig {
 	t.Helper()
-	steps, err := r.Journal.Steps(context.Background(), runID)
+	steps, err := r.config.Journal.Steps(context.Background(), runID)
 	if err != nil || len(steps) == 0 {
 		t.Fatalf("steps of %s: %v", runID, err)
 	}

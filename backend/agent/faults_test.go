@@ -28,7 +28,7 @@ func TestRunSurvivesMidStreamFaults(t *testing.T) {
 	if err != nil || got.Status != journal.RunCompleted {
 		t.Fatalf("Drive() = %s, %v; want completed", got.Status, err)
 	}
-	steps, err := r.Journal.Steps(context.Background(), run.ID)
+	steps, err := r.config.Journal.Steps(context.Background(), run.ID)
 	if err != nil {
 		t.Fatal(err)
 	}

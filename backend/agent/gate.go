@@ -125,9 +125,9 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		pending = &req
 	}
 	seq := l.cur.Seq()
-	if l.r.Approver != nil {
+	if l.d.approver != nil {
 		l.r.publish(Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending})
-		ans, err := l.r.Approver.Approve(ctx, l.run, *pending)
+		ans, err := l.d.approver.Approve(ctx, l.run, *pending)
 		if err == nil {
 			st, err := l.r.Answer(ctx, l.run.ID, ans)
 			if err != nil {
@@ -205,13 +205,13 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 	if err != nil {
 		return st, err
 	}
-	done, err := r.Journal.Record(ctx, runID, st.Seq, journal.StepSpec{Name: st.Name, Kind: record.KindApproval, Idempotent: true}, journal.StepResult{Output: blob})
+	done, err := r.config.Journal.Record(ctx, runID, st.Seq, journal.StepSpec{Name: st.Name, Kind: record.KindApproval, Idempotent: true}, journal.StepResult{Output: blob})
 	if err != nil {
 		return done, err
 	}
-	if !done.Replayed && r.Ledger != nil {
+	if !done.Replayed && r.config.Ledger != nil {
 		for _, e := range ans.Entries("approval") {
-			if _, err := r.Ledger.Add(e); err != nil {
+			if _, err := r.config.Ledger.Add(e); err != nil {
 				return done, fmt.Errorf("agent: remember rule %q: %w", e.Rule, err)
 			}
 		}
@@ -224,7 +224,7 @@ func (r *Runner) Pending(ctx context.Context, runID string) (journal.Step, appro
 	if err := r.refuseImported(ctx, runID); err != nil {
 		return journal.Step{}, approval.Request{}, err
 	}
-	steps, err := r.Journal.Steps(ctx, runID)
+	steps, err := r.config.Journal.Steps(ctx, runID)
 	if err != nil {
 		return journal.Step{}, approval.Request{}, fmt.Errorf("agent: %w", err)
 	}
@@ -263,7 +263,7 @@ type Waiting struct {
 // Waiting lists every action waiting for a decision, across runs, oldest run first. A run
 // answered meanwhile is left out.
 func (r *Runner) Waiting(ctx context.Context) ([]Waiting, error) {
-	runs, err := r.Journal.RunsWithStatus(ctx, journal.RunAwaitingApproval)
+	runs, err := r.config.Journal.RunsWithStatus(ctx, journal.RunAwaitingApproval)
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}

@@ -167,6 +167,7 @@ type recording struct {
 	j      *journal.Journal
 	r      *agent.Runner
 	models *liveModels
+	opts   []agent.DriveOption      // each drive's options
 	sent   map[string][]llm.Request // by run id
 	ended  map[string]string        // final text of each completed drive, by run id
 }
@@ -201,7 +202,7 @@ func goldenRunner(j *journal.Journal, models agent.Models, dir string) *agent.Ru
 	for _, d := range agent.Builtin() {
 		defs[d.ID] = d
 	}
-	return &agent.Runner{
+	return agent.New(agent.Config{
 		Journal: j,
 		Bus:     bus.New[agent.Event](),
 		Agents:  defs,
@@ -215,7 +216,7 @@ func goldenRunner(j *journal.Journal, models agent.Models, dir string) *agent.Ru
 		Approver:    approveAll{},
 		Ledger:      approval.NewLedger(dir),
 		DataDir:     dir,
-	}
+	})
 }
 
 func (rec *recording) start(req agent.StartRequest) journal.Run {
@@ -233,7 +234,7 @@ func (rec *recording) start(req agent.StartRequest) journal.Run {
 // drive drives a run, keeps the requests it sent, and checks the status it ends in.
 func (rec *recording) drive(ctx context.Context, runID string, want journal.RunStatus) journal.Run {
 	rec.t.Helper()
-	got, err := rec.r.Drive(ctx, runID)
+	got, err := rec.r.Drive(ctx, runID, rec.opts...)
 	rec.sent[runID] = append(rec.sent[runID], rec.models.take()...)
 	if got.Status != want {
 		rec.t.Fatalf("Drive(%s) = %s, %v; want %s", runID, got.Status, err, want)
@@ -404,7 +405,7 @@ func recordApprovals(t *testing.T) []golden {
 		say("Listing again.", [2]string{"exec", `{"command":"ls"}`}),
 		say("Done: a.txt and b.txt are written; I left a.txt in place as asked."),
 	}})
-	rec.r.Approver = nil
+	rec.opts = []agent.DriveOption{agent.WithApprover(nil)}
 	ctx := context.Background()
 	run := rec.start(agent.StartRequest{Prompt: "Write two files, then tidy up.", ExecSecurity: approval.ExecAllowlist})
 	rec.drive(ctx, run.ID, journal.RunAwaitingApproval)
@@ -562,7 +563,7 @@ func recordKilled(t *testing.T) []golden {
 	})
 	rec := newRecording(t, scriptedModel{})
 	rec.models = &liveModels{provider: "anthropic", name: "claude-golden-1", model: anthropicClient(srv.BaseURL)}
-	rec.r.Models = rec.models
+	rec.r = goldenRunner(rec.j, rec.models, rec.dir)
 	run := rec.start(agent.StartRequest{Prompt: "Say hi in a file."})
 
 	job := childJob{DB: filepath.Join(rec.dir, "corral.db"), Run: run.ID, BaseURL: srv.BaseURL, Requests: filepath.Join(rec.dir, "child-requests.jsonl")}

@@ -194,7 +194,7 @@ func (m refusingModels) Model(cfg agent.RunConfig) (llm.Model, error) {
 // replayRunner is a Runner that can only replay: asking for its model or a sandbox is
 // reported.
 func replayRunner(j *journal.Journal, rep *report) *agent.Runner {
-	return &agent.Runner{
+	return agent.New(agent.Config{
 		Journal: j,
 		Agents:  map[string]agent.Definition{},
 		Models:  refusingModels{rep},
@@ -207,7 +207,7 @@ func replayRunner(j *journal.Journal, rep *report) *agent.Runner {
 			return nil, fmt.Errorf("golden replay: no sandbox")
 		},
 		Tools: tool.Builtin(),
-	}
+	})
 }
 
 // TestGoldenReplay loads each golden history into a fresh journal and replays every run

@@ -12,13 +12,13 @@ import (
 // history returns the conversation of a session's earlier runs, oldest first, so a follow-up
 // run sees what was said and done before it.
 func (r *Runner) history(ctx context.Context, sessionID string) ([]llm.Message, error) {
-	runs, err := r.Journal.Runs(ctx, journal.RunFilter{SessionID: sessionID})
+	runs, err := r.config.Journal.Runs(ctx, journal.RunFilter{SessionID: sessionID})
 	if err != nil {
 		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
 	}
 	var msgs []llm.Message
 	for _, run := range runs {
-		steps, err := r.Journal.Steps(ctx, run.ID)
+		steps, err := r.config.Journal.Steps(ctx, run.ID)
 		if err != nil {
 			return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
 		}

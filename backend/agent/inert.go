@@ -23,11 +23,11 @@ var ErrEditRefused = errors.New("agent: the edited action is refused by the rule
 
 // refuseImported returns ErrImportedRun for a run of an imported session.
 func (r *Runner) refuseImported(ctx context.Context, runID string) error {
-	run, err := r.Journal.Run(ctx, runID)
+	run, err := r.config.Journal.Run(ctx, runID)
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
-	sess, err := r.Journal.Session(ctx, run.SessionID)
+	sess, err := r.config.Journal.Session(ctx, run.SessionID)
 	if err != nil {
 		return fmt.Errorf("agent: run %s: %w", runID, err)
 	}
@@ -52,7 +52,7 @@ func (r *Runner) recheckEdit(ctx context.Context, runID string, req approval.Req
 	if ans.Kind != approval.EditApprove {
 		return nil
 	}
-	run, err := r.Journal.Run(ctx, runID)
+	run, err := r.config.Journal.Run(ctx, runID)
 	if err != nil {
 		return fmt.Errorf("agent: %w", err)
 	}
@@ -61,8 +61,8 @@ func (r *Runner) recheckEdit(ctx context.Context, runID string, req approval.Req
 		return err
 	}
 	rules := approval.NewRuleSet()
-	if r.Ledger != nil {
-		if rules, err = r.Ledger.RuleSet(cfg.Agent, run.SessionID); err != nil {
+	if r.config.Ledger != nil {
+		if rules, err = r.config.Ledger.RuleSet(cfg.Agent, run.SessionID); err != nil {
 			return fmt.Errorf("agent: rules: %w", err)
 		}
 	}
@@ -84,7 +84,7 @@ func (r *Runner) recheckEdit(ctx context.Context, runID string, req approval.Req
 // recordedConfig reads the run's configuration from its config step.
 func (r *Runner) recordedConfig(ctx context.Context, runID string) (RunConfig, error) {
 	var cfg RunConfig
-	steps, err := r.Journal.Steps(ctx, runID)
+	steps, err := r.config.Journal.Steps(ctx, runID)
 	if err != nil {
 		return cfg, fmt.Errorf("agent: %w", err)
 	}

@@ -16,9 +16,7 @@ import (
 // be answered, and nothing it suggests reaches the ledger.
 func TestImportedRunIsInert(t *testing.T) {
 	t.Parallel()
-	r, _ := setup(t, &scriptModel{turns: helloScript})
-	r.Approver = nil
-	r.Ledger = approval.NewLedger(t.TempDir())
+	r, _ := setup(t, &scriptModel{turns: helloScript}, askPerson(t))
 	ctx := context.Background()
 	req := approval.Request{Tool: "exec", Input: json.RawMessage(`{"command":"id"}`), ActionHash: approval.ActionHash("exec", json.RawMessage(`{"command":"id"}`)),
 		Preview: approval.Preview{Tool: "exec", Title: "Run id", Decision: approval.Ask}, Suggestions: []string{"exec(*)"}}
@@ -30,7 +28,7 @@ func TestImportedRunIsInert(t *testing.T) {
 		{Seq: 1, Name: record.NameConfig, Kind: record.KindConfig, Status: journal.StepCompleted, Output: cfg},
 		{Seq: 2, Name: "exec", Kind: record.KindApproval, Status: journal.StepStarted, Input: blob},
 	}
-	if err := r.Journal.ImportRun(ctx, sess, run, steps, nil); err != nil {
+	if err := r.config.Journal.ImportRun(ctx, sess, run, steps, nil); err != nil {
 		t.Fatal(err)
 	}
 	waiting, err := r.Waiting(ctx)
@@ -50,10 +48,10 @@ func TestImportedRunIsInert(t *testing.T) {
 			t.Errorf("Answer(imported, %s) = %v, want ErrImportedRun", kind, err)
 		}
 	}
-	if entries, err := r.Ledger.List(); err != nil || len(entries) != 0 {
+	if entries, err := r.config.Ledger.List(); err != nil || len(entries) != 0 {
 		t.Errorf("ledger = %+v, %v; want nothing stored from an imported run", entries, err)
 	}
-	got, _ := r.Journal.Steps(ctx, run.ID)
+	got, _ := r.config.Journal.Steps(ctx, run.ID)
 	if len(got) != 2 || got[1].Status != journal.StepStarted || len(got[1].Output) != 0 {
 		t.Errorf("imported steps after the refused answers = %+v, want them unchanged", got)
 	}
@@ -65,10 +63,8 @@ func TestImportedRunIsInert(t *testing.T) {
 func TestEditedActionRechecked(t *testing.T) {
 	t.Parallel()
 	m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo original >> effects.log"}`}}}, {text: "done"}}}
-	r, _ := setup(t, m)
-	r.Approver = nil
-	r.Ledger = approval.NewLedger(t.TempDir())
-	if _, err := r.Ledger.Add(approval.Entry{Scope: approval.Global, List: approval.ListDeny, Rule: "exec(rm *)", Source: "user"}); err != nil {
+	r, _ := setup(t, m, askPerson(t))
+	if _, err := r.config.Ledger.Add(approval.Entry{Scope: approval.Global, List: approval.ListDeny, Rule: "exec(rm *)", Source: "user"}); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

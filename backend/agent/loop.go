@@ -18,13 +18,14 @@ import (
 
 // Drive runs a pending run, or resumes one that was interrupted, cancelled, suspended or
 // left running by a crash, until it completes, fails, is cancelled (ctx) or must wait for a
-// person (ErrSuspended). It returns the run as it stands at the end.
-func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
-	run, err := r.Journal.Run(ctx, runID)
+// person (ErrSuspended). It returns the run as it stands at the end. Options change this
+// drive only.
+func (r *Runner) Drive(ctx context.Context, runID string, opts ...DriveOption) (journal.Run, error) {
+	run, err := r.config.Journal.Run(ctx, runID)
 	if err != nil {
 		return run, fmt.Errorf("agent: %w", err) // the journal error names the run
 	}
-	sess, err := r.Journal.Session(ctx, run.SessionID)
+	sess, err := r.config.Journal.Session(ctx, run.SessionID)
 	if err != nil {
 		return run, fmt.Errorf("agent: run %s: %w", run.ID, err)
 	}
@@ -35,12 +36,12 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	case journal.RunCompleted, journal.RunFailed:
 		return run, fmt.Errorf("agent: run %s has %s; start a new run in session %s to continue", run.ID, run.Status, run.SessionID)
 	}
-	cur, err := r.Journal.Cursor(ctx, run.ID)
+	cur, err := r.config.Journal.Cursor(ctx, run.ID)
 	if err != nil {
 		return run, fmt.Errorf("agent: load run %s: %w", run.ID, err)
 	}
 	history := cur.History()
-	l := &loop{r: r, run: run, cur: cur}
+	l := &loop{r: r, d: r.drive(opts), run: run, cur: cur}
 	started := EventRunStarted
 	if run.Status != journal.RunPending {
 		started = EventRunResumed
@@ -56,7 +57,7 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 	// claim lost to another process (this one was silent too long) stops this drive.
 	ctx, cancel := context.WithCancelCause(ctx)
 	defer cancel(nil)
-	lease, res, err := r.Journal.ClaimRun(ctx, run.ID, run.Status, resume, func() { cancel(errLeaseLost) })
+	lease, res, err := r.config.Journal.ClaimRun(ctx, run.ID, run.Status, resume, func() { cancel(errLeaseLost) })
 	if err != nil {
 		return run, fmt.Errorf("agent: %w", err)
 	}
@@ -147,11 +148,11 @@ func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runE
 	status, typ, errText, runErr := outcome(ctx, run.ID, runErr)
 	// The outcome is recorded even when ctx was cancelled: that is what cancelling means.
 	bg := context.WithoutCancel(ctx)
-	if err := r.Journal.SetRunStatus(bg, run.ID, status, errText); err != nil {
+	if err := r.config.Journal.SetRunStatus(bg, run.ID, status, errText); err != nil {
 		return run, errors.Join(runErr, fmt.Errorf("agent: record run outcome: %w", err))
 	}
 	r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
-	out, err := r.Journal.Run(bg, run.ID)
+	out, err := r.config.Journal.Run(bg, run.ID)
 	if err != nil {
 		return run, errors.Join(runErr, err)
 	}
@@ -159,21 +160,22 @@ func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runE
 }
 
 func (r *Runner) publish(ev Event) {
-	if r.Bus == nil {
+	if r.config.Bus == nil {
 		return
 	}
-	if r.Now != nil {
-		ev.Time = r.Now()
+	if r.config.Now != nil {
+		ev.Time = r.config.Now()
 	} else {
 		ev.Time = time.Now()
 	}
-	r.Bus.Publish(ev, ev.Type.Lossy())
+	r.config.Bus.Publish(ev, ev.Type.Lossy())
 }
 
 // loop is one drive of one run: the replay cursor over its history and the lazily opened
 // model and sandbox (a resumed run that only replays opens neither).
 type loop struct {
 	r     *Runner
+	d     drive // the drive's approver, models and prices
 	run   journal.Run
 	cfg   RunConfig
 	cur   *journal.Cursor
@@ -189,7 +191,7 @@ func (l *loop) openSandbox(ctx context.Context) error {
 	if l.sb != nil {
 		return nil
 	}
-	sb, err := l.r.Sandboxes(ctx, l.run, l.cfg)
+	sb, err := l.r.config.Sandboxes(ctx, l.run, l.cfg)
 	if err != nil {
 		return fmt.Errorf("agent: open %s sandbox: %w", l.cfg.Sandbox, err)
 	}
@@ -201,9 +203,9 @@ func (l *loop) openSandbox(ctx context.Context) error {
 // agent, this session) and the run's own.
 func (l *loop) ruleSet() (approval.RuleSet, error) {
 	set := approval.NewRuleSet()
-	if l.r.Ledger != nil {
+	if l.r.config.Ledger != nil {
 		var err error
-		if set, err = l.r.Ledger.RuleSet(l.cfg.Agent, l.run.SessionID); err != nil {
+		if set, err = l.r.config.Ledger.RuleSet(l.cfg.Agent, l.run.SessionID); err != nil {
 			return set, fmt.Errorf("agent: rules: %w", err)
 		}
 	}
@@ -287,7 +289,7 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, er
 	st, err := l.step(ctx, journal.StepSpec{Name: record.NameModel, Kind: record.KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
 		l.r.publish(Event{Type: EventModelStarted, RunID: l.run.ID, Seq: seq, Model: req.Model})
 		if l.model == nil {
-			m, err := l.r.Models.Model(l.cfg)
+			m, err := l.d.models.Model(l.cfg)
 			if err != nil {
 				return journal.StepResult{}, err
 			}
@@ -302,7 +304,7 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, er
 			return journal.StepResult{}, err
 		}
 		u := journal.Usage{InputTokens: resp.Usage.InputTokens, OutputTokens: resp.Usage.OutputTokens, CacheReadTokens: resp.Usage.CacheReadTokens, CacheWriteTokens: resp.Usage.CacheWriteTokens}
-		return journal.StepResult{Output: out, Usage: u, CostUSD: l.r.Prices.Cost(req.Model, resp.Usage)}, nil
+		return journal.StepResult{Output: out, Usage: u, CostUSD: l.d.prices.Cost(req.Model, resp.Usage)}, nil
 	})
 	if err != nil {
 		return llm.Response{}, err
@@ -389,7 +391,7 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 
 func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {
 	byName := map[string]tool.Tool{}
-	for _, t := range l.r.Tools {
+	for _, t := range l.r.config.Tools {
 		byName[t.Name()] = t
 	}
 	l.tools = map[string]tool.Tool{}
@@ -421,7 +423,7 @@ func appendUser(msgs []llm.Message, blocks ...llm.Block) []llm.Message {
 // only: the gate refuses it in a container), through the read tool in a sandbox rooted at
 // the file's directory, so limits and formatting are the same.
 func (l *loop) readOutside(ctx context.Context, t tool.Tool, host string, input json.RawMessage) (tool.Result, error) {
-	if l.r.HostSandbox == nil {
+	if l.r.config.HostSandbox == nil {
 		return tool.Result{Content: fmt.Sprintf("%s is outside the workspace and this Corral cannot read outside it.", host), IsError: true}, nil
 	}
 	var in map[string]any
@@ -433,7 +435,7 @@ func (l *loop) readOutside(ctx context.Context, t tool.Tool, host string, input 
 	if err != nil {
 		return tool.Result{}, err
 	}
-	sb, err := l.r.HostSandbox(filepath.Dir(host))
+	sb, err := l.r.config.HostSandbox(filepath.Dir(host))
 	if err != nil {
 		return tool.Result{Content: fmt.Sprintf("Cannot read %s: %v", host, err), IsError: true}, nil
 	}

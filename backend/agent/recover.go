@@ -16,7 +16,7 @@ type Recovered struct {
 // Recover resumes, one after another, the runs a crash left running (their process died
 // without recording an outcome), and reports how each ended. It stops early when ctx ends.
 func (r *Runner) Recover(ctx context.Context) ([]Recovered, error) {
-	runs, err := r.Journal.RunsWithStatus(ctx, journal.RunRunning)
+	runs, err := r.config.Journal.RunsWithStatus(ctx, journal.RunRunning)
 	if err != nil {
 		return nil, fmt.Errorf("agent: find runs to recover: %w", err)
 	}

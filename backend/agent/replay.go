@@ -43,15 +43,15 @@ type ReplayHooks struct {
 // loop does not meet (a nondeterminism error, a record it cannot decode) ends as failed,
 // with the reason in Error.
 func (r *Runner) ReplayHistory(ctx context.Context, runID string, hooks ReplayHooks) (Replayed, error) {
-	run, err := r.Journal.Run(ctx, runID)
+	run, err := r.config.Journal.Run(ctx, runID)
 	if err != nil {
 		return Replayed{}, fmt.Errorf("agent: replay: %w", err)
 	}
-	cur, err := r.Journal.ReplayCursor(ctx, run.ID)
+	cur, err := r.config.Journal.ReplayCursor(ctx, run.ID)
 	if err != nil {
 		return Replayed{}, fmt.Errorf("agent: replay run %s: %w", run.ID, err)
 	}
-	l := &loop{r: r, run: run, cur: cur, hooks: hooks}
+	l := &loop{r: r, d: r.drive(nil), run: run, cur: cur, hooks: hooks}
 	final, runErr := l.drive(ctx)
 	l.close()
 	if ctx.Err() != nil {

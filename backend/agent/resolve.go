@@ -21,11 +21,11 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 	if _, err := journal.ParseAction(string(action)); err != nil {
 		return journal.Step{}, fmt.Errorf("agent: resolve run %s: %w", runID, err)
 	}
-	run, err := r.Journal.Run(ctx, runID)
+	run, err := r.config.Journal.Run(ctx, runID)
 	if err != nil {
 		return journal.Step{}, fmt.Errorf("agent: %w", err)
 	}
-	steps, err := r.Journal.Steps(ctx, runID)
+	steps, err := r.config.Journal.Steps(ctx, runID)
 	if err != nil {
 		return journal.Step{}, fmt.Errorf("agent: run %s: %w", runID, err)
 	}
@@ -46,7 +46,7 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 		}
 		res.Output, _ = json.Marshal(tool.Result{Content: text, IsError: true})
 	}
-	st, err := r.Journal.Resolve(ctx, runID, cut.Seq, res)
+	st, err := r.config.Journal.Resolve(ctx, runID, cut.Seq, res)
 	if err != nil {
 		return st, fmt.Errorf("agent: resolve run %s step %d: %w", runID, cut.Seq, err)
 	}
@@ -55,7 +55,7 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 		if message != "" {
 			reason += ": " + message
 		}
-		if err := r.Journal.SetRunStatus(ctx, runID, journal.RunFailed, reason); err != nil {
+		if err := r.config.Journal.SetRunStatus(ctx, runID, journal.RunFailed, reason); err != nil {
 			return st, err
 		}
 	}

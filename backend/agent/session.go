@@ -36,7 +36,7 @@ func (r *Runner) RenameSession(ctx context.Context, sessionID, title string) (st
 	case n > MaxTitle:
 		return "", fmt.Errorf("agent: rename session %s: the title has %d characters; at most %d", sessionID, n, MaxTitle)
 	}
-	if err := r.Journal.RenameSession(ctx, sessionID, title); err != nil {
+	if err := r.config.Journal.RenameSession(ctx, sessionID, title); err != nil {
 		return "", fmt.Errorf("agent: %w", err)
 	}
 	return title, nil
@@ -79,7 +79,7 @@ type WorkspaceInfo struct {
 
 // SessionWorkspace tells whether a session's workspace is Corral's and can be removed.
 func (r *Runner) SessionWorkspace(ctx context.Context, sessionID string) (WorkspaceInfo, error) {
-	s, err := r.Journal.Session(ctx, sessionID)
+	s, err := r.config.Journal.Session(ctx, sessionID)
 	if err != nil {
 		return WorkspaceInfo{}, fmt.Errorf("agent: %w", err)
 	}
@@ -105,7 +105,7 @@ func (r *Runner) SessionWorkspace(ctx context.Context, sessionID string) (Worksp
 // never followed, and an imported session's workspace (a path from another machine) is
 // never removed.
 func (r *Runner) DeleteSession(ctx context.Context, sessionID string, opts DeleteOptions) (Deleted, error) {
-	s, err := r.Journal.Session(ctx, sessionID)
+	s, err := r.config.Journal.Session(ctx, sessionID)
 	if err != nil {
 		return Deleted{}, fmt.Errorf("agent: %w", err)
 	}
@@ -121,15 +121,15 @@ func (r *Runner) DeleteSession(ctx context.Context, sessionID string, opts Delet
 			return out, err
 		}
 	}
-	runs, err := r.Journal.Runs(ctx, journal.RunFilter{SessionID: s.ID})
+	runs, err := r.config.Journal.Runs(ctx, journal.RunFilter{SessionID: s.ID})
 	if err != nil {
 		return out, fmt.Errorf("agent: %w", err)
 	}
-	if out.Runs, err = r.Journal.DeleteSession(ctx, s.ID); err != nil {
+	if out.Runs, err = r.config.Journal.DeleteSession(ctx, s.ID); err != nil {
 		return out, fmt.Errorf("agent: %w", err)
 	}
-	if r.Cleanup != nil && usedDocker(runs) {
-		if err := r.Cleanup(ctx, s.ID); err != nil {
+	if r.config.Cleanup != nil && usedDocker(runs) {
+		if err := r.config.Cleanup(ctx, s.ID); err != nil {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("remove the session's containers: %v", err))
 		}
 	}
@@ -154,10 +154,10 @@ func usedDocker(runs []journal.Run) bool {
 
 // managedWorkspace is where Corral creates a session's workspace.
 func (r *Runner) managedWorkspace(sessionID string) string {
-	if r.DataDir == "" {
+	if r.config.DataDir == "" {
 		return ""
 	}
-	return filepath.Join(absClean(r.DataDir), "workspaces", sessionID)
+	return filepath.Join(absClean(r.config.DataDir), "workspaces", sessionID)
 }
 
 func (r *Runner) ownsWorkspace(s journal.Session) bool {
@@ -208,7 +208,7 @@ func (r *Runner) checkRemovable(ctx context.Context, s journal.Session, opts Del
 			return nil, fmt.Errorf("%w: %s was chosen for this session, outside Corral's data; to delete it anyway, confirm its path", ErrWorkspaceNotOwned, ws)
 		}
 	}
-	sessions, err := r.Journal.Sessions(ctx)
+	sessions, err := r.config.Journal.Sessions(ctx)
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
@@ -240,8 +240,8 @@ func (r *Runner) protected(dir string) string {
 	if home, err := os.UserHomeDir(); err == nil && home != "" && within(absClean(home), dir) {
 		return "your home directory or holds it"
 	}
-	if r.DataDir != "" {
-		data := absClean(r.DataDir)
+	if r.config.DataDir != "" {
+		data := absClean(r.config.DataDir)
 		if within(data, dir) {
 			return "Corral's data directory or holds it"
 		}

@@ -16,7 +16,7 @@ func TestRenameSession(t *testing.T) {
 	t.Parallel()
 	r, _ := setup(t, &scriptModel{})
 	ctx := t.Context()
-	if _, err := r.Journal.CreateSession(ctx, journal.Session{ID: "s", Title: "first prompt"}); err != nil {
+	if _, err := r.config.Journal.CreateSession(ctx, journal.Session{ID: "s", Title: "first prompt"}); err != nil {
 		t.Fatal(err)
 	}
 	tests := []struct {
@@ -42,7 +42,7 @@ func TestRenameSession(t *testing.T) {
 		if err != nil || got != tt.want {
 			t.Errorf("%s: RenameSession(%q) = %q, %v, want %q", tt.name, tt.title, got, err, tt.want)
 		}
-		if s, _ := r.Journal.Session(ctx, tt.id); s.Title != tt.want {
+		if s, _ := r.config.Journal.Session(ctx, tt.id); s.Title != tt.want {
 			t.Errorf("%s: stored title %q, want %q", tt.name, s.Title, tt.want)
 		}
 	}
@@ -113,7 +113,7 @@ func TestDeleteSession(t *testing.T) {
 			wantErr: ErrWorkspaceUnsafe},
 		{name: "a workspace another session uses is kept", session: chosen,
 			prepare: func(t *testing.T, f *fixture) {
-				if _, err := f.r.Journal.CreateSession(t.Context(), journal.Session{ID: "ses_2", Workspace: f.ws}); err != nil {
+				if _, err := f.r.config.Journal.CreateSession(t.Context(), journal.Session{ID: "ses_2", Workspace: f.ws}); err != nil {
 					t.Fatal(err)
 				}
 			},
@@ -148,13 +148,14 @@ func TestDeleteSession(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
 			ctx := t.Context()
-			r, _ := setup(t, &scriptModel{})
-			f := &fixture{r: r, data: r.DataDir, outside: t.TempDir()}
+			var cleaned []string
+			r, _ := setup(t, &scriptModel{}, func(c *Config) {
+				c.Cleanup = func(_ context.Context, id string) error { cleaned = append(cleaned, id); return nil }
+			})
+			f := &fixture{r: r, data: r.config.DataDir, outside: t.TempDir()}
 			if err := os.WriteFile(filepath.Join(f.outside, "keep.txt"), []byte("mine"), 0o644); err != nil {
 				t.Fatal(err)
 			}
-			var cleaned []string
-			r.Cleanup = func(_ context.Context, id string) error { cleaned = append(cleaned, id); return nil }
 			s := tt.session(f)
 			f.ws = s.Workspace
 			if s.Workspace != f.data {
@@ -166,15 +167,15 @@ func TestDeleteSession(t *testing.T) {
 				}
 			}
 			if s.Imported() {
-				if err := r.Journal.ImportRun(ctx, s, journal.Run{ID: "imp_run", SessionID: s.ID, Status: journal.RunCompleted}, nil, nil); err != nil {
+				if err := r.config.Journal.ImportRun(ctx, s, journal.Run{ID: "imp_run", SessionID: s.ID, Status: journal.RunCompleted}, nil, nil); err != nil {
 					t.Fatal(err)
 				}
-			} else if _, err := r.Journal.CreateSession(ctx, s); err != nil {
+			} else if _, err := r.config.Journal.CreateSession(ctx, s); err != nil {
 				t.Fatal(err)
 			}
 			for _, run := range tt.runs {
 				run.SessionID = s.ID
-				if _, err := r.Journal.CreateRun(ctx, run); err != nil {
+				if _, err := r.config.Journal.CreateRun(ctx, run); err != nil {
 					t.Fatal(err)
 				}
 			}
@@ -187,7 +188,7 @@ func TestDeleteSession(t *testing.T) {
 			if data, rerr := os.ReadFile(filepath.Join(f.outside, "keep.txt")); rerr != nil || string(data) != "mine" {
 				t.Errorf("the person's file after DeleteSession: %q, %v; want it untouched", data, rerr)
 			}
-			_, serr := r.Journal.Session(ctx, s.ID)
+			_, serr := r.config.Journal.Session(ctx, s.ID)
 			if tt.wantErr != nil {
 				if !errors.Is(err, tt.wantErr) {
 					t.Fatalf("DeleteSession() = %v, want %v", err, tt.wantErr)
@@ -224,10 +225,10 @@ func TestSessionWorkspace(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	r, _ := setup(t, &scriptModel{})
-	own := filepath.Join(r.DataDir, "workspaces", "mine")
+	own := filepath.Join(r.config.DataDir, "workspaces", "mine")
 	chosen := t.TempDir()
 	for _, s := range []journal.Session{{ID: "mine", Workspace: own}, {ID: "chosen", Workspace: chosen}, {ID: "gone", Workspace: filepath.Join(chosen, "nope")}} {
-		if _, err := r.Journal.CreateSession(ctx, s); err != nil {
+		if _, err := r.config.Journal.CreateSession(ctx, s); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -261,7 +262,7 @@ func TestToolFinishedCarriesMeta(t *testing.T) {
 		{text: "done"},
 	}
 	r, _ := setup(t, &scriptModel{turns: script})
-	sub := r.Bus.Subscribe(context.Background(), 0)
+	sub := r.config.Bus.Subscribe(context.Background(), 0)
 	got := make(chan []Event, 1)
 	go func() {
 		var finished []Event
@@ -276,7 +277,7 @@ func TestToolFinishedCarriesMeta(t *testing.T) {
 	if _, err := r.Drive(context.Background(), run.ID); err != nil {
 		t.Fatal(err)
 	}
-	r.Bus.Close()
+	r.config.Bus.Close()
 	finished := <-got
 	if len(finished) != 3 {
 		t.Fatalf("tool.finished events = %d, want 3", len(finished))

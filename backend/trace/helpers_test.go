@@ -85,7 +85,7 @@ func newRunner(j *journal.Journal, model llm.Model) *agent.Runner {
 	for _, d := range agent.Builtin() {
 		defs[d.ID] = d
 	}
-	return &agent.Runner{
+	return agent.New(agent.Config{
 		Journal: j,
 		Agents:  defs,
 		Prices:  agent.Prices{"script-*": {Input: 3, Output: 15, CacheRead: 0.3}},
@@ -95,7 +95,7 @@ func newRunner(j *journal.Journal, model llm.Model) *agent.Runner {
 		},
 		Tools:    tool.Builtin(),
 		Approver: approveAll{},
-	}
+	})
 }
 
 var (

@@ -43,6 +43,18 @@ type Container struct {
 	Orphan bool `json:"orphan"`
 }
 
+// OwnerText says whose a container is, as `corral sandbox ls` and the window
+// show it: "this process", "orphan" or "pid N".
+func (c Container) OwnerText() string {
+	switch {
+	case c.Orphan:
+		return "orphan"
+	case !c.Mine:
+		return fmt.Sprintf("pid %d", c.Owner.PID)
+	}
+	return "this process"
+}
+
 // Owner is the process that made a container.
 type Owner struct {
 	PID      int    `json:"pid"`
@@ -176,6 +188,14 @@ func (m *Manager) Prune(ctx context.Context) ([]Container, error) {
 	return m.removeWhere(ctx, func(c Container) bool {
 		return c.Orphan || idle[c.ID] || (c.Mine && c.State != "running" && c.State != "created")
 	})
+}
+
+// RemoveSession removes the containers of session sessionID, whichever Corral
+// process on this host or another made them: call it when the session is
+// deleted. A sandbox of this Manager that used one gets a fresh container on
+// its next command.
+func (m *Manager) RemoveSession(ctx context.Context, sessionID string) ([]Container, error) {
+	return m.removeWhere(ctx, func(c Container) bool { return c.Session == sessionID })
 }
 
 // unusedIDs returns the containers of boxes without open sandboxes.

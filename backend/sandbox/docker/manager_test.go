@@ -874,6 +874,33 @@ func TestListRemovePrune(t *testing.T) {
 	mustRun(t, open, "true")
 }
 
+func TestRemoveSession(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Options{})
+	doomed := b.sandbox(t, Spec{Scope: ScopeSession, SessionID: "rm-doomed", Workspace: t.TempDir()})
+	idle := b.sandbox(t, Spec{Scope: ScopeSession, SessionID: "rm-doomed-idle", Workspace: t.TempDir()})
+	kept := b.sandbox(t, Spec{Scope: ScopeSession, SessionID: "rm-kept", Workspace: t.TempDir()})
+	doomedID, idleID := doomed.ContainerID(), idle.ContainerID()
+	idle.Close()
+
+	removed, err := b.m.RemoveSession(context.Background(), "rm-doomed")
+	if err != nil {
+		t.Fatalf("RemoveSession(rm-doomed) error = %v", err)
+	}
+	if len(removed) != 1 || removed[0].ID != doomedID {
+		t.Errorf("RemoveSession(rm-doomed) = %+v, want only %s", removed, doomedID)
+	}
+	all, err := b.m.List(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := func(id string) bool { return slices.ContainsFunc(all, func(c Container) bool { return c.ID == id }) }
+	if listed(doomedID) || !listed(idleID) || !listed(kept.ContainerID()) {
+		t.Errorf("after RemoveSession(rm-doomed): List() = %+v, want %s gone and %s, %s kept", all, doomedID, idleID, kept.ContainerID())
+	}
+	mustRun(t, doomed, "true") // recreated on use
+}
+
 func TestClosedSandbox(t *testing.T) {
 	t.Parallel()
 	b := setup(t, Options{})
@@ -886,6 +913,26 @@ func TestClosedSandbox(t *testing.T) {
 	}
 	if _, err := b.m.Sandbox(context.Background(), Spec{Workspace: t.TempDir(), Config: testConfig()}); !errors.Is(err, sandbox.ErrUnavailable) {
 		t.Errorf("Sandbox after Manager.Close error = %v, want %v", err, sandbox.ErrUnavailable)
+	}
+}
+
+func TestContainerOwnerText(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name string
+		c    Container
+		want string
+	}{
+		{"mine", Container{Mine: true, Owner: Owner{PID: 7}}, "this process"},
+		{"another live process", Container{Owner: Owner{PID: 7}}, "pid 7"},
+		{"orphan", Container{Orphan: true, Owner: Owner{PID: 7}}, "orphan"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := tt.c.OwnerText(); got != tt.want {
+				t.Errorf("OwnerText(%+v) = %q, want %q", tt.c, got, tt.want)
+			}
+		})
 	}
 }
 
