@@ -701,7 +701,10 @@ func TestOrphansRemoved(t *testing.T) {
 	for _, c := range removed {
 		got = append(got, c.ID)
 	}
-	if !slices.Contains(got, orphanID) {
+	// Every Corral process sweeps orphans at its first Docker use, so another test process
+	// (the cli tests run beside this package) may have removed it first: what matters is
+	// that it is gone and the live ones are not.
+	if !slices.Contains(got, orphanID) && b.exists(t, orphanID) {
 		t.Errorf("RemoveOrphans() removed %q, want the dead process's %s", got, orphanID)
 	}
 	for _, keep := range []string{liveID, mine.ContainerID()} {
