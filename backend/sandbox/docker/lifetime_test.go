@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	cerrdefs "github.com/containerd/errdefs"
 	"github.com/moby/moby/client"
 
 	"github.com/corral-dev/corral/backend/sandbox"
@@ -43,6 +44,9 @@ func execHelper(ws string) int {
 func (b *bundle) sleepers(t *testing.T, id string) string {
 	t.Helper()
 	res, err := b.cli.ContainerTop(context.Background(), id, client.ContainerTopOptions{})
+	if cerrdefs.IsNotFound(err) || cerrdefs.IsConflict(err) {
+		return "" // gone or stopped (another Corral's orphan sweep): nothing runs in it
+	}
 	if err != nil {
 		t.Fatalf("ContainerTop(%s) = %v", id, err)
 	}
