@@ -23,6 +23,7 @@ import (
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -69,6 +70,8 @@ type Runner struct {
 	// workspace that a person approved; nil refuses them.
 	HostSandbox func(dir string) (sandbox.Sandbox, error)
 	Tools       []tool.Tool
+	// MCP reaches the MCP servers whose tools runs are offered; nil means none.
+	MCP *mcp.Host
 	// Ledger holds remembered approval rules; nil means none.
 	Ledger *approval.Ledger
 	// Approver answers approval requests while a run waits; nil suspends the run instead.
@@ -180,6 +183,9 @@ type RunConfig struct {
 	Approval approval.Policy `json:"approval,omitzero"`
 	Rules    []RuleScope     `json:"rules,omitempty"`
 	History  []llm.Message   `json:"history,omitempty"` // earlier runs of the session
+	// MCP names the MCP servers whose tools the run is offered; the tools
+	// themselves are recorded by the run's mcp.tools step (see mcpTools).
+	MCP []string `json:"mcp,omitempty"`
 }
 
 // RuleScope is a set of rule lists at one scope, as recorded in a run's configuration.
@@ -304,6 +310,9 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 		return cfg, err
 	}
 	cfg.History = history
+	if cfg.MCP, err = r.mcpServers(def); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

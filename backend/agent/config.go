@@ -37,6 +37,9 @@ type Definition struct {
 	Approval approval.Policy `json:"approval,omitzero"`
 	// Rules are the agent's own allow / ask / deny rules, e.g. {"allow": ["exec(npm test)"]}.
 	Rules approval.RuleLists `json:"rules,omitzero"`
+	// MCP names the MCP servers (DATA_DIR/mcp.json) the agent's runs may
+	// use; empty means every enabled server.
+	MCP []string `json:"mcp,omitempty"`
 }
 
 // DefaultAgentID names the built-in coding agent.
