@@ -91,6 +91,7 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 		DataDir: dir.Path,
 	}
 	rt.runner.Cleanup = rt.removeSessionContainers
+	rt.runner.MCP = newMCPHost(dir.Path, creds.Getenv(p.Getenv), p.Version)
 	return rt, nil
 }
 
@@ -118,6 +119,7 @@ func (rt *engine) removeSessionContainers(ctx context.Context, sessionID string)
 
 func (rt *engine) close() {
 	rt.bus.Close()
+	rt.runner.MCP.Close()
 	rt.dockerMu.Lock()
 	if rt.reaper != nil {
 		rt.reaper.Stop()

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"os"
+	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
@@ -15,6 +16,7 @@ import (
 
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
+	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/sandbox"
 )
 
@@ -47,6 +49,10 @@ type Host struct {
 	// MaxMessage bounds one message from a server; zero means
 	// DefaultMaxMessage.
 	MaxMessage int
+	// LogDir, if set, keeps each server's stderr (the kept tail) in
+	// LogDir/NAME.log whenever a connection ends or fails, for `corral mcp
+	// logs` and Settings in another process.
+	LogDir string
 
 	mu    sync.Mutex
 	conns map[connKey]*conn
@@ -60,6 +66,7 @@ type connKey struct {
 
 // conn is one live session with a server.
 type conn struct {
+	name    string
 	session *sdk.ClientSession
 	proc    *sandbox.Process // nil over HTTP
 	done    chan struct{}    // closed when the session ended
@@ -94,14 +101,33 @@ func (h *Host) getenv(k string) string {
 }
 
 // Logs returns what the server called name last wrote to stderr (the last
-// StderrKeep bytes, across restarts).
+// StderrKeep bytes, across restarts): this process's if it started the
+// server, else what LogDir kept.
 func (h *Host) Logs(name string) string {
 	h.mu.Lock()
-	defer h.mu.Unlock()
-	if r := h.logs[name]; r != nil {
+	r := h.logs[name]
+	h.mu.Unlock()
+	if r != nil {
 		return r.String()
 	}
-	return ""
+	if h.LogDir == "" || !namePattern.MatchString(name) {
+		return ""
+	}
+	b, _ := os.ReadFile(filepath.Join(h.LogDir, name+".log"))
+	return string(b)
+}
+
+// saveLog writes the server's kept stderr to LogDir.
+func (h *Host) saveLog(name string) {
+	h.mu.Lock()
+	r := h.logs[name]
+	h.mu.Unlock()
+	if h.LogDir == "" || r == nil {
+		return
+	}
+	if os.MkdirAll(h.LogDir, 0o700) == nil {
+		_ = config.WriteFileAtomic(filepath.Join(h.LogDir, name+".log"), []byte(r.String()))
+	}
 }
 
 func (h *Host) log(name string) *ring {
@@ -148,7 +174,7 @@ func (h *Host) session(ctx context.Context, sb sandbox.Sandbox, srv Server) (*co
 func (h *Host) connect(ctx context.Context, sb sandbox.Sandbox, srv Server) (*conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
-	c := &conn{done: make(chan struct{})}
+	c := &conn{name: srv.Name, done: make(chan struct{})}
 	var transport sdk.Transport
 	switch srv.Transport {
 	case TransportStdio:
@@ -188,6 +214,7 @@ func (h *Host) connect(ctx context.Context, sb sandbox.Sandbox, srv Server) (*co
 		if c.proc != nil {
 			_ = c.proc.Stop()
 		}
+		h.saveLog(srv.Name)
 		return nil, h.failure(srv, "connect", err)
 	}
 	c.session = session
@@ -301,6 +328,7 @@ func (h *Host) drop(sb sandbox.Sandbox, server string, c *conn) {
 	}
 	h.mu.Unlock()
 	c.close()
+	h.saveLog(server)
 }
 
 // Release stops every server started in sb (its run or session is over).
@@ -314,7 +342,7 @@ func (h *Host) Release(sb sandbox.Sandbox) {
 		}
 	}
 	h.mu.Unlock()
-	closeAll(gone)
+	h.closeAll(gone)
 }
 
 // Close stops every server. It is idempotent.
@@ -326,14 +354,17 @@ func (h *Host) Close() error {
 		delete(h.conns, k)
 	}
 	h.mu.Unlock()
-	closeAll(gone)
+	h.closeAll(gone)
 	return nil
 }
 
-func closeAll(cs []*conn) {
+func (h *Host) closeAll(cs []*conn) {
 	var wg sync.WaitGroup
 	for _, c := range cs {
-		wg.Go(c.close)
+		wg.Go(func() {
+			c.close()
+			h.saveLog(c.name)
+		})
 	}
 	wg.Wait()
 }

@@ -1,0 +1,184 @@
+package cli
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/mcp/mcptest"
+)
+
+// mcpTurns call the test server's tools: a read-only echo and a
+// side-effecting append in one turn, a second append, then add.
+var mcpTurns = []llm.Response{
+	{Content: []llm.Block{llm.TextBlock("Echo, then a note."), llm.NewToolUse("toolu_1", "mcp__t__echo", `{"text":"ping"}`), llm.NewToolUse("toolu_2", "mcp__t__append", `{"line":"one"}`)}},
+	{Content: []llm.Block{llm.NewToolUse("toolu_3", "mcp__t__append", `{"line":"two"}`)}},
+	{Content: []llm.Block{llm.NewToolUse("toolu_4", "mcp__t__add", `{"a":2,"b":40}`)}},
+	{Content: []llm.Block{llm.TextBlock("Done: two notes, and 42.")}},
+}
+
+// mcpModelServer is a fake Anthropic Messages API answering mcpTurns by
+// the number of assistant turns in the request.
+func mcpModelServer(t *testing.T) (*httptest.Server, *llmtest.Handler) {
+	t.Helper()
+	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
+		r, err := llmtest.DecodeAnthropicRequest(req.Body)
+		if err != nil {
+			return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
+		}
+		k := turnOf(r)
+		if k >= len(mcpTurns) {
+			return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
+		}
+		resp := mcpTurns[k]
+		resp.ID, resp.Model = fmt.Sprintf("msg_turn_%d", k), "claude-test"
+		resp.StopReason = llm.StopEndTurn
+		if len(resp.ToolUses()) > 0 {
+			resp.StopReason = llm.StopToolUse
+		}
+		resp.Usage = llm.Usage{InputTokens: 100, OutputTokens: 20}
+		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, h
+}
+
+// addTestServer configures the test MCP server "t" (this test binary) in dd
+// with `corral mcp add`.
+func addTestServer(t *testing.T, dd string, env ...string) {
+	t.Helper()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	args := []string{"mcp", "add", "t", "--data-dir", dd, "--env", mcptest.ServeEnv + "=1"}
+	for _, e := range env {
+		args = append(args, "--env", e)
+	}
+	if out, err := corral(t, nil, append(args, "--", exe)...).CombinedOutput(); err != nil {
+		t.Fatalf("corral mcp add: %v\n%s", err, out)
+	}
+}
+
+func TestMCPCommand(t *testing.T) {
+	t.Parallel()
+	dd := t.TempDir()
+	addTestServer(t, dd)
+	tests := []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"ls", []string{"mcp", "ls"}, []string{"t", "stdio", "true"}},
+		{"test lists tools with hints", []string{"mcp", "test", "t"}, []string{"connected (stdio)", "mcp__t__echo", "read-only", "mcp__t__wipe", "destructive"}},
+		{"disable", []string{"mcp", "disable", "t"}, []string{"t: disabled"}},
+		{"ls disabled", []string{"mcp", "ls"}, []string{"false"}},
+		{"enable", []string{"mcp", "enable", "t"}, []string{"t: enabled"}},
+	}
+	for _, tt := range tests { // in order: each sees the configuration the last left
+		out, err := corral(t, nil, append(tt.args, "--data-dir", dd)...).CombinedOutput()
+		if err != nil {
+			t.Fatalf("%s: corral %v: %v\n%s", tt.name, tt.args, err, out)
+		}
+		for _, w := range tt.want {
+			if !strings.Contains(string(out), w) {
+				t.Errorf("%s: corral %v = %q, want %q in it", tt.name, tt.args, out, w)
+			}
+		}
+	}
+	pasted := filepath.Join(t.TempDir(), "claude.json")
+	if err := os.WriteFile(pasted, []byte(`{"mcpServers": {"web": {"type": "http", "url": "http://127.0.0.1:9/mcp", "headers": {"Authorization": "Bearer ${WEB_TOKEN}"}}}}`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := corral(t, nil, "mcp", "import", pasted, "--data-dir", dd).CombinedOutput(); err != nil || !strings.Contains(string(out), "imported 1") {
+		t.Fatalf("corral mcp import = %s, %v", out, err)
+	}
+	out, err := corral(t, nil, "mcp", "test", "web", "--data-dir", dd).CombinedOutput()
+	if err == nil || !strings.Contains(string(out), "web") {
+		t.Errorf("corral mcp test web (nothing listens) = %s, %v; want a failure naming it", out, err)
+	}
+	if out, err := corral(t, nil, "mcp", "rm", "web", "--data-dir", dd).CombinedOutput(); err != nil {
+		t.Errorf("corral mcp rm web = %s, %v", out, err)
+	}
+}
+
+// TestMCPCrashResume is the issue's done-when: a run calls the test
+// server's tools through a scripted model, asks approval for the
+// side-effecting tool (not for the read-only one), is killed (SIGKILL)
+// right after an MCP call completed, and resumes without repeating any
+// completed call.
+func TestMCPCrashResume(t *testing.T) {
+	t.Parallel()
+	srv, _ := mcpModelServer(t)
+	dd, ws := t.TempDir(), t.TempDir()
+	addTestServer(t, dd)
+	// First, without --approve: the run asks for the append, not the echo.
+	run := corral(t, nil, "run", "--json", "--provider", "anthropic", "--base-url", srv.URL, "--workspace", ws, "--data-dir", dd, "Use the MCP server.")
+	out, _ := run.Output()
+	if run.ProcessState.ExitCode() != ExitSuspended {
+		t.Fatalf("corral run = exit %d, want %d (waiting for approval)\n%s", run.ProcessState.ExitCode(), ExitSuspended, out)
+	}
+	var runID string
+	for _, line := range strings.Split(string(out), "\n") {
+		var ev runEvent
+		if json.Unmarshal([]byte(line), &ev) == nil && ev.RunID != "" {
+			runID = ev.RunID
+		}
+	}
+	pending, err := corral(t, nil, "approvals", "--json", "--data-dir", dd).Output()
+	if err != nil || !strings.Contains(string(pending), `"tool": "mcp__t__append"`) || !strings.Contains(string(pending), `"server": "t"`) {
+		t.Fatalf("corral approvals = %s, %v; want the append on server t", pending, err)
+	}
+	// Approve it; the process is killed right after the first append finished.
+	// (The first tool.finished is the echo's, replayed from the journal.)
+	finished := 0
+	killed := killAtEvent(t, func(ev runEvent) bool {
+		if ev.Type == "tool.finished" {
+			finished++
+		}
+		return finished == 2
+	}, "approve", runID, "--json", "--data-dir", dd)
+	if killed != runID {
+		t.Fatalf("corral approve was not killed after a tool call (run %q)", killed)
+	}
+	if n := countLines(t, ws); n != 1 {
+		t.Fatalf("after the kill, append ran %d times, want 1", n)
+	}
+	res := corral(t, nil, "resume", runID, "--approve", "all", "--data-dir", dd)
+	if out, err := res.CombinedOutput(); err != nil || !strings.Contains(string(out), "42") {
+		t.Fatalf("corral resume = %v\n%s", err, out)
+	}
+	if n := countLines(t, ws); n != 2 {
+		t.Errorf("append ran %d times in all, want 2 (one per call, none repeated)", n)
+	}
+	steps := showSteps(t, dd, runID)
+	count := map[string]int{}
+	for _, s := range steps {
+		if s.Kind == "tool" && s.Status == "completed" {
+			count[s.Name]++
+		}
+	}
+	if count["mcp__t__echo"] != 1 || count["mcp__t__append"] != 2 || count["mcp__t__add"] != 1 {
+		t.Errorf("completed MCP tool steps = %v, want echo 1, append 2, add 1", count)
+	}
+}
+
+func countLines(t *testing.T, ws string) int {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(ws, mcptest.CallsFile))
+	if os.IsNotExist(err) {
+		return 0
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	return strings.Count(string(b), "\n")
+}
