@@ -169,6 +169,16 @@ func TestMCPCrashResume(t *testing.T) {
 	if count["mcp__t__echo"] != 1 || count["mcp__t__append"] != 2 || count["mcp__t__add"] != 1 {
 		t.Errorf("completed MCP tool steps = %v, want echo 1, append 2, add 1", count)
 	}
+	// The OTLP export names the server and the tool of each call.
+	otlp, err := corral(t, nil, "export", runID, "--format", "otlp", "--data-dir", dd).Output()
+	if err != nil {
+		t.Fatalf("corral export --format otlp: %v", err)
+	}
+	for _, want := range []string{`"corral.mcp.server"`, `"stringValue":"t"`, `"extension"`, `"tools/call"`} {
+		if !strings.Contains(strings.ReplaceAll(string(otlp), " ", ""), want) {
+			t.Errorf("OTLP export lacks %s", want)
+		}
+	}
 }
 
 func countLines(t *testing.T, ws string) int {
