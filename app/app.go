@@ -37,6 +37,7 @@ type App struct {
 	Agents     *Agents
 	Rules      *Rules
 	Containers *Containers
+	MCP        *MCP
 	bus        *bus.Bus[agent.Event]
 }
 
@@ -54,13 +55,14 @@ func New(cfg Config) *App {
 		bus:        cfg.Bus,
 	}
 	a.Runs.forget = a.Workspace.forget
+	a.MCP = &MCP{host: mcpHostOf(cfg)}
 	return a
 }
 
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers}
+	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers, a.MCP}
 }
 
 // Start lets the services work in the background (runs started from the UI, events to

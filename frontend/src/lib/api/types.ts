@@ -192,6 +192,50 @@ export interface ContainersView {
   containers: ContainerView[];
 }
 
+/** MCPServerView is one configured MCP server (app.MCPServerView); env and headers are names only. */
+export interface MCPServerView {
+  name: string;
+  transport: 'stdio' | 'http' | 'sse';
+  command?: string;
+  args: string[];
+  url?: string;
+  env: string[];
+  headers: string[];
+  enabled: boolean;
+}
+
+/** MCPView is DATA_DIR/mcp.json's servers (app.MCPView). */
+export interface MCPView {
+  path: string;
+  servers: MCPServerView[];
+  error?: string;
+}
+
+/** MCPToolSpec is one tool a server offers, as a run records it (mcp.ToolSpec). */
+export interface MCPToolSpec {
+  name: string;
+  server: string;
+  tool: string;
+  title?: string;
+  description?: string;
+  input_schema: unknown;
+  read_only?: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+  open_world?: boolean;
+  destructive_declared?: boolean;
+}
+
+/** MCPTestView is what testing a server found (app.MCPTestView). */
+export interface MCPTestView {
+  name: string;
+  ok: boolean;
+  error?: string;
+  duration_ms: number;
+  tools: MCPToolSpec[];
+  logs: string;
+}
+
 // ---- Runs: sessions, runs and their steps (app/runs.go) ----
 
 /** RunStatus is the state of a run (journal.RunStatus). */
@@ -380,6 +424,33 @@ export interface ToolMeta {
   changed_omitted?: number;
   /** untracked says why exec did not track changed files. */
   untracked?: string;
+  /** mcp is an MCP server tool's server, tool, images and resources. */
+  mcp?: MCPMeta;
+}
+
+/** MCPMeta is what an MCP tool returned besides its text (tool.MCPMeta). */
+export interface MCPMeta {
+  server: string;
+  tool: string;
+  images?: MCPMedia[];
+  resources?: MCPResource[];
+  structured?: unknown;
+}
+
+/** MCPMedia is an image or audio content, base64 (tool.MCPMedia); data is absent past 1 MiB. */
+export interface MCPMedia {
+  mime_type: string;
+  data?: string;
+  bytes: number;
+}
+
+/** MCPResource is an embedded resource or a resource link (tool.MCPResource). */
+export interface MCPResource {
+  uri: string;
+  name?: string;
+  mime_type?: string;
+  link?: boolean;
+  bytes?: number;
 }
 
 /** ChangedFile is one workspace file a command changed (tool.FileChange). */
@@ -586,7 +657,28 @@ export interface ApprovalPreview {
   exec?: ExecPreview;
   file?: FilePreview;
   read?: ReadPreview;
+  mcp?: MCPPreview;
   input?: unknown;
+}
+
+/** MCPPreview shows a call to an MCP server's tool (approval.MCPPreview). */
+export interface MCPPreview {
+  server: string;
+  tool: string;
+  title?: string;
+  description?: string;
+  read_only?: boolean;
+  /** destructive: the tool declares destructiveHint, so it is always asked. */
+  destructive?: boolean;
+  /** arguments are the input's fields, sorted by name, each value as JSON. */
+  arguments: MCPArgument[];
+}
+
+/** MCPArgument is one field of an MCP call's input (approval.MCPArgument). */
+export interface MCPArgument {
+  name: string;
+  value: unknown;
+  description?: string;
 }
 
 /** PendingApproval is an action a run waits for a person to decide (app.PendingApproval). */
