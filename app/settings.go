@@ -13,6 +13,7 @@ import (
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
+	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/corral-dev/corral/backend/trace"
@@ -418,11 +419,14 @@ func (t *Traces) redactions() []*regexp.Regexp {
 	return trace.Literals(t.secrets())
 }
 
-func secretsOf(c *credential.Credentials) func() []string {
+func secretsOf(c *credential.Credentials, dataDir string) func() []string {
 	if c == nil {
 		return nil
 	}
-	return c.Values
+	return func() []string {
+		servers, _ := mcp.NewConfig(dataDir).Servers()
+		return append(c.Values(), c.ValuesOf(mcp.SecretNames(servers))...)
+	}
 }
 
 func getenvOrEmpty(getenv func(string) string) func(string) string {

@@ -232,7 +232,9 @@ func sandboxDefaults(dataDir string) func() (string, agent.ContainerSpec, error)
 
 // redactions are the stored credentials' values as patterns for trace exports, so a saved
 // key that reached a tool's output (an `env` command, a file) never leaves in an export.
-func (rt *engine) redactions() []*regexp.Regexp { return trace.Literals(rt.creds.Values()) }
+func (rt *engine) redactions() []*regexp.Regexp {
+	return trace.Literals(append(rt.creds.Values(), mcpSecrets(rt.creds, rt.dir.Path)...))
+}
 
 // models builds providers from the environment's credentials (llm/provider).
 type models struct{ getenv func(string) string }

@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 )
@@ -45,9 +46,11 @@ var mcpCommand = command{
 		dataDir := dataDirFlag(fs)
 		url := fs.String("url", "", "add: the server's Streamable HTTP URL (instead of a command)")
 		sse := fs.Bool("sse", false, "add: the URL speaks the older HTTP+SSE transport")
-		env, headers := kvFlag{}, kvFlag{}
+		env, headers, secretEnv, secretHeaders := kvFlag{}, kvFlag{}, kvFlag{}, kvFlag{}
 		fs.Var(env, "env", "add: KEY=VALUE for a stdio server's environment (repeatable; ${VAR} is read from Corral's environment and saved keys when it starts)")
 		fs.Var(headers, "header", "add: NAME=VALUE HTTP header (repeatable; ${VAR} as for --env)")
+		fs.Var(secretEnv, "secret-env", "add: KEY=VALUE kept in the keychain (else the credentials file) as MCP_NAME_KEY; mcp.json holds ${MCP_NAME_KEY}")
+		fs.Var(secretHeaders, "secret-header", "add: NAME=VALUE header kept like --secret-env (e.g. Authorization='Bearer …')")
 		timeout := fs.Duration("timeout", 0, "add: bound of each call (default 60s)")
 		asJSON := fs.Bool("json", false, "ls, test: print JSON")
 		return func(ctx context.Context, args []string) error {
@@ -58,7 +61,11 @@ var mcpCommand = command{
 			if err != nil {
 				return err
 			}
-			host := newMCPHost(dir.Path, p.Getenv, p.Version)
+			creds, err := credential.Open(dir.Path, credential.Options{Mode: p.Getenv(credential.EnvMode), Getenv: p.Getenv})
+			if err != nil {
+				return err
+			}
+			host := newMCPHost(dir.Path, creds.Getenv(p.Getenv), p.Version)
 			defer host.Close()
 			cfg := host.Config
 			name := func() (string, error) {
@@ -102,6 +109,12 @@ var mcpCommand = command{
 					s.Transport, s.Command, s.Args = mcp.TransportStdio, args[2], args[3:]
 				default:
 					return fmt.Errorf("%w: add %s wants --url URL or -- COMMAND ARGS", errUsage, args[1])
+				}
+				if err := saveSecrets(p, creds, s.Name, secretEnv, env); err != nil {
+					return err
+				}
+				if err := saveSecrets(p, creds, s.Name, secretHeaders, headers); err != nil {
+					return err
 				}
 				if err := cfg.Add(s); err != nil {
 					if errors.Is(err, mcp.ErrBadConfig) {
@@ -226,4 +239,26 @@ func serverTarget(s mcp.Server) string {
 		return strings.Join(append([]string{s.Command}, s.Args...), " ")
 	}
 	return s.URL
+}
+
+// saveSecrets keeps each secret KEY=VALUE of server in the credential store
+// and puts ${MCP_SERVER_KEY} in its place in into.
+func saveSecrets(p *Program, creds *credential.Credentials, server string, secrets, into kvFlag) error {
+	for k, v := range secrets {
+		name := mcp.SecretName(server, k)
+		where, err := creds.Set(name, v)
+		if err != nil {
+			return err
+		}
+		into[k] = "${" + name + "}"
+		fmt.Fprintf(p.Stderr, "kept %s of %s as %s (%s)\n", k, server, name, where)
+	}
+	return nil
+}
+
+// mcpSecrets returns the values of the MCP secrets mcp.json refers to, for
+// redaction.
+func mcpSecrets(creds *credential.Credentials, dataDir string) []string {
+	servers, _ := mcp.NewConfig(dataDir).Servers()
+	return creds.ValuesOf(mcp.SecretNames(servers))
 }

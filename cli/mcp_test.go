@@ -192,3 +192,26 @@ func countLines(t *testing.T, ws string) int {
 	}
 	return strings.Count(string(b), "\n")
 }
+
+// TestMCPSecretHeader: a header given with --secret-header is kept in the
+// credential store, mcp.json names it as ${MCP_...}, and the server gets it.
+func TestMCPSecretHeader(t *testing.T) {
+	t.Parallel()
+	const token = "Bearer s3cret-mcp-token-for-test"
+	web := mcptest.HTTP("Authorization", token)
+	t.Cleanup(web.Close)
+	dd := t.TempDir()
+	env := []string{"CORRAL_CREDENTIAL_STORE=file"}
+	out, err := corral(t, env, "mcp", "add", "web", "--url", web.URL, "--secret-header", "Authorization="+token, "--data-dir", dd).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "MCP_WEB_AUTHORIZATION") {
+		t.Fatalf("corral mcp add --secret-header = %s, %v", out, err)
+	}
+	blob, err := os.ReadFile(filepath.Join(dd, "mcp.json"))
+	if err != nil || strings.Contains(string(blob), "s3cret") || !strings.Contains(string(blob), "${MCP_WEB_AUTHORIZATION}") {
+		t.Errorf("mcp.json = %s, %v; want the reference, not the token", blob, err)
+	}
+	out, err = corral(t, env, "mcp", "test", "web", "--data-dir", dd).CombinedOutput()
+	if err != nil || !strings.Contains(string(out), "connected (http)") {
+		t.Errorf("corral mcp test web = %s, %v; want it connected with the kept header", out, err)
+	}
+}

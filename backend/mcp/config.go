@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io/fs"
+	"maps"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -380,3 +381,30 @@ func Expand(s string, getenv func(string) string) string {
 		return sub[2]
 	})
 }
+
+// SecretNames lists the MCP_* credentials the servers' env and headers
+// refer to as ${MCP_...}, sorted, for redaction.
+func SecretNames(servers []Server) []string {
+	seen := map[string]bool{}
+	for _, s := range servers {
+		for _, m := range []map[string]string{s.Env, s.Headers} {
+			for _, v := range m {
+				for _, sub := range varPattern.FindAllStringSubmatch(v, -1) {
+					if strings.HasPrefix(sub[1], "MCP_") {
+						seen[sub[1]] = true
+					}
+				}
+			}
+		}
+	}
+	return slices.Sorted(maps.Keys(seen))
+}
+
+// SecretName is the credential that keeps the secret key (an env variable
+// or a header) of server: MCP_SERVER_KEY in upper case, other characters
+// as '_'.
+func SecretName(server, key string) string {
+	return "MCP_" + strings.ToUpper(secretUnsafe.ReplaceAllString(server+"_"+key, "_"))
+}
+
+var secretUnsafe = regexp.MustCompile(`[^A-Za-z0-9_]`)

@@ -14,6 +14,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/modelcontextprotocol/go-sdk/jsonrpc"
 	sdk "github.com/modelcontextprotocol/go-sdk/mcp"
 
 	"github.com/corral-dev/corral/backend/config"
@@ -70,6 +71,7 @@ type conn struct {
 	session *sdk.ClientSession
 	proc    *sandbox.Process // nil over HTTP
 	done    chan struct{}    // closed when the session ended
+	stderr  chan struct{}    // closed when the server's stderr has been read to its end
 }
 
 func (c *conn) alive() bool {
@@ -196,7 +198,11 @@ func (h *Host) connect(ctx context.Context, sb sandbox.Sandbox, srv Server) (*co
 		}
 		c.proc = proc
 		logs := h.log(srv.Name)
-		go func() { _, _ = io.Copy(logs, proc.Stderr) }()
+		c.stderr = make(chan struct{})
+		go func() {
+			_, _ = io.Copy(logs, proc.Stderr)
+			close(c.stderr)
+		}()
 		transport = &sdk.IOTransport{Reader: proc.Stdout, Writer: proc.Stdin, MaxLineLength: h.maxMessage()}
 	case TransportHTTP, TransportSSE:
 		hc := &http.Client{Transport: &headerTransport{headers: h.headers(srv)}}
@@ -214,6 +220,7 @@ func (h *Host) connect(ctx context.Context, sb sandbox.Sandbox, srv Server) (*co
 		if c.proc != nil {
 			_ = c.proc.Stop()
 		}
+		h.settle(c)
 		h.saveLog(srv.Name)
 		return nil, h.failure(srv, "connect", err)
 	}
@@ -249,6 +256,29 @@ func (h *Host) headers(srv Server) http.Header {
 		out.Set(k, Expand(v, h.getenv))
 	}
 	return out
+}
+
+// settleWait bounds how long a failed connection's program is given to
+// exit and its stderr to be read, so the failure can quote it.
+const settleWait = time.Second
+
+// settle waits (bounded) for a failed stdio server to exit and for its
+// stderr to be read to the end, so its last words reach the error.
+func (h *Host) settle(c *conn) {
+	if c.proc == nil {
+		return
+	}
+	t := time.NewTimer(settleWait)
+	defer t.Stop()
+	select {
+	case <-c.proc.Done:
+	case <-t.C:
+		return
+	}
+	select {
+	case <-c.stderr:
+	case <-t.C:
+	}
 }
 
 // failure wraps a server's failure with the tail of its stderr.
@@ -313,7 +343,11 @@ func (h *Host) Call(ctx context.Context, sb sandbox.Sandbox, srv Server, tool st
 		h.drop(sb, srv.Name, c)
 		return nil, h.failure(srv, "call "+tool, fmt.Errorf("no answer within %s; the server was stopped", srv.CallTimeout()))
 	}
-	if !c.alive() {
+	// A JSON-RPC error is the server answering (bad arguments, unknown
+	// tool): it lives on. Anything else broke the connection (a crash,
+	// garbage, a message over the limit): the next call starts it again.
+	if _, answered := errors.AsType[*jsonrpc.Error](err); !answered {
+		h.settle(c)
 		h.drop(sb, srv.Name, c)
 	}
 	return nil, h.failure(srv, "call "+tool, err)

@@ -42,10 +42,19 @@ func Main() {
 }
 
 // HTTP serves the test server over Streamable HTTP on 127.0.0.1 until the
-// returned server is closed; its URL is the endpoint.
-func HTTP() *httptest.Server {
+// returned server is closed; its URL is the endpoint. With header and
+// value, a request without that header is refused (401), as a server
+// behind a token would.
+func HTTP(require ...string) *httptest.Server {
 	srv := NewServer()
-	return httptest.NewServer(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil))
+	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil)
+	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if len(require) == 2 && r.Header.Get(require[0]) != require[1] {
+			http.Error(w, "missing or wrong "+require[0], http.StatusUnauthorized)
+			return
+		}
+		h.ServeHTTP(w, r)
+	}))
 }
 
 type echoIn struct {
