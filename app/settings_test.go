@@ -15,8 +15,8 @@ import (
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/journal"
-	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/llm/catalog"
+	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/moby/moby/client"
 )
