@@ -131,7 +131,7 @@ func (m *MCP) Test(name string) (MCPTestView, error) {
 	}
 	defer sb.Close()
 	begun := time.Now()
-	d, err := m.host.Discover(ctx, sb, []string{name}, nil)
+	d, err := m.host.Discover(ctx, sb, "", []string{name}, nil)
 	m.host.Release(sb)
 	if err != nil {
 		return MCPTestView{}, fmt.Errorf("mcp test: %w", err)

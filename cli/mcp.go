@@ -12,6 +12,7 @@ import (
 	"text/tabwriter"
 	"time"
 
+	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox/local"
@@ -22,6 +23,13 @@ import (
 func newMCPHost(dataDir string, getenv func(string) string, version string) *mcp.Host {
 	h := mcp.NewHost(mcp.NewConfig(dataDir), getenv)
 	h.LogDir, h.Version = filepath.Join(dataDir, "mcp-logs"), version
+	h.AgentServers = func(id string) ([]mcp.Server, error) {
+		defs, err := agent.LoadDefinitions(dataDir)
+		if err != nil {
+			return nil, err
+		}
+		return defs[id].OwnMCPServers()
+	}
 	return h
 }
 
@@ -194,7 +202,7 @@ func testServer(ctx context.Context, p *Program, host *mcp.Host, name string, as
 	defer sb.Close()
 	defer host.Release(sb)
 	begun := time.Now()
-	d, err := host.Discover(ctx, sb, []string{name}, nil)
+	d, err := host.Discover(ctx, sb, "", []string{name}, nil)
 	if err != nil {
 		return err
 	}

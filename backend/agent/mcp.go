@@ -19,23 +19,41 @@ import (
 // servers offer now.
 const stepMCPTools = "mcp.tools"
 
-// mcpServers names the MCP servers a new run of def uses: the agent's
-// list, else every enabled server.
+// mcpServers names the MCP servers a new run of def uses: the agent's own
+// enabled servers, and of the global ones those its list names, else every
+// enabled one.
 func (r *Runner) mcpServers(def Definition) ([]string, error) {
 	if r.MCP == nil {
 		return nil, nil
+	}
+	own, err := def.OwnMCPServers()
+	if err != nil {
+		return nil, fmt.Errorf("agent %s: mcpServers: %w", def.ID, err)
 	}
 	all, err := r.MCP.Config.Servers()
 	if err != nil {
 		return nil, fmt.Errorf("agent: %w", err)
 	}
 	var out []string
+	for _, s := range own {
+		if !s.Disabled {
+			out = append(out, s.Name)
+		}
+	}
 	for _, s := range all {
-		if !s.Disabled && (len(def.MCP) == 0 || slices.Contains(def.MCP, s.Name)) {
+		if !s.Disabled && !slices.Contains(out, s.Name) && (len(def.MCP) == 0 || slices.Contains(def.MCP, s.Name)) {
 			out = append(out, s.Name)
 		}
 	}
 	return out, nil
+}
+
+// OwnMCPServers parses the agent's own mcpServers.
+func (d Definition) OwnMCPServers() ([]mcp.Server, error) {
+	if len(d.MCPServers) == 0 || string(d.MCPServers) == "null" {
+		return nil, nil
+	}
+	return mcp.ParseServers(append(append([]byte(`{"mcpServers":`), d.MCPServers...), '}'))
 }
 
 // mcpTools adds the run's MCP tools to what the model is offered: a step
@@ -56,7 +74,7 @@ func (l *loop) mcpTools(ctx context.Context, specs []llm.ToolSpec) ([]llm.ToolSp
 				return journal.StepResult{}, err
 			}
 			var err error
-			if d, err = l.r.MCP.Discover(ctx, l.sb, l.cfg.MCP, l.cfg.Tools); err != nil {
+			if d, err = l.r.MCP.Discover(ctx, l.sb, l.cfg.Agent, l.cfg.MCP, l.cfg.Tools); err != nil {
 				return journal.StepResult{}, err
 			}
 		}

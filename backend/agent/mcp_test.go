@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -188,6 +190,45 @@ func TestMCPServerGoneOnResume(t *testing.T) {
 	res := last.Messages[len(last.Messages)-1].Content[0]
 	if !res.IsError || !strings.Contains(res.Content, "no longer configured") {
 		t.Errorf("result = %+v, want a tool error saying the server is gone", res)
+	}
+}
+
+// TestMCPAgentOwnServers: an agent's own mcpServers in agents.json are
+// offered to its runs only, called like global ones.
+func TestMCPAgentOwnServers(t *testing.T) {
+	t.Parallel()
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &scriptModel{turns: []turn{
+		{calls: [][2]string{{"mcp__mine__echo", `{"text":"own server"}`}}},
+		{text: "Done."},
+	}}
+	r, dir := setup(t, m)
+	own, _ := json.Marshal(map[string]any{"mine": map[string]any{"command": exe, "env": map[string]string{mcptest.ServeEnv: "1"}}})
+	d := r.Agents[DefaultAgentID]
+	d.MCPServers = own
+	if err := d.Validate(); err != nil {
+		t.Fatal(err)
+	}
+	r.Agents[DefaultAgentID] = d
+	r.MCP = mcp.NewHost(mcp.NewConfig(dir), nil)
+	r.MCP.AgentServers = func(id string) ([]mcp.Server, error) { return r.Agents[id].OwnMCPServers() }
+	t.Cleanup(func() { r.MCP.Close() })
+	run := start(t, r, StartRequest{Prompt: "own"})
+	got, err := r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive() = %s, %v", got.Status, err)
+	}
+	last := m.calls()[1].Messages
+	if res := last[len(last)-1].Content[0]; res.Content != "own server" {
+		t.Errorf("result = %+v, want the own server's echo", res)
+	}
+	bad := d
+	bad.MCPServers = json.RawMessage(`{"x": {"type": "smoke-signals"}}`)
+	if err := bad.Validate(); !errors.Is(err, ErrBadDefinition) {
+		t.Errorf("Validate(bad mcpServers) = %v, want ErrBadDefinition", err)
 	}
 }
 

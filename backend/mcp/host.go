@@ -50,6 +50,10 @@ type Host struct {
 	// MaxMessage bounds one message from a server; zero means
 	// DefaultMaxMessage.
 	MaxMessage int
+	// AgentServers, if set, returns the servers an agent defines itself
+	// (agents.json's mcpServers), which only its runs use and which win
+	// over global servers of the same name.
+	AgentServers func(agent string) ([]Server, error)
 	// LogDir, if set, keeps each server's stderr (the kept tail) in
 	// LogDir/NAME.log whenever a connection ends or fails, for `corral mcp
 	// logs` and Settings in another process.
@@ -423,4 +427,31 @@ func sortedKeys(m map[string]string) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// Server returns the server called name for a run of agent: the agent's
+// own, else the global one in Config.
+func (h *Host) Server(agent, name string) (Server, error) {
+	s, own, err := h.own(agent, name)
+	if err != nil || own {
+		return s, err
+	}
+	return h.Config.Server(name)
+}
+
+// own returns agent's own server called name, if it defines one.
+func (h *Host) own(agent, name string) (Server, bool, error) {
+	if h.AgentServers == nil || agent == "" {
+		return Server{}, false, nil
+	}
+	servers, err := h.AgentServers(agent)
+	if err != nil {
+		return Server{}, false, err
+	}
+	for _, s := range servers {
+		if s.Name == name {
+			return s, true, nil
+		}
+	}
+	return Server{}, false, nil
 }

@@ -61,7 +61,7 @@ func TestDiscover(t *testing.T) {
 	t.Parallel()
 	h, sb := setup(t)
 	ctx := t.Context()
-	d, err := h.Discover(ctx, sb, []string{"go", "web", "gone"}, []string{"exec"})
+	d, err := h.Discover(ctx, sb, "", []string{"go", "web", "gone"}, []string{"exec"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +102,7 @@ func TestCall(t *testing.T) {
 	t.Parallel()
 	h, sb := setup(t)
 	ctx := t.Context()
-	d, err := h.Discover(ctx, sb, []string{"go", "web"}, nil)
+	d, err := h.Discover(ctx, sb, "", []string{"go", "web"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

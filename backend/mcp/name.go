@@ -14,6 +14,9 @@ type ToolSpec struct {
 	// to the providers' rule ^[a-zA-Z0-9_-]{1,64}$ and made unique.
 	Name   string `json:"name"`
 	Server string `json:"server"`
+	// Agent names the agent whose own server (agents.json) this is; empty
+	// for a server of DATA_DIR/mcp.json.
+	Agent string `json:"agent,omitempty"`
 	// Tool is the tool's own name on its server.
 	Tool        string          `json:"tool"`
 	Title       string          `json:"title,omitempty"`

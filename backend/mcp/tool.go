@@ -37,7 +37,7 @@ type Discovery struct {
 // tools, named so that none collides with reserved (the built-in tools) or
 // another. A server that fails is reported in its status and offers no
 // tools; the error is ctx's only.
-func (h *Host) Discover(ctx context.Context, sb sandbox.Sandbox, names []string, reserved []string) (Discovery, error) {
+func (h *Host) Discover(ctx context.Context, sb sandbox.Sandbox, agent string, names []string, reserved []string) (Discovery, error) {
 	taken := map[string]bool{}
 	for _, n := range reserved {
 		taken[n] = true
@@ -45,7 +45,7 @@ func (h *Host) Discover(ctx context.Context, sb sandbox.Sandbox, names []string,
 	d := Discovery{Servers: []ServerStatus{}, Tools: []ToolSpec{}}
 	for _, name := range names {
 		st := ServerStatus{Name: name}
-		srv, err := h.Config.Server(name)
+		srv, err := h.Server(agent, name)
 		if err == nil && srv.Disabled {
 			err = fmt.Errorf("server %q is disabled", name)
 		}
@@ -63,7 +63,11 @@ func (h *Host) Discover(ctx context.Context, sb sandbox.Sandbox, names []string,
 			continue
 		}
 		for _, t := range tools {
-			d.Tools = append(d.Tools, Spec(name, t, taken))
+			s := Spec(name, t, taken)
+			if _, own, _ := h.own(agent, name); own {
+				s.Agent = agent
+			}
+			d.Tools = append(d.Tools, s)
 		}
 		st.Tools = len(tools)
 		d.Servers = append(d.Servers, st)
@@ -135,7 +139,7 @@ func (t *Tool) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 	if t.Host == nil {
 		return t.failure("MCP servers are not available in this Corral."), nil
 	}
-	srv, err := t.Host.Config.Server(t.Spec.Server)
+	srv, err := t.Host.Server(t.Spec.Agent, t.Spec.Server)
 	if errors.Is(err, ErrUnknownServer) {
 		return t.failure(fmt.Sprintf("The MCP server %q is no longer configured, so %s cannot be called. Continue without it.", t.Spec.Server, t.Spec.Tool)), nil
 	}

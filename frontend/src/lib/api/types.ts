@@ -215,6 +215,8 @@ export interface MCPView {
 export interface MCPToolSpec {
   name: string;
   server: string;
+  /** agent names the agent whose own server (agents.json) this is. */
+  agent?: string;
   tool: string;
   title?: string;
   description?: string;
