@@ -87,10 +87,19 @@ func (c *conn) alive() bool {
 	}
 }
 
+// close ends the session and stops the program, then waits (bounded) for
+// its stderr to be read to the end, so the kept log is complete.
 func (c *conn) close() {
 	_ = c.session.Close()
-	if c.proc != nil {
-		_ = c.proc.Stop()
+	if c.proc == nil {
+		return
+	}
+	_ = c.proc.Stop()
+	t := time.NewTimer(settleWait)
+	defer t.Stop()
+	select {
+	case <-c.stderr:
+	case <-t.C:
 	}
 }
 
@@ -205,6 +214,7 @@ func (h *Host) connect(ctx context.Context, sb sandbox.Sandbox, srv Server) (*co
 		c.stderr = make(chan struct{})
 		go func() {
 			_, _ = io.Copy(logs, proc.Stderr)
+			_ = proc.Stderr.Close()
 			close(c.stderr)
 		}()
 		transport = &sdk.IOTransport{Reader: proc.Stdout, Writer: proc.Stdin, MaxLineLength: h.maxMessage()}
@@ -223,6 +233,7 @@ func (h *Host) connect(ctx context.Context, sb sandbox.Sandbox, srv Server) (*co
 	if err != nil {
 		if c.proc != nil {
 			_ = c.proc.Stop()
+			_ = c.proc.Stdout.Close()
 		}
 		h.settle(c)
 		h.saveLog(srv.Name)

@@ -199,3 +199,27 @@ func TestReleaseStopsServers(t *testing.T) {
 		t.Fatalf("Call after Release = %v, %v", res, err)
 	}
 }
+
+// TestLogsKept: a server's stderr outlives its process and Corral's: the
+// next host on the same log directory reads it.
+func TestLogsKept(t *testing.T) {
+	t.Parallel()
+	h, sb := setup(t)
+	h.LogDir = filepath.Join(t.TempDir(), "mcp-logs")
+	srv, err := h.Config.Server("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Call(t.Context(), sb, srv, "crash", json.RawMessage(`{}`)); err == nil {
+		t.Fatal("Call(crash) = nil error, want the server's failure")
+	}
+	h.Close()
+	later := mcp.NewHost(h.Config, nil)
+	later.LogDir = h.LogDir
+	if logs := later.Logs("go"); !strings.Contains(logs, "crashing on purpose") {
+		t.Errorf("Logs(go) from another host = %q, want the crash message", logs)
+	}
+	if logs := later.Logs("../etc/passwd"); logs != "" {
+		t.Errorf("Logs(../etc/passwd) = %q, want nothing", logs)
+	}
+}

@@ -23,8 +23,9 @@ type StartRequest struct {
 }
 
 // Process is a program started by a Starter. Reading Stdout and Stderr to
-// their end is the caller's job; Stop ends the program and everything it
-// started and waits for it.
+// their end, and closing them, is the caller's job (they stay readable
+// after the program exited until drained); Stop ends the program and
+// everything it started and waits for it.
 type Process struct {
 	Stdin  io.WriteCloser
 	Stdout io.ReadCloser

@@ -47,30 +47,38 @@ func (s *Sandbox) Start(ctx context.Context, req sandbox.StartRequest) (*sandbox
 	cmd.Args[0] = req.Argv[0]
 	cmd.Dir, cmd.Env = s.workspace, env
 	setProcessGroup(cmd)
-	stdin, err := cmd.StdinPipe()
+	// Pipes of our own rather than cmd's: Wait must not close the read ends
+	// while output is still buffered (a crashing server's last words).
+	inR, inW, err := os.Pipe()
 	if err != nil {
 		return nil, fmt.Errorf("start: %w", err)
 	}
-	stdout, err := cmd.StdoutPipe()
+	outR, outW, err := os.Pipe()
 	if err != nil {
+		closeAll(inR, inW)
 		return nil, fmt.Errorf("start: %w", err)
 	}
-	stderr, err := cmd.StderrPipe()
+	errR, errW, err := os.Pipe()
 	if err != nil {
+		closeAll(inR, inW, outR, outW)
 		return nil, fmt.Errorf("start: %w", err)
 	}
-	if err := cmd.Start(); err != nil {
+	cmd.Stdin, cmd.Stdout, cmd.Stderr = inR, outW, errW
+	err = cmd.Start()
+	closeAll(inR, outW, errW) // the program's ends
+	if err != nil {
+		closeAll(inW, outR, errR)
 		return nil, fmt.Errorf("start %s: %w", req.Argv[0], err)
 	}
 	done := make(chan struct{})
 	go func() {
-		_ = cmd.Wait() // closes the pipes' read ends once the program exits
+		_ = cmd.Wait()
 		close(done)
 	}()
 	var once sync.Once
 	stop := func() error {
 		once.Do(func() {
-			_ = stdin.Close()
+			_ = inW.Close()
 			t := time.NewTimer(stopGrace)
 			defer t.Stop()
 			select {
@@ -83,7 +91,13 @@ func (s *Sandbox) Start(ctx context.Context, req sandbox.StartRequest) (*sandbox
 		return nil
 	}
 	s.track(stop)
-	return &sandbox.Process{Stdin: stdin, Stdout: stdout, Stderr: stderr, Done: done, Stop: stop}, nil
+	return &sandbox.Process{Stdin: inW, Stdout: outR, Stderr: errR, Done: done, Stop: stop}, nil
+}
+
+func closeAll(files ...*os.File) {
+	for _, f := range files {
+		_ = f.Close()
+	}
 }
 
 // track remembers a started program's stop, so Close ends it.
