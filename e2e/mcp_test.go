@@ -88,29 +88,7 @@ func TestMCPApprovalDialog(t *testing.T) {
 		{Content: []llm.Block{llm.NewToolUse("toolu_1", "mcp__everything__gzip-file-as-resource", `{"name":"notes.txt.gz","data":"data:text/plain;base64,aGk=","outputType":"resource"}`)}},
 		{Content: []llm.Block{llm.TextBlock("Understood, no archive.")}},
 	}
-	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
-		r, err := llmtest.DecodeAnthropicRequest(req.Body)
-		if err != nil {
-			return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
-		}
-		k := 0
-		for _, m := range r.Messages {
-			if m.Role == llm.RoleAssistant {
-				k++
-			}
-		}
-		if k >= len(turns) {
-			return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
-		}
-		resp := turns[k]
-		resp.ID, resp.Model, resp.StopReason = fmt.Sprintf("msg_%d", k), "claude-test", llm.StopEndTurn
-		if len(resp.ToolUses()) > 0 {
-			resp.StopReason = llm.StopToolUse
-		}
-		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6)}
-	})
-	model := httptest.NewServer(h)
-	t.Cleanup(model.Close)
+	model, h := scriptedModel(t, turns)
 	dd, ws := t.TempDir(), t.TempDir()
 	cfg := fmt.Sprintf(`{"mcpServers": {"everything": {"command": "node", "args": [%q, "stdio"]}}}`, entry)
 	if err := os.WriteFile(filepath.Join(dd, "mcp.json"), []byte(cfg), 0o600); err != nil {
@@ -164,5 +142,86 @@ func TestMCPApprovalDialog(t *testing.T) {
 	bodies := h.Bodies()
 	if len(bodies) < 2 || !strings.Contains(bodies[len(bodies)-1], "no archives today") {
 		t.Errorf("the model's last request lacks the denial message (%d requests)", len(bodies))
+	}
+}
+
+// scriptedModel is a fake Anthropic Messages API answering turns by the
+// number of assistant turns in the request.
+func scriptedModel(t *testing.T, turns []llm.Response) (*httptest.Server, *llmtest.Handler) {
+	t.Helper()
+	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
+		r, err := llmtest.DecodeAnthropicRequest(req.Body)
+		if err != nil {
+			return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
+		}
+		k := 0
+		for _, m := range r.Messages {
+			if m.Role == llm.RoleAssistant {
+				k++
+			}
+		}
+		if k >= len(turns) {
+			return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
+		}
+		resp := turns[k]
+		resp.ID, resp.Model, resp.StopReason = fmt.Sprintf("msg_%d", k), "claude-test", llm.StopEndTurn
+		if len(resp.ToolUses()) > 0 {
+			resp.StopReason = llm.StopToolUse
+		}
+		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6)}
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	return srv, h
+}
+
+// TestMCPConsole: a finished run's MCP calls show in the console as
+// server/tool cards; the image one opens to the image itself.
+func TestMCPConsole(t *testing.T) {
+	entry := everythingEntry(t)
+	model, _ := scriptedModel(t, []llm.Response{
+		{Content: []llm.Block{llm.NewToolUse("toolu_1", "mcp__everything__get-tiny-image", `{}`), llm.NewToolUse("toolu_2", "mcp__everything__get-sum", `{"a":1,"b":2}`)}},
+		{Content: []llm.Block{llm.TextBlock("A tiny logo, and 3.")}},
+	})
+	dd, ws := t.TempDir(), t.TempDir()
+	cfg := fmt.Sprintf(`{"mcpServers": {"everything": {"command": "node", "args": [%q, "stdio"]}}}`, entry)
+	if err := os.WriteFile(filepath.Join(dd, "mcp.json"), []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := []string{"ANTHROPIC_API_KEY=test-key", "CORRAL_PROVIDER=", "DOCKER_HOST=unix:///nonexistent.sock"}
+	run := exec.Command(corralBin(t), "run", "--provider", "anthropic", "--base-url", model.URL, "--data-dir", dd, "--workspace", ws, "show me the logo")
+	run.Env = append(os.Environ(), env...)
+	if out, err := run.CombinedOutput(); err != nil {
+		t.Fatalf("corral run: %v\n%s", err, out)
+	}
+	lines := startCorral(t, env, "serve", "--addr", "127.0.0.1:0", "--data-dir", dd)
+	url := waitLine(t, lines, 30*time.Second, "serve URL", func(l string) bool { return strings.HasPrefix(l, "http://127.0.0.1:") })
+	ctx := newBrowser(t)
+	var head, who string
+	var imgs int
+	var shot []byte
+	card := `[data-testid="tool-card"][data-tool="mcp__everything__get-tiny-image"]`
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(url),
+		chromedp.Click(`[data-testid="session-item"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(card),
+		chromedp.Text(card+` .head`, &head),
+		chromedp.Click(card+` .head`),
+		chromedp.WaitVisible(card+` [data-testid="mcp-result"] img`),
+		chromedp.Text(card+` [data-testid="mcp-result"] .who`, &who),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="mcp-result"] img').length`, &imgs),
+		chromedp.FullScreenshot(&shot, 100),
+	)
+	if err != nil {
+		t.Fatalf("MCP calls in the console: %v", err)
+	}
+	if err := os.WriteFile(artifact(t, "console-mcp.png"), shot, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(head, "everything/get-tiny-image") || !strings.Contains(head, "MCP") || !strings.Contains(head, "1 image") {
+		t.Errorf("card head = %q, want server/tool, MCP and the image count", head)
+	}
+	if !strings.Contains(who, "everything") || imgs != 1 {
+		t.Errorf("result = %q with %d images, want the server named and one image", who, imgs)
 	}
 }
