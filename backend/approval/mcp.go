@@ -140,3 +140,21 @@ func mcpArguments(input, schema json.RawMessage) []MCPArgument {
 	sort.Slice(out, func(i, j int) bool { return out[i].Name < out[j].Name })
 	return out
 }
+
+// renderMCP writes an MCP call's preview for a terminal: the server, tool,
+// hints and description, then one line per argument.
+func renderMCP(b *strings.Builder, m *MCPPreview, style func(code, s string) string) {
+	fmt.Fprintf(b, "server:   %s\ntool:     %s\n", m.Server, m.Tool)
+	switch {
+	case m.Destructive:
+		fmt.Fprintf(b, "%s\n", style(ansiRed, "the tool declares itself destructive"))
+	case m.ReadOnly:
+		fmt.Fprintf(b, "the tool declares itself read-only\n")
+	}
+	if m.Description != "" {
+		fmt.Fprintf(b, "does:     %s\n", oneLine(m.Description, 200))
+	}
+	for _, a := range m.Arguments {
+		fmt.Fprintf(b, "  %s = %s\n", style(ansiBold, a.Name), oneLine(string(a.Value), 400))
+	}
+}

@@ -3,6 +3,7 @@ package approval_test
 import (
 	"encoding/json"
 	"errors"
+	"strings"
 	"testing"
 
 	"github.com/corral-dev/corral/backend/approval"
@@ -86,5 +87,17 @@ func TestPrepareMCP(t *testing.T) {
 	}
 	if req.ActionHash != approval.ActionHash("mcp__s__append", json.RawMessage(`{"n":2,"line":"hi"}`)) || len(req.Suggestions) != 2 || req.Suggestions[1] != "mcp(s/*)" {
 		t.Errorf("PrepareMCP = hash %s suggestions %v", req.ActionHash, req.Suggestions)
+	}
+}
+
+func TestRenderMCP(t *testing.T) {
+	t.Parallel()
+	call := approval.MCPCall{Server: "gh", Tool: "delete_repo", Description: "Deletes a repository.", Destructive: true}
+	req := approval.PrepareMCP("mcp__gh__delete_repo", json.RawMessage(`{"repo":"me/x"}`), call, approval.CheckMCP(call, approval.NewRuleSet()))
+	got := approval.RenderText(req.Preview, false)
+	for _, want := range []string{"Call delete_repo on MCP server gh", "server:   gh", "destructive", "Deletes a repository.", `repo = "me/x"`} {
+		if !strings.Contains(got, want) {
+			t.Errorf("RenderText = %q, want %q in it", got, want)
+		}
 	}
 }
