@@ -228,6 +228,20 @@ export interface MCPToolSpec {
   destructive_declared?: boolean;
 }
 
+/** MCPServerStatus is how discovering one server went (mcp.ServerStatus). */
+export interface MCPServerStatus {
+  name: string;
+  transport: string;
+  tools: number;
+  error?: string;
+}
+
+/** MCPDiscovery is a run's mcp.tools step output: its servers and the tools offered (mcp.Discovery). */
+export interface MCPDiscovery {
+  servers: MCPServerStatus[];
+  tools: MCPToolSpec[];
+}
+
 /** MCPTestView is what testing a server found (app.MCPTestView). */
 export interface MCPTestView {
   name: string;
