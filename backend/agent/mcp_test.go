@@ -232,6 +232,66 @@ func TestMCPAgentOwnServers(t *testing.T) {
 	}
 }
 
+// editingApprover edits every request's input to edited; with deny set it
+// denies with a message instead.
+type editingApprover struct {
+	edited string
+	deny   bool
+}
+
+func (a editingApprover) Approve(_ context.Context, _ journal.Run, req approval.Request) (approval.Answer, error) {
+	if a.deny {
+		return approval.Answer{Kind: approval.Reject, ActionHash: req.ActionHash, Message: "not that line"}, nil
+	}
+	return approval.Answer{Kind: approval.EditApprove, ActionHash: req.ActionHash, Input: json.RawMessage(a.edited)}, nil
+}
+
+// TestMCPEditAndDeny: edit-then-approve calls the tool with the person's
+// arguments and tells the model; a denial with a message calls nothing and
+// tells the model the message.
+func TestMCPEditAndDeny(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		approver  editingApprover
+		wantLines int
+		wantFile  string
+		wantText  string
+	}{
+		{name: "edit", approver: editingApprover{edited: `{"line":"edited by a person"}`}, wantLines: 1, wantFile: "edited by a person\n", wantText: "modified this action"},
+		{name: "deny with a message", approver: editingApprover{deny: true}, wantLines: 0, wantText: "not that line"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			m := &scriptModel{turns: []turn{
+				{calls: [][2]string{{"mcp__t__append", `{"line":"from the model"}`}}},
+				{text: "Done."},
+			}}
+			r, dir := setup(t, m)
+			r.Approver = tt.approver
+			withMCP(t, r, dir, nil)
+			run := start(t, r, StartRequest{Prompt: "append"})
+			got, err := r.Drive(context.Background(), run.ID)
+			if err != nil || got.Status != journal.RunCompleted {
+				t.Fatalf("Drive() = %s, %v", got.Status, err)
+			}
+			if n := calls(t, got.Workspace); n != tt.wantLines {
+				t.Errorf("append ran %d times, want %d", n, tt.wantLines)
+			}
+			if tt.wantFile != "" {
+				if b, _ := os.ReadFile(filepath.Join(got.Workspace, mcptest.CallsFile)); string(b) != tt.wantFile {
+					t.Errorf("%s = %q, want %q", mcptest.CallsFile, b, tt.wantFile)
+				}
+			}
+			last := m.calls()[1].Messages
+			if res := last[len(last)-1].Content[0]; !strings.Contains(res.Content, tt.wantText) {
+				t.Errorf("result = %q, want %q in it", res.Content, tt.wantText)
+			}
+		})
+	}
+}
+
 type (
 	llmToolSpec = llm.ToolSpec
 	llmRequest  = llm.Request
