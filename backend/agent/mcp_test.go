@@ -292,6 +292,39 @@ func TestMCPEditAndDeny(t *testing.T) {
 	}
 }
 
+// TestMCPReadOnlyCutOffReruns: a read-only MCP call cut off part way is
+// simply run again when the run resumes; the person is not asked.
+func TestMCPReadOnlyCutOffReruns(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{
+		{calls: [][2]string{{"mcp__t__slow", `{"ms":200}`}}},
+		{text: "Done."},
+	}}
+	r, dir := setup(t, m)
+	withMCP(t, r, dir, nil)
+	run := start(t, r, StartRequest{Prompt: "slow"})
+	ctx, cancel := context.WithCancel(context.Background())
+	sub := r.Bus.Subscribe(ctx, 0)
+	go func() {
+		for ev := range sub.C() {
+			if ev.Type == EventToolStarted {
+				cancel()
+			}
+		}
+	}()
+	if got, _ := r.Drive(ctx, run.ID); got.Status != journal.RunCancelled {
+		t.Fatalf("Drive(cut off) = %s, want cancelled", got.Status)
+	}
+	got, err := r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(resume) = %s, %v; want completed without asking", got.Status, err)
+	}
+	last := m.calls()[len(m.calls())-1].Messages
+	if res := last[len(last)-1].Content[0]; res.Content != "slept" {
+		t.Errorf("result = %q, want the rerun's answer", res.Content)
+	}
+}
+
 type (
 	llmToolSpec = llm.ToolSpec
 	llmRequest  = llm.Request

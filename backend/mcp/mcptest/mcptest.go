@@ -76,6 +76,9 @@ type envIn struct {
 type sizeIn struct {
 	Bytes int `json:"bytes"`
 }
+type slowIn struct {
+	MS int `json:"ms"`
+}
 type none struct{}
 
 func text(s string) *sdk.CallToolResult {
@@ -98,6 +101,7 @@ var pngPixel = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x
 //   - env (read-only): the value of an environment variable, or "(unset)";
 //   - image (read-only): a 1x1 PNG;
 //   - fail (read-only): a result with isError;
+//   - slow (read-only): answers after ms milliseconds;
 //   - hang (read-only): never answers;
 //   - crash: the server exits mid-call;
 //   - garbage: writes a line that is not JSON-RPC to stdout;
@@ -152,6 +156,14 @@ func NewServer() *sdk.Server {
 			r := text("it failed on purpose")
 			r.IsError = true
 			return r, nil, nil
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "slow", Description: "Answers after ms milliseconds.", Annotations: ro},
+		func(ctx context.Context, _ *sdk.CallToolRequest, in slowIn) (*sdk.CallToolResult, any, error) {
+			select {
+			case <-time.After(time.Duration(in.MS) * time.Millisecond):
+			case <-ctx.Done():
+			}
+			return text("slept"), nil, nil
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "hang", Description: "Never answers.", Annotations: ro},
 		func(ctx context.Context, _ *sdk.CallToolRequest, _ none) (*sdk.CallToolResult, any, error) {
