@@ -162,3 +162,10 @@ func mcpHostOf(cfg Config) *mcp.Host {
 	}
 	return mcp.NewHost(mcp.NewConfig(cfg.Settings.DataDir), nil)
 }
+
+func nonNil(s []string) []string {
+	if s == nil {
+		return []string{}
+	}
+	return s
+}

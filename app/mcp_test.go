@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/mcp/mcptest"
 )
@@ -52,5 +53,30 @@ func TestMCPSettings(t *testing.T) {
 	}
 	if v, err = m.Remove("web"); err != nil || len(v.Servers) != 1 {
 		t.Errorf("Remove(web) = %+v, %v", v, err)
+	}
+}
+
+// TestAgentMCPList: Settings → Agents edits an agent's MCP servers; a view
+// without the list (an older UI) keeps it.
+func TestAgentMCPList(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	a := &Agents{dataDir: dir, runner: &agent.Runner{}}
+	v := AgentView{ID: "gh", Provider: "demo", System: "s", Tools: []string{"read"}, MaxSteps: 5, MCP: []string{"github"}}
+	list, err := a.Save("", v)
+	if err != nil {
+		t.Fatal(err)
+	}
+	i := slices.IndexFunc(list.Agents, func(v AgentView) bool { return v.ID == "gh" })
+	if i < 0 || !slices.Equal(list.Agents[i].MCP, []string{"github"}) {
+		t.Fatalf("Save(mcp github) lists %+v", list.Agents)
+	}
+	v.MCP, v.System = nil, "changed"
+	if list, err = a.Save("gh", v); err != nil || !slices.Equal(list.Agents[i].MCP, []string{"github"}) {
+		t.Errorf("Save(no mcp key) = %+v, %v; want the list kept", list.Agents[i], err)
+	}
+	v.MCP = []string{}
+	if list, err = a.Save("gh", v); err != nil || len(list.Agents[i].MCP) != 0 {
+		t.Errorf("Save(mcp []) = %+v, %v; want it cleared (every enabled server)", list.Agents[i], err)
 	}
 }

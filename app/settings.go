@@ -190,6 +190,8 @@ type AgentView struct {
 	MaxSteps  int             `json:"max_steps"`
 	MaxTokens int             `json:"max_tokens"`
 	Approval  approval.Policy `json:"approval"`
+	// MCP names the MCP servers the agent uses; empty means every enabled one.
+	MCP []string `json:"mcp"`
 	// Rules counts the agent's own allow / ask / deny rules (edited in agents.json).
 	Rules int `json:"rules"`
 	// Builtin reports an agent that ships with Corral; Changed one that agents.json changes
@@ -227,7 +229,7 @@ func (a *Agents) list(defs map[string]agent.Definition) (AgentList, error) {
 		}
 		out.Agents = append(out.Agents, AgentView{
 			ID: d.ID, Provider: d.Provider, Model: d.Model, System: d.System, Tools: tools,
-			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Approval: d.Approval,
+			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Approval: d.Approval, MCP: nonNil(d.MCP),
 			Rules:   len(d.Rules.Allow) + len(d.Rules.Ask) + len(d.Rules.Deny),
 			Builtin: agent.IsBuiltin(id), Changed: slices.Contains(user, id),
 		})
@@ -252,6 +254,9 @@ func (a *Agents) Save(previous string, v AgentView) (AgentList, error) {
 	}
 	d.ID, d.Provider, d.Model, d.System = strings.TrimSpace(v.ID), v.Provider, strings.TrimSpace(v.Model), v.System
 	d.Tools, d.MaxSteps, d.MaxTokens, d.Approval = v.Tools, v.MaxSteps, v.MaxTokens, v.Approval
+	if v.MCP != nil { // a view without the key (an older UI) keeps the agent's list
+		d.MCP = v.MCP
+	}
 	if err := agent.SaveDefinition(a.dataDir, previous, d); err != nil {
 		return AgentList{}, err
 	}

@@ -134,6 +134,8 @@ export interface AgentView {
   max_steps: number;
   max_tokens: number;
   approval: ApprovalPolicy;
+  /** mcp names the MCP servers the agent uses; empty means every enabled one. */
+  mcp?: string[];
   /** rules counts the agent's own rules (kept when saving). */
   rules: number;
   builtin: boolean;
