@@ -215,3 +215,38 @@ func TestMCPSecretHeader(t *testing.T) {
 		t.Errorf("corral mcp test web = %s, %v; want it connected with the kept header", out, err)
 	}
 }
+
+// TestMCPKilledMidCall kills the CLI while a side-effecting MCP call runs
+// (the server dies with it): the resumed run does not call it again on its
+// own but waits for a person (exit 3); skip tells the model and the run
+// finishes with the append done at most once.
+func TestMCPKilledMidCall(t *testing.T) {
+	t.Parallel()
+	srv, _ := mcpModelServer(t)
+	dd, ws := t.TempDir(), t.TempDir()
+	addTestServer(t, dd, "CORRAL_MCPTEST_APPEND_DELAY=30s")
+	runID := killAtEvent(t, func(ev runEvent) bool { return ev.Type == "tool.started" && ev.Seq == 7 }, // the first append: 4-5 are the echo and its gate, 6 the append's gate
+		"run", "--json", "--approve", "all", "--provider", "anthropic", "--base-url", srv.URL, "--workspace", ws, "--data-dir", dd, "Use the MCP server.")
+	if runID == "" {
+		t.Fatal("corral run never started the append")
+	}
+	res := corral(t, nil, "resume", runID, "--approve", "all", "--data-dir", dd)
+	if out, _ := res.CombinedOutput(); res.ProcessState.ExitCode() != ExitSuspended || !strings.Contains(string(out), "mcp__t__append") {
+		t.Fatalf("corral resume = exit %d, want %d naming the cut-off append\n%s", res.ProcessState.ExitCode(), ExitSuspended, out)
+	}
+	if out, err := corral(t, nil, "resolve", runID, "--action", "skip", "--data-dir", dd).CombinedOutput(); err != nil {
+		t.Fatalf("corral resolve --action skip: %v\n%s", err, out)
+	}
+	before := countLines(t, ws)
+	// The rest of the script runs with a server that answers at once.
+	if err := os.Remove(filepath.Join(dd, "mcp.json")); err != nil {
+		t.Fatal(err)
+	}
+	addTestServer(t, dd)
+	if out, err := corral(t, nil, "resume", runID, "--approve", "all", "--data-dir", dd).CombinedOutput(); err != nil {
+		t.Fatalf("corral resume after skip: %v\n%s", err, out)
+	}
+	if n := countLines(t, ws); n != before+1 || before > 1 {
+		t.Errorf("appends = %d (%d when cut off), want the cut-off one never repeated and the next one once", n, before)
+	}
+}
