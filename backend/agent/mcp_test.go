@@ -325,6 +325,34 @@ func TestMCPReadOnlyCutOffReruns(t *testing.T) {
 	}
 }
 
+// TestMCPHTTPRun: a Streamable HTTP server's tools are offered and called
+// like a stdio server's.
+func TestMCPHTTPRun(t *testing.T) {
+	t.Parallel()
+	web := mcptest.HTTP()
+	t.Cleanup(web.Close)
+	m := &scriptModel{turns: []turn{
+		{calls: [][2]string{{"mcp__web__add", `{"a":1,"b":2}`}}},
+		{text: "Done."},
+	}}
+	r, dir := setup(t, m)
+	cfg := mcp.NewConfig(dir)
+	if err := cfg.Add(mcp.Server{Name: "web", Transport: mcp.TransportHTTP, URL: web.URL}); err != nil {
+		t.Fatal(err)
+	}
+	r.MCP = mcp.NewHost(cfg, nil)
+	t.Cleanup(func() { r.MCP.Close() })
+	run := start(t, r, StartRequest{Prompt: "add over http"})
+	got, err := r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive() = %s, %v", got.Status, err)
+	}
+	last := m.calls()[1].Messages
+	if res := last[len(last)-1].Content[0]; res.Content != "3" {
+		t.Errorf("result = %+v, want 3", res)
+	}
+}
+
 type (
 	llmToolSpec = llm.ToolSpec
 	llmRequest  = llm.Request
