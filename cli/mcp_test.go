@@ -250,3 +250,60 @@ func TestMCPKilledMidCall(t *testing.T) {
 		t.Errorf("appends = %d (%d when cut off), want the cut-off one never repeated and the next one once", n, before)
 	}
 }
+
+// boxServer is an MCP server in busybox sh with one read-only tool, where,
+// that answers with its working directory and network interfaces.
+const boxServer = `while IFS= read -r line; do
+  id=$(printf '%s' "$line" | sed -n 's/.*"id":\([0-9][0-9]*\).*/\1/p')
+  case "$line" in
+  *'"method":"initialize"'*)
+    printf '{"jsonrpc":"2.0","id":%s,"result":{"protocolVersion":"2025-06-18","capabilities":{"tools":{}},"serverInfo":{"name":"sh","version":"1"}}}\n' "$id";;
+  *'"method":"tools/list"'*)
+    printf '{"jsonrpc":"2.0","id":%s,"result":{"tools":[{"name":"where","description":"Where am I?","inputSchema":{"type":"object"},"annotations":{"readOnlyHint":true}}]}}\n' "$id";;
+  *'"method":"tools/call"'*)
+    printf '{"jsonrpc":"2.0","id":%s,"result":{"content":[{"type":"text","text":"pwd=%s net=%s"}]}}\n' "$id" "$(pwd)" "$(ls /sys/class/net | tr '\n' ',')";;
+  *'"id":'*)
+    printf '{"jsonrpc":"2.0","id":%s,"result":{}}\n' "$id";;
+  esac
+done
+`
+
+// TestMCPInDocker: with --env docker, a stdio server runs in the run's
+// container: in /workspace, with no network but loopback.
+func TestMCPInDocker(t *testing.T) {
+	t.Parallel()
+	image := needDocker(t)
+	turns := []llm.Response{
+		{Content: []llm.Block{llm.NewToolUse("toolu_1", "mcp__box__where", `{}`)}},
+		{Content: []llm.Block{llm.TextBlock("Found it.")}},
+	}
+	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
+		r, err := llmtest.DecodeAnthropicRequest(req.Body)
+		if err != nil || turnOf(r) >= len(turns) {
+			return llmtest.AnthropicError(400, "invalid_request_error", "unexpected request")
+		}
+		resp := turns[turnOf(r)]
+		resp.ID, resp.Model, resp.StopReason = "msg", "claude-test", llm.StopEndTurn
+		if len(resp.ToolUses()) > 0 {
+			resp.StopReason = llm.StopToolUse
+		}
+		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6)}
+	})
+	srv := httptest.NewServer(h)
+	t.Cleanup(srv.Close)
+	dd, ws := t.TempDir(), t.TempDir()
+	if err := os.WriteFile(filepath.Join(ws, "server.sh"), []byte(boxServer), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := corral(t, nil, "mcp", "add", "box", "--data-dir", dd, "--", "/bin/sh", "/workspace/server.sh").CombinedOutput(); err != nil {
+		t.Fatalf("corral mcp add: %v\n%s", err, out)
+	}
+	out, err := corral(t, nil, "run", "--env", "docker", "--image", image, "--provider", "anthropic", "--base-url", srv.URL,
+		"--workspace", ws, "--data-dir", dd, "Where is the server?").CombinedOutput()
+	if err != nil {
+		t.Fatalf("corral run --env docker: %v\n%s", err, out)
+	}
+	if !strings.Contains(string(out), "pwd=/workspace net=lo,") {
+		t.Errorf("corral run --env docker = %s, want the server in /workspace with only loopback", out)
+	}
+}
