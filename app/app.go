@@ -37,6 +37,7 @@ type App struct {
 	Agents     *Agents
 	Rules      *Rules
 	Containers *Containers
+	MCP        *MCP
 	bus        *bus.Bus[agent.Event]
 }
 
@@ -46,7 +47,7 @@ func New(cfg Config) *App {
 		System:     &System{health: cfg.Health, log: cfg.Log},
 		Runs:       &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}},
 		Workspace:  &Workspace{journal: cfg.Journal, log: cfg.Log},
-		Traces:     &Traces{journal: cfg.Journal, secrets: secretsOf(cfg.Settings.Credentials)},
+		Traces:     &Traces{journal: cfg.Journal, secrets: secretsOf(cfg.Settings.Credentials, cfg.Settings.DataDir)},
 		Settings:   &Settings{dataDir: cfg.Settings.DataDir, creds: cfg.Settings.Credentials, getenv: getenvOrEmpty(cfg.Settings.Getenv)},
 		Agents:     &Agents{dataDir: cfg.Settings.DataDir, runner: cfg.Runner},
 		Rules:      &Rules{ledger: ledgerOf(cfg)},
@@ -54,13 +55,14 @@ func New(cfg Config) *App {
 		bus:        cfg.Bus,
 	}
 	a.Runs.forget = a.Workspace.forget
+	a.MCP = &MCP{host: mcpHostOf(cfg)}
 	return a
 }
 
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers}
+	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers, a.MCP}
 }
 
 // Start lets the services work in the background (runs started from the UI, events to

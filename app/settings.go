@@ -14,6 +14,7 @@ import (
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/llm/catalog"
+	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/corral-dev/corral/backend/trace"
 )
@@ -189,6 +190,8 @@ type AgentView struct {
 	MaxSteps  int             `json:"max_steps"`
 	MaxTokens int             `json:"max_tokens"`
 	Approval  approval.Policy `json:"approval"`
+	// MCP names the MCP servers the agent uses; empty means every enabled one.
+	MCP []string `json:"mcp"`
 	// Rules counts the agent's own allow / ask / deny rules (edited in agents.json).
 	Rules int `json:"rules"`
 	// Builtin reports an agent that ships with Corral; Changed one that agents.json changes
@@ -226,7 +229,7 @@ func (a *Agents) list(defs map[string]agent.Definition) (AgentList, error) {
 		}
 		out.Agents = append(out.Agents, AgentView{
 			ID: d.ID, Provider: d.Provider, Model: d.Model, System: d.System, Tools: tools,
-			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Approval: d.Approval,
+			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Approval: d.Approval, MCP: nonNil(d.MCP),
 			Rules:   len(d.Rules.Allow) + len(d.Rules.Ask) + len(d.Rules.Deny),
 			Builtin: agent.IsBuiltin(id), Changed: slices.Contains(user, id),
 		})
@@ -251,6 +254,9 @@ func (a *Agents) Save(previous string, v AgentView) (AgentList, error) {
 	}
 	d.ID, d.Provider, d.Model, d.System = strings.TrimSpace(v.ID), v.Provider, strings.TrimSpace(v.Model), v.System
 	d.Tools, d.MaxSteps, d.MaxTokens, d.Approval = v.Tools, v.MaxSteps, v.MaxTokens, v.Approval
+	if v.MCP != nil { // a view without the key (an older UI) keeps the agent's list
+		d.MCP = v.MCP
+	}
 	if err := agent.SaveDefinition(a.dataDir, previous, d); err != nil {
 		return AgentList{}, err
 	}
@@ -411,11 +417,14 @@ func (t *Traces) redactions() []*regexp.Regexp {
 	return trace.Literals(t.secrets())
 }
 
-func secretsOf(c *credential.Credentials) func() []string {
+func secretsOf(c *credential.Credentials, dataDir string) func() []string {
 	if c == nil {
 		return nil
 	}
-	return c.Values
+	return func() []string {
+		servers, _ := mcp.NewConfig(dataDir).Servers()
+		return append(c.Values(), c.ValuesOf(mcp.SecretNames(servers))...)
+	}
 }
 
 func getenvOrEmpty(getenv func(string) string) func(string) string {

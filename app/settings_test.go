@@ -16,6 +16,7 @@ import (
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm/catalog"
+	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/moby/moby/client"
 )
@@ -237,6 +238,14 @@ func TestTracesRedactSavedKeys(t *testing.T) {
 	if _, err := creds.Set("OPENAI_API_KEY", odd); err != nil {
 		t.Fatal(err)
 	}
+	// An MCP server's secret, kept the same way and named in mcp.json, is redacted too.
+	const oddMCP = "anothervaluewithoutprefix678"
+	if _, err := creds.Set("MCP_GH_AUTHORIZATION", oddMCP); err != nil {
+		t.Fatal(err)
+	}
+	if err := mcp.NewConfig(dir).Add(mcp.Server{Name: "gh", Transport: mcp.TransportHTTP, URL: "https://gh.test/mcp", Headers: map[string]string{"Authorization": "${MCP_GH_AUTHORIZATION}"}}); err != nil {
+		t.Fatal(err)
+	}
 	j, err := journal.Open(ctx, filepath.Join(dir, "corral.db"))
 	if err != nil {
 		t.Fatal(err)
@@ -246,14 +255,14 @@ func TestTracesRedactSavedKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg := `{"agent":"coder","provider":"demo","model":"corral-demo","system":"s","tools":[],"max_steps":5,"max_tokens":100,"sandbox":"local"}`
-	if _, err := j.CreateRunWithStep(ctx, journal.Run{ID: "run_1", SessionID: "ses_1", Agent: "coder", Prompt: "my key is " + odd, Status: journal.RunCompleted},
+	if _, err := j.CreateRunWithStep(ctx, journal.Run{ID: "run_1", SessionID: "ses_1", Agent: "coder", Prompt: "my key is " + odd + ", the server's " + oddMCP, Status: journal.RunCompleted},
 		journal.StepSpec{Name: "run.config", Kind: "config", Idempotent: true}, journal.StepResult{Output: []byte(cfg)}); err != nil {
 		t.Fatal(err)
 	}
 	for _, withSecrets := range []bool{false, true} {
 		tr := &Traces{journal: j}
 		if withSecrets {
-			tr.secrets = secretsOf(creds)
+			tr.secrets = secretsOf(creds, dir)
 		}
 		f, err := tr.Export("run_1", "json", false)
 		if err != nil {
@@ -261,6 +270,9 @@ func TestTracesRedactSavedKeys(t *testing.T) {
 		}
 		if got := strings.Contains(f.Content, odd); got == withSecrets {
 			t.Errorf("export with saved keys redacted=%v contains the key: %v", withSecrets, got)
+		}
+		if got := strings.Contains(f.Content, oddMCP); got == withSecrets {
+			t.Errorf("export with saved keys redacted=%v contains the MCP secret: %v", withSecrets, got)
 		}
 	}
 }

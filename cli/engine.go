@@ -115,6 +115,7 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 		Ledger:  approval.NewLedger(dir.Path),
 		DataDir: dir.Path,
 		Cleanup: rt.removeSessionContainers,
+		MCP:     newMCPHost(dir.Path, creds.Getenv(p.Getenv), p.Version),
 	})
 	return rt, nil
 }
@@ -132,6 +133,7 @@ func (rt *engine) removeSessionContainers(ctx context.Context, sessionID string)
 
 func (rt *engine) close() {
 	rt.bus.Close()
+	rt.runner.MCP().Close()
 	rt.dockerMu.Lock()
 	if rt.reaper != nil {
 		rt.reaper.Stop()
@@ -244,7 +246,9 @@ func sandboxDefaults(dataDir string) func() (string, agent.ContainerSpec, error)
 
 // redactions are the stored credentials' values as patterns for trace exports, so a saved
 // key that reached a tool's output (an `env` command, a file) never leaves in an export.
-func (rt *engine) redactions() []*regexp.Regexp { return trace.Literals(rt.creds.Values()) }
+func (rt *engine) redactions() []*regexp.Regexp {
+	return trace.Literals(append(rt.creds.Values(), mcpSecrets(rt.creds, rt.dir.Path)...))
+}
 
 // models builds providers from the environment's credentials (llm/provider).
 type models struct{ getenv func(string) string }

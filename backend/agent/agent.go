@@ -24,6 +24,7 @@ import (
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/record"
+	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -67,6 +68,8 @@ type Config struct {
 	HostSandbox func(dir string) (sandbox.Sandbox, error)
 	// Tools are the tools agents may name.
 	Tools []tool.Tool
+	// MCP reaches the MCP servers whose tools runs are offered; nil means none.
+	MCP *mcp.Host
 	// Ledger holds remembered approval rules; nil means none.
 	Ledger *approval.Ledger
 	// Approver answers approval requests while a run waits, unless a drive names
@@ -118,6 +121,9 @@ func (r *Runner) Agent(id string) (Definition, bool) {
 // Ledger returns the ledger of remembered approval rules the Runner was built with (nil if
 // none), for the settings that list and change them.
 func (r *Runner) Ledger() *approval.Ledger { return r.config.Ledger }
+
+// MCP returns the host of the MCP servers runs are offered, or nil when there is none.
+func (r *Runner) MCP() *mcp.Host { return r.config.MCP }
 
 // definition returns the agent id's definition, or the known ids.
 func (r *Runner) definition(id string) (Definition, bool, []string) {
@@ -307,6 +313,9 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 		return cfg, err
 	}
 	cfg.History = history
+	if cfg.MCP, err = r.mcpServers(def); err != nil {
+		return cfg, err
+	}
 	return cfg, nil
 }
 

@@ -37,6 +37,12 @@ type Definition struct {
 	Approval approval.Policy `json:"approval,omitzero"`
 	// Rules are the agent's own allow / ask / deny rules, e.g. {"allow": ["exec(npm test)"]}.
 	Rules approval.RuleLists `json:"rules,omitzero"`
+	// MCP names the MCP servers (DATA_DIR/mcp.json) the agent's runs may
+	// use; empty means every enabled server.
+	MCP []string `json:"mcp,omitempty"`
+	// MCPServers are the agent's own MCP servers, in the peers' shape
+	// ({"name": {"command": ...}}): only its runs use them, besides MCP's.
+	MCPServers json.RawMessage `json:"mcpServers,omitempty"`
 }
 
 // DefaultAgentID names the built-in coding agent.
@@ -152,6 +158,9 @@ func (d Definition) Validate() error {
 	}
 	if d.MaxTokens < 0 {
 		errs = append(errs, fmt.Errorf("%w: max tokens %d is negative", ErrBadDefinition, d.MaxTokens))
+	}
+	if _, err := d.OwnMCPServers(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: mcpServers: %w", ErrBadDefinition, err))
 	}
 	if err := d.Approval.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))

@@ -106,7 +106,7 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		if err != nil {
 			return approval.Outcome{}, err
 		}
-		a := approval.Check(use.Name, use.Input, l.policy(), rules, l.ws)
+		a := l.check(use, rules)
 		if a.Decision != approval.Ask {
 			rec := GateRecord{V: record.GateVersion, Assessment: a, Outcome: approval.Outcome{Run: true, Input: use.Input, ActionHash: approval.ActionHash(use.Name, use.Input)}}
 			if a.Decision == approval.Deny {
@@ -114,7 +114,7 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 			}
 			return l.record(ctx, spec, rec)
 		}
-		req, err := approval.Prepare(use.Name, use.Input, a, l.ws, l.sb.Files(), approval.PreviewOptions{})
+		req, err := l.prepare(use, a)
 		if err != nil {
 			return approval.Outcome{}, fmt.Errorf("agent: prepare approval: %w", err)
 		}

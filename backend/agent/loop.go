@@ -220,6 +220,9 @@ func (l *loop) ruleSet() (approval.RuleSet, error) {
 }
 
 func (l *loop) close() {
+	if l.sb != nil && l.r.config.MCP != nil {
+		l.r.config.MCP.Release(l.sb) // the run's MCP servers live as long as its sandbox
+	}
 	if l.sb != nil {
 		l.sb.Close()
 	}
@@ -246,6 +249,9 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 	}
 	specs, err := l.toolSpecs()
 	if err != nil {
+		return "", err
+	}
+	if specs, err = l.mcpTools(ctx, specs); err != nil {
 		return "", err
 	}
 	msgs := appendUser(append([]llm.Message(nil), l.cfg.History...), llm.TextBlock(l.run.Prompt))
@@ -332,7 +338,7 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	// A call with side effects passes the approval gate first (its own step); what runs is
 	// what the gate let through, possibly edited by a person.
 	outcome := approval.Outcome{Run: true, Input: use.Input}
-	if known && use.InputError == "" && gated(use.Name, use.Input) {
+	if known && use.InputError == "" && (gated(use.Name, use.Input) || isMCP(t)) {
 		var err error
 		if outcome, err = l.gate(ctx, use); err != nil {
 			return tool.Result{}, err

@@ -34,6 +34,7 @@ type Preview struct {
 	Exec     *ExecPreview `json:"exec,omitempty"`
 	File     *FilePreview `json:"file,omitempty"`
 	Read     *ReadPreview `json:"read,omitempty"`
+	MCP      *MCPPreview  `json:"mcp,omitempty"`
 	// Input is the raw input, for tools without a specific preview.
 	Input json.RawMessage `json:"input,omitempty"`
 }

@@ -45,6 +45,8 @@ func RenderText(p Preview, color bool) string {
 		if !p.Read.Inside {
 			fmt.Fprintf(&b, "%s\n", style(ansiYellow, "outside the workspace: "+p.Read.Reason))
 		}
+	case p.MCP != nil:
+		renderMCP(&b, p.MCP, style)
 	case len(p.Input) > 0:
 		fmt.Fprintf(&b, "input: %s\n", p.Input)
 	}

@@ -29,6 +29,8 @@ var ErrBadRule = errors.New("approval: bad rule")
 //   - write(PATH): a doublestar pattern over the path written or edited,
 //     relative to the workspace, or absolute, or starting with ~/.
 //   - read(PATH): the same, for files read.
+//   - mcp(SERVER/TOOL): a glob over an MCP server's tool (see CheckMCP);
+//     mcp(github/*) is every tool of the server github.
 //
 // Build rules with ParseRule; a Rule made otherwise matches nothing.
 type Rule struct {
@@ -89,10 +91,12 @@ func ParseRule(list List, scope Scope, text string) (Rule, error) {
 			return Rule{}, fmt.Errorf("%w %q: %q is not a valid path pattern", ErrBadRule, text, arg)
 		}
 		r.path = arg
+	case "mcp":
+		return parseMCPRule(r, text, arg)
 	case "edit":
 		return Rule{}, fmt.Errorf("%w %q: write(...) rules cover both write and edit", ErrBadRule, text)
 	default:
-		return Rule{}, fmt.Errorf("%w %q: unknown tool %q (want exec, write or read)", ErrBadRule, text, tool)
+		return Rule{}, fmt.Errorf("%w %q: unknown tool %q (want exec, write, read or mcp)", ErrBadRule, text, tool)
 	}
 	return r, nil
 }

@@ -144,7 +144,7 @@ func (c *Credentials) Backend() (Where, string) {
 func (c *Credentials) FilePath() string { return c.file.Path() }
 
 func checkName(name string) error {
-	if !slices.Contains(Names, name) {
+	if !slices.Contains(Names, name) && !IsMCPName(name) {
 		return fmt.Errorf("%w %q (known: %s)", ErrUnknownName, name, strings.Join(Names, ", "))
 	}
 	return nil
@@ -268,7 +268,7 @@ func (c *Credentials) Getenv(getenv func(string) string) func(string) string {
 		if v := getenv(k); v != "" {
 			return v
 		}
-		if !slices.Contains(Names, k) {
+		if !slices.Contains(Names, k) && !IsMCPName(k) {
 			return ""
 		}
 		v, _, err := c.Get(k)

@@ -28,6 +28,10 @@ const (
 	NameConfig = "run.config"
 	// NameModel names a model call step.
 	NameModel = "model"
+	// NameMCPTools names the step (kind config, right after the configuration, only in a
+	// run with MCP servers) that records the tools its servers offered when it first drove
+	// (an mcp.Discovery), so a resumed run offers the same ones.
+	NameMCPTools = "mcp.tools"
 )
 
 // The version each record kind is written at. Version 0 is the format without a "v" member.
@@ -74,6 +78,9 @@ type RunConfig struct {
 	Approval approval.Policy `json:"approval,omitzero"`
 	Rules    []RuleScope     `json:"rules,omitempty"`
 	History  []llm.Message   `json:"history,omitempty"` // earlier runs of the session
+	// MCP names the MCP servers whose tools the run is offered; the tools themselves are
+	// recorded by the run's mcp.tools step.
+	MCP []string `json:"mcp,omitempty"`
 }
 
 // RuleScope is a set of rule lists at one scope, as recorded in a run's configuration.

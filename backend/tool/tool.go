@@ -92,6 +92,9 @@ type Meta struct {
 	// over the limit, listing it failed, tracking is off); Changed is then
 	// empty and says nothing.
 	Untracked string `json:"untracked,omitempty"`
+
+	// MCP holds an MCP server tool's server, tool and non-text results.
+	MCP *MCPMeta `json:"mcp,omitempty"`
 }
 
 // IsZero reports whether m holds no facts at all.

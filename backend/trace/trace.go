@@ -591,6 +591,7 @@ func (b *builder) tool(sp *Span, st journal.Step) []Span {
 	if m.Truncated {
 		a["corral.tool.truncated"] = true
 	}
+	mcpAttributes(a, m.MCP)
 	if m.ExitCode == nil && !m.TimedOut {
 		return nil
 	}

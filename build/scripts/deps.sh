@@ -44,3 +44,13 @@ if ! command -v go >/dev/null; then
   echo "deps: Go is not installed. Install Go 1.21 or newer (it fetches the 1.26 toolchain go.mod asks for)." >&2
   exit 1
 fi
+
+if [ "$want" = test ]; then
+  # The reference MCP server the MCP tests run (@modelcontextprotocol/server-everything),
+  # pinned by its lock file; the tests are offline after this.
+  mcp_dir="$(dirname "$0")/../../e2e/testdata/mcp"
+  if [ ! -f "$mcp_dir/node_modules/.package-lock.json" ] || [ "$mcp_dir/package-lock.json" -nt "$mcp_dir/node_modules/.package-lock.json" ]; then
+    echo "deps: installing the MCP test servers (npm ci in e2e/testdata/mcp)"
+    (cd "$mcp_dir" && npm ci --no-audit --no-fund)
+  fi
+fi

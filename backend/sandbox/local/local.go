@@ -70,6 +70,9 @@ type Sandbox struct {
 	closeErr  error
 	mu        sync.RWMutex
 	closed    bool
+
+	procMu sync.Mutex
+	procs  []func() error // Stop of each program Start started
 }
 
 var _ sandbox.Sandbox = (*Sandbox)(nil)
@@ -161,6 +164,7 @@ func (s *Sandbox) Close() error {
 		s.mu.Lock()
 		s.closed = true
 		s.mu.Unlock()
+		s.stopAll()
 		s.closeErr = s.dir.Close()
 		if s.ownHome {
 			if err := os.RemoveAll(s.home); err != nil && s.closeErr == nil {

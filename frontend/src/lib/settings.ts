@@ -12,6 +12,7 @@ export const SETTINGS_SECTIONS = [
   { id: 'rules', label: 'Rules' },
   { id: 'sandbox', label: 'Sandbox' },
   { id: 'docker', label: 'Docker' },
+  { id: 'mcp', label: 'MCP' },
 ] as const;
 
 /** SettingsSection names a section. */

@@ -51,3 +51,15 @@ describe('helpers', () => {
     expect(diffLines('--- a\n+++ b\n@@ -1 +1 @@\n-x\n+y\n z\n').map((l) => l.kind)).toEqual(['file', 'file', 'hunk', 'del', 'add', 'ctx']);
   });
 });
+
+describe('MCP tool calls', () => {
+  it.each([
+    { name: 'finished, from meta', tool: 'mcp__gh__create_issue', output: { content: 'ok', meta: { mcp: { server: 'gh', tool: 'create_issue', images: [{ mime_type: 'image/png', bytes: 3, data: 'AAA' }] } } }, verb: 'gh/create_issue', facts: ['MCP:muted', '1 image:muted'] },
+    { name: 'running, from its name', tool: 'mcp__my_server__get', output: undefined, verb: 'my_server/get', facts: ['MCP:muted'] },
+    { name: 'failed', tool: 'mcp__s__t', output: { content: 'server gone', is_error: true, meta: { mcp: { server: 's', tool: 't' } } }, verb: 's/t', facts: ['MCP:muted', 'error:bad'] },
+  ])('$name', ({ tool, output, verb, facts: want }) => {
+    const sum = summarizeTool(tool, { a: 1 }, output);
+    expect(sum.verb).toBe(verb);
+    expect(sum.facts.map((f) => `${f.text}:${f.tone}`)).toEqual(want);
+  });
+});

@@ -160,6 +160,14 @@ export function summarizeTool(name: string, input: unknown, output: unknown): To
       verb = name || 'tool';
       mono = false;
       subject = excerpt(JSON.stringify(input ?? {}), 80);
+      const m = mcpName(name, meta);
+      if (m) {
+        verb = `${m.server}/${m.tool}`;
+        mono = true;
+        facts.push({ text: 'MCP', tone: 'muted', title: `tool ${m.tool} of the MCP server ${m.server}` });
+        const images = meta.mcp?.images?.length ?? 0;
+        if (images > 0) facts.push({ text: plural(images, 'image'), tone: 'muted' });
+      }
     }
   }
   if (meta.truncated) facts.push({ text: 'truncated', tone: 'warn' });
@@ -185,4 +193,12 @@ export function diffLines(diff: string): DiffLine[] {
       if (text.startsWith('-')) return { kind: 'del' as const, text };
       return { kind: 'ctx' as const, text };
     });
+}
+
+/** mcpName is the server and tool of an MCP tool call: from the result's meta, else from
+ * its offered name mcp__SERVER__TOOL (a call still running); undefined for other tools. */
+export function mcpName(name: string, meta?: ToolMeta): { server: string; tool: string } | undefined {
+  if (meta?.mcp) return { server: meta.mcp.server, tool: meta.mcp.tool };
+  const m = /^mcp__(.+?)__(.+)$/.exec(name);
+  return m ? { server: m[1], tool: m[2] } : undefined;
 }

@@ -2,7 +2,7 @@
 // defaults and the Docker panel (app/settings.go). Re-exported by index.ts.
 
 import { call } from './transport';
-import type { AgentList, AgentView, ContainersView, ProvidersView, RuleEntry, SandboxSettings, Verdict } from './types';
+import type { AgentList, AgentView, ContainersView, MCPTestView, MCPView, ProvidersView, RuleEntry, SandboxSettings, Verdict } from './types';
 
 /** providers asks Settings.Providers for each provider's saved key (masked), base URL and where keys are kept. */
 export function providers(): Promise<ProvidersView> {
@@ -82,4 +82,39 @@ export async function removeContainer(id: string): Promise<void> {
 /** pruneContainers removes idle and orphaned containers with Containers.Prune; returns how many. */
 export function pruneContainers(): Promise<number> {
   return call<number>('Containers.Prune');
+}
+
+/** mcpServers asks MCP.List for the configured MCP servers (DATA_DIR/mcp.json). */
+export function mcpServers(): Promise<MCPView> {
+  return call<MCPView>('MCP.List');
+}
+
+/** addMCPServer adds a server with MCP.Add: target is a URL (Streamable HTTP) or a command line (stdio). */
+export function addMCPServer(name: string, target: string): Promise<MCPView> {
+  return call<MCPView>('MCP.Add', name, target);
+}
+
+/** importMCPServers adds every server of a pasted {"mcpServers": ...} document with MCP.Import. */
+export function importMCPServers(document: string): Promise<MCPView> {
+  return call<MCPView>('MCP.Import', document);
+}
+
+/** removeMCPServer deletes a server with MCP.Remove. */
+export function removeMCPServer(name: string): Promise<MCPView> {
+  return call<MCPView>('MCP.Remove', name);
+}
+
+/** setMCPServerEnabled enables or disables a server for new runs with MCP.SetEnabled. */
+export function setMCPServerEnabled(name: string, enabled: boolean): Promise<MCPView> {
+  return call<MCPView>('MCP.SetEnabled', name, enabled);
+}
+
+/** testMCPServer connects to a server and lists its tools with MCP.Test. */
+export function testMCPServer(name: string): Promise<MCPTestView> {
+  return call<MCPTestView>('MCP.Test', name);
+}
+
+/** mcpServerLogs returns a server's kept stderr with MCP.Logs. */
+export function mcpServerLogs(name: string): Promise<string> {
+  return call<string>('MCP.Logs', name);
 }

@@ -157,6 +157,8 @@ export interface AgentView {
   max_steps: number;
   max_tokens: number;
   approval: ApprovalPolicy;
+  /** mcp names the MCP servers the agent uses; empty means every enabled one. */
+  mcp?: string[];
   /** rules counts the agent's own rules (kept when saving). */
   rules: number;
   builtin: boolean;
@@ -213,6 +215,66 @@ export interface ContainersView {
   available: boolean;
   error?: string;
   containers: ContainerView[];
+}
+
+/** MCPServerView is one configured MCP server (app.MCPServerView); env and headers are names only. */
+export interface MCPServerView {
+  name: string;
+  transport: 'stdio' | 'http' | 'sse';
+  command?: string;
+  args: string[];
+  url?: string;
+  env: string[];
+  headers: string[];
+  enabled: boolean;
+}
+
+/** MCPView is DATA_DIR/mcp.json's servers (app.MCPView). */
+export interface MCPView {
+  path: string;
+  servers: MCPServerView[];
+  error?: string;
+}
+
+/** MCPToolSpec is one tool a server offers, as a run records it (mcp.ToolSpec). */
+export interface MCPToolSpec {
+  name: string;
+  server: string;
+  /** agent names the agent whose own server (agents.json) this is. */
+  agent?: string;
+  tool: string;
+  title?: string;
+  description?: string;
+  input_schema: unknown;
+  read_only?: boolean;
+  destructive?: boolean;
+  idempotent?: boolean;
+  open_world?: boolean;
+  destructive_declared?: boolean;
+}
+
+/** MCPServerStatus is how discovering one server went (mcp.ServerStatus). */
+export interface MCPServerStatus {
+  name: string;
+  transport: string;
+  tools: number;
+  error?: string;
+}
+
+/** MCPDiscovery is a run's mcp.tools step output: its servers and the tools offered (mcp.Discovery). */
+export interface MCPDiscovery {
+  servers: MCPServerStatus[];
+  tools: MCPToolSpec[];
+}
+
+/** MCPTestView is what testing a server found (app.MCPTestView). */
+export interface MCPTestView {
+  name: string;
+  ok: boolean;
+  error?: string;
+  duration_ms: number;
+  tools: MCPToolSpec[];
+  logs: string;
 }
 
 // ---- Runs: sessions, runs and their steps (app/runs.go) ----
@@ -409,6 +471,33 @@ export interface ToolMeta {
   changed_omitted?: number;
   /** untracked says why exec did not track changed files. */
   untracked?: string;
+  /** mcp is an MCP server tool's server, tool, images and resources. */
+  mcp?: MCPMeta;
+}
+
+/** MCPMeta is what an MCP tool returned besides its text (tool.MCPMeta). */
+export interface MCPMeta {
+  server: string;
+  tool: string;
+  images?: MCPMedia[];
+  resources?: MCPResource[];
+  structured?: unknown;
+}
+
+/** MCPMedia is an image or audio content, base64 (tool.MCPMedia); data is absent past 1 MiB. */
+export interface MCPMedia {
+  mime_type: string;
+  data?: string;
+  bytes: number;
+}
+
+/** MCPResource is an embedded resource or a resource link (tool.MCPResource). */
+export interface MCPResource {
+  uri: string;
+  name?: string;
+  mime_type?: string;
+  link?: boolean;
+  bytes?: number;
 }
 
 /** ChangedFile is one workspace file a command changed (tool.FileChange). */
@@ -621,7 +710,28 @@ export interface ApprovalPreview {
   exec?: ExecPreview;
   file?: FilePreview;
   read?: ReadPreview;
+  mcp?: MCPPreview;
   input?: unknown;
+}
+
+/** MCPPreview shows a call to an MCP server's tool (approval.MCPPreview). */
+export interface MCPPreview {
+  server: string;
+  tool: string;
+  title?: string;
+  description?: string;
+  read_only?: boolean;
+  /** destructive: the tool declares destructiveHint, so it is always asked. */
+  destructive?: boolean;
+  /** arguments are the input's fields, sorted by name, each value as JSON. */
+  arguments: MCPArgument[];
+}
+
+/** MCPArgument is one field of an MCP call's input (approval.MCPArgument). */
+export interface MCPArgument {
+  name: string;
+  value: unknown;
+  description?: string;
 }
 
 /** PendingApproval is an action a run waits for a person to decide (app.PendingApproval). */

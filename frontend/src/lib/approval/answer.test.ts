@@ -7,6 +7,7 @@ import {
   denyAnswer,
   editAnswer,
   editField,
+  MCP_ARGUMENTS,
   scopeValue,
   unifiedDiff,
 } from './answer';
@@ -97,5 +98,19 @@ describe('unifiedDiff', () => {
     ]);
     expect(text).toBe('@@ -1,2 +1 @@\n a\n-b\n@@ -9,0 +9 @@\n+z\n\\ No newline at end of file');
     expect(unifiedDiff(null)).toBe('');
+  });
+});
+
+describe('editing an MCP call', () => {
+  const req = { tool: 'mcp__s__append', input: { line: 'hi' }, action_hash: 'h', preview: { tool: 'mcp__s__append', title: '', decision: 'ask', reason: '', mcp: { server: 's', tool: 'append', arguments: [] } } } as unknown as ApprovalRequest;
+  it('edits all the arguments as JSON', () => {
+    const f = editField(req);
+    expect(f?.field).toBe(MCP_ARGUMENTS);
+    expect(JSON.parse(f?.value ?? '')).toEqual({ line: 'hi' });
+    expect(editAnswer(req, 'window', '{"line":"bye"}').input).toEqual({ line: 'bye' });
+  });
+  it('refuses arguments that are not an object', () => {
+    expect(() => editAnswer(req, 'window', '[1]')).toThrow(/JSON object/);
+    expect(() => editAnswer(req, 'window', '{oops')).toThrow();
   });
 });

@@ -32,12 +32,21 @@ export const EDIT_FIELDS: Readonly<Record<string, string>> = {
   edit: 'new_string',
 };
 
+/** MCP_ARGUMENTS is the "field" an MCP call's edit replaces: all its arguments, as JSON. */
+export const MCP_ARGUMENTS = 'arguments (JSON)';
+
+/** isMCP reports whether the request is a call to an MCP server's tool. */
+export function isMCP(req: ApprovalRequest): boolean {
+  return req.preview?.mcp !== undefined || req.tool.startsWith('mcp__');
+}
+
 function inputObject(input: unknown): Record<string, unknown> {
   return typeof input === 'object' && input !== null && !Array.isArray(input) ? (input as Record<string, unknown>) : {};
 }
 
 /** editField returns the field an edit replaces and its current text, or null when the tool cannot be edited. */
 export function editField(req: ApprovalRequest): { field: string; value: string } | null {
+  if (isMCP(req)) return { field: MCP_ARGUMENTS, value: JSON.stringify(inputObject(req.input), null, 2) };
   const field = EDIT_FIELDS[req.tool];
   if (!field) return null;
   const v = inputObject(req.input)[field];
@@ -48,6 +57,11 @@ export function editField(req: ApprovalRequest): { field: string; value: string 
 export function editedInput(req: ApprovalRequest, value: string): Record<string, unknown> {
   const f = editField(req);
   if (!f) throw new Error(`the ${req.tool} tool cannot be edited`);
+  if (f.field === MCP_ARGUMENTS) {
+    const v: unknown = JSON.parse(value);
+    if (typeof v !== 'object' || v === null || Array.isArray(v)) throw new Error('the arguments must be a JSON object');
+    return v as Record<string, unknown>;
+  }
   return { ...inputObject(req.input), [f.field]: value };
 }
 
