@@ -35,8 +35,11 @@ func TestKeychainSecretService(t *testing.T) {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		defer cancel()
-		script := `printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null && exec "$0" -test.run='^TestKeychainSecretService$' -test.v -test.count=1`
+		script := `printf pw | gnome-keyring-daemon --unlock --components=secrets >/dev/null 2>&1 && exec "$0" -test.run='^TestKeychainSecretService$' -test.v -test.count=1`
 		cmd := exec.CommandContext(ctx, "dbus-run-session", "--", "sh", "-c", script, os.Args[0])
+		// The daemon may outlive the session a moment and hold the output pipe: Wait gives up
+		// on it after WaitDelay instead of hanging the package (seen once under heavy load).
+		cmd.WaitDelay = 10 * time.Second
 		cmd.Env = append(os.Environ(), insideKeyring+"=1", "HOME="+home, "XDG_DATA_HOME="+filepath.Join(home, "data"),
 			"XDG_RUNTIME_DIR="+runtimeDir, "XDG_CONFIG_HOME="+filepath.Join(home, "config"), "XDG_CACHE_HOME="+filepath.Join(home, "cache"))
 		out, err := cmd.CombinedOutput()
