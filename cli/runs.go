@@ -24,6 +24,9 @@ import (
 // Exit codes of the run commands, on top of ExitOK, ExitError and ExitUsage.
 const (
 	ExitSuspended   = 3   // the run waits for a person
+	ExitPaused      = 4   // a fault a retry or a person can clear paused the run; resume it
+	ExitRefused     = 5   // the model refused
+	ExitCutOff      = 6   // the answer was cut off by the output limit
 	ExitInterrupted = 130 // the user interrupted the command (Ctrl+C)
 )
 
@@ -185,8 +188,23 @@ func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, drive func
 	rt.bus.Close()
 	<-printed
 	switch {
+	case err == nil && run.Status == journal.RunRefused:
+		if !asJSON {
+			fmt.Fprintf(p.Stderr, "corral: run %s: the model refused: %s\n", run.ID, run.Error)
+		}
+		return &exitError{code: ExitRefused, err: fmt.Errorf("run %s refused", run.ID)}
+	case err == nil && run.Status == journal.RunCutOff:
+		if !asJSON {
+			fmt.Fprintf(p.Stderr, "corral: run %s: %s\n", run.ID, run.Error)
+		}
+		return &exitError{code: ExitCutOff, err: fmt.Errorf("run %s cut off", run.ID)}
 	case err == nil:
 		return nil
+	case errors.Is(err, agent.ErrPaused):
+		if !asJSON {
+			fmt.Fprintf(p.Stderr, "corral: run %s paused: %s\n  continue it with: corral resume %s\n", run.ID, run.Error, run.ID)
+		}
+		return &exitError{code: ExitPaused, err: err}
 	case errors.Is(err, agent.ErrSuspended):
 		if asJSON {
 			return &exitError{code: ExitSuspended, err: err}

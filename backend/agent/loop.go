@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
@@ -32,7 +33,7 @@ func (r *Runner) Drive(ctx context.Context, runID string) (journal.Run, error) {
 		return run, fmt.Errorf("agent: run %s was imported and is read-only; re-run it with corral replay", run.ID)
 	}
 	switch run.Status {
-	case journal.RunCompleted, journal.RunFailed:
+	case journal.RunCompleted, journal.RunFailed, journal.RunRefused, journal.RunCutOff:
 		return run, fmt.Errorf("agent: run %s has %s; start a new run in session %s to continue", run.ID, run.Status, run.SessionID)
 	}
 	cur, err := r.Journal.Cursor(ctx, run.ID)
@@ -83,6 +84,9 @@ const (
 	ResumeInterrupted = "interrupted"
 	// ResumeCancelled: it was cancelled (Ctrl+C, the window's stop button).
 	ResumeCancelled = "cancelled"
+	// ResumePaused: a fault a retry or a person could clear (the provider kept failing, a
+	// bad key, a full disk) had paused it.
+	ResumePaused = "paused"
 )
 
 // resumeReason says whether driving a run in this status, with this history, resumes it, and
@@ -102,6 +106,8 @@ func resumeReason(s journal.RunStatus, history []journal.Step) string {
 		return ResumeInterrupted
 	case journal.RunCancelled:
 		return ResumeCancelled
+	case journal.RunPaused:
+		return ResumePaused
 	}
 	return ""
 }
@@ -123,8 +129,14 @@ func outcome(ctx context.Context, runID string, runErr error) (journal.RunStatus
 	status, typ, errText := journal.RunCompleted, EventRunCompleted, ""
 	var interrupted *journal.InterruptedError
 	var waiting *awaitingApproval
+	var refused *refusedError
+	var cut *cutOffError
 	switch {
 	case runErr == nil:
+	case errors.As(runErr, &refused):
+		status, typ, errText, runErr = journal.RunRefused, EventRunCompleted, refused.explanation, nil
+	case errors.As(runErr, &cut):
+		status, typ, errText, runErr = journal.RunCutOff, EventRunCompleted, cut.Error(), nil
 	case errors.As(runErr, &waiting):
 		status, typ = journal.RunAwaitingApproval, EventRunSuspended
 		errText = waiting.Error()
@@ -136,6 +148,9 @@ func outcome(ctx context.Context, runID string, runErr error) (journal.RunStatus
 	case ctx.Err() != nil:
 		status, typ, errText = journal.RunCancelled, EventRunCancelled, "cancelled"
 		runErr = fmt.Errorf("agent: run %s cancelled: %w", runID, ctx.Err())
+	case pausedOutcome(runErr) != "":
+		status, typ, errText = journal.RunPaused, EventRunSuspended, pausedOutcome(runErr)
+		runErr = fmt.Errorf("%w: %s", ErrPaused, errText)
 	default:
 		status, typ, errText = journal.RunFailed, EventRunFailed, runErr.Error()
 	}
@@ -247,6 +262,8 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 		return "", err
 	}
 	msgs := appendUser(append([]llm.Message(nil), l.cfg.History...), llm.TextBlock(l.run.Prompt))
+	var answer strings.Builder // the parts of an answer the output limit cut, continued
+	continued := 0
 
 	for turn := 1; ; turn++ {
 		if turn > l.cfg.MaxSteps {
@@ -256,7 +273,17 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		msgs = append(msgs, resp.Message())
+		msgs = appendAssistant(msgs, resp.Message())
+		switch resp.StopReason {
+		case llm.StopRefusal:
+			if err := l.cur.Done(); err != nil {
+				return "", err
+			}
+			return resp.Text(), &refusedError{explanation: refusal(resp)}
+		case llm.StopPauseTurn:
+			// The provider paused a long turn: sent back as it is, the model goes on with it.
+			continue
+		}
 		var results []llm.Block
 		for _, b := range resp.Content {
 			if b.Type != llm.BlockToolUse {
@@ -268,10 +295,23 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			}
 			results = append(results, llm.ToolResultBlock(b.ID, res.Content, res.IsError))
 		}
+		if len(results) == 0 && resp.StopReason == llm.StopMaxTokens {
+			answer.WriteString(resp.Text())
+			if continued < maxContinuations {
+				continued++
+				msgs = appendUser(msgs, llm.TextBlock(continuePrompt))
+				continue
+			}
+			if err := l.cur.Done(); err != nil {
+				return "", err
+			}
+			return answer.String(), &cutOffError{limit: l.limitUsed(resp)}
+		}
 		if len(results) == 0 {
 			// The run is complete: a step the history has beyond this one means the
 			// code and the record went different ways.
-			return resp.Text(), l.cur.Done()
+			answer.WriteString(resp.Text())
+			return answer.String(), l.cur.Done()
 		}
 		msgs = appendUser(msgs, results...)
 	}
@@ -289,13 +329,15 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, er
 		if l.model == nil {
 			m, err := l.r.Models.Model(l.cfg)
 			if err != nil {
-				return journal.StepResult{}, err
+				return journal.StepResult{}, &modelFault{seq: seq, err: err}
 			}
 			l.model = m
 		}
-		resp, err := l.model.Stream(ctx, req, func(ev llm.Event) { l.streamEvent(seq, ev) })
+		resp, err := l.stream(ctx, seq, req)
 		if err != nil {
-			return journal.StepResult{}, err
+			// Whatever stopped the call (the provider kept failing, a key, a quota), a
+			// retry or a person can clear it: the step stays started and the run resumes here.
+			return journal.StepResult{}, &modelFault{seq: seq, err: err}
 		}
 		out, err := json.Marshal(resp)
 		if err != nil {
@@ -373,6 +415,9 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 	if !known {
 		return tool.Result{Content: fmt.Sprintf("There is no tool named %q. Available tools: %v.", use.Name, l.cfg.Tools), IsError: true}, nil
 	}
+	if use.Truncated {
+		return tool.Result{Content: fmt.Sprintf("The call to %s was cut off by the output limit, even at the most this model may write in one response; nothing was run. Do the work in smaller calls (write a large file in parts: the first part with write, the rest appended with edit).", use.Name), IsError: true}, nil
+	}
 	if use.InputError != "" {
 		return tool.Result{Content: fmt.Sprintf("The input for %s was not valid JSON (%s); nothing was run. Send the call again with a JSON object.", use.Name, use.InputError), IsError: true}, nil
 	}
@@ -403,6 +448,18 @@ func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {
 		specs = append(specs, llm.ToolSpec{Name: t.Name(), Description: t.Description(), InputSchema: t.Schema()})
 	}
 	return specs, nil
+}
+
+// appendAssistant adds an assistant turn, merged into the last message if that is already
+// an assistant turn (a turn the provider paused and the model went on with).
+func appendAssistant(msgs []llm.Message, m llm.Message) []llm.Message {
+	if n := len(msgs); n > 0 && msgs[n-1].Role == llm.RoleAssistant {
+		last := msgs[n-1]
+		last.Content = append(append([]llm.Block(nil), last.Content...), m.Content...)
+		out := append([]llm.Message(nil), msgs[:n-1]...)
+		return append(out, last)
+	}
+	return append(msgs, m)
 }
 
 // appendUser adds blocks as a user turn, merged into the last message if that is already a
