@@ -197,6 +197,9 @@ type loop struct {
 	ws    approval.Workspace // set with sb
 	tools map[string]tool.Tool
 	hooks ReplayHooks // what ReplayHistory watches; empty when driving
+	// replayOnly is set by ReplayHistory: nothing is decided or recorded, a cut-off step
+	// stays as it is.
+	replayOnly bool
 }
 
 // openSandbox opens the run's sandbox on first need.
@@ -382,6 +385,13 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		use.Input = outcome.Input
 	}
 	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
+	resolved := "" // why a call a crash cut off runs again, when the workspace said so
+	if !idempotent {
+		var err error
+		if resolved, err = l.resolveCut(ctx, use.Name, t); err != nil {
+			return tool.Result{}, err
+		}
+	}
 	seq := l.cur.Seq() + 1
 	begun := time.Now()
 	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: record.KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
@@ -393,6 +403,9 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 				return journal.StepResult{}, err
 			}
 			res = outcome.Result(res)
+			if resolved != "" {
+				res.Meta.Resolved = resolved
+			}
 		}
 		out, err := json.Marshal(res)
 		return journal.StepResult{Output: out}, err
