@@ -94,7 +94,7 @@ export interface RunEvent {
   duration_ms?: number;
   /** workspace is set on run.started and run.resumed. */
   workspace?: string;
-  /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled') and the journal recorded the resume. */
+  /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled', 'paused') and the journal recorded the resume. */
   reason?: string;
   /** approval is the request on approval.requested. */
   approval?: ApprovalRequest;

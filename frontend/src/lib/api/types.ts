@@ -202,7 +202,13 @@ export type RunStatus =
   | 'interrupted'
   | 'completed'
   | 'failed'
-  | 'cancelled';
+  | 'cancelled'
+  /** paused: a fault a retry or a person can clear (the provider kept failing, a key, a full disk); Resume continues it. */
+  | 'paused'
+  /** refused: the model declined; error holds the provider's explanation. Final. */
+  | 'refused'
+  /** cut_off: the final answer was cut off by the output limit. Final. */
+  | 'cut_off';
 
 /** Usage counts the tokens of a model call, a step or a run. */
 export interface Usage {
@@ -378,6 +384,8 @@ export interface ToolMeta {
   matches?: number;
   files?: number;
   truncated?: boolean;
+  /** resolved says how Corral decided about a write or edit a crash had cut off (done, or run again) and why. */
+  resolved?: string;
   /** changes_tracked: exec listed the workspace before and after, so changed is complete. */
   changes_tracked?: boolean;
   /** changed lists the files a command created, modified or deleted (at most 200). */

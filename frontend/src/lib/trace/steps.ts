@@ -190,7 +190,7 @@ export interface TraceResume {
   afterSeq: number;
   /** at is when the run resumed, epoch ms. */
   at: number;
-  /** reason says why it had stopped: 'interrupted', 'cancelled'. */
+  /** reason says why it had stopped: 'interrupted', 'cancelled', 'paused'. */
   reason: string;
   spanId: string;
 }
