@@ -53,6 +53,8 @@ var runCommand = command{
 		fs.StringVar(&req.Model, "model", "", "model name (default: the agent's, else the provider's default)")
 		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
 		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")
+		fs.IntVar(&req.MaxTokens, "max-tokens", 0, "output limit of one model call, in tokens (default: the agent's, 8192 for coder); a cut tool call asks again with more")
+		fs.StringVar(&req.Thinking, "thinking", "", "extended thinking: off, low, medium, high, or a budget of thinking tokens (at least 1024) (default: the agent's, off)")
 		// The sandbox flags default to the settings (DATA_DIR/settings.json, edited in the
 		// window's Settings), then to the built-in defaults: flag > settings > built-in.
 		fs.StringVar(&req.Sandbox, "env", "", "where tools run: local (the host, confined to the workspace) or docker (a container) (default: the settings' sandbox, else local)")

@@ -58,15 +58,17 @@ var (
 // uses exactly what it started with, whatever changed in the settings since.
 type RunConfig struct {
 	// V is the record's version (ConfigVersion); 0 is not written.
-	V         int           `json:"v,omitempty"`
-	Agent     string        `json:"agent"`
-	Provider  string        `json:"provider"`
-	Model     string        `json:"model"`
-	BaseURL   string        `json:"base_url,omitempty"`
-	System    string        `json:"system"`
-	Tools     []string      `json:"tools"`
-	MaxSteps  int           `json:"max_steps"`
-	MaxTokens int           `json:"max_tokens"`
+	V         int      `json:"v,omitempty"`
+	Agent     string   `json:"agent"`
+	Provider  string   `json:"provider"`
+	Model     string   `json:"model"`
+	BaseURL   string   `json:"base_url,omitempty"`
+	System    string   `json:"system"`
+	Tools     []string `json:"tools"`
+	MaxSteps  int      `json:"max_steps"`
+	MaxTokens int      `json:"max_tokens"`
+	// Thinking is the run's extended thinking setting; nil (absent) is off.
+	Thinking  *llm.Thinking `json:"thinking,omitempty"`
 	Sandbox   string        `json:"sandbox"`
 	Container ContainerSpec `json:"container,omitzero"`
 	// Approval is the policy in force; Rules the agent's and this run's own rules (the

@@ -27,6 +27,7 @@ export function newAgent(tools: readonly string[]): AgentView {
     tools: [...tools],
     max_steps: 50,
     max_tokens: 8192,
+    thinking: '',
     approval: {},
     rules: 0,
     builtin: false,

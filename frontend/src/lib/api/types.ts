@@ -133,6 +133,8 @@ export interface AgentView {
   tools: string[];
   max_steps: number;
   max_tokens: number;
+  /** thinking is the extended thinking setting: '' or 'off', 'low' | 'medium' | 'high', or a budget of tokens ('4096'). */
+  thinking: string;
   approval: ApprovalPolicy;
   /** rules counts the agent's own rules (kept when saving). */
   rules: number;
@@ -346,6 +348,24 @@ export interface ToolUseBlock {
   input_error?: string;
 }
 
+/** ThinkingBlock is the model's reasoning before its answer; signature (Anthropic) lets it be sent back. */
+export interface ThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature?: string;
+}
+
+/** ModelAttempt is a failed attempt of a model call (llm.Attempt), kept in the turn that followed it. */
+export interface ModelAttempt {
+  started: string;
+  duration_ns: number;
+  error: string;
+  kind?: string;
+  retryable: boolean;
+  discarded?: boolean;
+  wait_ns?: number;
+}
+
 /** Block is one piece of a model response. Other block types may appear and are shown raw. */
 export type Block = TextBlock | ToolUseBlock | { type: string; [k: string]: unknown };
 
@@ -366,6 +386,12 @@ export interface ModelResponse {
   /** model and id are what the provider answered, when it said. */
   model?: string;
   id?: string;
+  /** refusal is the provider's explanation of a refusal, where it gives one. */
+  refusal?: string;
+  /** attempts are the failed attempts before the one that produced this turn. */
+  attempts?: ModelAttempt[];
+  /** max_tokens is the output limit the turn was produced under, when a cut tool call raised it. */
+  max_tokens?: number;
 }
 
 /** ToolMeta holds the structured facts of a tool call for UI cards (tool.Meta). */
@@ -420,6 +446,8 @@ export interface RunConfig {
   tools: string[];
   max_steps: number;
   max_tokens: number;
+  /** thinking is the run's extended thinking setting (llm.Thinking); absent when off. */
+  thinking?: { budget_tokens?: number; effort?: string };
   sandbox: string;
   history?: unknown;
 }

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events';
 import { resumeSpan, stepOf, traceOf, type StepRecord } from './fixtures';
 import type { Trace } from '../api';
-import { StepList, isErrorStep, responseText, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
+import { StepList, isErrorStep, responseRetries, responseText, responseThinking, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
 import hello from './testdata/hello.trace.json';
 import { RunTrace } from './trace.svelte';
 import { summarizeTool } from '../tools';
@@ -271,5 +271,26 @@ describe('resumesFromTrace', () => {
     expect(t.resumes).toBe(first);
     t.setHistory({ spans: [...spans, resumeSpan(2, at(800), 'cancelled', 2)] });
     expect(t.resumes.map((r) => r.reason)).toEqual(['interrupted', 'cancelled']);
+  });
+});
+
+describe('responseThinking and responseRetries', () => {
+  const output = {
+    content: [
+      { type: 'thinking', thinking: 'Check the weather first.', signature: 'sig' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'text', text: 'It is sunny.' },
+    ],
+    stop_reason: 'end_turn',
+    usage: { input_tokens: 1, output_tokens: 2 },
+    attempts: [{ started: '2026-12-07T10:00:00Z', duration_ns: 5e8, error: 'anthropic: overloaded (in stream)', kind: 'overloaded', retryable: true, discarded: true, wait_ns: 1.5e9 }],
+  };
+  it('shows thinking apart from the answer, redacted thinking by name only', () => {
+    expect(responseThinking(output)).toBe('Check the weather first.\n\n[redacted thinking]');
+    expect(responseText(output)).toBe('It is sunny.');
+  });
+  it('lists the recorded failed attempts as retries', () => {
+    expect(responseRetries(output)).toEqual([{ attempt: 2, waitMs: 1500, error: 'anthropic: overloaded (in stream)' }]);
+    expect(responseRetries({ content: [], stop_reason: 'end_turn', usage: {} })).toEqual([]);
   });
 });
