@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"os"
 	"path/filepath"
@@ -252,5 +253,46 @@ func TestFollowUpDropsRefusedTurn(t *testing.T) {
 	msgs := reqs[len(reqs)-1].Messages
 	if len(msgs) != 1 || msgs[0].Role != llm.RoleUser || len(msgs[0].Content) != 1 || msgs[0].Content[0].Text != "Something else" {
 		t.Errorf("follow-up request messages = %+v; want only the new prompt", msgs)
+	}
+}
+
+// Against a provider that breaks every stream once after some output, a 20-step run
+// completes with 20 model steps, each recording its one failed, discarded attempt.
+func TestTwentyStepsThroughStreamFaults(t *testing.T) {
+	t.Parallel()
+	const steps = 20
+	var turns []turn
+	for i := 1; i < steps; i++ {
+		turns = append(turns, turn{text: fmt.Sprintf("Looking, step %d.", i), calls: [][2]string{{"glob", `{"pattern":"*"}`}}})
+	}
+	turns = append(turns, turn{text: "Done after twenty steps."})
+	fault := llmtest.Fault{Kind: llmtest.FaultError, Events: 5, ErrorEvent: llmtest.Transcript("anthropic/error.sse")}
+	srv := llmtest.NewAnthropicServer(t, llmtest.Faulty(llmtest.AnthropicModel(&scriptModel{turns: turns}, 5), llmtest.EveryOther(fault)))
+	r, _ := setup(t, anthropicModel(srv))
+	run := start(t, r, StartRequest{Prompt: "Look around twenty times"})
+	got, err := r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive() = %s (%s), %v; want completed", got.Status, got.Error, err)
+	}
+	history, err := r.Journal.Steps(context.Background(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	models := 0
+	for _, s := range history {
+		if s.Kind != record.KindLLM {
+			continue
+		}
+		models++
+		resp, err := record.DecodeModelOutput(s.Output)
+		if err != nil {
+			t.Fatalf("step %d: %v", s.Seq, err)
+		}
+		if len(resp.Attempts) != 1 || resp.Attempts[0].Kind != llm.KindOverloaded || !resp.Attempts[0].Discarded || resp.Attempts[0].Error == "" {
+			t.Errorf("step %d attempts = %+v, want its one overloaded attempt, discarded, with its error", s.Seq, resp.Attempts)
+		}
+	}
+	if models != steps || len(srv.Requests()) != 2*steps {
+		t.Errorf("%d model steps and %d requests, want %d and %d", models, len(srv.Requests()), steps, 2*steps)
 	}
 }
