@@ -204,7 +204,8 @@ func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, drive func
 		return nil
 	case errors.Is(err, agent.ErrPaused):
 		if !asJSON {
-			fmt.Fprintf(p.Stderr, "corral: run %s paused: %s\n  continue it with: corral resume %s\n", run.ID, run.Error, run.ID)
+			why := strings.TrimPrefix(err.Error(), agent.ErrPaused.Error()+": ")
+			fmt.Fprintf(p.Stderr, "corral: run %s is paused: %s\n  continue it with: corral resume %s\n", run.ID, why, run.ID)
 		}
 		return &exitError{code: ExitPaused, err: err}
 	case errors.Is(err, agent.ErrSuspended):

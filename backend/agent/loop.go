@@ -163,6 +163,9 @@ func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runE
 	// The outcome is recorded even when ctx was cancelled: that is what cancelling means.
 	bg := context.WithoutCancel(ctx)
 	if err := r.Journal.SetRunStatus(bg, run.ID, status, errText); err != nil {
+		// The journal may be full: the run stays recorded as running, which resumes, and
+		// whoever watches still learns why it stopped.
+		r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
 		return run, errors.Join(runErr, fmt.Errorf("agent: record run outcome: %w", err))
 	}
 	r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
