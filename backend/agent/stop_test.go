@@ -18,6 +18,7 @@ import (
 	"github.com/corral-dev/corral/backend/llm/anthropic"
 	"github.com/corral-dev/corral/backend/llm/demo"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/llm/openai"
 	"github.com/corral-dev/corral/backend/record"
 )
 
@@ -294,5 +295,38 @@ func TestTwentyStepsThroughStreamFaults(t *testing.T) {
 	}
 	if models != steps || len(srv.Requests()) != 2*steps {
 		t.Errorf("%d model steps and %d requests, want %d and %d", models, len(srv.Requests()), steps, 2*steps)
+	}
+}
+
+// The same outcomes through the OpenAI-compatible adapter and its documented streams: a
+// refusal delta and content_filter are refused, finish_reason length is continued and then
+// ends cut off.
+func TestStopReasonOutcomesOpenAI(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name      string
+		replies   []llmtest.Reply
+		want      journal.RunStatus
+		wantError string
+		wantReqs  int
+	}{
+		{"refusal", []llmtest.Reply{llmtest.Replay("openai/refusal.sse")}, journal.RunRefused, "I'm sorry, I cannot assist with that request.", 1},
+		{"content filter", []llmtest.Reply{llmtest.Replay("openai/content_filter.sse")}, journal.RunRefused, "declined", 1},
+		{"length", []llmtest.Reply{llmtest.Replay("openai/length.sse"), llmtest.Replay("openai/length.sse"), llmtest.Replay("openai/length.sse")}, journal.RunCutOff, "cut off by the output limit", 3},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			srv := llmtest.NewOpenAIServer(t, llmtest.Replies(tt.replies...))
+			r, _ := setup(t, openai.New(openai.Options{BaseURL: srv.BaseURL, RetryBaseDelay: time.Millisecond}))
+			run := start(t, r, StartRequest{Prompt: "Tell me"})
+			got, err := r.Drive(context.Background(), run.ID)
+			if err != nil || got.Status != tt.want || !strings.Contains(got.Error, tt.wantError) {
+				t.Fatalf("Drive() = %s (%q), %v; want %s with %q", got.Status, got.Error, err, tt.want, tt.wantError)
+			}
+			if n := len(srv.Requests()); n != tt.wantReqs {
+				t.Errorf("%d requests, want %d", n, tt.wantReqs)
+			}
+		})
 	}
 }
