@@ -190,8 +190,11 @@ type AgentView struct {
 	MaxTokens int      `json:"max_tokens"`
 	// Thinking is the extended thinking setting: "" (off), "off", an effort level
 	// ("low", "medium", "high") or a budget of thinking tokens ("4096").
-	Thinking string          `json:"thinking"`
-	Approval approval.Policy `json:"approval"`
+	Thinking string `json:"thinking"`
+	// MaxTokensField names the output limit on the wire for OpenAI-compatible servers:
+	// "" (automatic), "max_tokens" or "max_completion_tokens".
+	MaxTokensField string          `json:"max_tokens_field"`
+	Approval       approval.Policy `json:"approval"`
 	// Rules counts the agent's own allow / ask / deny rules (edited in agents.json).
 	Rules int `json:"rules"`
 	// Builtin reports an agent that ships with Corral; Changed one that agents.json changes
@@ -229,7 +232,7 @@ func (a *Agents) list(defs map[string]agent.Definition) (AgentList, error) {
 		}
 		out.Agents = append(out.Agents, AgentView{
 			ID: d.ID, Provider: d.Provider, Model: d.Model, System: d.System, Tools: tools,
-			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Thinking: d.Thinking, Approval: d.Approval,
+			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Thinking: d.Thinking, MaxTokensField: d.MaxTokensField, Approval: d.Approval,
 			Rules:   len(d.Rules.Allow) + len(d.Rules.Ask) + len(d.Rules.Deny),
 			Builtin: agent.IsBuiltin(id), Changed: slices.Contains(user, id),
 		})
@@ -254,7 +257,7 @@ func (a *Agents) Save(previous string, v AgentView) (AgentList, error) {
 	}
 	d.ID, d.Provider, d.Model, d.System = strings.TrimSpace(v.ID), v.Provider, strings.TrimSpace(v.Model), v.System
 	d.Tools, d.MaxSteps, d.MaxTokens, d.Approval = v.Tools, v.MaxSteps, v.MaxTokens, v.Approval
-	d.Thinking = strings.TrimSpace(v.Thinking)
+	d.Thinking, d.MaxTokensField = strings.TrimSpace(v.Thinking), v.MaxTokensField
 	if err := agent.SaveDefinition(a.dataDir, previous, d); err != nil {
 		return AgentList{}, err
 	}

@@ -231,7 +231,7 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 	cfg := RunConfig{
 		V:     record.ConfigVersion,
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
-		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens,
+		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens, MaxTokensField: def.MaxTokensField,
 		Sandbox: req.Sandbox, Container: req.Container,
 		Approval: def.Approval,
 	}

@@ -37,6 +37,10 @@ type Definition struct {
 	// Thinking turns extended thinking (reasoning) on: "off" or empty, an effort level
 	// ("low", "medium", "high"), or a budget of thinking tokens (a number, at least 1024).
 	Thinking string `json:"thinking,omitempty"`
+	// MaxTokensField names the output limit on the wire for OpenAI-compatible servers
+	// ("max_tokens" or "max_completion_tokens"); empty lets the adapter choose by model and
+	// host (gateways that want the other one are set here).
+	MaxTokensField string `json:"max_tokens_field,omitempty"`
 	// Approval is the agent's approval policy; zero fields take the sandbox's defaults
 	// (local: ask before every command and file change; docker: commands by allowlist).
 	Approval approval.Policy `json:"approval,omitzero"`
@@ -157,6 +161,11 @@ func (d Definition) Validate() error {
 	}
 	if d.MaxTokens < 0 {
 		errs = append(errs, fmt.Errorf("%w: max tokens %d is negative", ErrBadDefinition, d.MaxTokens))
+	}
+	switch d.MaxTokensField {
+	case "", catalog.MaxTokens, catalog.MaxCompletionTokens:
+	default:
+		errs = append(errs, fmt.Errorf("%w: max tokens field %q: want %s, %s or empty (automatic)", ErrBadDefinition, d.MaxTokensField, catalog.MaxTokens, catalog.MaxCompletionTokens))
 	}
 	if _, err := ParseThinking(d.Thinking); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))

@@ -275,7 +275,7 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 		if turn > l.cfg.MaxSteps {
 			return "", fmt.Errorf("stopped after %d model calls (max steps); continue in a new run or raise --max-steps", l.cfg.MaxSteps)
 		}
-		resp, err := l.modelStep(ctx, llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, Thinking: l.cfg.Thinking})
+		resp, err := l.modelStep(ctx, llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, MaxTokensField: l.cfg.MaxTokensField, Thinking: l.cfg.Thinking})
 		if err != nil {
 			return "", err
 		}

@@ -3,11 +3,14 @@ package agent
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"testing"
+	"time"
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/llm/openai"
 )
 
 // With thinking on, a multi-tool run against Anthropic's documented thinking stream
@@ -108,5 +111,36 @@ func TestParseThinking(t *testing.T) {
 				t.Errorf("ParseThinking(%q) = %+v, %v; want %+v (error %v)", tt.in, got, err, tt.want, tt.wantErr)
 			}
 		})
+	}
+}
+
+// An agent's thinking effort and output-limit field reach an OpenAI-compatible server as
+// that API documents them (reasoning_effort, max_completion_tokens).
+func TestAgentModelSettingsReachTheRequest(t *testing.T) {
+	t.Parallel()
+	srv := llmtest.NewOpenAIServer(t, llmtest.Replies(llmtest.Replay("openai/text.sse")))
+	r, _ := setup(t, openai.New(openai.Options{BaseURL: srv.BaseURL, RetryBaseDelay: time.Millisecond}))
+	def := r.Agents[DefaultAgentID]
+	def.Thinking, def.MaxTokensField = "high", "max_completion_tokens"
+	if err := def.Validate(); err != nil {
+		t.Fatalf("Validate() = %v", err)
+	}
+	r.Agents[DefaultAgentID] = def
+	run := start(t, r, StartRequest{Prompt: "Hi"})
+	if got, err := r.Drive(context.Background(), run.ID); err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive() = %s, %v; want completed", got.Status, err)
+	}
+	var body map[string]any
+	if err := json.Unmarshal([]byte(srv.Bodies()[0]), &body); err != nil {
+		t.Fatal(err)
+	}
+	if body["reasoning_effort"] != "high" || body["max_completion_tokens"] != float64(8192) || body["max_tokens"] != nil {
+		t.Errorf("request = reasoning_effort %v, max_completion_tokens %v, max_tokens %v; want high, 8192, absent",
+			body["reasoning_effort"], body["max_completion_tokens"], body["max_tokens"])
+	}
+	bad := def
+	bad.MaxTokensField = "max_output"
+	if err := bad.Validate(); !errors.Is(err, ErrBadDefinition) {
+		t.Errorf("Validate(max_tokens_field %q) = %v, want %v", bad.MaxTokensField, err, ErrBadDefinition)
 	}
 }

@@ -28,6 +28,7 @@ export function newAgent(tools: readonly string[]): AgentView {
     max_steps: 50,
     max_tokens: 8192,
     thinking: '',
+    max_tokens_field: '',
     approval: {},
     rules: 0,
     builtin: false,

@@ -135,6 +135,8 @@ export interface AgentView {
   max_tokens: number;
   /** thinking is the extended thinking setting: '' or 'off', 'low' | 'medium' | 'high', or a budget of tokens ('4096'). */
   thinking: string;
+  /** max_tokens_field names the output limit for OpenAI-compatible servers: '' (automatic), 'max_tokens' or 'max_completion_tokens'. */
+  max_tokens_field: string;
   approval: ApprovalPolicy;
   /** rules counts the agent's own rules (kept when saving). */
   rules: number;
