@@ -212,7 +212,9 @@ func (l *loop) openSandbox(ctx context.Context) error {
 	}
 	sb, err := l.r.Sandboxes(ctx, l.run, l.cfg)
 	if err != nil {
-		return fmt.Errorf("agent: open %s sandbox: %w", l.cfg.Sandbox, err)
+		// A sandbox that cannot open (Docker down, an image missing) is for a person to
+		// fix: the run pauses, and a step it was opened for stays started.
+		return &sandboxFault{sandbox: l.cfg.Sandbox, err: err}
 	}
 	l.sb, l.ws = sb, approval.NewWorkspace(sb.Info())
 	return nil
@@ -388,6 +390,12 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		use.Input = outcome.Input
 	}
 	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
+	if l.willRun(known && outcome.Run && use.InputError == "" && !use.Truncated) {
+		// Opened before the step, so a sandbox that cannot open leaves no command cut off.
+		if err := l.openSandbox(ctx); err != nil {
+			return tool.Result{}, err
+		}
+	}
 	resolved := "" // why a call a crash cut off runs again, when the workspace said so
 	if !idempotent {
 		var err error
@@ -423,6 +431,16 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	l.r.publish(Event{Type: EventToolFinished, RunID: l.run.ID, Seq: st.Seq, Tool: use.Name, Input: use.Input, Replayed: st.Replayed,
 		Result: NewToolOutcome(res), Duration: time.Since(begun).Milliseconds()})
 	return res, nil
+}
+
+// willRun reports whether a tool call that runs reaches its tool now: the history has no
+// completed step for it (replay and resume answer from the record), and nothing replays only.
+func (l *loop) willRun(runs bool) bool {
+	if !runs || l.replayOnly {
+		return false
+	}
+	h, ok := l.cur.Peek()
+	return !ok || h.Status != journal.StepCompleted
 }
 
 // runTool runs one tool call. What the model got wrong (an unknown tool, input that is not

@@ -36,6 +36,19 @@ func (e *modelFault) advice() string {
 	return "fix the model's settings or credentials, then resume"
 }
 
+// sandboxFault is a sandbox that could not be opened; a person can fix it (start Docker,
+// build the image), so it pauses the run, and a step it was opened in stays started.
+type sandboxFault struct {
+	sandbox string
+	err     error
+}
+
+func (e *sandboxFault) Error() string {
+	return fmt.Sprintf("agent: open %s sandbox: %v", e.sandbox, e.err)
+}
+func (e *sandboxFault) Unwrap() error   { return e.err }
+func (e *sandboxFault) Is(t error) bool { return t == journal.ErrStepUnfinished }
+
 // refusedError ends a run whose model declined to answer.
 type refusedError struct{ explanation string }
 
@@ -63,9 +76,12 @@ func refusal(resp llm.Response) string {
 // retry or a person can clear.
 func pausedOutcome(runErr error) string {
 	var fault *modelFault
+	var sandbox *sandboxFault
 	switch {
 	case errors.As(runErr, &fault):
 		return fmt.Sprintf("step %d (model) could not finish: %v. To continue: %s (corral resume)", fault.seq, fault.err, fault.advice())
+	case errors.As(runErr, &sandbox):
+		return fmt.Sprintf("%v. To continue: fix the sandbox (is Docker running? is the image there?), then resume (corral resume)", sandbox)
 	case errors.Is(runErr, journal.ErrDiskFull):
 		return fmt.Sprintf("the journal could not record a step: %v. To continue: free disk space, then resume (corral resume)", runErr)
 	case errors.Is(runErr, journal.ErrLocked):

@@ -20,6 +20,7 @@ import (
 	"github.com/corral-dev/corral/backend/llm/llmtest"
 	"github.com/corral-dev/corral/backend/llm/openai"
 	"github.com/corral-dev/corral/backend/record"
+	"github.com/corral-dev/corral/backend/sandbox"
 )
 
 // anthropicModel is the Anthropic adapter against srv, retrying without waiting.
@@ -328,5 +329,35 @@ func TestStopReasonOutcomesOpenAI(t *testing.T) {
 				t.Errorf("%d requests, want %d", n, tt.wantReqs)
 			}
 		})
+	}
+}
+
+// A sandbox that cannot open (Docker down, say) pauses the run before any command starts;
+// once it opens again, the run resumes without asking anyone about a cut-off command.
+func TestSandboxFaultPausesRun(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{{calls: [][2]string{{"exec", `{"command":"echo hi > out.txt"}`}}}, {text: "done"}}}
+	r, _ := setup(t, m)
+	open := r.Sandboxes
+	var down atomic.Bool
+	down.Store(true)
+	r.Sandboxes = func(ctx context.Context, run journal.Run, cfg RunConfig) (sandbox.Sandbox, error) {
+		if down.Load() {
+			return nil, errors.New("cannot connect to the Docker daemon")
+		}
+		return open(ctx, run, cfg)
+	}
+	run := start(t, r, StartRequest{Prompt: "write out.txt"})
+	got, err := r.Drive(context.Background(), run.ID)
+	if !errors.Is(err, ErrPaused) || got.Status != journal.RunPaused || !strings.Contains(got.Error, "Docker daemon") {
+		t.Fatalf("Drive() with the sandbox down = %s (%q), %v; want paused naming the cause", got.Status, got.Error, err)
+	}
+	down.Store(false)
+	got, err = r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive() with the sandbox back = %s (%q), %v; want completed", got.Status, got.Error, err)
+	}
+	if b, err := os.ReadFile(filepath.Join(run.Workspace, "out.txt")); err != nil || string(b) != "hi\n" {
+		t.Errorf("out.txt = %q, %v; want the command run once", b, err)
 	}
 }
