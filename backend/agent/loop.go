@@ -370,6 +370,8 @@ func (l *loop) streamEvent(seq int, ev llm.Event) {
 	switch e := ev.(type) {
 	case llm.TextDelta:
 		l.r.publish(Event{Type: EventTextDelta, RunID: l.run.ID, Seq: seq, Text: e.Text})
+	case llm.ThinkingDelta:
+		l.r.publish(Event{Type: EventThinkingDelta, RunID: l.run.ID, Seq: seq, Text: e.Thinking})
 	case llm.Retry:
 		l.r.publish(Event{Type: EventModelRetry, RunID: l.run.ID, Seq: seq, Attempt: e.Attempt, WaitMS: e.Wait.Milliseconds(), Error: e.Reason, Discard: e.Discard})
 	}

@@ -62,6 +62,17 @@ describe('StepList.apply', () => {
     expect(l.steps.map((s) => s.seq)).toEqual([2, 4]);
   });
 
+  it('keeps thinking deltas apart from the text, and a retry drops both', () => {
+    const l = new StepList();
+    l.apply(ev('model.started', { seq: 2 }));
+    l.apply(ev('thinking.delta', { seq: 2, text: 'Check ' }));
+    l.apply(ev('thinking.delta', { seq: 2, text: 'first.' }));
+    l.apply(ev('text.delta', { seq: 2, text: 'Answer' }));
+    expect(l.get(2)).toMatchObject({ thinking: 'Check first.', text: 'Answer' });
+    l.apply(ev('model.retry', { seq: 2, attempt: 2 }));
+    expect(l.get(2)?.thinking).toBeUndefined();
+  });
+
   it('creates a step for a delta whose model.started was missed', () => {
     const l = new StepList();
     l.apply(ev('text.delta', { seq: 6, text: 'x' }));

@@ -309,6 +309,7 @@ export class StepList {
       next.push({
         ...h,
         text: live.text || h.text,
+        thinking: live.thinking || h.thinking,
         status: live.status,
         end: live.end,
         output: live.output ?? h.output,
@@ -345,11 +346,18 @@ export class StepList {
           if (s.status === 'started') s.text += ev.text;
         });
         return true;
+      case 'thinking.delta':
+        if (!ev.text) return false;
+        this.#upsert(seq, 'llm', 'model', t, (s) => {
+          if (s.status === 'started') s.thinking = (s.thinking ?? '') + ev.text;
+        });
+        return true;
       case 'model.retry':
         this.#upsert(seq, 'llm', 'model', t, (s) => {
           s.attempt = ev.attempt ?? s.attempt + 1;
           s.retries = [...(s.retries ?? []), { attempt: ev.attempt ?? 0, waitMs: ev.wait_ms ?? 0, error: ev.error ?? '' }];
           s.text = '';
+          s.thinking = undefined;
         });
         return true;
       case 'model.finished':
