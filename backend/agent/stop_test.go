@@ -88,6 +88,9 @@ func TestModelFaultPausesRun(t *testing.T) {
 				t.Fatalf("steps of the paused run = %+v; want config, then the model step left started", steps)
 			}
 
+			if _, err := r.Resolve(context.Background(), run.ID, journal.ActionSkip, ""); !errors.Is(err, ErrNothingToResolve) {
+				t.Errorf("Resolve(skip) on the paused run = %v, want %v: the model step runs again by itself", err, ErrNothingToResolve)
+			}
 			down.Store(false)
 			got, err = r.Drive(context.Background(), run.ID)
 			if err != nil || got.Status != journal.RunCompleted {
