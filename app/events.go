@@ -12,8 +12,8 @@ import (
 // frontend/src/lib/events.ts.
 const (
 	// EventRuns carries a batch ([]agent.Event, oldest first) of run events: run.*, model.*,
-	// tool.*, text.delta. Batches are flushed every flushEvery; consecutive text deltas of a
-	// step are merged into one.
+	// tool.*, text.delta, thinking.delta. Batches are flushed every flushEvery; consecutive
+	// text (or thinking) deltas of a step are merged into one.
 	EventRuns = "corral:runs"
 	// EventSessions carries one SessionEvent: a session renamed or deleted (must deliver).
 	EventSessions = "corral:sessions"
@@ -66,9 +66,9 @@ func pumpEvents(ctx context.Context, b *bus.Bus[agent.Event], emit Emitter) {
 
 // appendMerged appends ev, merging a text delta into the previous one of the same step.
 func appendMerged(batch []agent.Event, ev agent.Event) []agent.Event {
-	if n := len(batch); n > 0 && ev.Type == agent.EventTextDelta {
+	if n := len(batch); n > 0 && (ev.Type == agent.EventTextDelta || ev.Type == agent.EventThinkingDelta) {
 		last := &batch[n-1]
-		if last.Type == agent.EventTextDelta && last.RunID == ev.RunID && last.Seq == ev.Seq {
+		if last.Type == ev.Type && last.RunID == ev.RunID && last.Seq == ev.Seq {
 			last.Text += ev.Text
 			return batch
 		}

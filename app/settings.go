@@ -182,14 +182,20 @@ type Agents struct {
 
 // AgentView is an agent as the Settings view edits it.
 type AgentView struct {
-	ID        string          `json:"id"`
-	Provider  string          `json:"provider"`
-	Model     string          `json:"model"`
-	System    string          `json:"system"`
-	Tools     []string        `json:"tools"`
-	MaxSteps  int             `json:"max_steps"`
-	MaxTokens int             `json:"max_tokens"`
-	Approval  approval.Policy `json:"approval"`
+	ID        string   `json:"id"`
+	Provider  string   `json:"provider"`
+	Model     string   `json:"model"`
+	System    string   `json:"system"`
+	Tools     []string `json:"tools"`
+	MaxSteps  int      `json:"max_steps"`
+	MaxTokens int      `json:"max_tokens"`
+	// Thinking is the extended thinking setting: "" (off), "off", an effort level
+	// ("low", "medium", "high") or a budget of thinking tokens ("4096").
+	Thinking string `json:"thinking"`
+	// MaxTokensField names the output limit on the wire for OpenAI-compatible servers:
+	// "" (automatic), "max_tokens" or "max_completion_tokens".
+	MaxTokensField string          `json:"max_tokens_field"`
+	Approval       approval.Policy `json:"approval"`
 	// MCP names the MCP servers the agent uses; empty means every enabled one.
 	MCP []string `json:"mcp"`
 	// Rules counts the agent's own allow / ask / deny rules (edited in agents.json).
@@ -229,7 +235,7 @@ func (a *Agents) list(defs map[string]agent.Definition) (AgentList, error) {
 		}
 		out.Agents = append(out.Agents, AgentView{
 			ID: d.ID, Provider: d.Provider, Model: d.Model, System: d.System, Tools: tools,
-			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Approval: d.Approval, MCP: nonNil(d.MCP),
+			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Thinking: d.Thinking, MaxTokensField: d.MaxTokensField, Approval: d.Approval, MCP: nonNil(d.MCP),
 			Rules:   len(d.Rules.Allow) + len(d.Rules.Ask) + len(d.Rules.Deny),
 			Builtin: agent.IsBuiltin(id), Changed: slices.Contains(user, id),
 		})
@@ -257,6 +263,7 @@ func (a *Agents) Save(previous string, v AgentView) (AgentList, error) {
 	if v.MCP != nil { // a view without the key (an older UI) keeps the agent's list
 		d.MCP = v.MCP
 	}
+	d.Thinking, d.MaxTokensField = strings.TrimSpace(v.Thinking), v.MaxTokensField
 	if err := agent.SaveDefinition(a.dataDir, previous, d); err != nil {
 		return AgentList{}, err
 	}

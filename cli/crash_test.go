@@ -371,7 +371,8 @@ func diffJournal(got, want []stepKey) string {
 }
 
 // normJSON canonicalizes the recorded JSON and drops the one timing a tool result carries
-// (exec's duration_ms): timings differ between any two runs and are not part of the history.
+// (exec's duration_ms): timings differ between any two runs and are not part of the history;
+// and the note on a write or edit decided from the workspace after a kill (meta.resolved).
 func normJSON(s stepKey) stepKey {
 	for _, p := range []*json.RawMessage{&s.Input, &s.Output} {
 		if len(*p) == 0 {
@@ -382,6 +383,7 @@ func normJSON(s stepKey) stepKey {
 			if m, ok := v.(map[string]any); ok {
 				if meta, ok := m["meta"].(map[string]any); ok {
 					delete(meta, "duration_ms")
+					delete(meta, "resolved") // how a cut-off write or edit was decided: that is what resolutions differ by
 				}
 			}
 			*p, _ = json.Marshal(v)

@@ -24,6 +24,9 @@ import (
 // Exit codes of the run commands, on top of ExitOK, ExitError and ExitUsage.
 const (
 	ExitSuspended   = 3   // the run waits for a person
+	ExitPaused      = 4   // a fault a retry or a person can clear paused the run; resume it
+	ExitRefused     = 5   // the model refused
+	ExitCutOff      = 6   // the answer was cut off by the output limit
 	ExitInterrupted = 130 // the user interrupted the command (Ctrl+C)
 )
 
@@ -50,6 +53,8 @@ var runCommand = command{
 		fs.StringVar(&req.Model, "model", "", "model name (default: the agent's, else the provider's default)")
 		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
 		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")
+		fs.IntVar(&req.MaxTokens, "max-tokens", 0, "output limit of one model call, in tokens (default: the agent's, 8192 for coder); a cut tool call asks again with more")
+		fs.StringVar(&req.Thinking, "thinking", "", "extended thinking: off, low, medium, high, or a budget of thinking tokens (at least 1024) (default: the agent's, off)")
 		// The sandbox flags default to the settings (DATA_DIR/settings.json, edited in the
 		// window's Settings), then to the built-in defaults: flag > settings > built-in.
 		fs.StringVar(&req.Sandbox, "env", "", "where tools run: local (the host, confined to the workspace) or docker (a container) (default: the settings' sandbox, else local)")
@@ -184,8 +189,24 @@ func follow(ctx context.Context, p *Program, rt *engine, asJSON bool, approver a
 	rt.bus.Close()
 	<-printed
 	switch {
+	case err == nil && run.Status == journal.RunRefused:
+		if !asJSON {
+			fmt.Fprintf(p.Stderr, "corral: run %s: the model refused: %s\n", run.ID, run.Error)
+		}
+		return &exitError{code: ExitRefused, err: fmt.Errorf("run %s refused", run.ID)}
+	case err == nil && run.Status == journal.RunCutOff:
+		if !asJSON {
+			fmt.Fprintf(p.Stderr, "corral: run %s: %s\n", run.ID, run.Error)
+		}
+		return &exitError{code: ExitCutOff, err: fmt.Errorf("run %s cut off", run.ID)}
 	case err == nil:
 		return nil
+	case errors.Is(err, agent.ErrPaused):
+		if !asJSON {
+			why := strings.TrimPrefix(err.Error(), agent.ErrPaused.Error()+": ")
+			fmt.Fprintf(p.Stderr, "corral: run %s is paused: %s\n  continue it with: corral resume %s\n", run.ID, why, run.ID)
+		}
+		return &exitError{code: ExitPaused, err: err}
 	case errors.Is(err, agent.ErrSuspended):
 		if asJSON {
 			return &exitError{code: ExitSuspended, err: err}

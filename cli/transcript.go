@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/journal"
 )
 
 // transcript prints run events for a person: streamed assistant text, one line per tool
@@ -98,10 +99,21 @@ func (t *transcript) print(events <-chan agent.Event) {
 				t.line("  refused: " + d.Assessment.Reason)
 			}
 		case agent.EventRunCompleted:
-			t.line("● completed")
+			switch journal.RunStatus(ev.Status) {
+			case journal.RunRefused:
+				t.line("● refused: " + ev.Error)
+			case journal.RunCutOff:
+				t.line("● cut off: " + ev.Error)
+			default:
+				t.line("● completed")
+			}
 		case agent.EventRunFailed:
 			t.line("● failed: " + ev.Error)
 		case agent.EventRunSuspended:
+			if journal.RunStatus(ev.Status) == journal.RunPaused {
+				t.line("● paused: " + ev.Error)
+				continue
+			}
 			t.line("● waiting: " + ev.Error)
 		case agent.EventRunCancelled:
 			t.line("● cancelled")

@@ -184,6 +184,8 @@ type StartRequest struct {
 	BaseURL   string
 	MaxSteps  int
 	MaxTokens int
+	// Thinking overrides the agent's thinking setting (see Definition.Thinking).
+	Thinking string
 	// ExecSecurity overrides the agent's exec policy for this run; Allow and Deny add
 	// session-scoped rules.
 	ExecSecurity approval.ExecPolicy
@@ -271,7 +273,7 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 	cfg := RunConfig{
 		V:     record.ConfigVersion,
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
-		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens,
+		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens, MaxTokensField: def.MaxTokensField,
 		Sandbox: req.Sandbox, Container: req.Container,
 		Approval: def.Approval,
 	}
@@ -306,6 +308,14 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 	}
 	if req.MaxTokens > 0 {
 		cfg.MaxTokens = req.MaxTokens
+	}
+	thinking := def.Thinking
+	if req.Thinking != "" {
+		thinking = req.Thinking
+	}
+	var err error
+	if cfg.Thinking, err = ParseThinking(thinking); err != nil {
+		return cfg, fmt.Errorf("agent %s: %w", def.ID, err)
 	}
 	cfg.Provider, cfg.Model = models.Resolve(cfg.Provider, cfg.Model)
 	history, err := r.history(ctx, sessionID)

@@ -10,10 +10,12 @@ import (
 	"regexp"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -32,6 +34,13 @@ type Definition struct {
 	Tools     []string `json:"tools"`
 	MaxSteps  int      `json:"max_steps"`
 	MaxTokens int      `json:"max_tokens"`
+	// Thinking turns extended thinking (reasoning) on: "off" or empty, an effort level
+	// ("low", "medium", "high"), or a budget of thinking tokens (a number, at least 1024).
+	Thinking string `json:"thinking,omitempty"`
+	// MaxTokensField names the output limit on the wire for OpenAI-compatible servers
+	// ("max_tokens" or "max_completion_tokens"); empty lets the adapter choose by model and
+	// host (gateways that want the other one are set here).
+	MaxTokensField string `json:"max_tokens_field,omitempty"`
 	// Approval is the agent's approval policy; zero fields take the sandbox's defaults
 	// (local: ask before every command and file change; docker: commands by allowlist).
 	Approval approval.Policy `json:"approval,omitzero"`
@@ -162,6 +171,14 @@ func (d Definition) Validate() error {
 	if _, err := d.OwnMCPServers(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: mcpServers: %w", ErrBadDefinition, err))
 	}
+	switch d.MaxTokensField {
+	case "", catalog.MaxTokens, catalog.MaxCompletionTokens:
+	default:
+		errs = append(errs, fmt.Errorf("%w: max tokens field %q: want %s, %s or empty (automatic)", ErrBadDefinition, d.MaxTokensField, catalog.MaxTokens, catalog.MaxCompletionTokens))
+	}
+	if _, err := ParseThinking(d.Thinking); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))
+	}
 	if err := d.Approval.Validate(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))
 	}
@@ -279,4 +296,33 @@ func writeEntries(dataDir string, entries []json.RawMessage) error {
 		return fmt.Errorf("agent: encode agents: %w", err)
 	}
 	return config.WriteFileAtomic(filepath.Join(dataDir, agentsFile), append(blob, '\n'))
+}
+
+// Thinking settings.
+const (
+	// ThinkingOff leaves extended thinking off (as does an empty setting).
+	ThinkingOff = "off"
+	// minThinkingBudget is the least budget Anthropic accepts.
+	minThinkingBudget = 1024
+)
+
+// ThinkingEfforts are the effort levels a thinking setting may name: the ones both
+// providers document (Anthropic's output_config.effort, OpenAI's reasoning_effort).
+var ThinkingEfforts = []string{"low", "medium", "high"}
+
+// ParseThinking reads a thinking setting: "" or "off" is nil (off), an effort level is
+// that effort, a number is a budget of thinking tokens (at least 1024).
+func ParseThinking(s string) (*llm.Thinking, error) {
+	s = strings.TrimSpace(strings.ToLower(s))
+	switch {
+	case s == "" || s == ThinkingOff:
+		return nil, nil
+	case slices.Contains(ThinkingEfforts, s):
+		return &llm.Thinking{Effort: s}, nil
+	}
+	n, err := strconv.Atoi(s)
+	if err != nil || n < minThinkingBudget {
+		return nil, fmt.Errorf("thinking %q: want off, %s, or a budget of at least %d tokens", s, strings.Join(ThinkingEfforts, ", "), minThinkingBudget)
+	}
+	return &llm.Thinking{BudgetTokens: n}, nil
 }

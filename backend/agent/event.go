@@ -25,6 +25,9 @@ const (
 	EventModelFinished EventType = "model.finished"
 	EventModelRetry    EventType = "model.retry"
 	EventTextDelta     EventType = "text.delta"
+	// EventThinkingDelta carries a piece of the model's reasoning (Text), shown apart from
+	// the answer; lossy like text deltas.
+	EventThinkingDelta EventType = "thinking.delta"
 	EventToolStarted   EventType = "tool.started"
 	EventToolFinished  EventType = "tool.finished"
 	// EventApprovalRequested: a tool call waits for a person; Approval holds the request
@@ -35,7 +38,9 @@ const (
 )
 
 // Lossy reports whether subscribers may miss events of this type.
-func (t EventType) Lossy() bool { return t == EventTextDelta || t == EventModelRetry }
+func (t EventType) Lossy() bool {
+	return t == EventTextDelta || t == EventThinkingDelta || t == EventModelRetry
+}
 
 // Event is one thing that happened in a run, as published on the bus and printed by
 // `corral run --json` (one object per line).

@@ -3,6 +3,7 @@ package agent
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
@@ -51,7 +52,12 @@ func Conversation(prompt string, steps []journal.Step) []llm.Message {
 			if err != nil {
 				return trimUnanswered(msgs, pending, results)
 			}
-			msgs = append(msgs, resp.Message())
+			if resp.StopReason == llm.StopRefusal {
+				// Anthropic's guidance: a refused turn is removed before going on, or the
+				// model refuses again. The refusal and the turn that drew it are left out.
+				return dropRefused(trimUnanswered(msgs, pending, results))
+			}
+			msgs = appendAssistant(msgs, resp.Message())
 			pending, results = nil, nil
 			for _, b := range resp.Content {
 				if b.Type == llm.BlockToolUse {
@@ -79,6 +85,18 @@ func Conversation(prompt string, steps []journal.Step) []llm.Message {
 func trimUnanswered(msgs []llm.Message, pending, results []llm.Block) []llm.Message {
 	if len(pending) > len(results) {
 		return msgs[:len(msgs)-1]
+	}
+	return msgs
+}
+
+// dropRefused removes the user turn that drew a refusal from the end of msgs, and the
+// assistant turn before it whose tool calls that turn answered.
+func dropRefused(msgs []llm.Message) []llm.Message {
+	if n := len(msgs); n > 0 && msgs[n-1].Role == llm.RoleUser {
+		msgs = msgs[:n-1]
+	}
+	if n := len(msgs); n > 0 && msgs[n-1].Role == llm.RoleAssistant && slices.ContainsFunc(msgs[n-1].Content, func(b llm.Block) bool { return b.Type == llm.BlockToolUse }) {
+		msgs = msgs[:n-1]
 	}
 	return msgs
 }

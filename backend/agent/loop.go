@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
@@ -33,7 +34,7 @@ func (r *Runner) Drive(ctx context.Context, runID string, opts ...DriveOption) (
 		return run, fmt.Errorf("agent: run %s was imported and is read-only; re-run it with corral replay", run.ID)
 	}
 	switch run.Status {
-	case journal.RunCompleted, journal.RunFailed:
+	case journal.RunCompleted, journal.RunFailed, journal.RunRefused, journal.RunCutOff:
 		return run, fmt.Errorf("agent: run %s has %s; start a new run in session %s to continue", run.ID, run.Status, run.SessionID)
 	}
 	cur, err := r.config.Journal.Cursor(ctx, run.ID)
@@ -84,6 +85,9 @@ const (
 	ResumeInterrupted = "interrupted"
 	// ResumeCancelled: it was cancelled (Ctrl+C, the window's stop button).
 	ResumeCancelled = "cancelled"
+	// ResumePaused: a fault a retry or a person could clear (the provider kept failing, a
+	// bad key, a full disk) had paused it.
+	ResumePaused = "paused"
 )
 
 // resumeReason says whether driving a run in this status, with this history, resumes it, and
@@ -103,6 +107,8 @@ func resumeReason(s journal.RunStatus, history []journal.Step) string {
 		return ResumeInterrupted
 	case journal.RunCancelled:
 		return ResumeCancelled
+	case journal.RunPaused:
+		return ResumePaused
 	}
 	return ""
 }
@@ -124,8 +130,14 @@ func outcome(ctx context.Context, runID string, runErr error) (journal.RunStatus
 	status, typ, errText := journal.RunCompleted, EventRunCompleted, ""
 	var interrupted *journal.InterruptedError
 	var waiting *awaitingApproval
+	var refused *refusedError
+	var cut *cutOffError
 	switch {
 	case runErr == nil:
+	case errors.As(runErr, &refused):
+		status, typ, errText, runErr = journal.RunRefused, EventRunCompleted, refused.explanation, nil
+	case errors.As(runErr, &cut):
+		status, typ, errText, runErr = journal.RunCutOff, EventRunCompleted, cut.Error(), nil
 	case errors.As(runErr, &waiting):
 		status, typ = journal.RunAwaitingApproval, EventRunSuspended
 		errText = waiting.Error()
@@ -137,6 +149,9 @@ func outcome(ctx context.Context, runID string, runErr error) (journal.RunStatus
 	case ctx.Err() != nil:
 		status, typ, errText = journal.RunCancelled, EventRunCancelled, "cancelled"
 		runErr = fmt.Errorf("agent: run %s cancelled: %w", runID, ctx.Err())
+	case pausedOutcome(runErr) != "":
+		status, typ, errText = journal.RunPaused, EventRunSuspended, pausedOutcome(runErr)
+		runErr = fmt.Errorf("%w: %s", ErrPaused, errText)
 	default:
 		status, typ, errText = journal.RunFailed, EventRunFailed, runErr.Error()
 	}
@@ -149,6 +164,9 @@ func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runE
 	// The outcome is recorded even when ctx was cancelled: that is what cancelling means.
 	bg := context.WithoutCancel(ctx)
 	if err := r.config.Journal.SetRunStatus(bg, run.ID, status, errText); err != nil {
+		// The journal may be full: the run stays recorded as running, which resumes, and
+		// whoever watches still learns why it stopped.
+		r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
 		return run, errors.Join(runErr, fmt.Errorf("agent: record run outcome: %w", err))
 	}
 	r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
@@ -184,6 +202,9 @@ type loop struct {
 	ws    approval.Workspace // set with sb
 	tools map[string]tool.Tool
 	hooks ReplayHooks // what ReplayHistory watches; empty when driving
+	// replayOnly is set by ReplayHistory: nothing is decided or recorded, a cut-off step
+	// stays as it is.
+	replayOnly bool
 }
 
 // openSandbox opens the run's sandbox on first need.
@@ -193,7 +214,9 @@ func (l *loop) openSandbox(ctx context.Context) error {
 	}
 	sb, err := l.r.config.Sandboxes(ctx, l.run, l.cfg)
 	if err != nil {
-		return fmt.Errorf("agent: open %s sandbox: %w", l.cfg.Sandbox, err)
+		// A sandbox that cannot open (Docker down, an image missing) is for a person to
+		// fix: the run pauses, and a step it was opened for stays started.
+		return &sandboxFault{sandbox: l.cfg.Sandbox, err: err}
 	}
 	l.sb, l.ws = sb, approval.NewWorkspace(sb.Info())
 	return nil
@@ -255,16 +278,28 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 		return "", err
 	}
 	msgs := appendUser(append([]llm.Message(nil), l.cfg.History...), llm.TextBlock(l.run.Prompt))
+	var answer strings.Builder // the parts of an answer the output limit cut, continued
+	continued := 0
 
 	for turn := 1; ; turn++ {
 		if turn > l.cfg.MaxSteps {
 			return "", fmt.Errorf("stopped after %d model calls (max steps); continue in a new run or raise --max-steps", l.cfg.MaxSteps)
 		}
-		resp, err := l.modelStep(ctx, llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens})
+		resp, err := l.modelStep(ctx, llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, MaxTokensField: l.cfg.MaxTokensField, Thinking: l.cfg.Thinking})
 		if err != nil {
 			return "", err
 		}
-		msgs = append(msgs, resp.Message())
+		msgs = appendAssistant(msgs, resp.Message())
+		switch resp.StopReason {
+		case llm.StopRefusal:
+			if err := l.cur.Done(); err != nil {
+				return "", err
+			}
+			return resp.Text(), &refusedError{explanation: refusal(resp)}
+		case llm.StopPauseTurn:
+			// The provider paused a long turn: sent back as it is, the model goes on with it.
+			continue
+		}
 		var results []llm.Block
 		for _, b := range resp.Content {
 			if b.Type != llm.BlockToolUse {
@@ -276,10 +311,23 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			}
 			results = append(results, llm.ToolResultBlock(b.ID, res.Content, res.IsError))
 		}
+		if len(results) == 0 && resp.StopReason == llm.StopMaxTokens {
+			answer.WriteString(resp.Text())
+			if continued < maxContinuations {
+				continued++
+				msgs = appendUser(msgs, llm.TextBlock(continuePrompt))
+				continue
+			}
+			if err := l.cur.Done(); err != nil {
+				return "", err
+			}
+			return answer.String(), &cutOffError{limit: l.limitUsed(resp)}
+		}
 		if len(results) == 0 {
 			// The run is complete: a step the history has beyond this one means the
 			// code and the record went different ways.
-			return resp.Text(), l.cur.Done()
+			answer.WriteString(resp.Text())
+			return answer.String(), l.cur.Done()
 		}
 		msgs = appendUser(msgs, results...)
 	}
@@ -297,13 +345,15 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, er
 		if l.model == nil {
 			m, err := l.d.models.Model(l.cfg)
 			if err != nil {
-				return journal.StepResult{}, err
+				return journal.StepResult{}, &modelFault{seq: seq, err: err}
 			}
 			l.model = m
 		}
-		resp, err := l.model.Stream(ctx, req, func(ev llm.Event) { l.streamEvent(seq, ev) })
+		resp, err := l.stream(ctx, seq, req)
 		if err != nil {
-			return journal.StepResult{}, err
+			// Whatever stopped the call (the provider kept failing, a key, a quota), a
+			// retry or a person can clear it: the step stays started and the run resumes here.
+			return journal.StepResult{}, &modelFault{seq: seq, err: err}
 		}
 		out, err := json.Marshal(resp)
 		if err != nil {
@@ -328,6 +378,8 @@ func (l *loop) streamEvent(seq int, ev llm.Event) {
 	switch e := ev.(type) {
 	case llm.TextDelta:
 		l.r.publish(Event{Type: EventTextDelta, RunID: l.run.ID, Seq: seq, Text: e.Text})
+	case llm.ThinkingDelta:
+		l.r.publish(Event{Type: EventThinkingDelta, RunID: l.run.ID, Seq: seq, Text: e.Thinking})
 	case llm.Retry:
 		l.r.publish(Event{Type: EventModelRetry, RunID: l.run.ID, Seq: seq, Attempt: e.Attempt, WaitMS: e.Wait.Milliseconds(), Error: e.Reason, Discard: e.Discard})
 	}
@@ -348,6 +400,19 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		use.Input = outcome.Input
 	}
 	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
+	if l.willRun(known && outcome.Run && use.InputError == "" && !use.Truncated) {
+		// Opened before the step, so a sandbox that cannot open leaves no command cut off.
+		if err := l.openSandbox(ctx); err != nil {
+			return tool.Result{}, err
+		}
+	}
+	resolved := "" // why a call a crash cut off runs again, when the workspace said so
+	if !idempotent {
+		var err error
+		if resolved, err = l.resolveCut(ctx, use.Name, t); err != nil {
+			return tool.Result{}, err
+		}
+	}
 	seq := l.cur.Seq() + 1
 	begun := time.Now()
 	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: record.KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
@@ -359,6 +424,9 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 				return journal.StepResult{}, err
 			}
 			res = outcome.Result(res)
+			if resolved != "" {
+				res.Meta.Resolved = resolved
+			}
 		}
 		out, err := json.Marshal(res)
 		return journal.StepResult{Output: out}, err
@@ -375,11 +443,24 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	return res, nil
 }
 
+// willRun reports whether a tool call that runs reaches its tool now: the history has no
+// completed step for it (replay and resume answer from the record), and nothing replays only.
+func (l *loop) willRun(runs bool) bool {
+	if !runs || l.replayOnly {
+		return false
+	}
+	h, ok := l.cur.Peek()
+	return !ok || h.Status != journal.StepCompleted
+}
+
 // runTool runs one tool call. What the model got wrong (an unknown tool, input that is not
 // JSON) is a result it sees; only infrastructure failures are errors.
 func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block) (tool.Result, error) {
 	if !known {
 		return tool.Result{Content: fmt.Sprintf("There is no tool named %q. Available tools: %v.", use.Name, l.cfg.Tools), IsError: true}, nil
+	}
+	if use.Truncated {
+		return tool.Result{Content: fmt.Sprintf("The call to %s was cut off by the output limit, even at the most this model may write in one response; nothing was run. Do the work in smaller calls (write a large file in parts: the first part with write, the rest appended with edit).", use.Name), IsError: true}, nil
 	}
 	if use.InputError != "" {
 		return tool.Result{Content: fmt.Sprintf("The input for %s was not valid JSON (%s); nothing was run. Send the call again with a JSON object.", use.Name, use.InputError), IsError: true}, nil
@@ -411,6 +492,18 @@ func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {
 		specs = append(specs, llm.ToolSpec{Name: t.Name(), Description: t.Description(), InputSchema: t.Schema()})
 	}
 	return specs, nil
+}
+
+// appendAssistant adds an assistant turn, merged into the last message if that is already
+// an assistant turn (a turn the provider paused and the model went on with).
+func appendAssistant(msgs []llm.Message, m llm.Message) []llm.Message {
+	if n := len(msgs); n > 0 && msgs[n-1].Role == llm.RoleAssistant {
+		last := msgs[n-1]
+		last.Content = append(append([]llm.Block(nil), last.Content...), m.Content...)
+		out := append([]llm.Message(nil), msgs[:n-1]...)
+		return append(out, last)
+	}
+	return append(msgs, m)
 }
 
 // appendUser adds blocks as a user turn, merged into the last message if that is already a

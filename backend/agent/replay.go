@@ -51,7 +51,7 @@ func (r *Runner) ReplayHistory(ctx context.Context, runID string, hooks ReplayHo
 	if err != nil {
 		return Replayed{}, fmt.Errorf("agent: replay run %s: %w", run.ID, err)
 	}
-	l := &loop{r: r, d: r.drive(nil), run: run, cur: cur, hooks: hooks}
+	l := &loop{r: r, d: r.drive(nil), run: run, cur: cur, hooks: hooks, replayOnly: true}
 	final, runErr := l.drive(ctx)
 	l.close()
 	if ctx.Err() != nil {

@@ -35,6 +35,19 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 			cut = &steps[i]
 		}
 	}
+	if cut != nil && cut.Idempotent {
+		// An idempotent step left started (a model call in flight, or one a fault paused)
+		// runs again by itself: there is nothing for a person to decide, unless another
+		// process is running it right now.
+		// (The journal then refuses the resolution with the owner's name.)
+		_, elsewhere, err := r.config.Journal.DrivenElsewhere(ctx, runID)
+		if err != nil {
+			return journal.Step{}, fmt.Errorf("agent: run %s: %w", runID, err)
+		}
+		if !elsewhere {
+			cut = nil
+		}
+	}
 	if cut == nil {
 		return journal.Step{}, fmt.Errorf("%w: run %s is %s", ErrNothingToResolve, run.ID, run.Status)
 	}

@@ -39,6 +39,10 @@ var (
 	ErrStepFailed = errors.New("journal: step failed")
 	// ErrNondeterminism is matched by [*NondeterminismError].
 	ErrNondeterminism = errors.New("journal: nondeterminism")
+	// ErrStepUnfinished is matched by an error a step's function returns to
+	// leave the step started instead of failed: the fault can be cleared (a
+	// retry later, a person fixing a key) and the step run again.
+	ErrStepUnfinished = errors.New("journal: step left unfinished")
 	// ErrStepInFlight means Step was called for a (run, seq) that is already
 	// running in this process.
 	ErrStepInFlight = errors.New("journal: step is already running")

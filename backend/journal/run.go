@@ -23,12 +23,21 @@ const (
 	RunCompleted        RunStatus = "completed"
 	RunFailed           RunStatus = "failed"
 	RunCancelled        RunStatus = "cancelled"
+	// RunPaused: a fault a retry or a person can clear (the provider kept
+	// failing, a bad key, a full disk) stopped it at a step left started; it
+	// resumes from there.
+	RunPaused RunStatus = "paused"
+	// RunRefused: the model (or the provider's filter) refused to answer; final.
+	RunRefused RunStatus = "refused"
+	// RunCutOff: the final answer was cut off by the output limit; final.
+	RunCutOff RunStatus = "cut_off"
 )
 
 // Valid reports whether s is one of the run states.
 func (s RunStatus) Valid() bool {
 	switch s {
-	case RunPending, RunRunning, RunAwaitingApproval, RunInterrupted, RunCompleted, RunFailed, RunCancelled:
+	case RunPending, RunRunning, RunAwaitingApproval, RunInterrupted, RunCompleted, RunFailed, RunCancelled,
+		RunPaused, RunRefused, RunCutOff:
 		return true
 	}
 	return false

@@ -288,7 +288,7 @@ func TestRuns(t *testing.T) {
 		{"run in missing session", func() error { _, err := j.CreateRun(ctx, journal.Run{ID: "r9", SessionID: "nope"}); return err }, journal.ErrNotFound},
 		{"missing run", func() error { _, err := j.Run(ctx, "nope"); return err }, journal.ErrNotFound},
 		{"status of missing run", func() error { return j.SetRunStatus(ctx, "nope", journal.RunCompleted, "") }, journal.ErrNotFound},
-		{"unknown status", func() error { return j.SetRunStatus(ctx, "r2", "paused", "") }, errAny},
+		{"unknown status", func() error { return j.SetRunStatus(ctx, "r2", "snoozed", "") }, errAny},
 	}
 	for _, tt := range errTests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -242,8 +242,10 @@ func (j *Journal) LastSeq(ctx context.Context, runID string) (int, error) {
 // step was recorded idempotent or a rerun was resolved, and otherwise returns
 // an [*InterruptedError] without calling fn.
 //
-// If fn fails because ctx ended, the step is left started, as if the process
-// had stopped, and Step returns the error. If the result cannot be recorded
+// If fn fails because ctx ended, or with an error matching [ErrStepUnfinished]
+// (a fault someone can clear, such as a provider that is down), the step is
+// left started, as if the process had stopped, and Step returns the error; an
+// idempotent step then runs again on the next call. If the result cannot be recorded
 // ([ErrDiskFull], [ErrLocked]) the step also stays started. A result is
 // recorded even if ctx ends after fn returned it. Inputs are stored but not
 // compared on replay.
@@ -273,7 +275,7 @@ func (j *Journal) Step(ctx context.Context, runID string, seq int, spec StepSpec
 	}
 
 	res, fnErr := fn(ctx)
-	if fnErr != nil && ctx.Err() != nil && errors.Is(fnErr, ctx.Err()) {
+	if fnErr != nil && (errors.Is(fnErr, ErrStepUnfinished) || ctx.Err() != nil && errors.Is(fnErr, ctx.Err())) {
 		return s, fmt.Errorf("step %s/%d %q: %w", runID, seq, spec.Name, fnErr)
 	}
 	// The side effect happened: record it even if ctx ends now.

@@ -643,3 +643,24 @@ func TestResolveUnknownAction(t *testing.T) {
 		t.Errorf("Resolve(explode) = %v, want %v", err, journal.ErrUnknownAction)
 	}
 }
+
+// A function that fails with an error matching ErrStepUnfinished leaves its
+// step started: an idempotent one runs again on the next call and completes.
+func TestStepUnfinished(t *testing.T) {
+	t.Parallel()
+	b := setup(t)
+	spec := journal.StepSpec{Name: "model", Kind: "llm", Idempotent: true}
+	fault := fmt.Errorf("provider down: %w", journal.ErrStepUnfinished)
+	_, err := b.j.Step(b.ctx, b.runID, 1, spec, func(context.Context) (journal.StepResult, error) { return journal.StepResult{}, fault })
+	if !errors.Is(err, journal.ErrStepUnfinished) {
+		t.Fatalf("Step() = %v, want %v", err, journal.ErrStepUnfinished)
+	}
+	st, err := b.j.GetStep(b.ctx, b.runID, 1)
+	if err != nil || st.Status != journal.StepStarted || st.Error != "" {
+		t.Fatalf("GetStep(1) after an unfinished fn = %+v, %v; want started, no error", st, err)
+	}
+	got, err := b.j.Step(b.ctx, b.runID, 1, spec, done("answer"))
+	if err != nil || got.Status != journal.StepCompleted || got.Attempt != 2 || string(got.Output) != "answer" {
+		t.Fatalf("Step() again = %+v, %v; want completed at attempt 2 with the answer", got, err)
+	}
+}

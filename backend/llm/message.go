@@ -192,6 +192,10 @@ type Response struct {
 	// produced this turn, oldest first; empty when the first attempt
 	// succeeded.
 	Attempts []Attempt `json:"attempts,omitempty"`
+	// MaxTokens is the output limit this turn was produced under when the
+	// caller raised it above the request's first one (a tool call cut by the
+	// limit is asked again with a larger one); zero otherwise.
+	MaxTokens int `json:"max_tokens,omitempty"`
 }
 
 // Message returns the response as the assistant message to append to the

@@ -62,17 +62,22 @@ var (
 // uses exactly what it started with, whatever changed in the settings since.
 type RunConfig struct {
 	// V is the record's version (ConfigVersion); 0 is not written.
-	V         int           `json:"v,omitempty"`
-	Agent     string        `json:"agent"`
-	Provider  string        `json:"provider"`
-	Model     string        `json:"model"`
-	BaseURL   string        `json:"base_url,omitempty"`
-	System    string        `json:"system"`
-	Tools     []string      `json:"tools"`
-	MaxSteps  int           `json:"max_steps"`
-	MaxTokens int           `json:"max_tokens"`
-	Sandbox   string        `json:"sandbox"`
-	Container ContainerSpec `json:"container,omitzero"`
+	V         int      `json:"v,omitempty"`
+	Agent     string   `json:"agent"`
+	Provider  string   `json:"provider"`
+	Model     string   `json:"model"`
+	BaseURL   string   `json:"base_url,omitempty"`
+	System    string   `json:"system"`
+	Tools     []string `json:"tools"`
+	MaxSteps  int      `json:"max_steps"`
+	MaxTokens int      `json:"max_tokens"`
+	// Thinking is the run's extended thinking setting; nil (absent) is off.
+	Thinking *llm.Thinking `json:"thinking,omitempty"`
+	// MaxTokensField is the agent's choice of the output limit's name on the wire (see
+	// llm.Request.MaxTokensField); empty lets the adapter choose.
+	MaxTokensField string        `json:"max_tokens_field,omitempty"`
+	Sandbox        string        `json:"sandbox"`
+	Container      ContainerSpec `json:"container,omitzero"`
 	// Approval is the policy in force; Rules the agent's and this run's own rules (the
 	// remembered ones live in the ledger and are read when a call is judged).
 	Approval approval.Policy `json:"approval,omitzero"`

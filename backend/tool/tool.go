@@ -73,6 +73,9 @@ type Meta struct {
 	Files int `json:"files,omitempty"`
 	// Truncated reports that Content leaves something out.
 	Truncated bool `json:"truncated,omitempty"`
+	// Resolved says how Corral decided about this call when a crash had cut it off
+	// (recorded as done, or run again), and why; empty for a call that ran once.
+	Resolved string `json:"resolved,omitempty"`
 
 	// ChangesTracked reports that exec listed the workspace's files before
 	// and after the command, so Changed is complete (empty: nothing changed).

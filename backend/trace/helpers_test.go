@@ -106,7 +106,7 @@ var (
 		{calls: [][2]string{{"exec", `{"command":"cat hello.txt; exit 3"}`}, {"nosuch", `{}`}}},
 		{text: "Done: hello.txt says hi."},
 	}
-	// failScript runs out of turns: the second model call fails.
+	// failScript runs out of turns: the second model call fails and pauses the run.
 	failScript = []turn{
 		{text: "Looking.", calls: [][2]string{{"glob", `{"pattern":"*"}`}}},
 	}
@@ -121,8 +121,8 @@ func recordRun(t testing.TB, j *journal.Journal, script []turn, prompt string) j
 	if err != nil {
 		t.Fatalf("Start() = %v", err)
 	}
-	got, _ := r.Drive(ctx, run.ID) // a failing script fails the run, which is what it records
-	if got.Status != journal.RunCompleted && got.Status != journal.RunFailed {
+	got, _ := r.Drive(ctx, run.ID) // a failing model call pauses the run, which is what it records
+	if got.Status != journal.RunCompleted && got.Status != journal.RunPaused {
 		t.Fatalf("Drive() left the run %s", got.Status)
 	}
 	return got

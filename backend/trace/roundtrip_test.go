@@ -21,7 +21,7 @@ func TestRoundTrip(t *testing.T) {
 	src := openJournal(t)
 	runs := map[string]journal.Run{
 		"completed with tool errors": recordRun(t, src, helloScript, "say hi in a file"),
-		"failed model call":          recordRun(t, src, failScript, "look around"),
+		"paused model call":          recordRun(t, src, failScript, "look around"),
 		"resumed after a cancel":     recordResumedRun(t, src, helloScript, "say hi in a file"),
 	}
 	for name, run := range runs {

@@ -284,7 +284,7 @@ func (b *builder) build(steps []journal.Step, resumes []journal.Resume) Trace {
 	}
 	end := run.UpdatedAt
 	switch run.Status {
-	case journal.RunCompleted, journal.RunFailed, journal.RunCancelled:
+	case journal.RunCompleted, journal.RunFailed, journal.RunCancelled, journal.RunRefused, journal.RunCutOff:
 	default:
 		end = time.Time{} // still going: the root ends with its last finished step
 	}
@@ -378,7 +378,7 @@ func runStatus(s journal.RunStatus) Status {
 	switch s {
 	case journal.RunCompleted:
 		return StatusOK
-	case journal.RunFailed, journal.RunCancelled:
+	case journal.RunFailed, journal.RunCancelled, journal.RunRefused, journal.RunCutOff:
 		return StatusError
 	}
 	return StatusUnfinished

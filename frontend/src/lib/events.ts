@@ -23,6 +23,7 @@ export type RunEventType =
   | 'model.finished'
   | 'model.retry'
   | 'text.delta'
+  | 'thinking.delta'
   | 'tool.started'
   | 'tool.finished'
   | 'approval.requested'
@@ -40,6 +41,7 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'model.finished',
   'model.retry',
   'text.delta',
+  'thinking.delta',
   'tool.started',
   'tool.finished',
   'approval.requested',
@@ -48,11 +50,11 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
 
 /**
  * isLossyEvent reports whether a subscriber may miss events of this type
- * (agent.EventType.Lossy): text deltas and retries. Every other event is
+ * (agent.EventType.Lossy): text and thinking deltas and retries. Every other event is
  * delivered unless the connection itself drops.
  */
 export function isLossyEvent(type: RunEventType): boolean {
-  return type === 'text.delta' || type === 'model.retry';
+  return type === 'text.delta' || type === 'thinking.delta' || type === 'model.retry';
 }
 
 /** ToolOutcome is what the model saw of a tool call, as carried by tool.finished. */
@@ -94,7 +96,7 @@ export interface RunEvent {
   duration_ms?: number;
   /** workspace is set on run.started and run.resumed. */
   workspace?: string;
-  /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled') and the journal recorded the resume. */
+  /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled', 'paused') and the journal recorded the resume. */
   reason?: string;
   /** approval is the request on approval.requested. */
   approval?: ApprovalRequest;

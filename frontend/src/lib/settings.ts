@@ -28,6 +28,8 @@ export function newAgent(tools: readonly string[]): AgentView {
     tools: [...tools],
     max_steps: 50,
     max_tokens: 8192,
+    thinking: '',
+    max_tokens_field: '',
     approval: {},
     rules: 0,
     builtin: false,

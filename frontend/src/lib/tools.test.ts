@@ -21,6 +21,8 @@ describe('summarizeTool', () => {
     { name: 'write over a file', tool: 'write', input: { path: 'a.sh', content: 'x' }, output: { content: 'Wrote', meta: { added: 3, removed: 0 } }, subject: 'a.sh', facts: ['+3:add', '−0:muted'] },
     { name: 'edit from meta', tool: 'edit', input: { path: 'b.go' }, output: { content: 'Edited', meta: { added: 1, removed: 4, diff: '@@' } }, subject: 'b.go', facts: ['+1:add', '−4:del'] },
     { name: 'edit from the text (live event)', tool: 'edit', input: { path: 'b.go' }, output: { content: 'Edited b.go: replaced 1 occurrence (+2 -1 lines).\n--- a/b.go\n+++ b/b.go' }, subject: 'b.go', facts: ['+2:add', '−1:del'] },
+    { name: 'write decided after a crash', tool: 'write', input: { path: 'a.sh', content: 'x' }, output: { content: 'Wrote a.sh', meta: { resolved: 'done: a.sh already holds the intended content' } }, subject: 'a.sh', facts: ['checked after a crash:warn'] },
+    { name: 'edit redone after a crash', tool: 'edit', input: { path: 'b.go' }, output: { content: 'Edited', meta: { added: 1, removed: 1, resolved: 'rerun: b.go still shows the original text' } }, subject: 'b.go', facts: ['+1:add', '−1:del', 'redone after a crash:warn'] },
     { name: 'read', tool: 'read', input: { path: 'README.md' }, output: { content: '…', meta: { lines: 40 } }, subject: 'README.md', facts: ['40 lines:muted'] },
     { name: 'glob', tool: 'glob', input: { pattern: '**/*.go' }, output: { content: '…', meta: { matches: 1 } }, subject: '**/*.go', facts: ['1 file:muted'] },
     { name: 'grep', tool: 'grep', input: { pattern: 'TODO', path: 'src' }, output: { content: '…', meta: { matches: 5, files: 2 } }, subject: 'TODO in src', facts: ['5 matches in 2 files:muted'] },

@@ -171,6 +171,7 @@ export function summarizeTool(name: string, input: unknown, output: unknown): To
     }
   }
   if (meta.truncated) facts.push({ text: 'truncated', tone: 'warn' });
+  if (meta.resolved) facts.push({ text: meta.resolved.startsWith('done') ? 'checked after a crash' : 'redone after a crash', tone: 'warn', title: meta.resolved });
   if (error && !(name === 'exec' && exitCode(out) !== undefined)) facts.push({ text: 'error', tone: 'bad' });
   return { verb, subject, mono, facts, error, diff };
 }

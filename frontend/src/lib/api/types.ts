@@ -156,6 +156,10 @@ export interface AgentView {
   tools: string[];
   max_steps: number;
   max_tokens: number;
+  /** thinking is the extended thinking setting: '' or 'off', 'low' | 'medium' | 'high', or a budget of tokens ('4096'). */
+  thinking: string;
+  /** max_tokens_field names the output limit for OpenAI-compatible servers: '' (automatic), 'max_tokens' or 'max_completion_tokens'. */
+  max_tokens_field: string;
   approval: ApprovalPolicy;
   /** mcp names the MCP servers the agent uses; empty means every enabled one. */
   mcp?: string[];
@@ -287,7 +291,13 @@ export type RunStatus =
   | 'interrupted'
   | 'completed'
   | 'failed'
-  | 'cancelled';
+  | 'cancelled'
+  /** paused: a fault a retry or a person can clear (the provider kept failing, a key, a full disk); Resume continues it. */
+  | 'paused'
+  /** refused: the model declined; error holds the provider's explanation. Final. */
+  | 'refused'
+  /** cut_off: the final answer was cut off by the output limit. Final. */
+  | 'cut_off';
 
 /** Usage counts the tokens of a model call, a step or a run. */
 export interface Usage {
@@ -425,6 +435,24 @@ export interface ToolUseBlock {
   input_error?: string;
 }
 
+/** ThinkingBlock is the model's reasoning before its answer; signature (Anthropic) lets it be sent back. */
+export interface ThinkingBlock {
+  type: 'thinking';
+  thinking: string;
+  signature?: string;
+}
+
+/** ModelAttempt is a failed attempt of a model call (llm.Attempt), kept in the turn that followed it. */
+export interface ModelAttempt {
+  started: string;
+  duration_ns: number;
+  error: string;
+  kind?: string;
+  retryable: boolean;
+  discarded?: boolean;
+  wait_ns?: number;
+}
+
 /** Block is one piece of a model response. Other block types may appear and are shown raw. */
 export type Block = TextBlock | ToolUseBlock | { type: string; [k: string]: unknown };
 
@@ -445,6 +473,12 @@ export interface ModelResponse {
   /** model and id are what the provider answered, when it said. */
   model?: string;
   id?: string;
+  /** refusal is the provider's explanation of a refusal, where it gives one. */
+  refusal?: string;
+  /** attempts are the failed attempts before the one that produced this turn. */
+  attempts?: ModelAttempt[];
+  /** max_tokens is the output limit the turn was produced under, when a cut tool call raised it. */
+  max_tokens?: number;
 }
 
 /** ToolMeta holds the structured facts of a tool call for UI cards (tool.Meta). */
@@ -463,6 +497,8 @@ export interface ToolMeta {
   matches?: number;
   files?: number;
   truncated?: boolean;
+  /** resolved says how Corral decided about a write or edit a crash had cut off (done, or run again) and why. */
+  resolved?: string;
   /** changes_tracked: exec listed the workspace before and after, so changed is complete. */
   changes_tracked?: boolean;
   /** changed lists the files a command created, modified or deleted (at most 200). */
@@ -524,6 +560,8 @@ export interface RunConfig {
   tools: string[];
   max_steps: number;
   max_tokens: number;
+  /** thinking is the run's extended thinking setting (llm.Thinking); absent when off. */
+  thinking?: { budget_tokens?: number; effort?: string };
   sandbox: string;
   history?: unknown;
 }

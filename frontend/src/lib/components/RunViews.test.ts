@@ -83,6 +83,21 @@ describe('RunTurn', () => {
     expect(body).toContain('&lt;script&gt;');
   });
 
+  it('shows thinking collapsed, apart from the answer, and a refused run with its badge and explanation', () => {
+    const body = turn(runFixture({ status: 'refused', error: 'I cannot help with that.' }), [
+      view(2, 'llm', 'model', {
+        output: { content: [{ type: 'thinking', thinking: 'Weigh the request.', signature: 'sig' }, { type: 'text', text: 'No.' }], stop_reason: 'refusal', usage: { input_tokens: 1, output_tokens: 1 } },
+      }),
+    ]);
+    const details = body.match(/<details[^>]*data-testid="thinking"[^>]*>/)?.[0];
+    expect(details).toBeDefined();
+    expect(details).not.toMatch(/\sopen[\s=>]/);
+    expect(body).toContain('Weigh the request.');
+    expect(body.indexOf('Weigh the request.')).toBeLessThan(body.indexOf('data-testid="assistant-text"'));
+    expect(body).toContain('data-status="refused"');
+    expect(body).toContain('I cannot help with that.');
+  });
+
   it('shows a failed run with its error, and a step waiting for approval', () => {
     const body = turn(runFixture({ status: 'awaiting_approval', error: 'step 3: write waits for approval' }), [
       llm(2, 'Writing'),

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events';
 import { resumeSpan, stepOf, traceOf, type StepRecord } from './fixtures';
 import type { Trace } from '../api';
-import { StepList, isErrorStep, responseText, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
+import { StepList, isErrorStep, responseRetries, responseText, responseThinking, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
 import hello from './testdata/hello.trace.json';
 import { RunTrace } from './trace.svelte';
 import { summarizeTool } from '../tools';
@@ -60,6 +60,17 @@ describe('StepList.apply', () => {
     expect(l.get(2)?.text).toBe('Hello');
     expect(l.get(4)?.text).toBe('other');
     expect(l.steps.map((s) => s.seq)).toEqual([2, 4]);
+  });
+
+  it('keeps thinking deltas apart from the text, and a retry drops both', () => {
+    const l = new StepList();
+    l.apply(ev('model.started', { seq: 2 }));
+    l.apply(ev('thinking.delta', { seq: 2, text: 'Check ' }));
+    l.apply(ev('thinking.delta', { seq: 2, text: 'first.' }));
+    l.apply(ev('text.delta', { seq: 2, text: 'Answer' }));
+    expect(l.get(2)).toMatchObject({ thinking: 'Check first.', text: 'Answer' });
+    l.apply(ev('model.retry', { seq: 2, attempt: 2 }));
+    expect(l.get(2)?.thinking).toBeUndefined();
   });
 
   it('creates a step for a delta whose model.started was missed', () => {
@@ -271,5 +282,26 @@ describe('resumesFromTrace', () => {
     expect(t.resumes).toBe(first);
     t.setHistory({ spans: [...spans, resumeSpan(2, at(800), 'cancelled', 2)] });
     expect(t.resumes.map((r) => r.reason)).toEqual(['interrupted', 'cancelled']);
+  });
+});
+
+describe('responseThinking and responseRetries', () => {
+  const output = {
+    content: [
+      { type: 'thinking', thinking: 'Check the weather first.', signature: 'sig' },
+      { type: 'redacted_thinking', data: 'opaque' },
+      { type: 'text', text: 'It is sunny.' },
+    ],
+    stop_reason: 'end_turn',
+    usage: { input_tokens: 1, output_tokens: 2 },
+    attempts: [{ started: '2026-12-07T10:00:00Z', duration_ns: 5e8, error: 'anthropic: overloaded (in stream)', kind: 'overloaded', retryable: true, discarded: true, wait_ns: 1.5e9 }],
+  };
+  it('shows thinking apart from the answer, redacted thinking by name only', () => {
+    expect(responseThinking(output)).toBe('Check the weather first.\n\n[redacted thinking]');
+    expect(responseText(output)).toBe('It is sunny.');
+  });
+  it('lists the recorded failed attempts as retries', () => {
+    expect(responseRetries(output)).toEqual([{ attempt: 2, waitMs: 1500, error: 'anthropic: overloaded (in stream)' }]);
+    expect(responseRetries({ content: [], stop_reason: 'end_turn', usage: {} })).toEqual([]);
   });
 });

@@ -27,6 +27,8 @@ export interface TraceStep {
   output?: unknown;
   /** text is the assistant's text of an llm step, streamed or final. */
   text: string;
+  /** thinking is the model's reasoning of an llm step (known once the step is in history). */
+  thinking?: string;
   /** calls are the tool calls an llm step's response made (known once the step is in history). */
   calls?: ToolUseBlock[];
   /** isError is true for a tool call whose result was an error the model saw. */
@@ -79,6 +81,23 @@ export function responseText(output: unknown): string {
     .filter((b) => b.type === 'text' && typeof (b as { text?: unknown }).text === 'string')
     .map((b) => (b as { text: string }).text)
     .join('\n\n');
+}
+
+/** responseThinking joins the thinking blocks of a model response; redacted ones are named, not shown. */
+export function responseThinking(output: unknown): string {
+  const r = responseOf(output);
+  if (!r) return '';
+  return r.content
+    .map((b) => (b.type === 'thinking' && typeof b.thinking === 'string' ? b.thinking : b.type === 'redacted_thinking' ? '[redacted thinking]' : ''))
+    .filter((t) => t !== '')
+    .join('\n\n');
+}
+
+/** responseRetries lists the failed attempts a model response records, as retries. */
+export function responseRetries(output: unknown): Retry[] {
+  const r = responseOf(output);
+  if (!r || !Array.isArray(r.attempts)) return [];
+  return r.attempts.map((a, i) => ({ attempt: i + 2, waitMs: Math.round((a.wait_ns ?? 0) / 1e6), error: a.error }));
 }
 
 /** responseCalls lists the tool calls of a model response. */
@@ -140,6 +159,9 @@ export function stepFromSpan(sp: Span): TraceStep | undefined {
   };
   if (kind === 'llm') {
     s.text = responseText(sp.output);
+    s.thinking = responseThinking(sp.output) || undefined;
+    const retries = responseRetries(sp.output);
+    if (retries.length > 0) s.retries = retries;
     s.calls = responseCalls(sp.output);
     s.model = sp.model || responseOf(sp.output)?.model || modelInput(sp.input)?.model;
   } else if (kind === 'tool') {
@@ -190,7 +212,7 @@ export interface TraceResume {
   afterSeq: number;
   /** at is when the run resumed, epoch ms. */
   at: number;
-  /** reason says why it had stopped: 'interrupted', 'cancelled'. */
+  /** reason says why it had stopped: 'interrupted', 'cancelled', 'paused'. */
   reason: string;
   spanId: string;
 }
@@ -287,6 +309,7 @@ export class StepList {
       next.push({
         ...h,
         text: live.text || h.text,
+        thinking: live.thinking || h.thinking,
         status: live.status,
         end: live.end,
         output: live.output ?? h.output,
@@ -323,11 +346,18 @@ export class StepList {
           if (s.status === 'started') s.text += ev.text;
         });
         return true;
+      case 'thinking.delta':
+        if (!ev.text) return false;
+        this.#upsert(seq, 'llm', 'model', t, (s) => {
+          if (s.status === 'started') s.thinking = (s.thinking ?? '') + ev.text;
+        });
+        return true;
       case 'model.retry':
         this.#upsert(seq, 'llm', 'model', t, (s) => {
           s.attempt = ev.attempt ?? s.attempt + 1;
           s.retries = [...(s.retries ?? []), { attempt: ev.attempt ?? 0, waitMs: ev.wait_ms ?? 0, error: ev.error ?? '' }];
           s.text = '';
+          s.thinking = undefined;
         });
         return true;
       case 'model.finished':
