@@ -59,6 +59,7 @@ var runCommand = command{
 		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the settings', else the sandbox's)")
 		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the settings', else the sandbox's)")
 		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
+		wait := fs.Bool("wait", false, "with --session: if the session has a run in progress (here or in another Corral), wait for it to end instead of refusing")
 		approve := approveFlag(fs)
 		execSecurity := fs.String("exec-security", "", "how commands are gated: approval-always (the local default), allowlist (the docker default) or allow-always")
 		fs.Func("allow", "allow rule for this session, e.g. 'exec(npm test)' or 'write(src/**)'; repeatable", func(v string) error { req.Allow = append(req.Allow, v); return nil })
@@ -93,7 +94,7 @@ var runCommand = command{
 			defer rt.close()
 			rt.runner.Approver = approver
 			return follow(ctx, p, rt, *asJSON, func(ctx context.Context) (journal.Run, error) {
-				run, err := rt.runner.Start(ctx, req)
+				run, err := startRun(ctx, p, rt, req, *wait)
 				if err != nil {
 					return run, err
 				}
@@ -101,6 +102,26 @@ var runCommand = command{
 			})
 		}
 	},
+}
+
+// startRun starts req; a session with a run in progress is refused with the way to wait,
+// or waited for with --wait (saying so on stderr).
+func startRun(ctx context.Context, p *Program, rt *engine, req agent.StartRequest, wait bool) (journal.Run, error) {
+	if !wait {
+		run, err := rt.runner.Start(ctx, req)
+		if errors.Is(err, agent.ErrSessionInUse) {
+			return run, fmt.Errorf("%w\n  wait for it with --wait, or cancel it first", err)
+		}
+		return run, err
+	}
+	return rt.runner.StartWhenFree(ctx, req, 0, func(busy journal.Run) {
+		where := ""
+		if busy.Elsewhere {
+			where = fmt.Sprintf(" in process %d", busy.Driver.PID)
+		}
+		fmt.Fprintf(p.Stderr, "corral: session %s has a run in progress (%s is %s%s); queued behind it, waiting...\n",
+			req.SessionID, busy.ID, busy.Status, where)
+	})
 }
 
 var resumeCommand = command{
