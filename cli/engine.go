@@ -191,6 +191,13 @@ func (rt *engine) dockerManager(ctx context.Context, network string) (*docker.Ma
 	} else if len(removed) > 0 {
 		rt.log.Info("removed orphaned containers", "count", len(removed))
 	}
+	// Sessions' containers outlive their processes and remove themselves when idle; those
+	// whose watchdog could not (an engine that was stopped) go here.
+	if removed, err := m.RemoveIdleSessions(ctx); err != nil {
+		rt.log.Warn("remove idle session containers", "err", err)
+	} else if len(removed) > 0 {
+		rt.log.Info("removed idle session containers", "count", len(removed))
+	}
 	rt.docker = m
 	if rt.longLived {
 		rt.reaper = m.NewReaper(docker.ReaperOptions{})
@@ -245,7 +252,8 @@ func sandboxDefaults(dataDir string) func() (string, agent.ContainerSpec, error)
 		if err != nil {
 			return "", agent.ContainerSpec{}, err
 		}
-		spec := agent.ContainerSpec{Image: s.Sandbox.Image, Scope: s.Sandbox.Scope, Memory: mem, CPUs: s.Sandbox.CPUs}
+		spec := agent.ContainerSpec{Image: s.Sandbox.Image, Scope: s.Sandbox.Scope, Memory: mem, CPUs: s.Sandbox.CPUs,
+			IdleSeconds: int64(s.Sandbox.IdleMinutes) * 60}
 		if s.Sandbox.Network {
 			spec.Network = s.Sandbox.NetworkName()
 		}
@@ -312,13 +320,23 @@ func (rt *engine) openSandbox(ctx context.Context, run journal.Run, cfg agent.Ru
 		if err != nil {
 			return nil, err
 		}
-		return m.Sandbox(ctx, docker.Spec{
+		spec := docker.Spec{
 			Scope:     docker.Scope(c.Scope),
 			SessionID: run.SessionID,
 			RunID:     run.ID,
 			Workspace: run.Workspace,
 			Config:    docker.Config{Image: c.Image, Memory: c.Memory, CPUs: c.CPUs, Network: c.Network},
-		})
+		}
+		if spec.Scope == docker.ScopeSession {
+			// The session's container outlives this process: any later Corral adopts it,
+			// and it removes itself once idle (a run recorded before the idle time was
+			// recorded gets the default).
+			spec.IdleTimeout = time.Duration(c.IdleSeconds) * time.Second
+			if spec.IdleTimeout <= 0 {
+				spec.IdleTimeout = docker.DefaultSessionIdle
+			}
+		}
+		return m.Sandbox(ctx, spec)
 	default:
 		return nil, fmt.Errorf("sandbox %q is not available", cfg.Sandbox)
 	}

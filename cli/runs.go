@@ -54,7 +54,8 @@ var runCommand = command{
 		// window's Settings), then to the built-in defaults: flag > settings > built-in.
 		fs.StringVar(&req.Sandbox, "env", "", "where tools run: local (the host, confined to the workspace) or docker (a container) (default: the settings' sandbox, else local)")
 		fs.StringVar(&req.Container.Image, "image", "", "docker: the container image (default: the settings' image, else "+docker.DefaultImage+")")
-		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run) or per session (session: reused by the session's runs in this process) (default: the settings', else run)")
+		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run) or per session (session: reused by the session's later runs, in any Corral process, until idle) (default: the settings', else run)")
+		idle := fs.Duration("idle", 0, "docker, --scope session: remove the session's container after this long without a command, e.g. 30m (default: the agent's, else the settings', else 15m)")
 		fs.StringVar(&req.Container.Network, "network", "", "docker: none (no network), bridge, or a named Docker network (default: the settings', else none)")
 		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the settings', else the sandbox's)")
 		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the settings', else the sandbox's)")
@@ -81,11 +82,15 @@ var runCommand = command{
 				}
 				req.Container.Memory = n
 			}
+			if *idle < 0 || (*idle > 0 && *idle < time.Second) {
+				return fmt.Errorf("%w: --idle %s: want a second or more", errUsage, *idle)
+			}
+			req.Container.IdleSeconds = int64(*idle / time.Second)
 			if req.Sandbox != "" && req.Sandbox != "local" && req.Sandbox != "docker" {
 				return fmt.Errorf("%w: --env must be local or docker", errUsage)
 			}
 			if req.Sandbox == "local" && req.Container != (agent.ContainerSpec{}) {
-				return fmt.Errorf("%w: --image, --scope, --network, --memory and --cpus need --env docker", errUsage)
+				return fmt.Errorf("%w: --image, --scope, --network, --memory, --cpus and --idle need --env docker", errUsage)
 			}
 			rt, err := openEngine(ctx, p, *dataDir)
 			if err != nil {

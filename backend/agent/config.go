@@ -37,6 +37,10 @@ type Definition struct {
 	Approval approval.Policy `json:"approval,omitzero"`
 	// Rules are the agent's own allow / ask / deny rules, e.g. {"allow": ["exec(npm test)"]}.
 	Rules approval.RuleLists `json:"rules,omitzero"`
+	// SessionIdleMinutes is how long the agent's session container (docker sandbox,
+	// session scope) may go without a command before it removes itself; 0 takes the
+	// settings' time, else 15 minutes.
+	SessionIdleMinutes int `json:"session_idle_minutes,omitempty"`
 }
 
 // DefaultAgentID names the built-in coding agent.

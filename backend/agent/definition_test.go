@@ -148,7 +148,7 @@ func TestSetAgentsAppliesToNewRuns(t *testing.T) {
 
 func TestSandboxDefaults(t *testing.T) {
 	t.Parallel()
-	settings := ContainerSpec{Image: "img:settings", Network: "bridge", Memory: 1 << 30, CPUs: 2, Scope: "session"}
+	settings := ContainerSpec{Image: "img:settings", Network: "bridge", Memory: 1 << 30, CPUs: 2, Scope: "session", IdleSeconds: 600}
 	tests := []struct {
 		name      string
 		env       string
@@ -161,7 +161,7 @@ func TestSandboxDefaults(t *testing.T) {
 		{"SettingsDocker", "docker", StartRequest{}, "docker", settings, false},
 		{"FlagWinsEnv", "docker", StartRequest{Sandbox: "local"}, "local", ContainerSpec{}, false},
 		{"FlagWinsField", "docker", StartRequest{Container: ContainerSpec{Image: "img:flag", Network: "none"}}, "docker",
-			ContainerSpec{Image: "img:flag", Network: "none", Memory: 1 << 30, CPUs: 2, Scope: "session"}, false},
+			ContainerSpec{Image: "img:flag", Network: "none", Memory: 1 << 30, CPUs: 2, Scope: "session", IdleSeconds: 600}, false},
 		{"SettingsLocalFlagDocker", "local", StartRequest{Sandbox: "docker"}, "docker", settings, false},
 		{"ContainerFlagsNeedDocker", "local", StartRequest{Container: ContainerSpec{Image: "x"}}, "", ContainerSpec{}, true},
 	}
@@ -184,6 +184,44 @@ func TestSandboxDefaults(t *testing.T) {
 			cfg := runConfig(t, r, run.ID)
 			if cfg.Sandbox != tt.wantEnv || cfg.Container != tt.wantSpec {
 				t.Errorf("recorded sandbox %q %+v, want %q %+v", cfg.Sandbox, cfg.Container, tt.wantEnv, tt.wantSpec)
+			}
+		})
+	}
+}
+
+// TestSessionIdle: a session's container records how long it may sit idle: the run's own
+// time, else its agent's, else the settings', else 15 minutes; a run's container none.
+func TestSessionIdle(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		req          ContainerSpec
+		agentMinutes int
+		settings     int64
+		want         int64
+	}{
+		{"Default", ContainerSpec{Scope: "session"}, 0, 0, 900},
+		{"Settings", ContainerSpec{Scope: "session"}, 0, 600, 600},
+		{"AgentOverSettings", ContainerSpec{Scope: "session"}, 2, 600, 120},
+		{"RunOverAgent", ContainerSpec{Scope: "session", IdleSeconds: 3}, 2, 600, 3},
+		{"RunScopeHasNone", ContainerSpec{Scope: "run", IdleSeconds: 3}, 2, 600, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}})
+			def, _, _ := r.definition(DefaultAgentID)
+			def.SessionIdleMinutes = tt.agentMinutes
+			r.SetAgents(map[string]Definition{DefaultAgentID: def})
+			r.SandboxDefaults = func() (string, ContainerSpec, error) {
+				return "docker", ContainerSpec{IdleSeconds: tt.settings}, nil
+			}
+			run, err := r.Start(context.Background(), StartRequest{Prompt: "x", Workspace: t.TempDir(), Container: tt.req})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := runConfig(t, r, run.ID).Container.IdleSeconds; got != tt.want {
+				t.Errorf("recorded idle seconds = %d, want %d", got, tt.want)
 			}
 		})
 	}

@@ -42,6 +42,9 @@ type Sandbox struct {
 	CPUs float64 `json:"cpus,omitempty"`
 	// Scope is "run" (a container per run) or "session"; empty means run.
 	Scope string `json:"scope,omitempty"`
+	// IdleMinutes is how long a session's container may go without a command before it
+	// removes itself; 0 means 15 minutes.
+	IdleMinutes int `json:"idle_minutes,omitempty"`
 }
 
 // Provider holds a provider's non-secret settings.
@@ -88,6 +91,9 @@ func (s Settings) Validate() error {
 	}
 	if _, err := s.Sandbox.MemoryBytes(); err != nil {
 		return err
+	}
+	if s.Sandbox.IdleMinutes < 0 || s.Sandbox.IdleMinutes > 7*24*60 {
+		return fmt.Errorf("%w: idle minutes %d: want 0 (15 minutes) up to a week", ErrBadSettings, s.Sandbox.IdleMinutes)
 	}
 	if s.Sandbox.CPUs < 0 || s.Sandbox.CPUs > 1024 {
 		return fmt.Errorf("%w: cpus %v: want a number between 0 (the sandbox's default) and 1024", ErrBadSettings, s.Sandbox.CPUs)

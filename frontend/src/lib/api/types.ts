@@ -115,6 +115,8 @@ export interface SandboxSettings {
   memory?: string;
   cpus?: number;
   scope?: '' | 'run' | 'session';
+  /** idle_minutes is how long a session's container may sit without a command before it removes itself; 0 means 15. */
+  idle_minutes?: number;
 }
 
 /** ApprovalPolicy is an agent's approval policy (approval.Policy); empty fields take the sandbox's defaults. */
