@@ -199,6 +199,9 @@ func (r *Runner) Start(ctx context.Context, req StartRequest) (journal.Run, erro
 	if !ok {
 		return journal.Run{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAgent, req.Agent, known)
 	}
+	if err := r.inheritSessionSandbox(ctx, &req); err != nil {
+		return journal.Run{}, err
+	}
 	idleAsked := req.Container.IdleSeconds > 0
 	if err := r.applySandboxDefaults(&req); err != nil {
 		return journal.Run{}, err

@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/corral-dev/corral/backend/approval"
+	"github.com/corral-dev/corral/backend/journal"
 )
 
 func TestDefinitionValidate(t *testing.T) {
@@ -238,4 +239,46 @@ func runConfig(t *testing.T, r *Runner, runID string) RunConfig {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// TestFollowUpKeepsSessionContainer: a follow-up run in a session that shares a container
+// asks for the same container (image, limits, network, idle time) whatever the settings say
+// now; a run that names another image gets it.
+func TestFollowUpKeepsSessionContainer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}})
+	first := ContainerSpec{Image: "img:first", Scope: "session", Network: "bridge", Memory: 1 << 30, CPUs: 1.5, IdleSeconds: 60}
+	run, err := r.Start(ctx, StartRequest{Prompt: "x", Workspace: t.TempDir(), Sandbox: "docker", Container: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Journal.SetRunStatus(ctx, run.ID, journal.RunCompleted, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.SandboxDefaults = func() (string, ContainerSpec, error) {
+		return "local", ContainerSpec{Image: "img:settings-now", Scope: "run"}, nil
+	}
+	tests := []struct {
+		name string
+		req  StartRequest
+		want ContainerSpec
+	}{
+		{"Inherited", StartRequest{}, first},
+		{"ImageNamed", StartRequest{Container: ContainerSpec{Image: "img:other"}},
+			ContainerSpec{Image: "img:other", Scope: "session", Network: "bridge", Memory: 1 << 30, CPUs: 1.5, IdleSeconds: 60}},
+	}
+	for _, tt := range tests {
+		tt.req.Prompt, tt.req.SessionID = "again", run.SessionID
+		next, err := r.Start(ctx, tt.req)
+		if err != nil {
+			t.Fatalf("%s: Start() = %v", tt.name, err)
+		}
+		if cfg := runConfig(t, r, next.ID); cfg.Sandbox != "docker" || cfg.Container != tt.want {
+			t.Errorf("%s: follow-up recorded %q %+v, want docker %+v", tt.name, cfg.Sandbox, cfg.Container, tt.want)
+		}
+		if err := r.Journal.SetRunStatus(ctx, next.ID, journal.RunCompleted, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 }
