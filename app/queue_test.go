@@ -1,0 +1,179 @@
+package app
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/local"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// gateModel answers each prompt once the test opens its gate, so runs stay in progress for
+// as long as the test needs; started receives each prompt as its model call begins.
+type gateModel struct {
+	mu      sync.Mutex
+	gates   map[string]chan struct{}
+	started chan string
+}
+
+func (g *gateModel) gate(prompt string) chan struct{} {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.gates[prompt] == nil {
+		g.gates[prompt] = make(chan struct{})
+	}
+	return g.gates[prompt]
+}
+
+func (g *gateModel) Stream(ctx context.Context, req llm.Request, _ func(llm.Event)) (llm.Response, error) {
+	last := req.Messages[len(req.Messages)-1]
+	prompt := last.Content[len(last.Content)-1].Text
+	g.started <- prompt
+	select {
+	case <-g.gate(prompt):
+	case <-ctx.Done():
+		return llm.Response{}, ctx.Err()
+	}
+	return llm.Response{ID: "msg", Model: "gate", Content: []llm.Block{llm.TextBlock("done: " + prompt)}, StopReason: llm.StopEndTurn}, nil
+}
+
+type gateModels struct{ m *gateModel }
+
+func (gateModels) Resolve(string, string) (string, string)    { return "demo", "gate" }
+func (g gateModels) Model(agent.RunConfig) (llm.Model, error) { return g.m, nil }
+
+// TestRunsQueue: runs of different sessions go on at once up to the limit (then wait for a
+// slot), and a prompt sent to a busy session is queued behind its run and goes when it ends.
+func TestRunsQueue(t *testing.T) {
+	t.Parallel()
+	dir := t.TempDir()
+	if err := config.SaveSettings(dir, config.Settings{Sandbox: config.Sandbox{MaxRuns: 2}}); err != nil {
+		t.Fatal(err)
+	}
+	j := openJournal(t, dir)
+	b := bus.New[agent.Event]()
+	model := &gateModel{gates: map[string]chan struct{}{}, started: make(chan string, 16)}
+	runner := &agent.Runner{
+		Journal: j, Bus: b, Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}, Models: gateModels{model},
+		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+			return local.New(run.Workspace, local.Options{})
+		},
+		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
+	}
+	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: SettingsConfig{DataDir: dir}})
+	t.Cleanup(a.Start(context.Background(), make(nameEmitter, 64)))
+
+	waitStarted := func(want string) {
+		t.Helper()
+		select {
+		case got := <-model.started:
+			if got != want {
+				t.Fatalf("model call for %q began, want %q", got, want)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatalf("model call for %q never began", want)
+		}
+	}
+	noneStarted := func(what string) {
+		t.Helper()
+		select {
+		case got := <-model.started:
+			t.Fatalf("%s: model call for %q began", what, got)
+		default:
+		}
+	}
+	start := func(session, prompt string) RunView {
+		t.Helper()
+		v, err := a.Runs.Start(StartRequest{SessionID: session, Prompt: prompt, Workspace: func() string {
+			if session == "" {
+				return t.TempDir()
+			}
+			return ""
+		}()})
+		if err != nil {
+			t.Fatalf("Runs.Start(%q) = %v", prompt, err)
+		}
+		return v
+	}
+	status := func(id string) (RunView, bool) {
+		t.Helper()
+		sessions, err := a.Runs.Sessions()
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, s := range sessions {
+			for _, r := range s.Runs {
+				if r.ID == id {
+					return r, true
+				}
+			}
+		}
+		return RunView{}, false
+	}
+
+	one := start("", "one")
+	waitStarted("one")
+	two := start("", "two")
+	waitStarted("two")
+	three := start("", "three") // beyond the limit of 2: recorded, waits for a slot
+	if v, _ := status(three.ID); v.Status != "pending" || !strings.Contains(v.Queue, "2 runs at once") {
+		t.Errorf("third run = %s %q, want pending, waiting for a slot", v.Status, v.Queue)
+	}
+	followUp := start(one.SessionID, "one again") // the session is busy: queued, not recorded
+	if followUp.Status != StatusQueued || !strings.Contains(followUp.Queue, one.ID) {
+		t.Errorf("follow-up in a busy session = %s %q, want queued behind %s", followUp.Status, followUp.Queue, one.ID)
+	}
+	if v, ok := status(followUp.ID); !ok || v.Status != StatusQueued {
+		t.Errorf("Sessions() lists the follow-up as %+v, %v; want it queued in its session", v, ok)
+	}
+	noneStarted("at the limit")
+
+	close(model.gate("two")) // a slot frees: the third goes
+	waitStarted("three")
+	noneStarted("the follow-up's session is still busy")
+	close(model.gate("one")) // the session is free: its follow-up goes, built after "one"
+	waitStarted("one again")
+	close(model.gate("three"))
+	close(model.gate("one again"))
+
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		runs, err := j.Runs(context.Background(), journal.RunFilter{SessionID: one.SessionID})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(runs) == 2 && runs[0].Status == journal.RunCompleted && runs[1].Status == journal.RunCompleted {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("runs of the first session = %+v, want both completed, one after the other", runs)
+		}
+		time.Sleep(20 * time.Millisecond) // runs end in background goroutines; their events go to the UI
+	}
+	if _, ok := status(followUp.ID); ok {
+		t.Errorf("Sessions() still lists the queued entry %s after it ran", followUp.ID)
+	}
+	// A queued prompt can be dropped before it goes.
+	blocker := start("", "blocker")
+	waitStarted("blocker")
+	dropped := start(blocker.SessionID, "never")
+	if err := a.Runs.Cancel(dropped.ID); err != nil {
+		t.Errorf("Runs.Cancel(queued) = %v", err)
+	}
+	if _, ok := status(dropped.ID); ok {
+		t.Errorf("Sessions() lists %s after its cancel", dropped.ID)
+	}
+	close(model.gate("blocker"))
+	_ = two
+}
