@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"strings"
@@ -71,6 +72,9 @@ func TestRunsQueue(t *testing.T) {
 		},
 		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
 	}
+	// Completions are must-deliver events: the test waits for them, not for a clock.
+	sub := b.Subscribe(t.Context(), 0)
+	t.Cleanup(sub.Close)
 	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: SettingsConfig{DataDir: dir}})
 	t.Cleanup(a.Start(context.Background(), make(nameEmitter, 64)))
 
@@ -147,19 +151,21 @@ func TestRunsQueue(t *testing.T) {
 	close(model.gate("three"))
 	close(model.gate("one again"))
 
-	deadline := time.Now().Add(30 * time.Second)
-	for {
-		runs, err := j.Runs(context.Background(), journal.RunFilter{SessionID: one.SessionID})
-		if err != nil {
-			t.Fatal(err)
+	completed := 0
+	timeout := time.After(30 * time.Second)
+	for completed < 2 {
+		select {
+		case ev := <-sub.C():
+			if ev.Type == agent.EventRunCompleted && ev.SessionID == one.SessionID {
+				completed++
+			}
+		case <-timeout:
+			t.Fatalf("%d runs of the first session completed, want both", completed)
 		}
-		if len(runs) == 2 && runs[0].Status == journal.RunCompleted && runs[1].Status == journal.RunCompleted {
-			break
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("runs of the first session = %+v, want both completed, one after the other", runs)
-		}
-		time.Sleep(20 * time.Millisecond) // runs end in background goroutines; their events go to the UI
+	}
+	runs, err := j.Runs(context.Background(), journal.RunFilter{SessionID: one.SessionID})
+	if err != nil || len(runs) != 2 || runs[0].ID != one.ID || runs[1].Prompt != "one again" || runs[1].Status != journal.RunCompleted {
+		t.Fatalf("runs of the first session = %+v, %v, want one, then its follow-up, completed", runs, err)
 	}
 	if _, ok := status(followUp.ID); ok {
 		t.Errorf("Sessions() still lists the queued entry %s after it ran", followUp.ID)
@@ -176,4 +182,28 @@ func TestRunsQueue(t *testing.T) {
 	}
 	close(model.gate("blocker"))
 	_ = two
+}
+
+// TestResumeWhileSessionBusy: resuming a run is refused while another run of its session
+// is in progress, naming that run; the run is left as it was.
+func TestResumeWhileSessionBusy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j := openJournal(t, "")
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s", Workspace: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	for id, st := range map[string]journal.RunStatus{"r_old": journal.RunCancelled, "r_new": journal.RunAwaitingApproval} {
+		if _, err := j.CreateRun(ctx, journal.Run{ID: id, SessionID: "s", Status: st}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r := &Runs{journal: j, active: map[string]context.CancelFunc{}}
+	err := r.Resume("r_old")
+	if !errors.Is(err, journal.ErrSessionInUse) || !strings.Contains(err.Error(), "r_new") {
+		t.Errorf("Resume(r_old) while r_new awaits approval = %v, want ErrSessionInUse naming r_new", err)
+	}
+	if run, _ := j.Run(ctx, "r_old"); run.Status != journal.RunCancelled {
+		t.Errorf("r_old after a refused resume is %s, want cancelled", run.Status)
+	}
 }

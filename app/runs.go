@@ -185,8 +185,19 @@ func (r *Runs) Start(req StartRequest) (RunView, error) {
 	})
 }
 
-// Resume continues an interrupted, cancelled or suspended run in the background.
+// Resume continues an interrupted, cancelled or suspended run in the background. While
+// another run of its session is in progress it is refused, naming that run.
 func (r *Runs) Resume(runID string) error {
+	ctx := context.Background()
+	run, err := r.journal.Run(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if inUse, busy, err := r.journal.SessionInUse(ctx, run.SessionID); err != nil {
+		return err
+	} else if busy && inUse.ID != runID {
+		return &journal.SessionInUseError{SessionID: run.SessionID, Run: inUse}
+	}
 	return r.drive(runID)
 }
 
