@@ -3,8 +3,10 @@ package app
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
+	"os/exec"
 	"strings"
 	"sync"
 	"testing"
@@ -16,6 +18,7 @@ import (
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -205,5 +208,43 @@ func TestResumeWhileSessionBusy(t *testing.T) {
 	}
 	if run, _ := j.Run(ctx, "r_old"); run.Status != journal.RunCancelled {
 		t.Errorf("r_old after a refused resume is %s, want cancelled", run.Status)
+	}
+}
+
+// TestSessionContainerView: the run header's container line for a session whose container
+// outlives Corral: running with its idle time, nothing for a session without one, and gone
+// after stop now (needs a Docker engine and the test image: make docker-deps).
+func TestSessionContainerView(t *testing.T) {
+	t.Parallel()
+	const image = "corral-test/busybox:latest"
+	if out, err := exec.Command("docker", "image", "inspect", image).CombinedOutput(); err != nil {
+		t.Skipf("no Docker engine or test image %s (make docker-deps): %s", image, out)
+	}
+	ctx := context.Background()
+	m, err := docker.New(ctx, docker.Options{})
+	if err != nil {
+		t.Skipf("no Docker engine: %v", err)
+	}
+	t.Cleanup(func() { m.Close(context.Background()) })
+	session := fmt.Sprintf("ses_view_%d", time.Now().UnixNano())
+	sb, err := m.Sandbox(ctx, docker.Spec{Scope: docker.ScopeSession, SessionID: session, Workspace: t.TempDir(),
+		Config: docker.Config{Image: image}, IdleTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	c := &Containers{connect: func(context.Context) (ContainerManager, error) { return m, nil }}
+	v, err := c.Session(session)
+	if err != nil || !v.Available || !v.Running || v.ID != sb.ContainerID() || v.IdleTimeoutSeconds != 3600 || v.IdleSeconds >= 3600 {
+		t.Fatalf("Session(%s) = %+v, %v; want its container running, idle under its hour", session, v, err)
+	}
+	if v, err := c.Session(session + "_other"); err != nil || !v.Available || v.Running {
+		t.Errorf("Session(another) = %+v, %v; want no container", v, err)
+	}
+	if err := c.Remove(v.ID); err != nil {
+		t.Fatalf("Remove(%s) = %v", v.ID, err)
+	}
+	if v, err := c.Session(session); err != nil || v.Running {
+		t.Errorf("Session(%s) after stop now = %+v, %v; want no container", session, v, err)
 	}
 }
