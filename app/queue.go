@@ -165,6 +165,21 @@ func (r *Runs) pump() {
 	}
 }
 
+// cancelWaiting records the runs still waiting for a slot as cancelled when the app stops,
+// so they do not hold their sessions as pending runs nobody drives (Resume goes on with
+// them). Queued prompts, never recorded, are dropped.
+func (r *Runs) cancelWaiting() {
+	r.mu.Lock()
+	waiting := r.waiting
+	r.waiting, r.queue = nil, nil
+	r.mu.Unlock()
+	for _, id := range waiting {
+		if err := r.journal.SetRunStatus(context.Background(), id, journal.RunCancelled, "cancelled before it began: Corral stopped"); err != nil && r.log != nil {
+			r.log.Warn("cancel a waiting run", "run", id, "err", err)
+		}
+	}
+}
+
 // dequeue drops a queued request or a run waiting for a slot (cancelled before it began);
 // it reports whether id was one.
 func (r *Runs) dequeue(id string) (bool, error) {

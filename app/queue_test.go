@@ -59,10 +59,12 @@ func (g gateModels) Model(agent.RunConfig) (llm.Model, error) { return g.m, nil 
 
 // TestRunsQueue: runs of different sessions go on at once up to the limit (then wait for a
 // slot), and a prompt sent to a busy session is queued behind its run and goes when it ends.
-func TestRunsQueue(t *testing.T) {
-	t.Parallel()
+// newGateApp starts the app on a gate model with a limit of maxRuns runs at once; sub
+// receives run events; stop stops the app (call it once).
+func newGateApp(t *testing.T, maxRuns int) (*App, *gateModel, *journal.Journal, *bus.Subscription[agent.Event], func()) {
+	t.Helper()
 	dir := t.TempDir()
-	if err := config.SaveSettings(dir, config.Settings{Sandbox: config.Sandbox{MaxRuns: 2}}); err != nil {
+	if err := config.SaveSettings(dir, config.Settings{Sandbox: config.Sandbox{MaxRuns: maxRuns}}); err != nil {
 		t.Fatal(err)
 	}
 	j := openJournal(t, dir)
@@ -75,11 +77,60 @@ func TestRunsQueue(t *testing.T) {
 		},
 		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
 	}
-	// Completions are must-deliver events: the test waits for them, not for a clock.
+	// Completions are must-deliver events: tests wait for them, not for a clock.
 	sub := b.Subscribe(t.Context(), 0)
 	t.Cleanup(sub.Close)
 	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: SettingsConfig{DataDir: dir}})
-	t.Cleanup(a.Start(context.Background(), make(nameEmitter, 64)))
+	return a, model, j, sub, a.Start(context.Background(), make(nameEmitter, 64))
+}
+
+// TestWaitingRunsCancelledOnStop: a run still waiting for a slot when the app stops is
+// recorded cancelled (resumable), not left pending to hold its session.
+func TestWaitingRunsCancelledOnStop(t *testing.T) {
+	t.Parallel()
+	a, model, j, _, stop := newGateApp(t, 1)
+	first, err := a.Runs.Start(StartRequest{Prompt: "first", Workspace: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-model.started
+	second, err := a.Runs.Start(StartRequest{Prompt: "second", Workspace: t.TempDir()})
+	if err != nil || second.Queue == "" {
+		t.Fatalf("Runs.Start(second) at the limit = %+v, %v; want it waiting for a slot", second, err)
+	}
+	stop()
+	for _, id := range []string{first.ID, second.ID} {
+		if run, err := j.Run(context.Background(), id); err != nil || run.Status != journal.RunCancelled {
+			t.Errorf("run %s after stop = %s, %v; want cancelled", id, run.Status, err)
+		}
+	}
+}
+
+// TestCancelStrandedPending: a pending run nobody drives (its process ended before driving
+// it) can be cancelled, which frees its session.
+func TestCancelStrandedPending(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j := openJournal(t, "")
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s", Workspace: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.CreateRun(ctx, journal.Run{ID: "r_stranded", SessionID: "s", Status: journal.RunPending}); err != nil {
+		t.Fatal(err)
+	}
+	r := &Runs{journal: j, active: map[string]context.CancelFunc{}}
+	if err := r.Cancel("r_stranded"); err != nil {
+		t.Fatalf("Cancel(stranded pending run) = %v", err)
+	}
+	if _, busy, err := j.SessionInUse(ctx, "s"); err != nil || busy {
+		t.Errorf("SessionInUse(s) after the cancel = %v, %v; want free", busy, err)
+	}
+}
+
+func TestRunsQueue(t *testing.T) {
+	t.Parallel()
+	a, model, j, sub, stop := newGateApp(t, 2)
+	t.Cleanup(stop)
 
 	waitStarted := func(want string) {
 		t.Helper()

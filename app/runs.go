@@ -211,9 +211,24 @@ func (r *Runs) Cancel(runID string) error {
 	cancel, ok := r.active[runID]
 	r.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("run %s is not running here", runID)
+		return r.cancelStranded(runID)
 	}
 	cancel()
+	return nil
+}
+
+// cancelStranded cancels a pending run nobody drives (its process ended between recording
+// and driving it), which would otherwise hold its session for good.
+func (r *Runs) cancelStranded(runID string) error {
+	ctx := context.Background()
+	run, err := r.journal.Run(ctx, runID)
+	if err != nil || run.Status != journal.RunPending || run.Elsewhere {
+		return fmt.Errorf("run %s is not running here", runID)
+	}
+	if err := r.journal.SetRunStatus(ctx, runID, journal.RunCancelled, "cancelled before it began"); err != nil {
+		return err
+	}
+	r.pump() // its session may have a queued prompt
 	return nil
 }
 
@@ -283,6 +298,7 @@ func (r *Runs) work(ctx context.Context, emit Emitter) (stop func()) {
 			watcher.Stop()
 		}
 		r.running.Wait()
+		r.cancelWaiting()
 	}
 }
 
