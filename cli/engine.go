@@ -342,6 +342,23 @@ func (rt *engine) openSandbox(ctx context.Context, run journal.Run, cfg agent.Ru
 	}
 }
 
+// startSweep connects to Docker in the background when a long-lived process starts, so
+// the containers of dead Corral processes and the idle session containers whose watchdog
+// could not act go at every start of the window and `serve`, not only at their first Docker
+// use (dockerManager does both, and starts the reaper). No engine is no error here. The
+// returned stop cancels it and waits for it.
+func (rt *engine) startSweep(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := rt.dockerManager(ctx, ""); err != nil {
+			rt.log.Debug("no Docker sweep at start", "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
+}
+
 // startRecovery resumes, in the background, the runs a crash left running, logging how each
 // ended. The returned stop cancels it and waits for it to finish.
 func (rt *engine) startRecovery(ctx context.Context) (stop func()) {

@@ -3,8 +3,10 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"io"
 	"net/http/httptest"
 	"os/exec"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -128,5 +130,50 @@ func TestSessionContainerAcrossProcesses(t *testing.T) {
 			t.Fatalf("container of %s still there a minute after its last use; want it gone after 6 s idle", session)
 		}
 		time.Sleep(250 * time.Millisecond) // polling the engine: no signal reaches this process
+	}
+}
+
+// TestStartSweepsIdleSessions: a long-lived Corral (window, serve) removes at its start the
+// session containers idle past their time whose watchdog did not (here: one that says it
+// has been idle two hours of its one).
+func TestStartSweepsIdleSessions(t *testing.T) {
+	t.Parallel()
+	image := needDocker(t)
+	ctx := t.Context()
+	m, err := docker.New(ctx, docker.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	session := "ses_sweep_" + fmt.Sprint(time.Now().UnixNano())
+	sb, err := m.Sandbox(ctx, docker.Spec{Scope: docker.ScopeSession, SessionID: session, Workspace: t.TempDir(),
+		Config: docker.Config{Image: image}, IdleTimeout: time.Hour})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := sb.ContainerID()
+	sb.Close()
+	if err := m.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = exec.Command("docker", "rm", "-f", id).Run() })
+	if out, err := exec.Command("docker", "exec", id, "/bin/sh", "-c", "echo 7200 > /tmp/.corral-idle").CombinedOutput(); err != nil {
+		t.Fatalf("write the idle count: %v: %s", err, out)
+	}
+
+	var stderr strings.Builder
+	eng, err := openEngine(ctx, testProgram(t, io.Discard, &stderr), t.TempDir())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer eng.close()
+	eng.longLived = true
+	stop := eng.startSweep(ctx)
+	defer stop()
+	deadline := time.Now().Add(time.Minute)
+	for slices.Contains(sessionContainers(t, session), id) {
+		if time.Now().After(deadline) {
+			t.Fatalf("container %s idle past its time still there a minute after a long-lived start", id)
+		}
+		time.Sleep(100 * time.Millisecond) // polling the engine: the sweep sends no signal
 	}
 }
