@@ -19,7 +19,8 @@ const (
 	EventSessions = "corral:sessions"
 	// EventJournal carries nothing: the journal file changed, perhaps by another process
 	// (`corral run` in a terminal). The UI reloads the session list, and the trace of a live
-	// run on screen that this process is not driving. At most one per journalEvery.
+	// run on screen that this process is not driving. At most one per journalEvery; also sent
+	// when this process's queue of runs changed (a prompt queued, started or dropped).
 	EventJournal = "corral:journal"
 )
 

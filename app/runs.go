@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"slices"
 	"sync"
 	"time"
 
@@ -28,11 +29,19 @@ type Runs struct {
 	// journalEvery is how often other processes' commits are looked for (0: journalEvery).
 	journalEvery time.Duration
 
+	// dataDir holds settings.json, for the limit on runs at once ("": the default).
+	dataDir string
+
 	mu      sync.Mutex
 	base    context.Context // ends when the app shuts down
 	emit    Emitter
 	active  map[string]context.CancelFunc
 	running sync.WaitGroup
+	// queue holds prompts waiting for their session, waiting the runs recorded beyond the
+	// limit (see queue.go); pumpMu lets one pump move them at a time.
+	queue   []*queuedRun
+	waiting []string
+	pumpMu  sync.Mutex
 }
 
 // SessionView is a session as the sidebar shows it.
@@ -67,6 +76,9 @@ type RunView struct {
 	// DriverPID is set while another live Corral process (this pid) drives the run: the
 	// window can watch it but not cancel or resume it.
 	DriverPID int `json:"driver_pid,omitempty"`
+	// Queue says why the run waits: behind its session's run in progress (status
+	// "queued": nothing is recorded yet), or for a free slot (pending).
+	Queue string `json:"queue,omitempty"`
 }
 
 // StepView is one journal step as `corral show --json` lists it. The window reads steps
@@ -102,9 +114,27 @@ type StartRequest struct {
 	Scope string `json:"scope,omitempty"`
 }
 
-// Sessions lists sessions, most recently active first, each with its runs.
+// Sessions lists sessions, most recently active first, each with its runs, the queued
+// ones last.
 func (r *Runs) Sessions() ([]SessionView, error) {
-	return SessionViews(context.Background(), r.journal)
+	views, err := SessionViews(context.Background(), r.journal)
+	if err != nil {
+		return nil, err
+	}
+	queued, reasons := r.queued()
+	for i := range views {
+		s := &views[i]
+		for j := range s.Runs {
+			s.Runs[j].Queue = reasons[s.Runs[j].ID]
+		}
+		for _, q := range queued {
+			if q.SessionID == s.ID {
+				q.Workspace = s.Workspace
+				s.Runs = append(s.Runs, q)
+			}
+		}
+	}
+	return views, nil
 }
 
 // SessionViews lists the journal's sessions, most recently active first, each with its
@@ -145,35 +175,60 @@ func NewStepViews(steps []journal.Step) []StepView {
 }
 
 // Start records a new run and drives it in the background. It returns once the run is
-// recorded; events report its progress.
+// recorded; events report its progress. In a session with a run in progress the prompt is
+// queued behind it (status "queued"), and beyond the limit on runs at once the run waits
+// for a slot (Queue says so); see queue.go.
 func (r *Runs) Start(req StartRequest) (RunView, error) {
-	run, err := r.runner.Start(context.Background(), agent.StartRequest{
+	return r.start(agent.StartRequest{
 		SessionID: req.SessionID, Agent: req.Agent, Prompt: req.Prompt, Workspace: req.Workspace,
 		Provider: req.Provider, Model: req.Model, Sandbox: req.Sandbox, Container: record.ContainerSpec{Scope: req.Scope},
 	})
-	if err != nil {
-		return RunView{}, err
-	}
-	if err := r.drive(run.ID); err != nil {
-		return RunView{}, err
-	}
-	return NewRunView(run), nil
 }
 
-// Resume continues an interrupted, cancelled or suspended run in the background.
+// Resume continues an interrupted, cancelled or suspended run in the background. While
+// another run of its session is in progress it is refused, naming that run.
 func (r *Runs) Resume(runID string) error {
+	ctx := context.Background()
+	run, err := r.journal.Run(ctx, runID)
+	if err != nil {
+		return err
+	}
+	if inUse, busy, err := r.journal.SessionInUse(ctx, run.SessionID); err != nil {
+		return err
+	} else if busy && inUse.ID != runID {
+		return &journal.SessionInUseError{SessionID: run.SessionID, Run: inUse}
+	}
 	return r.drive(runID)
 }
 
 // Cancel stops a run this app is driving; the run is recorded cancelled and can be resumed.
+// A queued prompt is dropped, a run waiting for a slot cancelled before it began.
 func (r *Runs) Cancel(runID string) error {
+	if ok, err := r.dequeue(runID); ok || err != nil {
+		return err
+	}
 	r.mu.Lock()
 	cancel, ok := r.active[runID]
 	r.mu.Unlock()
 	if !ok {
-		return fmt.Errorf("run %s is not running here", runID)
+		return r.cancelStranded(runID)
 	}
 	cancel()
+	return nil
+}
+
+// cancelStranded cancels a pending run nobody drives (its process ended between recording
+// and driving it), which would otherwise hold its session for good.
+func (r *Runs) cancelStranded(runID string) error {
+	ctx := context.Background()
+	run, err := r.journal.Run(ctx, runID)
+	if err != nil || run.Status != journal.RunPending || run.Elsewhere {
+		return fmt.Errorf("run %s is not running here", runID)
+	}
+	if err := r.journal.SetRunStatus(ctx, runID, journal.RunCancelled, "cancelled before it began"); err != nil {
+		return err
+	}
+	r.pump() // its session may have a queued prompt
 	return nil
 }
 
@@ -183,9 +238,20 @@ func (r *Runs) drive(runID string) error {
 	if r.base == nil || r.base.Err() != nil {
 		return errors.New("the app is shutting down")
 	}
-	if _, ok := r.active[runID]; ok {
+	if _, ok := r.active[runID]; ok || slices.Contains(r.waiting, runID) {
 		return fmt.Errorf("run %s is already running", runID)
 	}
+	if len(r.active) >= r.limit() {
+		r.waiting = append(r.waiting, runID)
+		return nil
+	}
+	r.goDrive(runID)
+	return nil
+}
+
+// goDrive drives runID in the background; r.mu is held. When the drive ends the queue
+// moves on.
+func (r *Runs) goDrive(runID string) {
 	ctx, cancel := context.WithCancel(r.base)
 	r.active[runID] = cancel
 	r.running.Add(1)
@@ -196,12 +262,12 @@ func (r *Runs) drive(runID string) error {
 			delete(r.active, runID)
 			r.mu.Unlock()
 			cancel()
+			r.pump()
 		}()
 		if _, err := r.runner.Drive(ctx, runID); err != nil {
 			r.log.Info("run stopped", "run", runID, "err", err)
 		}
 	}()
-	return nil
 }
 
 // work lets Runs drive runs in the background, emit session events and watch the journal
@@ -218,7 +284,10 @@ func (r *Runs) work(ctx context.Context, emit Emitter) (stop func()) {
 		if every <= 0 {
 			every = journalEvery
 		}
-		watcher = r.journal.WatchCommits(every, func() { emit.Emit(EventJournal, struct{}{}) })
+		watcher = r.journal.WatchCommits(every, func() {
+			r.pump() // another process's run may have ended: a queued prompt may go
+			emit.Emit(EventJournal, struct{}{})
+		})
 		if err := watcher.Start(ctx); err != nil && r.log != nil {
 			r.log.Warn("runs by other processes will show after a reload", "err", err)
 		}
@@ -229,6 +298,7 @@ func (r *Runs) work(ctx context.Context, emit Emitter) (stop func()) {
 			watcher.Stop()
 		}
 		r.running.Wait()
+		r.cancelWaiting()
 	}
 }
 

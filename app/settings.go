@@ -327,6 +327,7 @@ type ContainerManager interface {
 	List(ctx context.Context) ([]docker.Container, error)
 	Remove(ctx context.Context, idOrName string) error
 	Prune(ctx context.Context) ([]docker.Container, error)
+	SessionContainer(ctx context.Context, sessionID string) (docker.SessionStatus, bool, error)
 }
 
 // dockerTimeout bounds each Docker panel call, so a dead or hung engine is a message in
@@ -414,6 +415,42 @@ func (c *Containers) Prune() (int, error) {
 	}
 	removed, err := m.Prune(ctx)
 	return len(removed), err
+}
+
+// SessionContainerView is a session's shared container as the session header shows it:
+// the one its runs (docker sandbox, session scope) share, which outlives Corral and removes
+// itself when idle. Available is false with Error when the engine cannot be reached;
+// Running is false when the session has no such container now.
+type SessionContainerView struct {
+	Available bool   `json:"available"`
+	Error     string `json:"error,omitempty"`
+	Running   bool   `json:"running"`
+	ID        string `json:"id"`
+	Name      string `json:"name"`
+	Image     string `json:"image"`
+	// IdleSeconds is how long it has run no command; IdleTimeoutSeconds when it goes.
+	IdleSeconds        int64 `json:"idle_seconds"`
+	IdleTimeoutSeconds int64 `json:"idle_timeout_seconds"`
+}
+
+// Session returns the container a session's runs share, if one runs. Stop it with Remove.
+func (c *Containers) Session(sessionID string) (SessionContainerView, error) {
+	ctx, cancel := context.WithTimeout(context.Background(), dockerTimeout)
+	defer cancel()
+	m, err := c.manager(ctx)
+	if err != nil {
+		return SessionContainerView{Error: err.Error()}, nil
+	}
+	st, ok, err := m.SessionContainer(ctx, sessionID)
+	if err != nil && !ok {
+		return SessionContainerView{Error: err.Error()}, nil
+	}
+	v := SessionContainerView{Available: true, Running: ok}
+	if ok {
+		v.ID, v.Name, v.Image = st.Container.ID, st.Container.Name, st.Container.Image
+		v.IdleSeconds, v.IdleTimeoutSeconds = int64(st.IdleFor/time.Second), int64(st.IdleTimeout/time.Second)
+	}
+	return v, nil
 }
 
 // redactions turns the saved keys into patterns for trace.Options.Redact.

@@ -30,6 +30,7 @@ var windowCommand = command{
 				return err
 			}
 			defer eng.close()
+			defer eng.startSweep(ctx)()
 			if *autoResume {
 				defer eng.startRecovery(ctx)()
 			}
@@ -67,6 +68,7 @@ var serveCommand = command{
 				fmt.Fprintf(p.Stderr, "corral serve: WARNING: remote access allowed on %s; anyone with the token below can run agents and commands on this machine\n", l.Addr())
 			}
 			defer a.Start(ctx, srv)()
+			defer eng.startSweep(ctx)()
 			if *autoResume {
 				defer eng.startRecovery(ctx)()
 			}

@@ -182,6 +182,13 @@ func (rt *engine) dockerManager(ctx context.Context, network string) (*docker.Ma
 	} else if len(removed) > 0 {
 		rt.log.Info("removed orphaned containers", "count", len(removed))
 	}
+	// Sessions' containers outlive their processes and remove themselves when idle; those
+	// whose watchdog could not (an engine that was stopped) go here.
+	if removed, err := m.RemoveIdleSessions(ctx); err != nil {
+		rt.log.Warn("remove idle session containers", "err", err)
+	} else if len(removed) > 0 {
+		rt.log.Info("removed idle session containers", "count", len(removed))
+	}
 	rt.docker = m
 	if rt.longLived {
 		rt.reaper = m.NewReaper(docker.ReaperOptions{})
@@ -236,7 +243,8 @@ func sandboxDefaults(dataDir string) func() (string, agent.ContainerSpec, error)
 		if err != nil {
 			return "", agent.ContainerSpec{}, err
 		}
-		spec := agent.ContainerSpec{Image: s.Sandbox.Image, Scope: s.Sandbox.Scope, Memory: mem, CPUs: s.Sandbox.CPUs}
+		spec := agent.ContainerSpec{Image: s.Sandbox.Image, Scope: s.Sandbox.Scope, Memory: mem, CPUs: s.Sandbox.CPUs,
+			IdleSeconds: int64(s.Sandbox.IdleMinutes) * 60}
 		if s.Sandbox.Network {
 			spec.Network = s.Sandbox.NetworkName()
 		}
@@ -319,16 +327,43 @@ func (rt *engine) openSandbox(ctx context.Context, run journal.Run, cfg agent.Ru
 		if err != nil {
 			return nil, err
 		}
-		return m.Sandbox(ctx, docker.Spec{
+		spec := docker.Spec{
 			Scope:     docker.Scope(c.Scope),
 			SessionID: run.SessionID,
 			RunID:     run.ID,
 			Workspace: run.Workspace,
 			Config:    docker.Config{Image: c.Image, Memory: c.Memory, CPUs: c.CPUs, Network: c.Network},
-		})
+		}
+		if spec.Scope == docker.ScopeSession {
+			// The session's container outlives this process: any later Corral adopts it,
+			// and it removes itself once idle (a run recorded before the idle time was
+			// recorded gets the default).
+			spec.IdleTimeout = time.Duration(c.IdleSeconds) * time.Second
+			if spec.IdleTimeout <= 0 {
+				spec.IdleTimeout = docker.DefaultSessionIdle
+			}
+		}
+		return m.Sandbox(ctx, spec)
 	default:
 		return nil, fmt.Errorf("sandbox %q is not available", cfg.Sandbox)
 	}
+}
+
+// startSweep connects to Docker in the background when a long-lived process starts, so
+// the containers of dead Corral processes and the idle session containers whose watchdog
+// could not act go at every start of the window and `serve`, not only at their first Docker
+// use (dockerManager does both, and starts the reaper). No engine is no error here. The
+// returned stop cancels it and waits for it.
+func (rt *engine) startSweep(ctx context.Context) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if _, err := rt.dockerManager(ctx, ""); err != nil {
+			rt.log.Debug("no Docker sweep at start", "err", err)
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // startRecovery resumes, in the background, the runs a crash left running, logging how each

@@ -59,11 +59,13 @@ var runCommand = command{
 		// window's Settings), then to the built-in defaults: flag > settings > built-in.
 		fs.StringVar(&req.Sandbox, "env", "", "where tools run: local (the host, confined to the workspace) or docker (a container) (default: the settings' sandbox, else local)")
 		fs.StringVar(&req.Container.Image, "image", "", "docker: the container image (default: the settings' image, else "+docker.DefaultImage+")")
-		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run) or per session (session: reused by the session's runs in this process) (default: the settings', else run)")
+		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run) or per session (session: reused by the session's later runs, in any Corral process, until idle) (default: the settings', else run)")
+		idle := fs.Duration("idle", 0, "docker, --scope session: remove the session's container after this long without a command, e.g. 30m (default: the agent's, else the settings', else 15m)")
 		fs.StringVar(&req.Container.Network, "network", "", "docker: none (no network), bridge, or a named Docker network (default: the settings', else none)")
 		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the settings', else the sandbox's)")
 		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the settings', else the sandbox's)")
 		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
+		wait := fs.Bool("wait", false, "with --session: if the session has a run in progress (here or in another Corral), wait for it to end instead of refusing")
 		approve := approveFlag(fs)
 		execSecurity := fs.String("exec-security", "", "how commands are gated: approval-always (the local default), allowlist (the docker default) or allow-always")
 		fs.Func("allow", "allow rule for this session, e.g. 'exec(npm test)' or 'write(src/**)'; repeatable", func(v string) error { req.Allow = append(req.Allow, v); return nil })
@@ -85,11 +87,15 @@ var runCommand = command{
 				}
 				req.Container.Memory = n
 			}
+			if *idle < 0 || (*idle > 0 && *idle < time.Second) {
+				return fmt.Errorf("%w: --idle %s: want a second or more", errUsage, *idle)
+			}
+			req.Container.IdleSeconds = int64(*idle / time.Second)
 			if req.Sandbox != "" && req.Sandbox != "local" && req.Sandbox != "docker" {
 				return fmt.Errorf("%w: --env must be local or docker", errUsage)
 			}
 			if req.Sandbox == "local" && req.Container != (agent.ContainerSpec{}) {
-				return fmt.Errorf("%w: --image, --scope, --network, --memory and --cpus need --env docker", errUsage)
+				return fmt.Errorf("%w: --image, --scope, --network, --memory, --cpus and --idle need --env docker", errUsage)
 			}
 			rt, err := openEngine(ctx, p, *dataDir)
 			if err != nil {
@@ -97,7 +103,7 @@ var runCommand = command{
 			}
 			defer rt.close()
 			return follow(ctx, p, rt, *asJSON, approver, func(ctx context.Context) (journal.Run, error) {
-				run, err := rt.runner.Start(ctx, req)
+				run, err := startRun(ctx, p, rt, req, *wait)
 				if err != nil {
 					return run, err
 				}
@@ -105,6 +111,26 @@ var runCommand = command{
 			})
 		}
 	},
+}
+
+// startRun starts req; a session with a run in progress is refused with the way to wait,
+// or waited for with --wait (saying so on stderr).
+func startRun(ctx context.Context, p *Program, rt *engine, req agent.StartRequest, wait bool) (journal.Run, error) {
+	if !wait {
+		run, err := rt.runner.Start(ctx, req)
+		if errors.Is(err, agent.ErrSessionInUse) {
+			return run, fmt.Errorf("%w\n  wait for it with --wait, or cancel it first", err)
+		}
+		return run, err
+	}
+	return rt.runner.StartWhenFree(ctx, req, 0, func(busy journal.Run) {
+		where := ""
+		if busy.Elsewhere {
+			where = fmt.Sprintf(" in process %d", busy.Driver.PID)
+		}
+		fmt.Fprintf(p.Stderr, "corral: session %s has a run in progress (%s is %s%s); queued behind it, waiting...\n",
+			req.SessionID, busy.ID, busy.Status, where)
+	})
 }
 
 var resumeCommand = command{

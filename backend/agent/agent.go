@@ -167,7 +167,29 @@ func (r *Runner) applySandboxDefaults(req *StartRequest) error {
 	if c.CPUs == 0 {
 		c.CPUs = spec.CPUs
 	}
+	if c.IdleSeconds == 0 {
+		c.IdleSeconds = spec.IdleSeconds
+	}
 	return nil
+}
+
+// DefaultSessionIdle is how long a session's container may go without a command before it
+// removes itself when neither the run, its agent nor the settings say.
+const DefaultSessionIdle = 15 * time.Minute
+
+// sessionIdle settles the idle time of a session's container: the request's, else the
+// agent's, else the settings' (already in c), else DefaultSessionIdle; a run-scoped
+// container has none.
+func sessionIdle(c *ContainerSpec, def Definition, fromRequest bool) {
+	switch {
+	case c.Scope != "session":
+		c.IdleSeconds = 0
+	case fromRequest:
+	case def.SessionIdleMinutes > 0:
+		c.IdleSeconds = int64(def.SessionIdleMinutes) * 60
+	case c.IdleSeconds == 0:
+		c.IdleSeconds = int64(DefaultSessionIdle / time.Second)
+	}
 }
 
 // StartRequest asks for a new run.
@@ -221,6 +243,10 @@ func (r *Runner) start(ctx context.Context, req StartRequest, models Models) (jo
 	if !ok {
 		return journal.Run{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownAgent, req.Agent, known)
 	}
+	if err := r.inheritSessionSandbox(ctx, &req); err != nil {
+		return journal.Run{}, err
+	}
+	idleAsked := req.Container.IdleSeconds > 0
 	if err := r.applySandboxDefaults(&req); err != nil {
 		return journal.Run{}, err
 	}
@@ -237,7 +263,10 @@ func (r *Runner) start(ctx context.Context, req StartRequest, models Models) (jo
 		return journal.Run{}, fmt.Errorf("agent: unknown container scope %q (want run or session)", req.Container.Scope)
 	}
 	if req.Sandbox != "docker" && req.Container != (ContainerSpec{}) {
-		return journal.Run{}, errors.New("agent: container settings (image, scope, network, memory, cpus) need the docker sandbox")
+		return journal.Run{}, errors.New("agent: container settings (image, scope, network, memory, cpus, idle) need the docker sandbox")
+	}
+	if req.Sandbox == "docker" {
+		sessionIdle(&req.Container, def, idleAsked)
 	}
 	sess, err := r.session(ctx, req)
 	if err != nil {

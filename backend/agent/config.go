@@ -52,6 +52,10 @@ type Definition struct {
 	// MCPServers are the agent's own MCP servers, in the peers' shape
 	// ({"name": {"command": ...}}): only its runs use them, besides MCP's.
 	MCPServers json.RawMessage `json:"mcpServers,omitempty"`
+	// SessionIdleMinutes is how long the agent's session container (docker sandbox,
+	// session scope) may go without a command before it removes itself; 0 takes the
+	// settings' time, else 15 minutes.
+	SessionIdleMinutes int `json:"session_idle_minutes,omitempty"`
 }
 
 // DefaultAgentID names the built-in coding agent.

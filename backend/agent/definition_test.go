@@ -10,6 +10,7 @@ import (
 	"testing"
 
 	"github.com/corral-dev/corral/backend/approval"
+	"github.com/corral-dev/corral/backend/journal"
 )
 
 func TestDefinitionValidate(t *testing.T) {
@@ -148,7 +149,7 @@ func TestSetAgentsAppliesToNewRuns(t *testing.T) {
 
 func TestSandboxDefaults(t *testing.T) {
 	t.Parallel()
-	settings := ContainerSpec{Image: "img:settings", Network: "bridge", Memory: 1 << 30, CPUs: 2, Scope: "session"}
+	settings := ContainerSpec{Image: "img:settings", Network: "bridge", Memory: 1 << 30, CPUs: 2, Scope: "session", IdleSeconds: 600}
 	tests := []struct {
 		name      string
 		env       string
@@ -161,7 +162,7 @@ func TestSandboxDefaults(t *testing.T) {
 		{"SettingsDocker", "docker", StartRequest{}, "docker", settings, false},
 		{"FlagWinsEnv", "docker", StartRequest{Sandbox: "local"}, "local", ContainerSpec{}, false},
 		{"FlagWinsField", "docker", StartRequest{Container: ContainerSpec{Image: "img:flag", Network: "none"}}, "docker",
-			ContainerSpec{Image: "img:flag", Network: "none", Memory: 1 << 30, CPUs: 2, Scope: "session"}, false},
+			ContainerSpec{Image: "img:flag", Network: "none", Memory: 1 << 30, CPUs: 2, Scope: "session", IdleSeconds: 600}, false},
 		{"SettingsLocalFlagDocker", "local", StartRequest{Sandbox: "docker"}, "docker", settings, false},
 		{"ContainerFlagsNeedDocker", "local", StartRequest{Container: ContainerSpec{Image: "x"}}, "", ContainerSpec{}, true},
 	}
@@ -190,6 +191,44 @@ func TestSandboxDefaults(t *testing.T) {
 	}
 }
 
+// TestSessionIdle: a session's container records how long it may sit idle: the run's own
+// time, else its agent's, else the settings', else 15 minutes; a run's container none.
+func TestSessionIdle(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name         string
+		req          ContainerSpec
+		agentMinutes int
+		settings     int64
+		want         int64
+	}{
+		{"Default", ContainerSpec{Scope: "session"}, 0, 0, 900},
+		{"Settings", ContainerSpec{Scope: "session"}, 0, 600, 600},
+		{"AgentOverSettings", ContainerSpec{Scope: "session"}, 2, 600, 120},
+		{"RunOverAgent", ContainerSpec{Scope: "session", IdleSeconds: 3}, 2, 600, 3},
+		{"RunScopeHasNone", ContainerSpec{Scope: "run", IdleSeconds: 3}, 2, 600, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}})
+			def, _, _ := r.definition(DefaultAgentID)
+			def.SessionIdleMinutes = tt.agentMinutes
+			r.SetAgents(map[string]Definition{DefaultAgentID: def})
+			r.config.SandboxDefaults = func() (string, ContainerSpec, error) {
+				return "docker", ContainerSpec{IdleSeconds: tt.settings}, nil
+			}
+			run, err := r.Start(context.Background(), StartRequest{Prompt: "x", Workspace: t.TempDir(), Container: tt.req})
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := runConfig(t, r, run.ID).Container.IdleSeconds; got != tt.want {
+				t.Errorf("recorded idle seconds = %d, want %d", got, tt.want)
+			}
+		})
+	}
+}
+
 func runConfig(t *testing.T, r *Runner, runID string) RunConfig {
 	t.Helper()
 	steps, err := r.config.Journal.Steps(context.Background(), runID)
@@ -201,4 +240,46 @@ func runConfig(t *testing.T, r *Runner, runID string) RunConfig {
 		t.Fatal(err)
 	}
 	return cfg
+}
+
+// TestFollowUpKeepsSessionContainer: a follow-up run in a session that shares a container
+// asks for the same container (image, limits, network, idle time) whatever the settings say
+// now; a run that names another image gets it.
+func TestFollowUpKeepsSessionContainer(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	r, _ := setup(t, &scriptModel{turns: []turn{{text: "ok"}}})
+	first := ContainerSpec{Image: "img:first", Scope: "session", Network: "bridge", Memory: 1 << 30, CPUs: 1.5, IdleSeconds: 60}
+	run, err := r.Start(ctx, StartRequest{Prompt: "x", Workspace: t.TempDir(), Sandbox: "docker", Container: first})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.config.Journal.SetRunStatus(ctx, run.ID, journal.RunCompleted, ""); err != nil {
+		t.Fatal(err)
+	}
+	r.config.SandboxDefaults = func() (string, ContainerSpec, error) {
+		return "local", ContainerSpec{Image: "img:settings-now", Scope: "run"}, nil
+	}
+	tests := []struct {
+		name string
+		req  StartRequest
+		want ContainerSpec
+	}{
+		{"Inherited", StartRequest{}, first},
+		{"ImageNamed", StartRequest{Container: ContainerSpec{Image: "img:other"}},
+			ContainerSpec{Image: "img:other", Scope: "session", Network: "bridge", Memory: 1 << 30, CPUs: 1.5, IdleSeconds: 60}},
+	}
+	for _, tt := range tests {
+		tt.req.Prompt, tt.req.SessionID = "again", run.SessionID
+		next, err := r.Start(ctx, tt.req)
+		if err != nil {
+			t.Fatalf("%s: Start() = %v", tt.name, err)
+		}
+		if cfg := runConfig(t, r, next.ID); cfg.Sandbox != "docker" || cfg.Container != tt.want {
+			t.Errorf("%s: follow-up recorded %q %+v, want docker %+v", tt.name, cfg.Sandbox, cfg.Container, tt.want)
+		}
+		if err := r.config.Journal.SetRunStatus(ctx, next.ID, journal.RunCompleted, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
 }

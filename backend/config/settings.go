@@ -49,7 +49,16 @@ type Sandbox struct {
 	CPUs float64 `json:"cpus,omitempty"`
 	// Scope is "run" (a container per run) or "session"; empty means run.
 	Scope string `json:"scope,omitempty"`
+	// IdleMinutes is how long a session's container may go without a command before it
+	// removes itself; 0 means 15 minutes.
+	IdleMinutes int `json:"idle_minutes,omitempty"`
+	// MaxRuns is how many runs the window or `corral serve` drives at once, across
+	// sessions (one at a time per session); more wait in a queue. 0 means DefaultMaxRuns.
+	MaxRuns int `json:"max_runs,omitempty"`
 }
+
+// DefaultMaxRuns is how many runs are driven at once when the settings do not say.
+const DefaultMaxRuns = 4
 
 // Provider holds a provider's non-secret settings.
 type Provider struct {
@@ -106,6 +115,12 @@ func (s Settings) Validate() error {
 	}
 	if _, err := s.Sandbox.MemoryBytes(); err != nil {
 		return err
+	}
+	if s.Sandbox.IdleMinutes < 0 || s.Sandbox.IdleMinutes > 7*24*60 {
+		return fmt.Errorf("%w: idle minutes %d: want 0 (15 minutes) up to a week", ErrBadSettings, s.Sandbox.IdleMinutes)
+	}
+	if s.Sandbox.MaxRuns < 0 || s.Sandbox.MaxRuns > 64 {
+		return fmt.Errorf("%w: max runs %d: want 0 (%d) up to 64", ErrBadSettings, s.Sandbox.MaxRuns, DefaultMaxRuns)
 	}
 	if s.Sandbox.CPUs < 0 || s.Sandbox.CPUs > 1024 {
 		return fmt.Errorf("%w: cpus %v: want a number between 0 (the sandbox's default) and 1024", ErrBadSettings, s.Sandbox.CPUs)

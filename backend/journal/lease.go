@@ -85,7 +85,8 @@ type Lease struct {
 // fails with a [*LeasedError] when another live process drives the run. While the lease is
 // held a heartbeat refreshes it; onLost (which may be nil) is called, once, if another
 // process took the run meanwhile (its holder had been silent past the lease's time to live),
-// so the caller can stop driving.
+// so the caller can stop driving. While another run of the same session is in progress it
+// fails with a [*SessionInUseError]: one run at a time per session.
 func (j *Journal) ClaimRun(ctx context.Context, runID string, from RunStatus, resume *Resume, onLost func()) (*Lease, Resume, error) {
 	var out Resume
 	if resume != nil {
@@ -113,6 +114,13 @@ func (j *Journal) ClaimRun(ctx context.Context, runID string, from RunStatus, re
 		}
 		if RunStatus(status) != from {
 			return fmt.Errorf("%w: it is %s now, not %s", ErrRunChanged, status, from)
+		}
+		var session string
+		if err := tx.QueryRowContext(ctx, `SELECT session_id FROM runs WHERE id = ?`, runID).Scan(&session); err != nil {
+			return err
+		}
+		if err := j.checkSessionFree(ctx, tx, session, runID); err != nil {
+			return err
 		}
 		o := j.owner
 		// Compare and swap on the holder read above: a process that claimed it in between

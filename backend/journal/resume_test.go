@@ -15,11 +15,12 @@ func TestClaimRunResume(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
 	j := openT(t, filepath.Join(t.TempDir(), "corral.db"))
-	if _, err := j.CreateSession(ctx, journal.Session{ID: "s"}); err != nil {
-		t.Fatal(err)
-	}
+	// One session each: a session's runs are claimed one at a time.
 	for _, id := range []string{"r1", "r2"} {
-		if _, err := j.CreateRun(ctx, journal.Run{ID: id, SessionID: "s", Status: journal.RunInterrupted, Error: "step 3 was cut off"}); err != nil {
+		if _, err := j.CreateSession(ctx, journal.Session{ID: "s" + id}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := j.CreateRun(ctx, journal.Run{ID: id, SessionID: "s" + id, Status: journal.RunInterrupted, Error: "step 3 was cut off"}); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -118,6 +118,10 @@ func (j *Journal) CreateRun(ctx context.Context, r Run) (Run, error) {
 // CreateRunWithStep stores a new run together with its first step, completed, in one
 // transaction: a crash leaves both or neither. It is for what a run needs from its first
 // instant, such as its resolved configuration.
+//
+// It is how a run is started (agent.Runner.Start): a run in progress (pending, running,
+// awaiting approval) is refused with a [*SessionInUseError] while another run of the
+// session is in progress.
 func (j *Journal) CreateRunWithStep(ctx context.Context, r Run, spec StepSpec, result StepResult) (Run, error) {
 	return j.createRun(ctx, r, &firstStep{spec, result})
 }
@@ -139,6 +143,11 @@ func (j *Journal) createRun(ctx context.Context, r Run, first *firstStep) (Run, 
 	}
 	now := j.stamp()
 	err := j.tx(ctx, func(tx *sql.Tx) error {
+		if first != nil && r.Status.inProgress() {
+			if err := j.checkSessionFree(ctx, tx, r.SessionID, r.ID); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, session_id, agent, prompt, status, workspace, sandbox, error,
 			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 			r.ID, r.SessionID, r.Agent, r.Prompt, string(r.Status), r.Workspace, r.Sandbox, r.Error, now, now)

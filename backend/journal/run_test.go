@@ -110,7 +110,16 @@ func TestDeleteSessionRefusesLiveRuns(t *testing.T) {
 			for i, st := range tt.statuses {
 				id := fmt.Sprintf("r%d", i)
 				ids = append(ids, id)
-				if _, err := j.CreateRunWithStep(ctx, journal.Run{ID: id, SessionID: "s", Status: st},
+				run := journal.Run{ID: id, SessionID: "s", Status: st}
+				if i > 0 {
+					// Two runs in progress in one session, as an older release could leave
+					// them: CreateRunWithStep now refuses the second.
+					if _, err := j.CreateRun(ctx, run); err != nil {
+						t.Fatal(err)
+					}
+					continue
+				}
+				if _, err := j.CreateRunWithStep(ctx, run,
 					journal.StepSpec{Name: "run.config", Kind: "config"}, journal.StepResult{Output: []byte(`{}`)}); err != nil {
 					t.Fatal(err)
 				}

@@ -102,6 +102,10 @@ type ContainerSpec struct {
 	Network string  `json:"network,omitempty"`
 	Memory  int64   `json:"memory,omitempty"` // bytes
 	CPUs    float64 `json:"cpus,omitempty"`
+	// IdleSeconds is, for the session scope, how long the session's container may go
+	// without a command before it removes itself (it outlives the process that made it);
+	// zero in a record made before it was recorded means the default (15 minutes).
+	IdleSeconds int64 `json:"idle_seconds,omitempty"`
 }
 
 // ModelInput is what a model step records as its input: enough to identify the call. The

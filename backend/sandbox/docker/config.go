@@ -9,6 +9,7 @@ import (
 	"path"
 	"slices"
 	"strings"
+	"time"
 )
 
 // Defaults for a Config's zero fields.
@@ -186,6 +187,11 @@ type Spec struct {
 	Workspace string
 	// Config describes the container.
 	Config Config
+	// IdleTimeout, for ScopeSession with a bind-mounted workspace, makes the container
+	// outlive the process: it removes itself after this long without a command, and any
+	// later Manager asking for the same session, workspace and config adopts it (see
+	// LabelIdle). Zero keeps it to this Manager: removed by Close or by the Reaper.
+	IdleTimeout time.Duration
 	// Progress, if set, receives image pull progress (it overrides
 	// Options.Progress). It is called synchronously, from the goroutine
 	// calling Sandbox, once per engine message: keep it quick and batch

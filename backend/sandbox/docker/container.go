@@ -78,6 +78,11 @@ func (b *box) ensure(ctx context.Context, progress func(Progress)) (string, erro
 	if b.id != "" {
 		return b.id, nil
 	}
+	if b.outlives() {
+		if ok, err := b.adopt(ctx); err != nil || ok {
+			return b.id, err
+		}
+	}
 	if err := b.create(ctx, progress); err != nil {
 		return "", err
 	}
@@ -99,14 +104,15 @@ func (b *box) invalidate(id string) {
 	_ = b.m.removeContainer(ctx, id)
 }
 
-// remove removes the container for good.
+// remove removes the container for good; a container that outlives its process is only
+// let go of, for a later process to adopt.
 func (b *box) remove(ctx context.Context) error {
 	b.mu.Lock()
 	defer b.mu.Unlock()
 	b.removed = true
 	id := b.id
 	b.id, b.name = "", ""
-	if id == "" {
+	if id == "" || b.outlives() {
 		return nil
 	}
 	return b.m.removeContainer(ctx, id)
@@ -118,7 +124,7 @@ func (b *box) remove(ctx context.Context) error {
 func (b *box) reapIfIdle(ctx context.Context, cutoff time.Time) (string, error) {
 	b.mu.Lock()
 	defer b.mu.Unlock()
-	if b.id == "" || b.busy.Load() > 0 || b.lastUse().After(cutoff) {
+	if b.id == "" || b.outlives() || b.busy.Load() > 0 || b.lastUse().After(cutoff) {
 		return "", nil
 	}
 	id, name := b.id, b.name
@@ -148,7 +154,7 @@ func (b *box) labels() map[string]string {
 	if b.sync != nil {
 		mode = "copy"
 	}
-	return map[string]string{
+	l := map[string]string{
 		LabelManaged:   "true",
 		LabelSession:   b.spec.SessionID,
 		LabelRun:       b.spec.RunID,
@@ -162,6 +168,10 @@ func (b *box) labels() map[string]string {
 		LabelConfig:    b.spec.Config.hash(),
 		LabelCreated:   b.m.now().UTC().Format(time.RFC3339),
 	}
+	if b.outlives() {
+		l[LabelIdle] = strconv.FormatInt(b.idleSeconds(), 10)
+	}
+	return l
 }
 
 // create makes, starts and prepares a container for b; b.mu is held. On
@@ -185,6 +195,10 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: mt.Source, Target: mt.Target, ReadOnly: !mt.Writable})
 	}
 	name := containerName(b.spec)
+	entrypoint := []string{"/bin/sh", "-c", idleScript}
+	if b.outlives() {
+		entrypoint = b.watchdogArgs()
+	}
 	opCtx, cancel := b.m.opContext(ctx)
 	defer cancel()
 	created, err := b.m.cli.ContainerCreate(opCtx, client.ContainerCreateOptions{
@@ -194,11 +208,12 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 			User:       cfg.User,
 			Env:        append(append([]string(nil), baseEnv...), cfg.Env...),
 			WorkingDir: WorkDir,
-			Entrypoint: []string{"/bin/sh", "-c", idleScript},
+			Entrypoint: entrypoint,
 			Labels:     b.labels(),
 		},
 		HostConfig: &container.HostConfig{
 			NetworkMode:    container.NetworkMode(cfg.Network),
+			AutoRemove:     b.outlives(), // its watchdog exiting removes it
 			Init:           &init,
 			CapDrop:        []string{"ALL"},
 			SecurityOpt:    []string{"no-new-privileges"},

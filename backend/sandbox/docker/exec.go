@@ -30,7 +30,8 @@ import (
 // status, and with "$3" = 1 a listing of the workspace (ctime, raw mode,
 // size, name) after the ctime of a stamp made just before the command
 // started; the listing ends with "end" and find's status ("end none"
-// without find and stat). The wrapper's own
+// without find and stat). Last it makes /tmp/.corral-used, which tells the watchdog of a
+// container outliving its process that a command ran. The wrapper's own
 // diagnostics go to /dev/null, so a killed job's "Killed" never shows.
 //
 // Exit status: the command's, 128+N when it was killed by signal N.
@@ -64,6 +65,7 @@ if [ "$list" = 1 ]; then
     echo "end none" >&3
   fi
 fi
+: > /tmp/.corral-used
 rm -f "$st.t" "$st.pid"
 exit "$s"`
 

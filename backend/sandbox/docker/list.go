@@ -134,7 +134,9 @@ func (m *Manager) describe(s container.Summary, lastUsed map[string]time.Time) C
 	if t, ok := lastUsed[s.ID]; ok {
 		c.LastUsed = t.UTC()
 	}
-	c.Orphan = !c.Mine && c.Owner.Host == m.hostname && !proc.Alive(pid, l[LabelPIDStart])
+	// A session's container that outlives its process is nobody's orphan: later processes
+	// adopt it, and it removes itself when idle.
+	c.Orphan = !c.Mine && l[LabelIdle] == "" && c.Owner.Host == m.hostname && !proc.Alive(pid, l[LabelPIDStart])
 	return c
 }
 

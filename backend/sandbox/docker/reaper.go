@@ -52,7 +52,8 @@ func (m *Manager) NewReaper(opts ReaperOptions) *Reaper {
 	return &Reaper{m: m, idle: opts.IdleTimeout, interval: max(opts.Interval, time.Millisecond)}
 }
 
-// Start removes orphaned containers, then looks for idle ones every
+// Start removes orphaned containers and idle session containers whose watchdog did not
+// remove them (RemoveIdleSessions), then looks for idle ones every
 // interval until Stop or until ctx ends. It returns at once; starting a
 // started Reaper does nothing.
 func (r *Reaper) Start(ctx context.Context) error {
@@ -75,7 +76,8 @@ func (r *Reaper) Start(ctx context.Context) error {
 			defer ticker.Stop()
 		}
 		_, err := r.m.RemoveOrphans(ctx)
-		r.setErr(err)
+		_, idleErr := r.m.RemoveIdleSessions(ctx)
+		r.setErr(errors.Join(err, idleErr))
 		for {
 			select {
 			case <-ctx.Done():
@@ -126,7 +128,8 @@ func (r *Reaper) setErr(err error) {
 }
 
 // Reap removes, once, the Manager's containers that ran no command for the
-// idle timeout and run none now. It returns their names.
+// idle timeout and run none now; a container that outlives its process is left to its
+// watchdog. It returns their names.
 func (r *Reaper) Reap(ctx context.Context) ([]string, error) {
 	cutoff := r.m.now().Add(-r.idle)
 	var names []string

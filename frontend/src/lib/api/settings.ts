@@ -2,7 +2,7 @@
 // defaults and the Docker panel (app/settings.go). Re-exported by index.ts.
 
 import { call } from './transport';
-import type { AgentList, AgentView, ContainersView, MCPTestView, MCPView, ProvidersView, RuleEntry, SandboxSettings, Verdict } from './types';
+import type { AgentList, AgentView, ContainersView, MCPTestView, MCPView, ProvidersView, RuleEntry, SandboxSettings, SessionContainerView, Verdict } from './types';
 
 /** providers asks Settings.Providers for each provider's saved key (masked), base URL and where keys are kept. */
 export function providers(): Promise<ProvidersView> {
@@ -77,6 +77,11 @@ export function containers(): Promise<ContainersView> {
 /** removeContainer removes one of Corral's containers with Containers.Remove. */
 export async function removeContainer(id: string): Promise<void> {
   await call<null>('Containers.Remove', id);
+}
+
+/** sessionContainer asks Containers.Session for the container a session's runs share (docker, session scope). */
+export function sessionContainer(sessionId: string): Promise<SessionContainerView> {
+  return call<SessionContainerView>('Containers.Session', sessionId);
 }
 
 /** pruneContainers removes idle and orphaned containers with Containers.Prune; returns how many. */

@@ -138,6 +138,10 @@ export interface SandboxSettings {
   memory?: string;
   cpus?: number;
   scope?: '' | 'run' | 'session';
+  /** idle_minutes is how long a session's container may sit without a command before it removes itself; 0 means 15. */
+  idle_minutes?: number;
+  /** max_runs is how many runs the window or serve drives at once (one per session); 0 means 4. */
+  max_runs?: number;
 }
 
 /** ApprovalPolicy is an agent's approval policy (approval.Policy); empty fields take the sandbox's defaults. */
@@ -281,6 +285,18 @@ export interface MCPTestView {
   logs: string;
 }
 
+/** SessionContainerView is the container a session's runs share (app.SessionContainerView): it outlives Corral and removes itself when idle. */
+export interface SessionContainerView {
+  available: boolean;
+  error?: string;
+  running: boolean;
+  id: string;
+  name: string;
+  image: string;
+  idle_seconds: number;
+  idle_timeout_seconds: number;
+}
+
 // ---- Runs: sessions, runs and their steps (app/runs.go) ----
 
 /** RunStatus is the state of a run (journal.RunStatus). */
@@ -297,7 +313,9 @@ export type RunStatus =
   /** refused: the model declined; error holds the provider's explanation. Final. */
   | 'refused'
   /** cut_off: the final answer was cut off by the output limit. Final. */
-  | 'cut_off';
+  | 'cut_off'
+  /** queued: a prompt waiting for its session's run in progress; nothing is recorded yet (app only). */
+  | 'queued';
 
 /** Usage counts the tokens of a model call, a step or a run. */
 export interface Usage {
@@ -331,6 +349,8 @@ export interface RunView {
   updated_at: string;
   /** driver_pid is set while another Corral process (this pid) drives the run: it can be watched, not cancelled or resumed here. */
   driver_pid?: number;
+  /** queue says why the run waits: behind its session's run (status 'queued'), or for a free slot (pending). */
+  queue?: string;
 }
 
 /** SessionOrigin says where a session's runs were recorded: here, or in an imported trace (read-only). */

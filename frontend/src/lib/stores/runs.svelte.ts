@@ -188,6 +188,13 @@ export class RunsStore {
     const inflight = this.#stepsLoads.get(runId);
     if (inflight) return inflight;
     const t = this.#trace(runId);
+    const queued = this.run(runId);
+    if (queued?.status === 'queued') {
+      // Nothing is recorded for a queued prompt yet: say what it waits for.
+      t.error = queued.queue || 'queued behind the session\'s run in progress';
+      t.state = 'error';
+      return Promise.resolve();
+    }
     if (t.state !== 'ready') t.state = 'loading';
     this.#lastStepsLoad.set(runId, this.#timers.now());
     const p = (async () => {
