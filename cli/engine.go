@@ -14,6 +14,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/journal"
@@ -38,6 +39,8 @@ type engine struct {
 	bus     *bus.Bus[agent.Event]
 	runner  *agent.Runner
 	creds   *credential.Credentials
+	// checkpoints keeps workspaces before and after side effects (checkpoints.go).
+	checkpoints *checkpoint.Store
 
 	// The Docker sandbox manager is made on first use, so runs in the local sandbox never
 	// touch the engine. In a long-lived process (window, serve) a reaper removes idle
@@ -91,6 +94,10 @@ func openEngine(ctx context.Context, p *Program, dataDir string) (*engine, error
 		DataDir: dir.Path,
 	}
 	rt.runner.Cleanup = rt.removeSessionContainers
+	if err := rt.openCheckpoints(); err != nil {
+		j.Close()
+		return nil, err
+	}
 	return rt, nil
 }
 

@@ -73,6 +73,9 @@ type Runner struct {
 	Ledger *approval.Ledger
 	// Approver answers approval requests while a run waits; nil suspends the run instead.
 	Approver Approver
+	// Checkpoints keeps the workspace before and after every step that can change it; nil
+	// takes none.
+	Checkpoints Checkpointer
 	// DataDir holds default workspaces (DataDir/workspaces/SESSION).
 	DataDir string
 	// Cleanup removes what sandboxes keep for a session (Docker containers) when the session

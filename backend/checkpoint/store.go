@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"slices"
 	"sync"
+	"time"
 
 	"github.com/corral-dev/corral/backend/journal"
 )
@@ -59,6 +60,8 @@ type Store struct {
 	opts    Options
 	blobs   *blobs
 
+	grace time.Duration // gcGrace; tests shorten it
+
 	mu   sync.Mutex
 	last map[string]*cached // workspace -> its newest manifest, as this process knows it
 }
@@ -79,7 +82,7 @@ func Open(dataDir string, j *journal.Journal, opts Options) (*Store, error) {
 	return &Store{
 		dir: dir, journal: j, opts: opts.withDefaults(),
 		blobs: &blobs{dir: filepath.Join(dir, "blobs"), tmp: filepath.Join(dir, "tmp")},
-		last:  map[string]*cached{},
+		last:  map[string]*cached{}, grace: gcGrace,
 	}, nil
 }
 
