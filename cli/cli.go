@@ -204,7 +204,7 @@ func compose(ctx context.Context, p *Program, dataDirFlag, mode string) (*app.Ap
 		BaseURL:       eng.savedBaseURL,
 		DockerTimeout: 3 * time.Second,
 	}
-	a := app.New(app.Config{Health: checker, Journal: eng.journal, Runner: eng.runner, Bus: eng.bus, Log: eng.log,
+	a := app.New(app.Config{Health: checker, Journal: eng.journal, Runner: eng.runner, Bus: eng.bus, Log: eng.log, Checkpoints: eng.checkpoints,
 		Settings: app.SettingsConfig{
 			DataDir: eng.dir.Path, Credentials: eng.creds, Getenv: p.Getenv,
 			Containers: func(ctx context.Context) (app.ContainerManager, error) {

@@ -1,6 +1,7 @@
 package checkpoint
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -126,7 +127,9 @@ func (s *Store) sweep(ctx context.Context, res *GCResult) error {
 	keep := map[string]bool{}
 	live := map[string]bool{}
 	for _, id := range ids {
-		keep[id] = true
+		for _, c := range s.chain(id) {
+			keep[c] = true
+		}
 		m, err := s.Load(id)
 		if err != nil {
 			continue
@@ -171,4 +174,22 @@ func (s *Store) sweep(ctx context.Context, res *GCResult) error {
 		}
 		return nil
 	})
+}
+
+// chain lists a manifest and the bases its deltas stand on.
+func (s *Store) chain(id string) []string {
+	out := []string{id}
+	for len(out) <= maxDepth+1 {
+		data, err := os.ReadFile(s.manifestPath(id))
+		if err != nil {
+			break
+		}
+		st, err := decodeStored(bytes.NewReader(data))
+		if err != nil || st.Base == "" {
+			break
+		}
+		id = st.Base
+		out = append(out, id)
+	}
+	return out
 }

@@ -11,6 +11,7 @@ import (
 	"io/fs"
 	"slices"
 	"strings"
+	"sync"
 )
 
 // Entry types in a manifest.
@@ -70,7 +71,11 @@ type Manifest struct {
 	Entries  []Entry    `json:"entries"`
 	Excluded []Excluded `json:"excluded,omitempty"`
 
-	index map[string]int // path -> position in Entries, built on first use
+	depth int    // deltas between this manifest and a whole one
+	base  string // the manifest this one is stored as a delta of ("": stored whole)
+
+	indexOnce sync.Once
+	index     map[string]int // path -> position in Entries, built on first use
 }
 
 // Get returns the entry for a path.
@@ -78,12 +83,12 @@ func (m *Manifest) Get(path string) (Entry, bool) {
 	if m == nil {
 		return Entry{}, false
 	}
-	if m.index == nil {
+	m.indexOnce.Do(func() {
 		m.index = make(map[string]int, len(m.Entries))
 		for i, e := range m.Entries {
 			m.index[e.Path] = i
 		}
-	}
+	})
 	i, ok := m.index[path]
 	if !ok {
 		return Entry{}, false
@@ -113,9 +118,33 @@ func (m *Manifest) sort() {
 	slices.SortFunc(m.Excluded, func(a, b Excluded) int { return strings.Compare(a.Path, b.Path) })
 }
 
-// encode returns the manifest's id (the sha256 of its JSON) and its gzipped JSON.
-func (m *Manifest) encode() (string, []byte, error) {
-	raw, err := json.Marshal(m)
+// maxDepth bounds a chain of delta manifests: every maxDepth-th manifest of a workspace is
+// stored whole, so loading one reads at most maxDepth+1 files.
+const maxDepth = 32
+
+// stored is a manifest as written: whole (no Base), or as the entries changed and the paths
+// removed since its base manifest.
+type stored struct {
+	Taken    int64      `json:"taken"`
+	Base     string     `json:"base,omitempty"`
+	Depth    int        `json:"depth,omitempty"`
+	Entries  []Entry    `json:"entries"`
+	Removed  []string   `json:"removed,omitempty"`
+	Excluded []Excluded `json:"excluded,omitempty"`
+}
+
+// encode returns the manifest's id (the sha256 of what is stored) and its gzipped JSON:
+// a delta from prev when prev is close enough, else the whole list.
+func (m *Manifest) encode(prevID string, prev *Manifest) (string, []byte, error) {
+	st := stored{Taken: m.Taken, Entries: m.Entries, Excluded: m.Excluded}
+	if prev != nil && prev.depth < maxDepth {
+		changed, removed := delta(prev.Entries, m.Entries)
+		if len(changed)+len(removed) <= len(m.Entries)/4 {
+			st = stored{Taken: m.Taken, Base: prevID, Depth: prev.depth + 1, Entries: changed, Removed: removed, Excluded: m.Excluded}
+		}
+	}
+	m.depth = st.Depth
+	raw, err := json.Marshal(st)
 	if err != nil {
 		return "", nil, fmt.Errorf("checkpoint: encode manifest: %w", err)
 	}
@@ -131,15 +160,66 @@ func (m *Manifest) encode() (string, []byte, error) {
 	return hex.EncodeToString(sum[:]), buf.Bytes(), nil
 }
 
-func decodeManifest(r io.Reader) (*Manifest, error) {
+// delta lists the entries of b not in a as they are (added or changed) and the paths of a
+// not in b; both lists are sorted by path.
+func delta(a, b []Entry) (changed []Entry, removed []string) {
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		switch {
+		case j == len(b) || (i < len(a) && a[i].Path < b[j].Path):
+			removed = append(removed, a[i].Path)
+			i++
+		case i == len(a) || b[j].Path < a[i].Path:
+			changed = append(changed, b[j])
+			j++
+		default:
+			if a[i] != b[j] {
+				changed = append(changed, b[j])
+			}
+			i++
+			j++
+		}
+	}
+	return changed, removed
+}
+
+// apply rebuilds a whole manifest from its base and a stored delta.
+func (st stored) apply(base *Manifest) *Manifest {
+	m := &Manifest{Taken: st.Taken, Excluded: st.Excluded, depth: st.Depth, base: st.Base}
+	gone := make(map[string]bool, len(st.Removed))
+	for _, p := range st.Removed {
+		gone[p] = true
+	}
+	m.Entries = make([]Entry, 0, len(base.Entries)+len(st.Entries))
+	i, j := 0, 0
+	for i < len(base.Entries) || j < len(st.Entries) {
+		switch {
+		case j == len(st.Entries) || (i < len(base.Entries) && base.Entries[i].Path < st.Entries[j].Path):
+			if !gone[base.Entries[i].Path] {
+				m.Entries = append(m.Entries, base.Entries[i])
+			}
+			i++
+		case i == len(base.Entries) || st.Entries[j].Path < base.Entries[i].Path:
+			m.Entries = append(m.Entries, st.Entries[j])
+			j++
+		default:
+			m.Entries = append(m.Entries, st.Entries[j])
+			i++
+			j++
+		}
+	}
+	return m
+}
+
+func decodeStored(r io.Reader) (stored, error) {
+	var st stored
 	zr, err := gzip.NewReader(r)
 	if err != nil {
-		return nil, fmt.Errorf("checkpoint: read manifest: %w", err)
+		return st, fmt.Errorf("checkpoint: read manifest: %w", err)
 	}
 	defer zr.Close()
-	var m Manifest
-	if err := json.NewDecoder(zr).Decode(&m); err != nil {
-		return nil, fmt.Errorf("checkpoint: read manifest: %w", err)
+	if err := json.NewDecoder(zr).Decode(&st); err != nil {
+		return st, fmt.Errorf("checkpoint: read manifest: %w", err)
 	}
-	return &m, nil
+	return st, nil
 }

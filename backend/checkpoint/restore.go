@@ -9,6 +9,8 @@ import (
 	"os"
 	"slices"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 	"unicode/utf8"
 
@@ -308,12 +310,20 @@ func (s *Store) apply(workspace string, p Plan) error {
 			return err
 		}
 	}
-	// Parents before their children.
+	// Folders first, parents before their children; then files and links, several at once.
+	var files []Change
 	for _, ch := range writes {
+		if ch.Type != TypeDir {
+			files = append(files, ch)
+			continue
+		}
 		t, _ := p.target.Get(ch.Path)
 		if err := s.write(root, t, ch.Op); err != nil {
 			return fmt.Errorf("%s: %w", ch.Path, err)
 		}
+	}
+	if err := s.writeAll(root, p.target, files); err != nil {
+		return err
 	}
 	written := make(map[string]bool, len(writes))
 	for _, ch := range writes {
@@ -370,6 +380,9 @@ func (s *Store) write(root *os.Root, e Entry, op string) error {
 	}
 	defer src.Close()
 	tmp := parentOf(e.Path) + "/.corral-restore-" + journal.NewID("tmp")
+	if op == OpCreate {
+		tmp = e.Path // nothing is there to replace: write it in place
+	}
 	dst, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		return err
@@ -385,7 +398,7 @@ func (s *Store) write(root *os.Root, e Entry, op string) error {
 		t := time.Unix(0, e.MTime)
 		err = root.Chtimes(tmp, t, t)
 	}
-	if err == nil {
+	if err == nil && tmp != e.Path {
 		err = root.Rename(tmp, e.Path)
 	}
 	if err != nil {
@@ -416,4 +429,46 @@ func (s *Store) Materialize(ctx context.Context, c journal.Checkpoint, dir strin
 		return fmt.Errorf("checkpoint: materialize %s into %s: %w", c.ID, dir, err)
 	}
 	return nil
+}
+
+// restoreWorkers write files at once during a restore.
+const restoreWorkers = 4
+
+// writeAll writes files and links (no folders) from several goroutines, stopping at the
+// first error.
+func (s *Store) writeAll(root *os.Root, target *Manifest, changes []Change) error {
+	var (
+		next  atomic.Int64
+		mu    sync.Mutex
+		first error
+		wg    sync.WaitGroup
+	)
+	for range restoreWorkers {
+		wg.Go(func() {
+			for {
+				i := int(next.Add(1)) - 1
+				if i >= len(changes) {
+					return
+				}
+				mu.Lock()
+				failed := first != nil
+				mu.Unlock()
+				if failed {
+					return
+				}
+				ch := changes[i]
+				t, _ := target.Get(ch.Path)
+				if err := s.write(root, t, ch.Op); err != nil {
+					mu.Lock()
+					if first == nil {
+						first = fmt.Errorf("%s: %w", ch.Path, err)
+					}
+					mu.Unlock()
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return first
 }

@@ -62,6 +62,9 @@ type Store struct {
 
 	grace time.Duration // gcGrace; tests shorten it
 
+	loadedMu sync.Mutex
+	loaded   map[string]*Manifest // decoded manifests by id (immutable once built)
+
 	mu   sync.Mutex
 	last map[string]*cached // workspace -> its newest manifest, as this process knows it
 }
@@ -82,7 +85,7 @@ func Open(dataDir string, j *journal.Journal, opts Options) (*Store, error) {
 	return &Store{
 		dir: dir, journal: j, opts: opts.withDefaults(),
 		blobs: &blobs{dir: filepath.Join(dir, "blobs"), tmp: filepath.Join(dir, "tmp")},
-		last:  map[string]*cached{}, grace: gcGrace,
+		last:  map[string]*cached{}, grace: gcGrace, loaded: map[string]*Manifest{},
 	}, nil
 }
 
@@ -146,7 +149,12 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 		prev.m.Taken = m.Taken
 		return prev.id, prev.m, added, nil
 	}
-	id, data, err := m.encode()
+	var prevID string
+	var prevM *Manifest
+	if prev != nil {
+		prevID, prevM = prev.id, prev.m
+	}
+	id, data, err := m.encode(prevID, prevM)
 	if err != nil {
 		return "", nil, 0, err
 	}
@@ -210,17 +218,52 @@ func (s *Store) writeManifest(id string, data []byte) (int64, error) {
 	return int64(len(data)), nil
 }
 
-// Load reads a manifest by id.
+// Load reads a manifest by id (following its chain of deltas).
 func (s *Store) Load(id string) (*Manifest, error) {
 	if len(id) < 3 {
 		return nil, fmt.Errorf("checkpoint: bad manifest name %q", id)
 	}
-	data, err := os.ReadFile(s.manifestPath(id))
-	if err != nil {
-		return nil, fmt.Errorf("checkpoint: manifest %s: %w", id, err)
+	s.loadedMu.Lock()
+	m, ok := s.loaded[id]
+	s.loadedMu.Unlock()
+	if ok {
+		return m, nil
 	}
-	return decodeManifest(bytes.NewReader(data))
+	var chain []stored
+	for next := id; ; {
+		data, err := os.ReadFile(s.manifestPath(next))
+		if err != nil {
+			return nil, fmt.Errorf("checkpoint: manifest %s: %w", next, err)
+		}
+		st, err := decodeStored(bytes.NewReader(data))
+		if err != nil {
+			return nil, err
+		}
+		chain = append(chain, st)
+		if st.Base == "" {
+			break
+		}
+		if len(chain) > maxDepth+1 {
+			return nil, fmt.Errorf("checkpoint: manifest %s: chain of deltas longer than %d", id, maxDepth)
+		}
+		next = st.Base
+	}
+	root := chain[len(chain)-1]
+	m = &Manifest{Taken: root.Taken, Entries: root.Entries, Excluded: root.Excluded}
+	for i := len(chain) - 2; i >= 0; i-- {
+		m = chain[i].apply(m)
+	}
+	s.loadedMu.Lock()
+	if len(s.loaded) >= maxLoaded {
+		clear(s.loaded)
+	}
+	s.loaded[id] = m
+	s.loadedMu.Unlock()
+	return m, nil
 }
+
+// maxLoaded bounds the manifests kept decoded in memory.
+const maxLoaded = 16
 
 // At finds the checkpoint that holds a run's workspace as it was before (after == false)
 // or after step seq: the newest checkpoint of the run at or before that point (steps that

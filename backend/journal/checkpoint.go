@@ -282,3 +282,26 @@ func (j *Journal) ForkOf(ctx context.Context, sessionID string) (Fork, error) {
 	f.CreatedAt = fromStamp(created)
 	return f, nil
 }
+
+// Forks lists every fork record, oldest first.
+func (j *Journal) Forks(ctx context.Context) ([]Fork, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT session_id, from_session, from_run, at_seq, checkpoint, created_at FROM forks ORDER BY created_at`)
+	if err != nil {
+		return nil, fmt.Errorf("forks: %w", classify(err))
+	}
+	defer rows.Close()
+	var out []Fork
+	for rows.Next() {
+		var f Fork
+		var created int64
+		if err := rows.Scan(&f.SessionID, &f.FromSession, &f.FromRun, &f.AtSeq, &f.Checkpoint, &created); err != nil {
+			return nil, fmt.Errorf("forks: %w", classify(err))
+		}
+		f.CreatedAt = fromStamp(created)
+		out = append(out, f)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("forks: %w", classify(err))
+	}
+	return out, nil
+}
