@@ -7,7 +7,10 @@ import (
 	"os"
 	"path"
 	"path/filepath"
+	"slices"
+	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 )
 
@@ -30,6 +33,9 @@ type scan struct {
 	opts  Options
 	blobs *blobs
 	racy  int64 // unix ns: files modified at or after this are hashed again
+
+	// dirty is set when an entry differs from prev's (or prev has no such path).
+	dirty atomic.Bool
 
 	mu       sync.Mutex
 	entries  []Entry
@@ -99,6 +105,16 @@ func (s *scan) run(ctx context.Context) (*Manifest, int64, error) {
 		return nil, 0, first
 	}
 	m := &Manifest{Taken: taken, Entries: s.entries, Excluded: s.excluded}
+	if s.prev != nil && !s.dirty.Load() && len(m.Entries) == len(s.prev.Entries) {
+		// Every entry is prev's: prev is this tree, unless what was left out changed.
+		slices.SortFunc(m.Excluded, func(a, b Excluded) int { return strings.Compare(a.Path, b.Path) })
+		if slices.Equal(m.Excluded, s.prev.Excluded) {
+			// Files hashed again as racy had not changed: from now on they are judged
+			// against this scan's time (callers hold the store's lock).
+			s.prev.Taken = taken
+			return s.prev, s.added, nil
+		}
+	}
 	m.sort()
 	return m, s.added, nil
 }
@@ -150,6 +166,11 @@ func (s *scan) readDir(ctx context.Context, dir string, entries *[]Entry, exclud
 		case skip != nil:
 			*excluded = append(*excluded, *skip)
 			continue
+		}
+		if !s.dirty.Load() {
+			if p, ok := s.prev.Get(name); !ok || p != e {
+				s.dirty.Store(true)
+			}
 		}
 		*entries = append(*entries, e)
 		if e.Type == TypeDir {

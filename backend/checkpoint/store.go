@@ -142,11 +142,13 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 	if err != nil {
 		return "", nil, 0, fmt.Errorf("checkpoint: scan %s: %w", workspace, err)
 	}
-	if prev != nil && sameEntries(m, prev.m) {
+	if prev != nil && (m == prev.m || sameEntries(m, prev.m)) {
 		// Unchanged: the previous manifest says it all. In memory it takes this scan's
 		// time, so files hashed again as racy now are trusted next time (the stored copy
 		// keeps the older time, which only makes another process more careful).
-		prev.m.Taken = m.Taken
+		if m != prev.m {
+			prev.m.Taken = m.Taken
+		}
 		return prev.id, prev.m, added, nil
 	}
 	var prevID string
