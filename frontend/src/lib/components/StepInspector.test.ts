@@ -32,4 +32,18 @@ describe('StepInspector on a trace the backend built', () => {
     expect(body).not.toContain('inspector-requested-by');
     expect(body).not.toContain('inspector-command');
   });
+
+  it('offers restore and fork from a step that changed files, when it knows the run', () => {
+    const exec = steps.find((s) => s.seq === 7)!;
+    const withRun = render(StepInspector, { props: { step: exec, steps, runId: 'run_1', onselect: noop, onclose: noop } }).body;
+    expect(withRun).toContain('data-testid="inspector-restore"');
+    expect(withRun).toContain('Restore to here');
+    const model = steps.find((s) => s.seq === 2)!;
+    const modelBody = render(StepInspector, { props: { step: model, steps, runId: 'run_1', onselect: noop, onclose: noop } }).body;
+    expect(modelBody).not.toContain('inspector-restore');
+    expect(modelBody).toContain('data-testid="inspector-fork"');
+    const noRun = render(StepInspector, { props: { step: exec, steps, onselect: noop, onclose: noop } }).body;
+    expect(noRun).not.toContain('inspector-restore');
+    expect(noRun).not.toContain('inspector-fork');
+  });
 });
