@@ -268,7 +268,7 @@ export type StepStatus = 'started' | 'completed' | 'failed';
  * (config, llm, tool, approval; "step" for a kind this build does not know), the sandbox
  * command a tool call ran, or a resume (a point in time: the run went on after it had stopped
  * part way; corral.resume.after_seq and corral.resume.reason say where and why). */
-export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume';
+export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume' | 'restore';
 
 /** Span is one timed operation of a run (backend/trace.Span). Times are RFC 3339; end is absent
  * while the span is unfinished. input and output are the step's recorded JSON. Attributes follow
