@@ -60,6 +60,7 @@ const (
 	ReasonTooLarge = "over the size limit"
 	ReasonSpecial  = "not a file, folder or link"
 	ReasonUnread   = "unreadable"
+	ReasonDataDir  = "Corral's data directory"
 )
 
 // Manifest is the state of a workspace at one checkpoint: every entry, sorted by path, and

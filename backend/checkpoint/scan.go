@@ -33,6 +33,9 @@ type scan struct {
 	opts  Options
 	blobs *blobs
 	racy  int64 // unix ns: files modified at or after this are hashed again
+	// dataDir is Corral's data directory, never captured (nor restored over) even when it
+	// lies inside the workspace: it holds the journal and this store.
+	dataDir string
 
 	// dirty is set when an entry differs from prev's (or prev has no such path).
 	dirty atomic.Bool
@@ -149,6 +152,10 @@ func (s *scan) readDir(ctx context.Context, dir string, entries *[]Entry, exclud
 		}
 		if d.IsDir() && s.opts.excludesFolder(d.Name()) {
 			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonFolder})
+			continue
+		}
+		if d.IsDir() && s.dataDir != "" && filepath.Join(s.root, filepath.FromSlash(name)) == s.dataDir {
+			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonDataDir})
 			continue
 		}
 		fi, err := d.Info()

@@ -134,7 +134,7 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 	if err != nil {
 		return "", nil, 0, err
 	}
-	sc := &scan{root: workspace, opts: s.opts, blobs: s.blobs}
+	sc := &scan{root: filepath.Clean(workspace), opts: s.opts, blobs: s.blobs, dataDir: filepath.Dir(s.dir)}
 	if prev != nil {
 		sc.prev = prev.m
 	}

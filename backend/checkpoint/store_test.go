@@ -176,3 +176,36 @@ func TestGC(t *testing.T) {
 		}
 	}
 }
+
+// TestDataDirNeverCaptured: a workspace that holds Corral's data directory (the journal and
+// the store) leaves it out, so a restore can never write over the live journal.
+func TestDataDirNeverCaptured(t *testing.T) {
+	t.Parallel()
+	ws := t.TempDir()
+	dataDir := filepath.Join(ws, ".corral")
+	if err := os.Mkdir(dataDir, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	j, err := journal.Open(t.Context(), filepath.Join(dataDir, "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	store, err := checkpoint.Open(dataDir, j, checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, _ := j.CreateSession(t.Context(), journal.Session{ID: journal.NewID("ses"), Workspace: ws})
+	run, err := j.CreateRun(t.Context(), journal.Run{ID: journal.NewID("run"), SessionID: s.ID, Workspace: ws, Status: journal.RunRunning})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sh(t, ws, "echo x > a")
+	c, err := store.Take(t.Context(), checkpoint.Point{RunID: run.ID, Seq: 2, Phase: journal.PhaseBefore, Workspace: ws})
+	if err != nil {
+		t.Fatalf("Take() = %v", err)
+	}
+	if c.Files != 1 || !strings.Contains(string(c.Excluded), `".corral"`) {
+		t.Errorf("Take() = %d files, excluded %s; want a alone, and .corral listed as left out", c.Files, c.Excluded)
+	}
+}
