@@ -11,7 +11,6 @@ import (
 	"strings"
 	"sync"
 	"sync/atomic"
-	"time"
 	"unicode/utf8"
 
 	"github.com/corral-dev/corral/backend/diff"
@@ -340,10 +339,6 @@ func (s *Store) apply(workspace string, p Plan) error {
 		if err := root.Chmod(e.Path, e.Mode); err != nil {
 			return err
 		}
-		t := time.Unix(0, e.MTime)
-		if err := root.Chtimes(e.Path, t, t); err != nil {
-			return err
-		}
 	}
 	return nil
 }
@@ -388,15 +383,11 @@ func (s *Store) write(root *os.Root, e Entry, op string) error {
 		return err
 	}
 	_, err = io.Copy(dst, src)
+	if err == nil {
+		err = dst.Chmod(e.Mode) // the mode asked of OpenFile passes through the umask
+	}
 	if cerr := dst.Close(); err == nil {
 		err = cerr
-	}
-	if err == nil {
-		err = root.Chmod(tmp, e.Mode)
-	}
-	if err == nil {
-		t := time.Unix(0, e.MTime)
-		err = root.Chtimes(tmp, t, t)
 	}
 	if err == nil && tmp != e.Path {
 		err = root.Rename(tmp, e.Path)
