@@ -11,6 +11,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/health"
 	"github.com/corral-dev/corral/backend/journal"
 )
@@ -22,6 +23,8 @@ type Config struct {
 	Runner  *agent.Runner
 	Bus     *bus.Bus[agent.Event]
 	Log     *slog.Logger
+	// Checkpoints keeps workspace checkpoints (nil: none; restore and fork are refused).
+	Checkpoints *checkpoint.Store
 	// Settings feeds the Settings view (providers, agents, rules, sandbox, Docker).
 	Settings SettingsConfig
 }
@@ -38,7 +41,9 @@ type App struct {
 	Rules      *Rules
 	Containers *Containers
 	MCP        *MCP
-	bus        *bus.Bus[agent.Event]
+	// Checkpoints restores workspaces and forks sessions (Restore to here, Fork from here).
+	Checkpoints *Checkpoints
+	bus         *bus.Bus[agent.Event]
 }
 
 // New builds the services.
@@ -54,6 +59,7 @@ func New(cfg Config) *App {
 		Containers: &Containers{connect: cfg.Settings.Containers},
 		bus:        cfg.Bus,
 	}
+	a.Checkpoints = &Checkpoints{store: cfg.Checkpoints, runner: cfg.Runner}
 	a.Runs.forget = a.Workspace.forget
 	a.MCP = &MCP{host: mcpHostOf(cfg)}
 	return a
@@ -62,7 +68,7 @@ func New(cfg Config) *App {
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers, a.MCP}
+	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers, a.MCP, a.Checkpoints}
 }
 
 // Start lets the services work in the background (runs started from the UI, events to

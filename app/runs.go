@@ -56,6 +56,9 @@ type SessionView struct {
 	CreatedAt    time.Time  `json:"created_at"`
 	UpdatedAt    time.Time  `json:"updated_at"`
 	Runs         []RunView  `json:"runs"`
+	// ForkedFrom says which run and step the session was forked from (the sidebar's
+	// "forked from ...").
+	ForkedFrom *ForkView `json:"forked_from,omitempty"`
 }
 
 // RunView is a run with its summary.
@@ -152,9 +155,14 @@ func SessionViews(ctx context.Context, j *journal.Journal) ([]SessionView, error
 	for _, run := range runs {
 		bySession[run.SessionID] = append(bySession[run.SessionID], NewRunView(run))
 	}
+	forks, err := forkViews(ctx, j)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]SessionView, len(sessions))
 	for i, s := range sessions {
 		out[i] = NewSessionView(s, bySession[s.ID])
+		out[i].ForkedFrom = forks[s.ID]
 	}
 	return out, nil
 }

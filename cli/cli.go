@@ -57,7 +57,7 @@ type command struct {
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
 	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, approvalsCommand, approveCommand, denyCommand, rulesCommand,
-		mcpCommand, runsCommand, showCommand, sessionsCommand, exportCommand, importCommand, replayCommand, sandboxCommand, serveCommand, doctorCommand, versionCommand}
+		mcpCommand, runsCommand, showCommand, sessionsCommand, checkpointsCommand, restoreCommand, forkCommand, exportCommand, importCommand, replayCommand, sandboxCommand, serveCommand, doctorCommand, versionCommand}
 }
 
 // Main runs the command line with args (without the program name) and returns the exit code.
@@ -204,7 +204,7 @@ func compose(ctx context.Context, p *Program, dataDirFlag, mode string) (*app.Ap
 		BaseURL:       eng.savedBaseURL,
 		DockerTimeout: 3 * time.Second,
 	}
-	a := app.New(app.Config{Health: checker, Journal: eng.journal, Runner: eng.runner, Bus: eng.bus, Log: eng.log,
+	a := app.New(app.Config{Health: checker, Journal: eng.journal, Runner: eng.runner, Bus: eng.bus, Log: eng.log, Checkpoints: eng.checkpoints,
 		Settings: app.SettingsConfig{
 			DataDir: eng.dir.Path, Credentials: eng.creds, Getenv: p.Getenv,
 			Containers: func(ctx context.Context) (app.ContainerManager, error) {

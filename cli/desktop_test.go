@@ -31,7 +31,7 @@ func TestWindowHandsOverToDesktop(t *testing.T) {
 		t.Errorf("corral with no command printed %q, want corral-desktop run with %q", out, want)
 	}
 	// The same process: corral replaced itself (its pid is the one the window has).
-	if !strings.Contains(string(out), "desktop pid "+itoa(cmd.Process.Pid)+" ") {
+	if !strings.Contains(string(out), "desktop pid "+strconv.Itoa(cmd.Process.Pid)+" ") {
 		t.Errorf("corral-desktop ran as another process: %q, want pid %d", out, cmd.Process.Pid)
 	}
 
@@ -44,4 +44,3 @@ func TestWindowHandsOverToDesktop(t *testing.T) {
 	}
 }
 
-func itoa(n int) string { return strconv.Itoa(n) }

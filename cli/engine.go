@@ -15,6 +15,7 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/journal"
@@ -39,6 +40,8 @@ type engine struct {
 	bus     *bus.Bus[agent.Event]
 	runner  *agent.Runner
 	creds   *credential.Credentials
+	// checkpoints keeps workspaces before and after side effects (checkpoints.go).
+	checkpoints *checkpoint.Store
 
 	// The Docker sandbox manager is made on first use, so runs in the local sandbox never
 	// touch the engine. In a long-lived process (window, serve) a reaper removes idle
@@ -98,6 +101,10 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 	}
 	b := bus.New[agent.Event]()
 	rt := &engine{dir: dir, journal: j, bus: b, creds: creds, log: slog.New(slog.NewTextHandler(p.Stderr, nil))}
+	if err := rt.openCheckpoints(); err != nil {
+		j.Close()
+		return nil, err
+	}
 	rt.runner = agent.New(agent.Config{
 		Journal: j,
 		Bus:     b,
@@ -116,6 +123,8 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 		DataDir: dir.Path,
 		Cleanup: rt.removeSessionContainers,
 		MCP:     newMCPHost(dir.Path, creds.Getenv(p.Getenv), p.Version),
+		// Every side-effect step is checkpointed before and after (backend/checkpoint).
+		Checkpoints: rt.checkpoints,
 	})
 	return rt, nil
 }

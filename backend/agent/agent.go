@@ -70,6 +70,9 @@ type Config struct {
 	Tools []tool.Tool
 	// MCP reaches the MCP servers whose tools runs are offered; nil means none.
 	MCP *mcp.Host
+	// Checkpoints keeps the workspace before and after every step that can change it; nil
+	// takes none.
+	Checkpoints Checkpointer
 	// Ledger holds remembered approval rules; nil means none.
 	Ledger *approval.Ledger
 	// Approver answers approval requests while a run waits, unless a drive names

@@ -13,15 +13,27 @@ import (
 // history returns the conversation of a session's earlier runs, oldest first, so a follow-up
 // run sees what was said and done before it.
 func (r *Runner) history(ctx context.Context, sessionID string) ([]llm.Message, error) {
+	return r.historyUntil(ctx, sessionID, "", 0)
+}
+
+// historyUntil is history stopping after step untilSeq of run untilRun ("": all of it). A
+// forked session's history starts with its origin's up to the fork point (fork.go).
+func (r *Runner) historyUntil(ctx context.Context, sessionID, untilRun string, untilSeq int) ([]llm.Message, error) {
 	runs, err := r.config.Journal.Runs(ctx, journal.RunFilter{SessionID: sessionID})
 	if err != nil {
 		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
 	}
-	var msgs []llm.Message
+	msgs, err := r.forkPrefix(ctx, sessionID)
+	if err != nil {
+		return nil, err
+	}
 	for _, run := range runs {
 		steps, err := r.config.Journal.Steps(ctx, run.ID)
 		if err != nil {
 			return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
+		}
+		if run.ID == untilRun {
+			steps = stepsUpTo(steps, untilSeq)
 		}
 		for _, m := range Conversation(run.Prompt, steps) {
 			if m.Role == llm.RoleUser {
@@ -29,6 +41,9 @@ func (r *Runner) history(ctx context.Context, sessionID string) ([]llm.Message, 
 			} else {
 				msgs = append(msgs, m)
 			}
+		}
+		if run.ID == untilRun {
+			break
 		}
 	}
 	return msgs, nil

@@ -420,7 +420,7 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		if outcome.Run {
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
 			var err error
-			if res, err = l.runTool(ctx, t, known, use); err != nil {
+			if res, err = l.runToolCheckpointed(ctx, seq, t, known, use); err != nil {
 				return journal.StepResult{}, err
 			}
 			res = outcome.Result(res)

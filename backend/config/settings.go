@@ -24,6 +24,20 @@ const SettingsFile = "settings.json"
 type Settings struct {
 	Sandbox   Sandbox             `json:"sandbox"`
 	Providers map[string]Provider `json:"providers,omitempty"`
+	// Checkpoints says what workspace checkpoints leave out and how much disk they may use.
+	Checkpoints Checkpoints `json:"checkpoints,omitzero"`
+}
+
+// Checkpoints are the checkpoint settings (backend/checkpoint.Options).
+type Checkpoints struct {
+	// ExcludeFolders are folder names left out of checkpoints at any depth; nil means the
+	// defaults (node_modules, .venv, __pycache__), an empty list none.
+	ExcludeFolders []string `json:"exclude_folders,omitempty"`
+	// MaxFileMB leaves out larger files; 0 means the default (64), negative no limit.
+	MaxFileMB int64 `json:"max_file_mb,omitempty"`
+	// BudgetMB is the size the checkpoint store may reach before `corral checkpoints --gc`
+	// removes the oldest checkpoints; 0 means no budget.
+	BudgetMB int64 `json:"budget_mb,omitempty"`
 }
 
 // Sandbox is where runs work when a run does not say: the precedence is a

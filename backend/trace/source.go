@@ -36,10 +36,19 @@ type History struct {
 	Run     journal.Run
 	Steps   []journal.Step
 	Resumes []journal.Resume
+	// Restores are the times the run's workspace was restored to a checkpoint (local
+	// history only: exports do not carry them).
+	Restores []journal.Restore
 }
 
 // Trace builds the history's trace.
-func (h History) Trace() (Trace, error) { return Build(h.Run, h.Steps, h.Resumes...) }
+func (h History) Trace() (Trace, error) {
+	t, err := Build(h.Run, h.Steps, h.Resumes...)
+	if err != nil {
+		return t, err
+	}
+	return withRestores(t, h.Run.ID, h.Restores), nil
+}
 
 // Content says whether a bundle carries the runs' content.
 type Content string
@@ -141,6 +150,11 @@ func history(ctx context.Context, src Source, run journal.Run) (History, error) 
 	h := History{Run: run, Steps: steps}
 	if rs, ok := src.(ResumeSource); ok {
 		if h.Resumes, err = rs.Resumes(ctx, run.ID); err != nil {
+			return History{}, fmt.Errorf("trace: load run %s: %w", run.ID, err)
+		}
+	}
+	if rs, ok := src.(RestoreSource); ok {
+		if h.Restores, err = rs.Restores(ctx, run.ID); err != nil {
 			return History{}, fmt.Errorf("trace: load run %s: %w", run.ID, err)
 		}
 	}

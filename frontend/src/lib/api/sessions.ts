@@ -2,7 +2,18 @@
 // Part of the api module: re-exported by index.ts.
 
 import { call } from './transport';
-import type { DeleteRequest, DeleteResult, StepChange, WorkspaceChoice } from './types';
+import type {
+  CheckpointUsage,
+  CheckpointView,
+  DeleteRequest,
+  DeleteResult,
+  ForkView,
+  RestorePreview,
+  RestoreRequest,
+  RestoreView,
+  StepChange,
+  WorkspaceChoice,
+} from './types';
 
 /** renameSession sets a session's title with Runs.RenameSession; it returns the title as stored (trimmed). */
 export function renameSession(sessionId: string, title: string): Promise<string> {
@@ -27,4 +38,34 @@ export async function runChanges(runId: string): Promise<StepChange[]> {
 /** stepChanges returns what one step changed, with diffs (Workspace.StepChanges). */
 export function stepChanges(runId: string, seq: number): Promise<StepChange> {
   return call<StepChange>('Workspace.StepChanges', runId, seq);
+}
+
+/** checkpoints lists a run's workspace checkpoints (Checkpoints.List). */
+export async function checkpoints(runId: string): Promise<CheckpointView[]> {
+  return (await call<CheckpointView[] | null>('Checkpoints.List', runId)) ?? [];
+}
+
+/** previewRestore says what restoring a run's workspace to a step would change (Checkpoints.Preview). */
+export function previewRestore(req: RestoreRequest): Promise<RestorePreview> {
+  return call<RestorePreview>('Checkpoints.Preview', req);
+}
+
+/** restore puts a run's workspace back to a step, checkpointing it first (Checkpoints.Restore). */
+export function restore(req: RestoreRequest): Promise<RestoreView> {
+  return call<RestoreView>('Checkpoints.Restore', req);
+}
+
+/** undoRestore undoes a run's latest restore (Checkpoints.Undo). */
+export function undoRestore(runId: string, git: boolean): Promise<RestoreView> {
+  return call<RestoreView>('Checkpoints.Undo', runId, git);
+}
+
+/** forkSession makes a new session from a step of a run (Checkpoints.Fork). */
+export function forkSession(runId: string, seq: number): Promise<ForkView> {
+  return call<ForkView>('Checkpoints.Fork', runId, seq);
+}
+
+/** checkpointUsage is the checkpoint store's size and budget, for Settings (Checkpoints.Usage). */
+export function checkpointUsage(): Promise<CheckpointUsage> {
+  return call<CheckpointUsage>('Checkpoints.Usage');
 }

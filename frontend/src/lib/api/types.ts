@@ -371,6 +371,8 @@ export interface SessionView {
   updated_at: string;
   /** runs are in the order they were started. */
   runs: RunView[];
+  /** forked_from says which run and step the session was forked from. */
+  forked_from?: ForkView;
 }
 
 /**
@@ -387,7 +389,7 @@ export type StepStatus = 'started' | 'completed' | 'failed';
  * (config, llm, tool, approval; "step" for a kind this build does not know), the sandbox
  * command a tool call ran, or a resume (a point in time: the run went on after it had stopped
  * part way; corral.resume.after_seq and corral.resume.reason say where and why). */
-export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume';
+export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume' | 'restore';
 
 /** Span is one timed operation of a run (backend/trace.Span). Times are RFC 3339; end is absent
  * while the span is unfinished. input and output are the step's recorded JSON. Attributes follow
@@ -965,4 +967,84 @@ export interface StepChange {
   files: FileChange[];
   /** more counts files a command changed beyond files. */
   more?: number;
+}
+
+/** CheckpointExcluded is a path a checkpoint left out, and why (checkpoint.Excluded). */
+export interface CheckpointExcluded {
+  path: string;
+  reason: string;
+  size?: number;
+}
+
+/** CheckpointView is one workspace checkpoint of a run (app.CheckpointView). */
+export interface CheckpointView {
+  id: string;
+  seq: number;
+  /** phase: before or after the step, or taken just before a restore (its undo). */
+  phase: 'before' | 'after' | 'restore';
+  files: number;
+  bytes: number;
+  /** added_bytes is what the checkpoint added to the store. */
+  added_bytes: number;
+  /** excluded is shown next to the checkpoint: what it does not hold. */
+  excluded: CheckpointExcluded[];
+  created_at: string;
+}
+
+/** RestoreRequest names the point to restore a run's workspace to (app.RestoreRequest). */
+export interface RestoreRequest {
+  run_id: string;
+  seq: number;
+  /** after: the workspace as the step left it; otherwise as it was just before. */
+  after: boolean;
+  /** git restores .git too. */
+  git: boolean;
+}
+
+/** RestoreChange is one path a restore writes or removes (checkpoint.Change). */
+export interface RestoreChange {
+  path: string;
+  op: 'create' | 'modify' | 'mode' | 'type' | 'delete';
+  type: 'f' | 'd' | 'l';
+  old_size: number;
+  new_size: number;
+  old_mode?: string;
+  new_mode?: string;
+  binary?: boolean;
+  /** diff is the unified diff from now to the checkpoint, for a text file. */
+  diff?: string;
+}
+
+/** RestorePreview is what a restore would change (app.RestorePreview). */
+export interface RestorePreview {
+  checkpoint_id: string;
+  workspace: string;
+  changes: RestoreChange[];
+  excluded: CheckpointExcluded[];
+  warnings: string[];
+}
+
+/** RestoreView is a finished restore; undo_id is the checkpoint that undoes it (app.RestoreView). */
+export interface RestoreView extends RestorePreview {
+  undo_id: string;
+}
+
+/** ForkView is a session forked from a step of a run (app.ForkView). */
+export interface ForkView {
+  session_id: string;
+  workspace: string;
+  from_session: string;
+  from_run: string;
+  at_seq: number;
+  warning?: string;
+}
+
+/** CheckpointUsage is the checkpoint store's size and budget (checkpoint.Usage). */
+export interface CheckpointUsage {
+  checkpoints: number;
+  manifests: number;
+  blobs: number;
+  bytes: number;
+  /** budget is 0 when there is none. */
+  budget: number;
 }

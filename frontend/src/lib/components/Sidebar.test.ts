@@ -61,4 +61,14 @@ describe('Sidebar waiting counts', () => {
     expect(none).not.toContain('waiting-count');
     expect(none).not.toContain('session-waiting');
   });
+
+  it('badges a forked session and says where it came from', () => {
+    const store = storeWith([
+      sessionFixture({ id: 'ses_f', title: 'Try again', forked_from: { session_id: 'ses_f', workspace: '', from_session: 'ses_a', from_run: 'run_1', at_seq: 4 } }),
+      sessionFixture({ id: 'ses_a', title: 'Local work' }),
+    ]);
+    const body = render(Sidebar, { props: { store } }).body;
+    expect(body.match(/data-testid="session-forked-badge"/g)).toHaveLength(1);
+    expect(body).toContain('Forked from &quot;Local work&quot; (run run_1, after step #4)');
+  });
 });

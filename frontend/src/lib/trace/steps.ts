@@ -232,6 +232,35 @@ export function resumesFromTrace(tr: Pick<Trace, 'spans'>): TraceResume[] {
   return out;
 }
 
+/** TraceRestore is one time a person put the run's workspace back to a checkpoint: a restore
+ * span of the trace (backend/trace.KindRestore). */
+export interface TraceRestore {
+  /** seq is the step restored to; phase says before or after it. */
+  seq: number;
+  phase: string;
+  /** changed counts the paths the restore wrote or removed. */
+  changed: number;
+  /** at is when, epoch ms. */
+  at: number;
+  spanId: string;
+}
+
+/** restoresFromTrace reads a run's restores from its trace, in the order they happened. */
+export function restoresFromTrace(tr: Pick<Trace, 'spans'>): TraceRestore[] {
+  const out: TraceRestore[] = [];
+  for (const sp of tr.spans) {
+    if (sp.kind !== 'restore') continue;
+    out.push({
+      seq: attr<number>(sp, 'corral.restore.seq', 'number') ?? 0,
+      phase: attr<string>(sp, 'corral.restore.phase', 'string') ?? 'before',
+      changed: attr<number>(sp, 'corral.restore.changed', 'number') ?? 0,
+      at: time(sp.start),
+      spanId: sp.span_id,
+    });
+  }
+  return out;
+}
+
 /** resumeLabel names a resume for people: "resumed (interrupted)". */
 export function resumeLabel(r: Pick<TraceResume, 'reason'>): string {
   return r.reason ? `resumed (${r.reason})` : 'resumed';

@@ -5,7 +5,7 @@
 
 import type { Trace, TraceRunInfo } from '../api';
 import type { RunEvent } from '../events';
-import { StepList, resumesFromTrace, stepsFromTrace, type TraceResume, type TraceStep } from './steps';
+import { StepList, restoresFromTrace, resumesFromTrace, stepsFromTrace, type TraceRestore, type TraceResume, type TraceStep } from './steps';
 
 /** TraceState says where a trace's history stands. */
 export type TraceState = 'empty' | 'loading' | 'ready' | 'error';
@@ -18,6 +18,8 @@ export class RunTrace {
   /** resumes are the times the run went on after it had stopped part way, from the journal
    * (the store reloads the trace when a run.resumed event arrives); a new array on change. */
   resumes = $state.raw<readonly TraceResume[]>([]);
+  /** restores are where a person put the workspace back to a checkpoint. */
+  restores = $state.raw<readonly TraceRestore[]>([]);
   /** run is what the trace says of the run as a whole (status, totals), once loaded. */
   run = $state.raw<TraceRunInfo | null>(null);
   /** state is where loading the journal history stands. */
@@ -54,6 +56,8 @@ export class RunTrace {
     this.#list.mergeHistory(stepsFromTrace(tr));
     const resumes = resumesFromTrace(tr);
     if (resumes.length !== this.resumes.length || resumes.some((r, i) => r.spanId !== this.resumes[i].spanId)) this.resumes = resumes;
+    const restores = restoresFromTrace(tr);
+    if (restores.length !== this.restores.length) this.restores = restores;
     if (tr.run) this.run = tr.run;
     this.steps = this.#list.steps.slice();
     this.state = 'ready';

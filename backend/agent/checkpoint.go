@@ -1,0 +1,45 @@
+package agent
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/corral-dev/corral/backend/checkpoint"
+	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/tool"
+)
+
+// Checkpointer keeps the workspace states a person can go back to (checkpoint.Store).
+type Checkpointer interface {
+	// Take checkpoints a workspace at a point of a run and records it.
+	Take(ctx context.Context, at checkpoint.Point) (journal.Checkpoint, error)
+	// Find returns a run and the checkpoint of its workspace before or after step seq.
+	Find(ctx context.Context, runID string, seq int, after bool) (journal.Run, journal.Checkpoint, error)
+	// Materialize writes a checkpoint's workspace into an empty folder.
+	Materialize(ctx context.Context, c journal.Checkpoint, dir string) error
+}
+
+// runToolCheckpointed runs a tool call, checkpointing the run's workspace just before and
+// just after when the tool can change it (it is not idempotent: exec, write, edit), so the
+// workspace can be restored to either side of the step. Replayed steps do not run, so they
+// take none. A checkpoint that cannot be taken fails the step: a side effect that could not
+// be undone must not pass for one that can.
+func (l *loop) runToolCheckpointed(ctx context.Context, seq int, t tool.Tool, known bool, use llm.Block) (tool.Result, error) {
+	if l.r.config.Checkpoints == nil || !known || use.InputError != "" || t.Idempotent() || l.run.Workspace == "" {
+		return l.runTool(ctx, t, known, use)
+	}
+	at := checkpoint.Point{RunID: l.run.ID, Seq: seq, Phase: journal.PhaseBefore, Workspace: l.run.Workspace}
+	if _, err := l.r.config.Checkpoints.Take(ctx, at); err != nil {
+		return tool.Result{}, fmt.Errorf("agent: checkpoint before step %d: %w", seq, err)
+	}
+	res, err := l.runTool(ctx, t, known, use)
+	if err != nil {
+		return res, err
+	}
+	at.Phase = journal.PhaseAfter
+	if _, err := l.r.config.Checkpoints.Take(ctx, at); err != nil {
+		return res, fmt.Errorf("agent: checkpoint after step %d: %w", seq, err)
+	}
+	return res, nil
+}

@@ -1,0 +1,145 @@
+package checkpoint
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+)
+
+// smallFile is the size up to which a file is read whole, hashed, and written to the store
+// only when its blob is new; larger files are copied to a temporary blob while hashed.
+const smallFile = 256 << 10
+
+// blobs is the content-addressed file store: blobs/AB/CDEF... holds the bytes whose sha256
+// is ABCDEF..., written once (temporary file, then rename) and never changed.
+type blobs struct {
+	dir string // DATA_DIR/checkpoints/blobs
+	tmp string // DATA_DIR/checkpoints/tmp, on the same file system
+}
+
+func (b *blobs) path(hash string) string {
+	return filepath.Join(b.dir, hash[:2], hash[2:])
+}
+
+// has reports whether the blob exists.
+func (b *blobs) has(hash string) bool {
+	_, err := os.Stat(b.path(hash))
+	return err == nil
+}
+
+// open opens a blob for reading.
+func (b *blobs) open(hash string) (*os.File, error) {
+	if len(hash) != sha256.Size*2 {
+		return nil, fmt.Errorf("checkpoint: bad blob name %q", hash)
+	}
+	f, err := os.Open(b.path(hash))
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: blob %s: %w", hash, err)
+	}
+	return f, nil
+}
+
+// put stores the regular file at abs (without following a link in its last element) and
+// returns its hash and how many bytes the store grew by (0 when the blob was there).
+func (b *blobs) put(abs string, size int64) (hash string, added int64, err error) {
+	f, err := os.OpenFile(abs, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
+	if size <= smallFile {
+		data, err := io.ReadAll(f)
+		if err != nil {
+			return "", 0, err
+		}
+		sum := sha256.Sum256(data)
+		hash = hex.EncodeToString(sum[:])
+		if b.has(hash) {
+			return hash, 0, nil
+		}
+		return hash, int64(len(data)), b.write(hash, func(w io.Writer) error {
+			_, err := w.Write(data)
+			return err
+		})
+	}
+	tmp, err := os.CreateTemp(b.tmp, "blob-*")
+	if err != nil {
+		return "", 0, fmt.Errorf("checkpoint: store: %w", err)
+	}
+	defer os.Remove(tmp.Name()) // gone after the rename; removes it on failure
+	h := sha256.New()
+	n, err := io.Copy(io.MultiWriter(tmp, h), f)
+	if err != nil {
+		tmp.Close()
+		return "", 0, err
+	}
+	if err := tmp.Close(); err != nil {
+		return "", 0, fmt.Errorf("checkpoint: store: %w", err)
+	}
+	hash = hex.EncodeToString(h.Sum(nil))
+	if b.has(hash) {
+		return hash, 0, nil
+	}
+	if err := b.place(tmp.Name(), hash); err != nil {
+		return "", 0, err
+	}
+	return hash, n, nil
+}
+
+// write stores a blob whose bytes fill writes.
+func (b *blobs) write(hash string, fill func(io.Writer) error) error {
+	tmp, err := os.CreateTemp(b.tmp, "blob-*")
+	if err != nil {
+		return fmt.Errorf("checkpoint: store: %w", err)
+	}
+	defer os.Remove(tmp.Name())
+	if err := fill(tmp); err != nil {
+		tmp.Close()
+		return fmt.Errorf("checkpoint: store: %w", err)
+	}
+	if err := tmp.Close(); err != nil {
+		return fmt.Errorf("checkpoint: store: %w", err)
+	}
+	return b.place(tmp.Name(), hash)
+}
+
+// place renames a finished temporary file to its blob name.
+func (b *blobs) place(tmp, hash string) error {
+	dst := b.path(hash)
+	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+		return fmt.Errorf("checkpoint: store: %w", err)
+	}
+	if err := os.Chmod(tmp, 0o400); err != nil {
+		return fmt.Errorf("checkpoint: store: %w", err)
+	}
+	if err := os.Rename(tmp, dst); err != nil {
+		return fmt.Errorf("checkpoint: store: %w", err)
+	}
+	return nil
+}
+
+// each calls fn with every blob's hash and size.
+func (b *blobs) each(fn func(hash string, size int64) error) error {
+	err := filepath.WalkDir(b.dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				return nil
+			}
+			return err
+		}
+		if !d.Type().IsRegular() {
+			return nil
+		}
+		info, err := d.Info()
+		if err != nil {
+			return nil
+		}
+		return fn(filepath.Base(filepath.Dir(p))+d.Name(), info.Size())
+	})
+	return err
+}

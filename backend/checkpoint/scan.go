@@ -1,0 +1,238 @@
+package checkpoint
+
+import (
+	"context"
+	"errors"
+	"io/fs"
+	"os"
+	"path"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+// scanWorkers read directories at once.
+const scanWorkers = 4
+
+// racyMargin: a file modified less than this before the previous scan began may have
+// changed again within the same timestamp tick, so its hash is not trusted by stat.
+const racyMargin = 100 * time.Millisecond
+
+// modeBits are the mode bits a checkpoint keeps and a restore sets.
+const modeBits = fs.ModePerm | fs.ModeSetuid | fs.ModeSetgid | fs.ModeSticky
+
+// scan lists a workspace as a manifest: every file, directory and link under root, the
+// excluded ones aside. A file whose stat matches prev's entry (and was not modified just
+// before prev was taken) keeps prev's hash unread; any other is read into the blob store.
+type scan struct {
+	root  string
+	prev  *Manifest
+	opts  Options
+	blobs *blobs
+	racy  int64 // unix ns: files modified at or after this are hashed again
+	// dataDir is Corral's data directory, never captured (nor restored over) even when it
+	// lies inside the workspace: it holds the journal and this store.
+	dataDir string
+
+	// dirty is set when an entry differs from prev's (or prev has no such path).
+	dirty atomic.Bool
+
+	mu       sync.Mutex
+	entries  []Entry
+	excluded []Excluded
+	added    int64
+}
+
+// run walks the tree and returns the manifest and the bytes it added to the store.
+func (s *scan) run(ctx context.Context) (*Manifest, int64, error) {
+	taken := time.Now().UnixNano()
+	if s.prev != nil {
+		s.racy = s.prev.Taken - int64(racyMargin)
+	}
+	var (
+		mu      sync.Mutex
+		cond    = sync.NewCond(&mu)
+		queue   = []string{"."}
+		active  int
+		stopped bool
+		first   error
+	)
+	var wg sync.WaitGroup
+	for range scanWorkers {
+		wg.Go(func() {
+			var entries []Entry
+			var excluded []Excluded
+			var added int64
+			defer func() {
+				s.mu.Lock()
+				s.entries = append(s.entries, entries...)
+				s.excluded = append(s.excluded, excluded...)
+				s.added += added
+				s.mu.Unlock()
+			}()
+			for {
+				mu.Lock()
+				for len(queue) == 0 && active > 0 && !stopped {
+					cond.Wait()
+				}
+				if stopped || len(queue) == 0 {
+					cond.Broadcast()
+					mu.Unlock()
+					return
+				}
+				dir := queue[len(queue)-1]
+				queue = queue[:len(queue)-1]
+				active++
+				mu.Unlock()
+
+				subdirs, err := s.readDir(ctx, dir, &entries, &excluded, &added)
+				mu.Lock()
+				active--
+				queue = append(queue, subdirs...)
+				if err != nil && first == nil {
+					first, stopped = err, true
+				}
+				cond.Broadcast()
+				mu.Unlock()
+				if err != nil {
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	if first != nil {
+		return nil, 0, first
+	}
+	m := &Manifest{Taken: taken, Entries: s.entries, Excluded: s.excluded}
+	if s.prev != nil && !s.dirty.Load() && len(m.Entries) == len(s.prev.Entries) {
+		// Every entry is prev's: prev is this tree, unless what was left out changed.
+		slices.SortFunc(m.Excluded, func(a, b Excluded) int { return strings.Compare(a.Path, b.Path) })
+		if slices.Equal(m.Excluded, s.prev.Excluded) {
+			// Files hashed again as racy had not changed: from now on they are judged
+			// against this scan's time (callers hold the store's lock).
+			s.prev.Taken = taken
+			return s.prev, s.added, nil
+		}
+	}
+	m.sort()
+	return m, s.added, nil
+}
+
+// readDir lists one directory into entries and returns its subdirectories to walk.
+func (s *scan) readDir(ctx context.Context, dir string, entries *[]Entry, excluded *[]Excluded, added *int64) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	f, err := os.OpenFile(filepath.Join(s.root, filepath.FromSlash(dir)), os.O_RDONLY|noFollow|directoryOnly, 0)
+	if err != nil {
+		if dir == "." {
+			return nil, err
+		}
+		*excluded = append(*excluded, Excluded{Path: dir, Reason: ReasonUnread})
+		return nil, nil
+	}
+	list, err := f.ReadDir(-1)
+	f.Close()
+	if err != nil && len(list) == 0 {
+		if dir == "." {
+			return nil, err
+		}
+		*excluded = append(*excluded, Excluded{Path: dir, Reason: ReasonUnread})
+		return nil, nil
+	}
+	var subdirs []string
+	for _, d := range list {
+		name := d.Name()
+		if dir != "." {
+			name = dir + "/" + name
+		}
+		if d.IsDir() && s.opts.excludesFolder(d.Name()) {
+			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonFolder})
+			continue
+		}
+		if d.IsDir() && s.dataDir != "" && filepath.Join(s.root, filepath.FromSlash(name)) == s.dataDir {
+			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonDataDir})
+			continue
+		}
+		fi, err := d.Info()
+		if err != nil {
+			if errors.Is(err, fs.ErrNotExist) {
+				continue // gone since the directory was read
+			}
+			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonUnread})
+			continue
+		}
+		e, skip, err := s.entry(name, fi, added)
+		switch {
+		case err != nil:
+			return nil, err
+		case skip != nil:
+			*excluded = append(*excluded, *skip)
+			continue
+		}
+		if !s.dirty.Load() {
+			if p, ok := s.prev.Get(name); !ok || p != e {
+				s.dirty.Store(true)
+			}
+		}
+		*entries = append(*entries, e)
+		if e.Type == TypeDir {
+			subdirs = append(subdirs, name)
+		}
+	}
+	return subdirs, nil
+}
+
+// entry describes one path, storing a file's content when it is not known already. A path
+// left out comes back as skip; err is a store failure.
+func (s *scan) entry(name string, fi fs.FileInfo, added *int64) (e Entry, skip *Excluded, err error) {
+	ctime, ino := statExtra(fi)
+	e = Entry{Path: name, Mode: fi.Mode() & modeBits, MTime: fi.ModTime().UnixNano(), CTime: ctime, Ino: ino}
+	abs := filepath.Join(s.root, filepath.FromSlash(name))
+	switch t := fi.Mode().Type(); {
+	case t == fs.ModeDir:
+		e.Type = TypeDir
+	case t == fs.ModeSymlink:
+		e.Type, e.Mode, e.CTime, e.Ino = TypeSymlink, 0, 0, 0
+		target, err := os.Readlink(abs)
+		if err != nil {
+			return e, &Excluded{Path: name, Reason: ReasonUnread}, nil
+		}
+		e.Target = target
+	case t.IsRegular():
+		e.Type, e.Size = TypeFile, fi.Size()
+		if s.opts.MaxFileSize > 0 && e.Size > s.opts.MaxFileSize {
+			return e, &Excluded{Path: name, Reason: ReasonTooLarge, Size: e.Size}, nil
+		}
+		if p, ok := s.prev.Get(name); ok && p.Type == TypeFile && p.Mode == e.Mode && p.Size == e.Size &&
+			p.MTime == e.MTime && p.CTime == e.CTime && p.Ino == e.Ino && e.MTime < s.racy && p.Hash != "" {
+			e.Hash = p.Hash
+			return e, nil, nil
+		}
+		hash, n, err := s.blobs.put(abs, e.Size)
+		if err != nil {
+			var pe *fs.PathError
+			if errors.As(err, &pe) && pe.Path == abs {
+				return e, &Excluded{Path: name, Reason: ReasonUnread, Size: e.Size}, nil
+			}
+			return e, nil, err
+		}
+		e.Hash = hash
+		*added += n
+	default:
+		return e, &Excluded{Path: name, Reason: ReasonSpecial}, nil
+	}
+	return e, nil, nil
+}
+
+// under reports whether name is dir or inside it.
+func under(name, dir string) bool {
+	return name == dir || (len(name) > len(dir) && name[len(dir)] == '/' && name[:len(dir)] == dir)
+}
+
+// parentOf returns the workspace-relative parent of name ("." at the top).
+func parentOf(name string) string { return path.Dir(name) }
