@@ -63,7 +63,8 @@ func (r *Reaper) Start(ctx context.Context) error {
 		return nil
 	}
 	ctx, r.cancel = context.WithCancel(ctx)
-	r.done = make(chan struct{})
+	done := make(chan struct{})
+	r.done = done
 	tick := r.tick
 	var ticker *time.Ticker
 	if tick == nil {
@@ -71,7 +72,8 @@ func (r *Reaper) Start(ctx context.Context) error {
 		tick = ticker.C
 	}
 	go func() {
-		defer close(r.done)
+		// done, not r.done: a Stop before this goroutine runs has already cleared r.done.
+		defer close(done)
 		if ticker != nil {
 			defer ticker.Stop()
 		}
