@@ -423,6 +423,17 @@ export interface ApprovalRequest {
   action_hash?: string;
   preview?: ApprovalPreview;
   suggestions?: string[];
+  /** suggestion_notes say, per suggestion, whether it is exact, what else it allows and whether it
+   * lets the agent run any code (approval.SuggestionNote); requests recorded before them have none. */
+  suggestion_notes?: SuggestionNote[];
+}
+
+/** SuggestionNote explains one suggested rule (approval.SuggestionNote). */
+export interface SuggestionNote {
+  rule: string;
+  exact: boolean;
+  allows?: string;
+  warning?: string;
 }
 
 /** ApprovalRecord is what an approval step records when decided: the assessment, a person's answer,
