@@ -346,8 +346,11 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		res := outcome.Refused()
 		if outcome.Run {
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
+			live := newLiveOutput(l.r.publish, Event{RunID: l.run.ID, Seq: seq, Tool: use.Name})
 			var err error
-			if res, err = l.runTool(ctx, t, known, use); err != nil {
+			res, err = l.runTool(ctx, t, known, use, live.write)
+			live.close()
+			if err != nil {
 				return journal.StepResult{}, err
 			}
 			res = outcome.Result(res)
@@ -369,7 +372,7 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 
 // runTool runs one tool call. What the model got wrong (an unknown tool, input that is not
 // JSON) is a result it sees; only infrastructure failures are errors.
-func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block) (tool.Result, error) {
+func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block, out func(sandbox.Stream, []byte)) (tool.Result, error) {
 	if !known {
 		return tool.Result{Content: fmt.Sprintf("There is no tool named %q. Available tools: %v.", use.Name, l.cfg.Tools), IsError: true}, nil
 	}
@@ -384,7 +387,7 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 			return l.readOutside(ctx, t, host, use.Input)
 		}
 	}
-	return t.Run(ctx, l.sb, use.Input)
+	return t.Run(ctx, outputSandbox{Sandbox: l.sb, out: out}, use.Input)
 }
 
 func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {
