@@ -8,6 +8,7 @@ import type {
   FileView,
   HealthReport,
   ImportResult,
+  ModelRequest,
   PendingApproval,
   ReadyReport,
   RunView,
@@ -36,6 +37,12 @@ export async function frontendReady(report: ReadyReport): Promise<void> {
 /** tracePainted tells System.TracePainted that a run's trace graph is on screen (nodes, ms to paint). */
 export async function tracePainted(paint: TracePaint): Promise<void> {
   await call<null>('System.TracePainted', paint);
+}
+
+/** modelRequest asks Runs.ModelRequest for the request model step seq of a run sent: system prompt,
+ * tools and every message, rebuilt from the journal. */
+export function modelRequest(runId: string, seq: number): Promise<ModelRequest> {
+  return call<ModelRequest>('Runs.ModelRequest', runId, seq);
 }
 
 /** sessions asks Runs.Sessions for every session with its runs, most recently active first. */
