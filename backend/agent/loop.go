@@ -342,11 +342,12 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	idempotent := !known || t.Idempotent() || use.InputError != "" || !outcome.Run
 	seq := l.cur.Seq() + 1
 	begun := time.Now()
+	var live *liveOutput
 	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: record.KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
 		res := outcome.Refused()
 		if outcome.Run {
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
-			live := newLiveOutput(l.r.publish, Event{RunID: l.run.ID, Seq: seq, Tool: use.Name})
+			live = newLiveOutput(l.r.publish, Event{RunID: l.run.ID, Seq: seq, Tool: use.Name})
 			var err error
 			res, err = l.runTool(ctx, t, known, use, live.write)
 			live.close()
@@ -359,6 +360,9 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		return journal.StepResult{Output: out}, err
 	})
 	if err != nil {
+		if live != nil && ctx.Err() != nil && !idempotent && !errors.Is(context.Cause(ctx), errLeaseLost) {
+			l.keepCancelled(ctx, seq, live)
+		}
 		return tool.Result{}, err
 	}
 	res, err := record.DecodeToolOutput(st.Output)
@@ -368,6 +372,15 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	l.r.publish(Event{Type: EventToolFinished, RunID: l.run.ID, Seq: st.Seq, Tool: use.Name, Input: use.Input, Replayed: st.Replayed,
 		Result: NewToolOutcome(res), Duration: time.Since(begun).Milliseconds()})
 	return res, nil
+}
+
+// keepCancelled keeps, in the step a cancel cut off, that the person cancelled it and its
+// output so far, for whoever decides about it. Failing to keep it loses only that note.
+func (l *loop) keepCancelled(ctx context.Context, seq int, live *liveOutput) {
+	out, err := json.Marshal(live.cancelled())
+	if err == nil {
+		_ = l.r.Journal.KeepPartial(context.WithoutCancel(ctx), l.run.ID, seq, out)
+	}
 }
 
 // runTool runs one tool call. What the model got wrong (an unknown tool, input that is not

@@ -2,10 +2,13 @@ package agent
 
 import (
 	"context"
+	"fmt"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/tool"
 )
 
 // Live output bounds: a running command's output reaches subscribers as tool.output
@@ -15,6 +18,9 @@ const (
 	outputEvery = 100 * time.Millisecond
 	outputRate  = 32 << 10
 	outputTotal = 256 << 10
+	// outputKept is how much of a command's output (head and tail) a step cut off by a
+	// cancel keeps for the person deciding about it.
+	outputKept = 64 << 10
 )
 
 // liveOutput turns a command's output into tool.output events for one tool step. It is
@@ -23,6 +29,7 @@ type liveOutput struct {
 	publish func(Event)
 	base    Event // run, seq and tool of the step
 	begun   time.Time
+	sofar   *sandbox.LimitedBuffer // everything, bounded: kept if the step is cut off
 
 	mu      sync.Mutex
 	stream  sandbox.Stream
@@ -37,7 +44,7 @@ type liveOutput struct {
 }
 
 func newLiveOutput(publish func(Event), base Event) *liveOutput {
-	return &liveOutput{publish: publish, base: base, begun: time.Now()}
+	return &liveOutput{publish: publish, base: base, begun: time.Now(), sofar: sandbox.NewLimitedBuffer(outputKept)}
 }
 
 // write takes a chunk of stream (sandbox.ExecRequest.Output).
@@ -47,6 +54,7 @@ func (o *liveOutput) write(stream sandbox.Stream, chunk []byte) {
 	if o.closed {
 		return
 	}
+	_, _ = o.sofar.Write(chunk)
 	if stream != o.stream && len(o.pending) > 0 {
 		o.flushLocked()
 	}
@@ -121,6 +129,20 @@ func (o *liveOutput) close() {
 	}
 	o.flushLocked()
 	o.closed = true
+}
+
+// cancelled is the tool result a step cut off by a cancel keeps (journal.KeepPartial): that
+// the person cancelled it, and its output so far. The step stays cut off; the person reruns,
+// skips or fails it.
+func (o *liveOutput) cancelled() tool.Result {
+	elapsed := time.Since(o.begun).Round(100 * time.Millisecond)
+	text := fmt.Sprintf("You cancelled this command while it ran, after %s; it may have taken effect.\n", elapsed)
+	if out := o.sofar.String(); out != "" {
+		text += "--- output so far ---\n" + strings.ToValidUTF8(out, "\uFFFD")
+	} else {
+		text += "(no output so far)\n"
+	}
+	return tool.Result{Content: text, IsError: true, Meta: tool.Meta{DurationMS: elapsed.Milliseconds(), Truncated: o.sofar.Dropped() > 0}}
 }
 
 // outputSandbox is the step's sandbox with every command's output streamed to out.

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/journal"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 )
 
@@ -101,5 +102,52 @@ func TestLiveOutputBounds(t *testing.T) {
 				t.Errorf("liveOutput sent %d bytes, dropped %d, want %d and %d (%d events)", sent, dropped, tt.wantSent, tt.wantDropped, len(events))
 			}
 		})
+	}
+}
+
+// TestCancelKeepsOutput: cancelling a run while a command runs leaves the step cut off (the
+// person still chooses rerun, skip or fail) with the output so far kept in it; skipping it
+// tells the model the person cancelled it, with that output.
+func TestCancelKeepsOutput(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{
+		{calls: [][2]string{{"exec", `{"command":"echo partial; sleep 30"}`}}},
+		{text: "ok"},
+	}}
+	r, _ := setup(t, m)
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	sub := r.Bus.Subscribe(context.Background(), 0)
+	go func() {
+		for ev := range sub.C() {
+			if ev.Type == EventToolOutput && strings.Contains(ev.Text, "partial") {
+				cancel() // the person presses Cancel once the output shows
+			}
+		}
+	}()
+	run := start(t, r, StartRequest{Prompt: "run it"})
+	if got, _ := r.Drive(ctx, run.ID); got.Status != journal.RunCancelled {
+		t.Fatalf("Drive(cancelled) status = %s, want cancelled", got.Status)
+	}
+	bg := context.Background()
+	st, err := r.Journal.GetStep(bg, run.ID, 4)
+	if err != nil || st.Status != journal.StepStarted || st.Name != "exec" {
+		t.Fatalf("step 4 = %+v, %v; want the exec left started", st, err)
+	}
+	kept, err := record.DecodeToolOutput(st.Output)
+	if err != nil || !strings.Contains(kept.Content, "You cancelled this command") || !strings.Contains(kept.Content, "partial\n") {
+		t.Fatalf("kept output = %+v, %v; want the cancel and the output so far", kept, err)
+	}
+	if _, err := r.Resolve(bg, run.ID, journal.ActionSkip, ""); err != nil {
+		t.Fatalf("Resolve(skip) = %v", err)
+	}
+	if got, err := r.Drive(bg, run.ID); err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(after skip) = %s, %v; want completed", got.Status, err)
+	}
+	reqs := m.calls()
+	last := reqs[len(reqs)-1].Messages
+	res := last[len(last)-1].Content[0]
+	if !strings.Contains(res.Content, "cancelled this action") || !strings.Contains(res.Content, "partial") {
+		t.Errorf("model saw %q after the skip, want that the user cancelled it, with its output", res.Content)
 	}
 }
