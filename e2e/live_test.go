@@ -263,3 +263,61 @@ func TestModelRequestView(t *testing.T) {
 		t.Errorf("filtered request = %q, want only the prompt", clipText(filtered))
 	}
 }
+
+// TestOpenFolderInBrowser: in the browser "Open folder…" on the welcome screen is a path
+// field that completes folder names; the chosen folder is where the new session works, the
+// run header names it, and the next new session offers it among the recent folders.
+func TestOpenFolderInBrowser(t *testing.T) {
+	s := newCmdSession(t)
+	if err := os.Mkdir(filepath.Join(s.ws, "project-one"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	project := filepath.Join(s.ws, "project-one")
+	if err := os.WriteFile(filepath.Join(project, "hello.txt"), []byte("hi\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	var completions []string
+	s.do("open folder: the path field completes",
+		chromedp.Click(`[data-testid="open-folder"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="folder-path"]`),
+		chromedp.SendKeys(`[data-testid="folder-path"]`, filepath.Join(s.ws, "proj")),
+		chromedp.Poll(`(() => { const v = [...document.querySelectorAll('datalist option')].map((o) => o.value); return v.length ? v : null; })()`,
+			&completions, chromedp.WithPollingTimeout(10*time.Second)),
+	)
+	if len(completions) != 1 || completions[0] != project {
+		t.Errorf("completions = %q, want [%s]", completions, project)
+	}
+	var context string
+	s.do("use the folder",
+		chromedp.SendKeys(`[data-testid="folder-path"]`, strings.TrimPrefix(project, filepath.Join(s.ws, "proj"))),
+		chromedp.Click(`[data-testid="folder-use"]`),
+		chromedp.WaitVisible(`[data-testid="prompt-workspace"]`),
+		chromedp.Text(`[data-testid="prompt-workspace"]`, &context),
+	)
+	s.shot("ui2-open-folder.png")
+	if context != project {
+		t.Errorf("the prompt box says the session works in %q, want %q", context, project)
+	}
+	s.sent = 1 // the folder is chosen: no run options
+	s.send("cat hello.txt")
+	var title string
+	s.do("the run works there",
+		chromedp.WaitVisible(openDialog),
+		chromedp.Click(openDialog+` [data-testid="approve"]`),
+		chromedp.WaitVisible(`[data-testid="run-status"][data-status="completed"]`),
+		chromedp.AttributeValue(`[data-testid="run-workspace"]`, "title", &title, nil),
+	)
+	if !strings.HasPrefix(title, project) {
+		t.Errorf("run header workspace = %q, want %s", title, project)
+	}
+	var recent string
+	s.do("a new session offers it as recent",
+		chromedp.Click(`[data-testid="new-session"]`, chromedp.NodeVisible),
+		chromedp.Click(`[data-testid="open-folder"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="recent-folders"]`),
+		chromedp.Text(`[data-testid="recent-folders"]`, &recent),
+	)
+	if !strings.Contains(recent, project) {
+		t.Errorf("recent folders = %q, want %s", recent, project)
+	}
+}

@@ -103,6 +103,17 @@ export async function watchWorkspace(sessionId: string): Promise<void> {
   await call<null>('Workspace.Watch', sessionId);
 }
 
+/** pickFolder asks Workspace.PickFolder for a folder with the OS folder dialog (the window only; it
+ * rejects in a browser); '' when the person cancels. */
+export function pickFolder(): Promise<string> {
+  return call<string>('Workspace.PickFolder');
+}
+
+/** folders asks Workspace.Folders to complete a typed folder path (the browser's path field). */
+export async function folders(partial: string): Promise<string[]> {
+  return (await call<string[] | null>('Workspace.Folders', partial)) ?? [];
+}
+
 /** revealWorkspace opens a session's workspace folder in the OS file manager with Workspace.Reveal. */
 export async function revealWorkspace(sessionId: string): Promise<void> {
   await call<null>('Workspace.Reveal', sessionId);
