@@ -91,16 +91,23 @@ func (s *cmdSession) send(command string) {
 	}
 }
 
+// shot saves the page as name at 1440x900, and at 1024x700 as name-1024.png.
 func (s *cmdSession) shot(name string) {
 	s.t.Helper()
-	var png []byte
-	s.do("screenshot "+name, chromedp.CaptureScreenshot(&png))
-	path := artifact(s.t, name)
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		s.t.Fatal(err)
+	for _, size := range []struct {
+		w, h   int64
+		suffix string
+	}{{1440, 900, ""}, {1024, 700, "-1024"}} {
+		var png []byte
+		s.do("screenshot "+name, chromedp.EmulateViewport(size.w, size.h), chromedp.CaptureScreenshot(&png))
+		path := artifact(s.t, strings.TrimSuffix(name, ".png")+size.suffix+".png")
+		if err := os.WriteFile(path, png, 0o644); err != nil {
+			s.t.Fatal(err)
+		}
+		assertPicture(s.t, path, 8)
+		s.t.Logf("screenshot: %s", path)
 	}
-	assertPicture(s.t, path, 8)
-	s.t.Logf("screenshot: %s", path)
+	s.do("back to 1440x900", chromedp.EmulateViewport(1440, 900))
 }
 
 const openDialog = `[data-testid="approval-dialog"][open]`
