@@ -31,7 +31,12 @@ func (e wailsEmitter) Emit(name string, data any) { runtime.EventsEmit(e.ctx, na
 func (a *App) RunWindow(w Window) error {
 	var stop func()
 	err := wails.Run(&options.App{
-		OnStartup: func(ctx context.Context) { stop = a.Start(ctx, wailsEmitter{ctx}) },
+		OnStartup: func(ctx context.Context) {
+			a.Workspace.setFolderDialog(func(title string) (string, error) {
+				return runtime.OpenDirectoryDialog(ctx, runtime.OpenDialogOptions{Title: title, CanCreateDirectories: true})
+			})
+			stop = a.Start(ctx, wailsEmitter{ctx})
+		},
 		OnShutdown: func(context.Context) {
 			if stop != nil {
 				stop()

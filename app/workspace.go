@@ -34,6 +34,8 @@ type Workspace struct {
 	emit    Emitter
 	watched string
 	stop    func()
+	// pickFolder opens the OS folder dialog; set by the window, nil in `corral serve`.
+	pickFolder func(title string) (string, error)
 }
 
 // EntryView is one file, directory or link of a workspace tree.

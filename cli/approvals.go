@@ -85,7 +85,7 @@ func (t *terminalApprover) Approve(ctx context.Context, run journal.Run, req app
 				continue
 			}
 			for i, r := range req.Suggestions {
-				fmt.Fprintf(t.out, "  %d) %s\n", i+1, r)
+				fmt.Fprintf(t.out, "  %d) %s%s\n", i+1, r, suggestionNote(req, i))
 			}
 			fmt.Fprintf(t.out, "rule [1-%d] and scope [s]ession (default) / [g]lobal / [a]gent, e.g. \"1 g\": ", len(req.Suggestions))
 			choice, _ := t.in.ReadString('\n')
@@ -249,7 +249,10 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 	if d.show {
 		fmt.Fprintln(p.Stdout, approval.RenderText(req.Preview, isTerminal(p.Stdout)))
 		if len(req.Suggestions) > 0 {
-			fmt.Fprintf(p.Stdout, "\nrules you could remember: %s\n", strings.Join(req.Suggestions, ", "))
+			fmt.Fprintln(p.Stdout, "\nrules you could remember (--rule; the first is the default):")
+			for i, r := range req.Suggestions {
+				fmt.Fprintf(p.Stdout, "  %s%s\n", r, suggestionNote(req, i))
+			}
 		}
 		return nil
 	}
@@ -286,6 +289,29 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 	return follow(ctx, p, rt, d.asJSON, nil, func(ctx context.Context) (journal.Run, error) {
 		return rt.runner.Drive(ctx, runID)
 	})
+}
+
+// suggestionNote says what remembering suggestion i would also allow, and
+// warns when it lets the agent run any code.
+func suggestionNote(req approval.Request, i int) string {
+	if i >= len(req.SuggestionNotes) || req.SuggestionNotes[i].Rule != req.Suggestions[i] {
+		return ""
+	}
+	n := req.SuggestionNotes[i]
+	var parts []string
+	if n.Exact {
+		parts = append(parts, "exactly this")
+	}
+	if n.Allows != "" {
+		parts = append(parts, n.Allows)
+	}
+	if n.Warning != "" {
+		parts = append(parts, "warning: "+n.Warning)
+	}
+	if len(parts) == 0 {
+		return ""
+	}
+	return "  (" + strings.Join(parts, "; ") + ")"
 }
 
 var rulesCommand = command{

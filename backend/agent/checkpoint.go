@@ -7,6 +7,7 @@ import (
 	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
 
@@ -25,15 +26,15 @@ type Checkpointer interface {
 // workspace can be restored to either side of the step. Replayed steps do not run, so they
 // take none. A checkpoint that cannot be taken fails the step: a side effect that could not
 // be undone must not pass for one that can.
-func (l *loop) runToolCheckpointed(ctx context.Context, seq int, t tool.Tool, known bool, use llm.Block) (tool.Result, error) {
+func (l *loop) runToolCheckpointed(ctx context.Context, seq int, t tool.Tool, known bool, use llm.Block, out func(sandbox.Stream, []byte)) (tool.Result, error) {
 	if l.r.config.Checkpoints == nil || !known || use.InputError != "" || t.Idempotent() || l.run.Workspace == "" {
-		return l.runTool(ctx, t, known, use)
+		return l.runTool(ctx, t, known, use, out)
 	}
 	at := checkpoint.Point{RunID: l.run.ID, Seq: seq, Phase: journal.PhaseBefore, Workspace: l.run.Workspace}
 	if _, err := l.r.config.Checkpoints.Take(ctx, at); err != nil {
 		return tool.Result{}, fmt.Errorf("agent: checkpoint before step %d: %w", seq, err)
 	}
-	res, err := l.runTool(ctx, t, known, use)
+	res, err := l.runTool(ctx, t, known, use, out)
 	if err != nil {
 		return res, err
 	}

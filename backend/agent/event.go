@@ -12,7 +12,7 @@ import (
 // EventType names what happened. The catalog is mirrored in app/events.go for the UI.
 type EventType string
 
-// The run events. Text deltas and retries are lossy (a slow subscriber may miss some); every
+// The run events. Text deltas, retries and live tool output are lossy (a slow subscriber may miss some); every
 // other event must be delivered.
 const (
 	EventRunStarted    EventType = "run.started"
@@ -30,6 +30,9 @@ const (
 	EventThinkingDelta EventType = "thinking.delta"
 	EventToolStarted   EventType = "tool.started"
 	EventToolFinished  EventType = "tool.finished"
+	// EventToolOutput: a chunk of a running command's output (lossy, bounded: coalesced,
+	// capped per second and per step); the step's record keeps the result.
+	EventToolOutput EventType = "tool.output"
 	// EventApprovalRequested: a tool call waits for a person; Approval holds the request
 	// with its preview.
 	EventApprovalRequested EventType = "approval.requested"
@@ -39,7 +42,7 @@ const (
 
 // Lossy reports whether subscribers may miss events of this type.
 func (t EventType) Lossy() bool {
-	return t == EventTextDelta || t == EventThinkingDelta || t == EventModelRetry
+	return t == EventTextDelta || t == EventThinkingDelta || t == EventModelRetry || t == EventToolOutput
 }
 
 // Event is one thing that happened in a run, as published on the bus and printed by
@@ -55,7 +58,7 @@ type Event struct {
 	// nothing ran and nothing was paid for.
 	Replayed bool `json:"replayed,omitempty"`
 
-	Text    string          `json:"text,omitempty"`  // text.delta; the final text on run.completed
+	Text    string          `json:"text,omitempty"`  // text.delta, tool.output; the final text on run.completed
 	Tool    string          `json:"tool,omitempty"`  // tool.*
 	Input   json.RawMessage `json:"input,omitempty"` // tool.started
 	Result  *ToolOutcome    `json:"result,omitempty"`
@@ -68,9 +71,16 @@ type Event struct {
 	WaitMS  int64           `json:"wait_ms,omitempty"` // model.retry
 	// Discard is set on model.retry when the failed attempt had streamed output: what it
 	// showed (text.delta) must be dropped, as the next attempt streams the turn again.
-	Discard   bool   `json:"discard,omitempty"`
-	Duration  int64  `json:"duration_ms,omitempty"` // *.finished
-	Workspace string `json:"workspace,omitempty"`   // run.started / run.resumed
+	Discard  bool  `json:"discard,omitempty"`
+	Duration int64 `json:"duration_ms,omitempty"` // *.finished
+	// Stream ("stdout" or "stderr"), OutputSeq (1, 2, ... within the step), Elapsed (ms
+	// since the command started) and Dropped (bytes left out before this chunk, over the
+	// bounds) describe tool.output.
+	Stream    string `json:"stream,omitempty"`
+	OutputSeq int    `json:"output_seq,omitempty"`
+	Elapsed   int64  `json:"elapsed_ms,omitempty"`
+	Dropped   int64  `json:"dropped,omitempty"`
+	Workspace string `json:"workspace,omitempty"` // run.started / run.resumed
 	// Reason is set on run.resumed when the run had stopped part way (ResumeInterrupted,
 	// ResumeCancelled) and the journal recorded the resume; a run going on after an approval
 	// answer is not resumed and has none.

@@ -415,12 +415,16 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 	}
 	seq := l.cur.Seq() + 1
 	begun := time.Now()
+	var live *liveOutput
 	st, err := l.step(ctx, journal.StepSpec{Name: use.Name, Kind: record.KindTool, Idempotent: idempotent, Input: use.Input}, func(ctx context.Context) (journal.StepResult, error) {
 		res := outcome.Refused()
 		if outcome.Run {
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
+			live = newLiveOutput(l.r.publish, Event{RunID: l.run.ID, Seq: seq, Tool: use.Name})
 			var err error
-			if res, err = l.runToolCheckpointed(ctx, seq, t, known, use); err != nil {
+			res, err = l.runToolCheckpointed(ctx, seq, t, known, use, live.write)
+			live.close()
+			if err != nil {
 				return journal.StepResult{}, err
 			}
 			res = outcome.Result(res)
@@ -432,6 +436,9 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		return journal.StepResult{Output: out}, err
 	})
 	if err != nil {
+		if live != nil && ctx.Err() != nil && !idempotent && !errors.Is(context.Cause(ctx), errLeaseLost) {
+			l.keepCancelled(ctx, seq, live)
+		}
 		return tool.Result{}, err
 	}
 	res, err := record.DecodeToolOutput(st.Output)
@@ -453,9 +460,18 @@ func (l *loop) willRun(runs bool) bool {
 	return !ok || h.Status != journal.StepCompleted
 }
 
+// keepCancelled keeps, in the step a cancel cut off, that the person cancelled it and its
+// output so far, for whoever decides about it. Failing to keep it loses only that note.
+func (l *loop) keepCancelled(ctx context.Context, seq int, live *liveOutput) {
+	out, err := json.Marshal(live.cancelled())
+	if err == nil {
+		_ = l.r.config.Journal.KeepPartial(context.WithoutCancel(ctx), l.run.ID, seq, out)
+	}
+}
+
 // runTool runs one tool call. What the model got wrong (an unknown tool, input that is not
 // JSON) is a result it sees; only infrastructure failures are errors.
-func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block) (tool.Result, error) {
+func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block, out func(sandbox.Stream, []byte)) (tool.Result, error) {
 	if !known {
 		return tool.Result{Content: fmt.Sprintf("There is no tool named %q. Available tools: %v.", use.Name, l.cfg.Tools), IsError: true}, nil
 	}
@@ -473,7 +489,7 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 			return l.readOutside(ctx, t, host, use.Input)
 		}
 	}
-	return t.Run(ctx, l.sb, use.Input)
+	return t.Run(ctx, outputSandbox{Sandbox: l.sb, out: out}, use.Input)
 }
 
 func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {

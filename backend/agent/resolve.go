@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/record"
@@ -14,7 +15,8 @@ import (
 // ErrNothingToResolve means the run has no step cut off by a crash.
 var ErrNothingToResolve = errors.New("agent: run has no interrupted step")
 
-// Resolve applies a person's decision to the step a crash cut off in an interrupted run:
+// Resolve applies a person's decision to the step a crash or a cancel cut off in an
+// interrupted or cancelled run:
 // rerun it, skip it (the model is told it did not run, with message), or fail the run.
 // The run can then be resumed with Drive (except after fail).
 func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Action, message string) (journal.Step, error) {
@@ -54,6 +56,14 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 	res := journal.Resolution{Action: action, Message: message}
 	if action == journal.ActionSkip {
 		text := "The user chose to skip this action after Corral was interrupted while it ran; it may or may not have taken effect. Check before relying on it."
+		if r.cancelledWhileRunning(ctx, run) {
+			text = "The user cancelled this action while it ran and chose to skip it; it may or may not have taken effect. Check before relying on it."
+			if kept, err := record.DecodeToolOutput(cut.Output); len(cut.Output) > 0 && err == nil {
+				if _, sofar, ok := strings.Cut(kept.Content, "--- output so far ---\n"); ok {
+					text += "\nIts output before the cancel:\n" + sofar
+				}
+			}
+		}
 		if message != "" {
 			text += " The user says: " + message
 		}
@@ -73,4 +83,15 @@ func (r *Runner) Resolve(ctx context.Context, runID string, action journal.Actio
 		}
 	}
 	return st, nil
+}
+
+// cancelledWhileRunning reports whether the run's cut-off step was cut off by the person
+// cancelling the run (rather than by a crash): the run is cancelled, or it was resumed
+// after a cancel and found the step cut off.
+func (r *Runner) cancelledWhileRunning(ctx context.Context, run journal.Run) bool {
+	if run.Status == journal.RunCancelled {
+		return true
+	}
+	rs, err := r.config.Journal.Resumes(ctx, run.ID)
+	return err == nil && len(rs) > 0 && rs[len(rs)-1].Reason == ResumeCancelled
 }

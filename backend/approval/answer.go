@@ -21,6 +21,10 @@ type Request struct {
 	// Suggestions are candidate rules for "approve and remember"
 	// (SuggestRule).
 	Suggestions []string `json:"suggestions,omitempty"`
+	// SuggestionNotes say, per suggestion, whether it is exact, what else
+	// it would allow and whether it lets the agent run any code
+	// (NoteSuggestions). Requests recorded before they existed have none.
+	SuggestionNotes []SuggestionNote `json:"suggestion_notes,omitempty"`
 }
 
 // Prepare builds the Request for a tool call that Check assessed as a:
@@ -31,12 +35,14 @@ func Prepare(toolName string, input json.RawMessage, a Assessment, ws Workspace,
 	if err != nil {
 		return Request{}, err
 	}
+	sug := SuggestRule(toolName, input)
 	return Request{
-		Tool:        toolName,
-		Input:       input,
-		ActionHash:  ActionHash(toolName, input),
-		Preview:     p,
-		Suggestions: SuggestRule(toolName, input),
+		Tool:            toolName,
+		Input:           input,
+		ActionHash:      ActionHash(toolName, input),
+		Preview:         p,
+		Suggestions:     sug,
+		SuggestionNotes: NoteSuggestions(toolName, input, sug),
 	}, nil
 }
 

@@ -45,10 +45,10 @@ func Example() {
 
 	// Next time the rule allows it without asking.
 	rules, _ = ledger.RuleSet("coder", "s2")
-	fmt.Println("next:", approval.Check("exec", json.RawMessage(`{"command":"git status"}`), policy, rules, ws).Decision)
+	fmt.Println("next:", approval.Check("exec", json.RawMessage(`{"command":"git status --short"}`), policy, rules, ws).Decision)
 	// Output:
 	// first: ask
-	// suggested: [exec(git status *) exec(git status --short)]
+	// suggested: [exec(git status --short) exec(git status *)]
 	// run: true {"command": "git status --short"}
 	// next: allow
 }

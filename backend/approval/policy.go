@@ -13,8 +13,10 @@ type ExecPolicy string
 
 // The exec policies.
 const (
-	// ExecApprovalAlways asks for every command; only deny rules act
-	// (they refuse without asking). The default for a local sandbox.
+	// ExecApprovalAlways asks for every command that no rule allows: a
+	// person approves each command once, and what they chose to remember
+	// (an allow rule) runs unasked from then on; deny rules refuse without
+	// asking. The default for a local sandbox.
 	ExecApprovalAlways ExecPolicy = "approval-always"
 	// ExecAllowlist runs what the rules allow, refuses what they deny and
 	// asks for the rest. The default for a container.
@@ -165,9 +167,13 @@ func decodeInput(input json.RawMessage, v any) error {
 // Check decides whether the tool call may run without a person, under the
 // agent's policy p (zero fields default by ws.Sandbox.Isolated) and rules.
 //
-//   - exec: Evaluate's verdict on the command, then the policy:
-//     approval-always asks unless a deny rule refuses; allowlist keeps the
-//     verdict; allow-always allows what no ask or deny rule matched. A cwd
+//   - exec: Evaluate's verdict on the command; the policy decides only
+//     what no rule decided: approval-always asks for it (a command every
+//     segment of which an allow rule allows still runs unasked, since a
+//     rule a person remembered must take effect under every policy);
+//     allowlist keeps the verdict; allow-always allows what no ask or deny
+//     rule matched. Whatever the policy, a write the command makes passes
+//     the write rules, and a file that makes tools run code always asks. A cwd
 //     outside the workspace is refused (the tool would refuse it too).
 //   - write, edit: outside the workspace is denied; inside, write(...)
 //     rules decide (deny > ask > allow), else p.Write.
@@ -256,8 +262,10 @@ func checkExec(input json.RawMessage, p Policy, rules RuleSet, ws Workspace) Ass
 	}
 	switch p.Exec {
 	case ExecApprovalAlways:
-		a.Decision = Ask
-		a.Reason = "the agent's exec policy is approval-always: every command is approved by a person"
+		if a.Decision != Allow {
+			a.Decision = Ask
+			a.Reason = "the agent's exec policy is approval-always: a person approves every command no rule allows"
+		}
 	case ExecAllowAlways:
 		a.Decision, a.Reason = Allow, "the agent's exec policy is allow-always"
 		for _, s := range v.Segments {

@@ -33,9 +33,13 @@ func TestCheckExec(t *testing.T) {
 		cwd    string
 		want   approval.Decision
 	}{
-		{"ApprovalAlwaysAsksEvenIfAllowed", approval.ExecApprovalAlways, false, allowNode, "node x.js", "", approval.Ask},
+		{"ApprovalAlwaysKeepsRememberedRule", approval.ExecApprovalAlways, false, allowNode, "node x.js", "", approval.Allow},
+		{"ApprovalAlwaysAsksUnmatched", approval.ExecApprovalAlways, false, allowNode, "make", "", approval.Ask},
+		{"ApprovalAlwaysKeepsAskRule", approval.ExecApprovalAlways, false, allowNode, "node deploy.js", "", approval.Ask},
+		{"ApprovalAlwaysAsksPartlyAllowed", approval.ExecApprovalAlways, false, allowNode, "node x.js && make", "", approval.Ask},
+		{"ApprovalAlwaysCodeFileAsks", approval.ExecApprovalAlways, false, allowNode, "node x.js > package.json", "", approval.Ask},
 		{"ApprovalAlwaysStillDenies", approval.ExecApprovalAlways, false, allowNode, "rm -rf x", "", approval.Deny},
-		{"LocalDefaultIsApprovalAlways", "", false, allowNode, "node x.js", "", approval.Ask},
+		{"LocalDefaultIsApprovalAlways", "", false, allowNode, "make", "", approval.Ask},
 		{"AllowlistAllows", approval.ExecAllowlist, false, allowNode, "node x.js", "", approval.Allow},
 		{"AllowlistAsksUnmatched", approval.ExecAllowlist, false, allowNode, "make", "", approval.Ask},
 		{"AllowlistAskRule", approval.ExecAllowlist, false, allowNode, "node deploy.js", "", approval.Ask},
@@ -183,14 +187,14 @@ func TestSuggestRule(t *testing.T) {
 		input map[string]any
 		want  []string
 	}{
-		{"GitStatus", "exec", map[string]any{"command": "git status --short"}, []string{"exec(git status *)", "exec(git status --short)"}},
-		{"Node", "exec", map[string]any{"command": "node build.js"}, []string{"exec(node *)", "exec(node build.js)"}},
-		{"NpmTest", "exec", map[string]any{"command": "npm test"}, []string{"exec(npm test *)", "exec(npm test)"}},
-		{"Single", "exec", map[string]any{"command": "make"}, []string{"exec(make *)", "exec(make)"}},
+		{"GitStatus", "exec", map[string]any{"command": "git status --short"}, []string{"exec(git status --short)", "exec(git status *)"}},
+		{"Node", "exec", map[string]any{"command": "node build.js"}, []string{"exec(node build.js)", "exec(node *)"}},
+		{"NpmTest", "exec", map[string]any{"command": "npm test"}, []string{"exec(npm test)", "exec(npm test *)"}},
+		{"Single", "exec", map[string]any{"command": "make"}, []string{"exec(make)", "exec(make *)"}},
 		{"RiskyExactOnly", "exec", map[string]any{"command": "rm -rf build"}, []string{"exec(rm -rf build)"}},
 		{"HintedExactOnly", "exec", map[string]any{"command": "git push --force"}, []string{"exec(git push --force)"}},
-		{"TwoCommands", "exec", map[string]any{"command": "npm test && git status"}, []string{"exec(npm test *)", "exec(npm test)", "exec(git status *)", "exec(git status)"}},
-		{"Prefix", "exec", map[string]any{"command": "NODE_ENV=test node x.js"}, []string{"exec(NODE_ENV=test node *)", "exec(NODE_ENV=test node x.js)"}},
+		{"TwoCommands", "exec", map[string]any{"command": "npm test && git status"}, []string{"exec(npm test)", "exec(git status)", "exec(npm test *)", "exec(git status *)"}},
+		{"Prefix", "exec", map[string]any{"command": "NODE_ENV=test node x.js"}, []string{"exec(NODE_ENV=test node x.js)", "exec(NODE_ENV=test node *)"}},
 		{"Pipe", "exec", map[string]any{"command": "curl -s x | sh"}, []string{"exec(curl -s x)", "exec(sh)"}},
 		{"RedirectOutside", "exec", map[string]any{"command": "node x > /tmp/log"}, []string{"exec(node x > /tmp/log)"}},
 		{"Write", "write", map[string]any{"path": "src/a/b.go", "content": ""}, []string{"write(src/a/b.go)", "write(src/a/**)"}},
@@ -224,6 +228,43 @@ func TestSuggestRule(t *testing.T) {
 			a := approval.Check(tt.tool, input(t, tt.input), approval.Policy{Exec: approval.ExecAllowlist}, rules(t, specs...), testWS())
 			if a.Decision != approval.Allow {
 				t.Errorf("Check(%s %v) with the suggested rules = %s (%s), want allow", tt.tool, tt.input, a.Decision, a.Reason)
+			}
+		})
+	}
+}
+
+func TestNoteSuggestions(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name        string
+		tool        string
+		input       map[string]any
+		wantExact   []bool
+		wantWarning []bool
+	}{
+		{"GitStatus", "exec", map[string]any{"command": "git status --short"}, []bool{true, false}, []bool{false, false}},
+		{"Python", "exec", map[string]any{"command": "python3 test.py"}, []bool{true, false}, []bool{true, true}},
+		{"NodeAndMake", "exec", map[string]any{"command": "node x.js && make"}, []bool{true, true, false, false}, []bool{true, false, true, false}},
+		{"BashC", "exec", map[string]any{"command": "bash -c 'ls'"}, []bool{true}, []bool{true}},
+		{"Npx", "exec", map[string]any{"command": "npx prettier --check ."}, []bool{true, false}, []bool{true, true}},
+		{"Write", "write", map[string]any{"path": "src/a/b.go", "content": ""}, []bool{true, false}, []bool{false, false}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			in := input(t, tt.input)
+			sug := approval.SuggestRule(tt.tool, in)
+			notes := approval.NoteSuggestions(tt.tool, in, sug)
+			if len(notes) != len(tt.wantExact) {
+				t.Fatalf("NoteSuggestions(%s %v) = %+v, want %d notes", tt.tool, tt.input, notes, len(tt.wantExact))
+			}
+			for i, n := range notes {
+				if n.Rule != sug[i] || n.Exact != tt.wantExact[i] || (n.Warning != "") != tt.wantWarning[i] {
+					t.Errorf("NoteSuggestions(%s %v)[%d] = %+v, want rule %s exact %v warning %v", tt.tool, tt.input, i, n, sug[i], tt.wantExact[i], tt.wantWarning[i])
+				}
+				if !n.Exact && n.Allows == "" {
+					t.Errorf("NoteSuggestions(%s %v)[%d] = %+v: a wider rule must say what else it allows", tt.tool, tt.input, i, n)
+				}
 			}
 		})
 	}

@@ -29,15 +29,97 @@ var risky = map[string]bool{
 
 var subcommandWord = regexp.MustCompile(`^[a-z][a-z0-9:_-]*$`)
 
+// interpreters are the commands that run whatever program they are given:
+// a rule naming one with a * allows any code, and even an exact rule
+// allows whatever the script file holds when it runs.
+var interpreters = map[string]bool{
+	"python": true, "python2": true, "python3": true, "node": true, "nodejs": true, "deno": true, "bun": true,
+	"bunx": true, "npx": true, "pnpx": true, "perl": true, "ruby": true, "php": true, "lua": true, "Rscript": true,
+	"java": true, "pwsh": true, "tclsh": true, "awk": true, "gawk": true, "osascript": true, "sh": true,
+	"bash": true, "zsh": true, "dash": true, "ksh": true, "fish": true, "env": true, "xargs": true,
+}
+
+// SuggestionNote says what remembering a suggested rule means: what else
+// it would allow, and a warning when it would allow running any code.
+type SuggestionNote struct {
+	Rule string `json:"rule"`
+	// Exact is true for a rule that allows only the command (or path) as
+	// it was asked.
+	Exact bool `json:"exact"`
+	// Allows says, for a wider rule, what else it would allow.
+	Allows string `json:"allows,omitempty"`
+	// Warning is set when the rule lets the agent run code a person has
+	// not seen: an interpreter or shell.
+	Warning string `json:"warning,omitempty"`
+}
+
+// NoteSuggestions explains each rule SuggestRule proposed for the call.
+func NoteSuggestions(tool string, input json.RawMessage, rules []string) []SuggestionNote {
+	if len(rules) == 0 {
+		return nil
+	}
+	exact := map[string]bool{}
+	if tool == "exec" {
+		var in execInput
+		if decodeInput(input, &in) == nil {
+			if a, err := analyze(in.Command, Workspace{}); err == nil {
+				for _, sg := range a.segs {
+					exact["exec("+sg.text(a.src)+")"] = true
+				}
+			}
+		}
+	}
+	out := make([]SuggestionNote, 0, len(rules))
+	for i, r := range rules {
+		n := SuggestionNote{Rule: r}
+		switch {
+		case tool == "exec":
+			n.Exact = exact[r]
+			n.Allows, n.Warning = noteExec(r, n.Exact)
+		case i == 0:
+			n.Exact = true
+		default:
+			n.Allows = "also allows every other file under " + strings.TrimSuffix(strings.TrimSuffix(r[strings.IndexByte(r, '(')+1:], ")"), "/**")
+		}
+		out = append(out, n)
+	}
+	return out
+}
+
+// noteExec says what an exec rule allows beyond the command asked, and
+// warns when its command runs arbitrary code.
+func noteExec(rule string, exact bool) (allows, warning string) {
+	pattern := strings.TrimSuffix(strings.TrimPrefix(rule, "exec("), ")")
+	fields := strings.Fields(pattern)
+	name := ""
+	for _, f := range fields {
+		if !strings.Contains(f, "=") {
+			name = path.Base(f)
+			break
+		}
+	}
+	if !exact && strings.HasSuffix(pattern, " *") {
+		allows = "also allows " + strings.TrimSuffix(pattern, " *") + " with any other arguments"
+	}
+	if !interpreters[name] {
+		return allows, ""
+	}
+	if exact {
+		return allows, name + " runs a program: this allows whatever the files it runs hold when it runs, even if they change"
+	}
+	return allows, name + " runs any program it is given: this rule allows the agent to run any code"
+}
+
 // SuggestRule proposes rules that would allow the tool call next time,
 // most useful first, for a person choosing "approve and remember":
 //
-//   - exec: for each simple command, a prefix rule and the exact rule:
-//     git status --short gives exec(git status *) and
-//     exec(git status --short); node build.js gives exec(node *) and
-//     exec(node build.js). Risky commands (rm, sudo, sh, curl, ...) and
-//     commands with risk hints or eval-like parts get only the exact rule.
-//     A command line of several commands gives the rules for each.
+//   - exec: the exact rule of each simple command first, then a prefix
+//     rule for each: git status --short gives exec(git status --short)
+//     and exec(git status *); node build.js gives exec(node build.js) and
+//     exec(node *). Risky commands (rm, sudo, sh, curl, ...) and commands
+//     with risk hints or eval-like parts get only the exact rule. A
+//     command line of several commands gives the rules for each, exact
+//     ones first. NoteSuggestions says what the wider ones also allow.
 //   - write, edit: write(src/a/b.go) and write(src/a/**).
 //   - read: read(PATH) and read(DIR/**).
 //
@@ -75,11 +157,11 @@ func suggestExec(cmd string) []string {
 	for _, h := range a.hints() {
 		hinted[h.Segment] = true
 	}
-	var out []string
-	add := func(pattern string) {
-		if r := "exec(" + pattern + ")"; !slices.Contains(out, r) {
+	var out, wide []string
+	add := func(list *[]string, pattern string) {
+		if r := "exec(" + pattern + ")"; !slices.Contains(out, r) && !slices.Contains(wide, r) {
 			if _, err := ParseRule(ListAllow, Global, r); err == nil {
-				out = append(out, r)
+				*list = append(*list, r)
 			}
 		}
 	}
@@ -87,16 +169,16 @@ func suggestExec(cmd string) []string {
 		text := sg.text(a.src) // add drops text that does not parse as a rule
 		if sg.kind != kindCommand || len(sg.words) == 0 {
 			if text != "" {
-				add(text)
+				add(&out, text)
 			}
 			continue
 		}
+		add(&out, text)
 		if prefix := sg.prefix(a.src); prefix != "" && !hinted[i] && len(sg.needs) == 0 && !hasSensitive(sg) {
-			add(prefix + " *")
+			add(&wide, prefix+" *")
 		}
-		add(text)
 	}
-	return out
+	return append(out, wide...)
 }
 
 // prefix returns the shell text of the words a prefix rule keeps: the

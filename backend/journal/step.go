@@ -559,3 +559,19 @@ func (j *Journal) Begin(ctx context.Context, runID string, seq int, spec StepSpe
 	}
 	return out, nil
 }
+
+// KeepPartial records what a started step produced before it was cut off (the output a
+// cancelled command printed so far), so that the person deciding about it sees it. The
+// step stays started: it is still to be rerun, skipped or failed, and a rerun or a skip
+// replaces the output. ErrNotInterrupted if the step is not started.
+func (j *Journal) KeepPartial(ctx context.Context, runID string, seq int, output []byte) error {
+	res, err := j.exec(ctx, j.db, `UPDATE steps SET output = ? WHERE run_id = ? AND seq = ? AND status = 'started'`,
+		nilIfEmpty(output), runID, seq)
+	if err != nil {
+		return fmt.Errorf("keep partial output of step %s/%d: %w", runID, seq, err)
+	}
+	if n, _ := res.RowsAffected(); n != 1 {
+		return fmt.Errorf("keep partial output of step %s/%d: %w", runID, seq, ErrNotInterrupted)
+	}
+	return nil
+}

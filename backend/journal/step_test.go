@@ -664,3 +664,29 @@ func TestStepUnfinished(t *testing.T) {
 		t.Fatalf("Step() again = %+v, %v; want completed at attempt 2 with the answer", got, err)
 	}
 }
+
+// TestKeepPartial: a started step keeps the output it had so far and stays started; a skip
+// then replaces it; a completed step refuses it.
+func TestKeepPartial(t *testing.T) {
+	t.Parallel()
+	tool := journal.StepSpec{Name: "exec", Kind: "tool"}
+	ctx := context.Background()
+	b := setup(t)
+	leaveStarted(t, b.j, b.runID, 1, tool)
+	if err := b.j.KeepPartial(ctx, b.runID, 1, []byte(`{"content":"so far"}`)); err != nil {
+		t.Fatalf("KeepPartial(started) = %v", err)
+	}
+	s, err := b.j.GetStep(ctx, b.runID, 1)
+	if err != nil || s.Status != journal.StepStarted || string(s.Output) != `{"content":"so far"}` {
+		t.Fatalf("GetStep = %+v, %v; want the step started with the partial output", s, err)
+	}
+	if _, err := b.j.Resolve(ctx, b.runID, 1, journal.Resolution{Action: journal.ActionSkip, Output: []byte(`{"skipped":true}`)}); err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := b.j.GetStep(ctx, b.runID, 1); string(s.Output) != `{"skipped":true}` {
+		t.Errorf("after skip output = %s, want the skip's", s.Output)
+	}
+	if err := b.j.KeepPartial(ctx, b.runID, 1, []byte(`{}`)); !errors.Is(err, journal.ErrNotInterrupted) {
+		t.Errorf("KeepPartial(completed) = %v, want ErrNotInterrupted", err)
+	}
+}

@@ -46,6 +46,42 @@ type ExecRequest struct {
 	// MaxOutput is the number of bytes kept per stream (head and tail, see
 	// LimitedBuffer); zero means DefaultMaxOutput.
 	MaxOutput int
+	// Output, when set, is called with the command's output as it comes,
+	// before any limit applies, for live display; the result still holds
+	// the captured streams. It may be called from several goroutines at
+	// once, must return quickly and must not keep chunk.
+	Output func(stream Stream, chunk []byte)
+}
+
+// Stream names one of a command's output streams.
+type Stream string
+
+// The output streams.
+const (
+	Stdout Stream = "stdout"
+	Stderr Stream = "stderr"
+)
+
+// Tee returns w, or when req.Output is set a writer that passes what is
+// written to w and to req.Output as stream.
+func (req ExecRequest) Tee(stream Stream, w io.Writer) io.Writer {
+	if req.Output == nil {
+		return w
+	}
+	return teeWriter{w: w, stream: stream, out: req.Output}
+}
+
+type teeWriter struct {
+	w      io.Writer
+	stream Stream
+	out    func(Stream, []byte)
+}
+
+func (t teeWriter) Write(p []byte) (int, error) {
+	if len(p) > 0 {
+		t.out(t.stream, p)
+	}
+	return t.w.Write(p)
 }
 
 // DefaultMaxOutput is the per-stream capture limit when ExecRequest.MaxOutput

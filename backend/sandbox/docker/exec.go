@@ -128,7 +128,7 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 	}
 	stdout, stderr := sandbox.NewLimitedBuffer(limit), sandbox.NewLimitedBuffer(limit)
 	tok := randomHex(8)
-	split := newSplitter(stdout, []byte("\x00corral-"+tok+"\x00"))
+	split := newSplitter(req.Tee(sandbox.Stdout, stdout), []byte("\x00corral-"+tok+"\x00"))
 	listArg := "0"
 	if list {
 		listArg = "1"
@@ -158,7 +158,7 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 
 	copied := make(chan error, 1)
 	go func() {
-		_, err := stdcopy.StdCopy(split, stderr, att.Reader)
+		_, err := stdcopy.StdCopy(split, req.Tee(sandbox.Stderr, stderr), att.Reader)
 		copied <- err
 	}()
 	var timeout <-chan time.Time
@@ -363,12 +363,25 @@ func (s *splitter) Write(p []byte) (int, error) {
 		s.pending = nil
 		return n, nil
 	}
-	if keep := len(s.marker) - 1; len(s.pending) > keep {
+	// Hold back only what may be the start of the marker, so live output
+	// is not delayed by the marker's length.
+	if keep := s.markerPrefix(); len(s.pending) > keep {
 		cut := len(s.pending) - keep
 		_, _ = s.out.Write(s.pending[:cut])
 		s.pending = append(s.pending[:0], s.pending[cut:]...)
 	}
 	return n, nil
+}
+
+// markerPrefix returns the length of the longest end of pending that is a
+// proper prefix of the marker.
+func (s *splitter) markerPrefix() int {
+	for k := min(len(s.marker)-1, len(s.pending)); k > 0; k-- {
+		if bytes.Equal(s.pending[len(s.pending)-k:], s.marker[:k]) {
+			return k
+		}
+	}
+	return 0
 }
 
 // flush passes on what was held back when no marker came.

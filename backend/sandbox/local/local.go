@@ -251,8 +251,8 @@ func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.Ex
 	}
 
 	var copying sync.WaitGroup
-	copying.Go(func() { _, _ = io.Copy(stdout, outR) })
-	copying.Go(func() { _, _ = io.Copy(stderr, errR) })
+	copying.Go(func() { _, _ = io.Copy(req.Tee(sandbox.Stdout, stdout), outR) })
+	copying.Go(func() { _, _ = io.Copy(req.Tee(sandbox.Stderr, stderr), errR) })
 
 	exited := make(chan struct{})
 	var watching sync.WaitGroup

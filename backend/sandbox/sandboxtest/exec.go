@@ -7,6 +7,7 @@ import (
 	"io/fs"
 	"path"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -57,6 +58,55 @@ func testExec(t *testing.T, newSandbox Factory) {
 		}
 		if res.Duration <= 0 {
 			t.Errorf("Exec Duration = %v, want > 0", res.Duration)
+		}
+	})
+
+	t.Run("OutputStreamsWhileRunning", func(t *testing.T) {
+		t.Parallel()
+		b := setup(t, newSandbox)
+		var mu sync.Mutex
+		streamed := map[sandbox.Stream]string{}
+		ready := make(chan struct{})
+		var once sync.Once
+		req := sandbox.ExecRequest{
+			// It prints, then waits for a file the test makes only after seeing the output.
+			Command: `echo ready; echo oops >&2; i=0; while [ ! -e go.flag ] && [ $i -lt 300 ]; do sleep 0.05; i=$((i+1)); done; echo done`,
+			Output: func(stream sandbox.Stream, chunk []byte) {
+				mu.Lock()
+				defer mu.Unlock()
+				streamed[stream] += string(chunk)
+				if strings.Contains(streamed[sandbox.Stdout], "ready\n") && strings.Contains(streamed[sandbox.Stderr], "oops\n") {
+					once.Do(func() { close(ready) })
+				}
+			},
+		}
+		type result struct {
+			res sandbox.ExecResult
+			err error
+		}
+		done := make(chan result, 1)
+		go func() {
+			res, err := b.sb.Exec(context.Background(), req)
+			done <- result{res, err}
+		}()
+		select {
+		case <-ready:
+		case r := <-done:
+			t.Fatalf("Exec ended (%+v, %v) before its output was streamed: %q", r.res, r.err, streamed)
+		case <-time.After(quick):
+			t.Fatalf("no streamed output within %v", quick)
+		}
+		if err := b.files.WriteFile("go.flag", nil, 0o644); err != nil {
+			t.Fatal(err)
+		}
+		r := <-done
+		if r.err != nil || r.res.Stdout != "ready\ndone\n" || r.res.Stderr != "oops\n" {
+			t.Fatalf("Exec = (%+v, %v), want stdout ready, done and stderr oops", r.res, r.err)
+		}
+		mu.Lock()
+		defer mu.Unlock()
+		if streamed[sandbox.Stdout] != r.res.Stdout || streamed[sandbox.Stderr] != r.res.Stderr {
+			t.Errorf("streamed output = %q, want what the result captured (%q, %q)", streamed, r.res.Stdout, r.res.Stderr)
 		}
 	})
 

@@ -26,6 +26,7 @@ export type RunEventType =
   | 'thinking.delta'
   | 'tool.started'
   | 'tool.finished'
+  | 'tool.output'
   | 'approval.requested'
   | 'approval.decided';
 
@@ -44,17 +45,18 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'thinking.delta',
   'tool.started',
   'tool.finished',
+  'tool.output',
   'approval.requested',
   'approval.decided',
 ];
 
 /**
  * isLossyEvent reports whether a subscriber may miss events of this type
- * (agent.EventType.Lossy): text and thinking deltas and retries. Every other event is
- * delivered unless the connection itself drops.
+ * (agent.EventType.Lossy): text and thinking deltas, retries and live tool output. Every other
+ * event is delivered unless the connection itself drops.
  */
 export function isLossyEvent(type: RunEventType): boolean {
-  return type === 'text.delta' || type === 'thinking.delta' || type === 'model.retry';
+  return type === 'text.delta' || type === 'thinking.delta' || type === 'model.retry' || type === 'tool.output';
 }
 
 /** ToolOutcome is what the model saw of a tool call, as carried by tool.finished. */
@@ -77,7 +79,7 @@ export interface RunEvent {
   time: string;
   /** replayed marks a step already in the journal (on resume): nothing ran, nothing was paid for. */
   replayed?: boolean;
-  /** text is the delta on text.delta, the full text on model.finished, the final answer on run.completed. */
+  /** text is the delta on text.delta, the chunk on tool.output, the full text on model.finished, the final answer on run.completed. */
   text?: string;
   tool?: string;
   input?: unknown;
@@ -94,6 +96,13 @@ export interface RunEvent {
   discard?: boolean;
   /** duration_ms is set on *.finished. */
   duration_ms?: number;
+  /** stream ('stdout' or 'stderr'), output_seq (1, 2, ... in the step), elapsed_ms (since the
+   * command started) and dropped (bytes left out before this chunk) describe tool.output, whose
+   * text is the chunk. */
+  stream?: string;
+  output_seq?: number;
+  elapsed_ms?: number;
+  dropped?: number;
   /** workspace is set on run.started and run.resumed. */
   workspace?: string;
   /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled', 'paused') and the journal recorded the resume. */

@@ -8,6 +8,7 @@ import type {
   FileView,
   HealthReport,
   ImportResult,
+  ModelRequest,
   PendingApproval,
   ReadyReport,
   RunView,
@@ -36,6 +37,12 @@ export async function frontendReady(report: ReadyReport): Promise<void> {
 /** tracePainted tells System.TracePainted that a run's trace graph is on screen (nodes, ms to paint). */
 export async function tracePainted(paint: TracePaint): Promise<void> {
   await call<null>('System.TracePainted', paint);
+}
+
+/** modelRequest asks Runs.ModelRequest for the request model step seq of a run sent: system prompt,
+ * tools and every message, rebuilt from the journal. */
+export function modelRequest(runId: string, seq: number): Promise<ModelRequest> {
+  return call<ModelRequest>('Runs.ModelRequest', runId, seq);
 }
 
 /** sessions asks Runs.Sessions for every session with its runs, most recently active first. */
@@ -94,6 +101,17 @@ export function workspaceFile(sessionId: string, path: string): Promise<FileView
 /** watchWorkspace starts following a session's workspace with Workspace.Watch; changes arrive as corral:workspace events. */
 export async function watchWorkspace(sessionId: string): Promise<void> {
   await call<null>('Workspace.Watch', sessionId);
+}
+
+/** pickFolder asks Workspace.PickFolder for a folder with the OS folder dialog (the window only; it
+ * rejects in a browser); '' when the person cancels. */
+export function pickFolder(): Promise<string> {
+  return call<string>('Workspace.PickFolder');
+}
+
+/** folders asks Workspace.Folders to complete a typed folder path (the browser's path field). */
+export async function folders(partial: string): Promise<string[]> {
+  return (await call<string[] | null>('Workspace.Folders', partial)) ?? [];
 }
 
 /** revealWorkspace opens a session's workspace folder in the OS file manager with Workspace.Reveal. */

@@ -487,6 +487,30 @@ export interface ModelInput {
   max_tokens?: number;
 }
 
+/** ModelRequest is the request a model step sent, rebuilt from the journal (llm.Request; Runs.ModelRequest). */
+export interface ModelRequest {
+  model?: string;
+  system?: string;
+  messages: RequestMessage[] | null;
+  tools?: RequestTool[] | null;
+  max_tokens?: number;
+  max_tokens_field?: string;
+  thinking?: { budget_tokens?: number; effort?: string };
+}
+
+/** RequestMessage is one message of a model request (llm.Message). */
+export interface RequestMessage {
+  role: string;
+  content: Block[] | null;
+}
+
+/** RequestTool is a tool a model request offered (llm.ToolSpec). */
+export interface RequestTool {
+  name: string;
+  description?: string;
+  input_schema?: unknown;
+}
+
 /** ModelResponse is what an llm step records as output (llm.Response). */
 export interface ModelResponse {
   content: Block[];
@@ -595,6 +619,17 @@ export interface ApprovalRequest {
   action_hash?: string;
   preview?: ApprovalPreview;
   suggestions?: string[];
+  /** suggestion_notes say, per suggestion, whether it is exact, what else it allows and whether it
+   * lets the agent run any code (approval.SuggestionNote); requests recorded before them have none. */
+  suggestion_notes?: SuggestionNote[];
+}
+
+/** SuggestionNote explains one suggested rule (approval.SuggestionNote). */
+export interface SuggestionNote {
+  rule: string;
+  exact: boolean;
+  allows?: string;
+  warning?: string;
 }
 
 /** ApprovalRecord is what an approval step records when decided: the assessment, a person's answer,

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events';
 import { resumeSpan, stepOf, traceOf, type StepRecord } from './fixtures';
 import type { Trace } from '../api';
-import { StepList, isErrorStep, responseRetries, responseText, responseThinking, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
+import { LIVE_TAIL, StepList, isErrorStep, responseRetries, responseText, responseThinking, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
 import hello from './testdata/hello.trace.json';
 import { RunTrace } from './trace.svelte';
 import { summarizeTool } from '../tools';
@@ -102,6 +102,20 @@ describe('StepList.apply', () => {
     expect(l.get(3)).toMatchObject({ kind: 'tool', name: 'exec', status: 'started', input: { command: 'go test' } });
     l.apply(ev('tool.finished', { seq: 3, tool: 'exec', time: at(40), duration_ms: 40, result: { content: 'Exit code: 1', is_error: true } }));
     expect(l.get(3)).toMatchObject({ status: 'completed', isError: true, output: { content: 'Exit code: 1', is_error: true } });
+  });
+
+  it('tool.output keeps a live tail of a running command, then the result replaces it', () => {
+    const l = new StepList();
+    l.apply(ev('tool.started', { seq: 3, tool: 'exec', input: { command: 'make' } }));
+    l.apply(ev('tool.output', { seq: 3, tool: 'exec', text: 'building\n', stream: 'stdout', output_seq: 1, elapsed_ms: 120 }));
+    l.apply(ev('tool.output', { seq: 3, tool: 'exec', text: 'linking\n', stream: 'stdout', output_seq: 2, elapsed_ms: 900, dropped: 10 }));
+    expect(l.get(3)).toMatchObject({ status: 'started', liveElapsed: 900, liveDropped: 10 });
+    expect(l.get(3)!.live).toBe('building\n\n[… 10 bytes not shown live …]\nlinking\n');
+    l.apply(ev('tool.output', { seq: 3, tool: 'exec', text: 'x'.repeat(LIVE_TAIL) }));
+    expect(l.get(3)!.live!.length).toBe(LIVE_TAIL);
+    l.apply(ev('tool.finished', { seq: 3, tool: 'exec', result: { content: 'done', is_error: false } }));
+    l.apply(ev('tool.output', { seq: 3, tool: 'exec', text: 'late' }));
+    expect(l.get(3)!.live!.endsWith('late')).toBe(false);
   });
 
   it('tool.finished carries the meta cards show, at once', () => {

@@ -52,7 +52,15 @@ export interface TraceStep {
   requestedBy?: number;
   /** command is the sandbox command a tool call ran, from the trace's command span. */
   command?: CommandSpan;
+  /** live is the tail of a running command's output (tool.output events; lossy), liveElapsed
+   * the milliseconds since it started at the last chunk, liveDropped the bytes left out. */
+  live?: string;
+  liveElapsed?: number;
+  liveDropped?: number;
 }
+
+/** LIVE_TAIL is how much of a running command's output a step keeps. */
+export const LIVE_TAIL = 32 * 1024;
 
 /** CommandSpan is the sandbox command of an exec tool call. */
 export interface CommandSpan {
@@ -346,6 +354,9 @@ export class StepList {
         usage: live.usage ?? h.usage,
         cost: live.cost || h.cost,
         retries: live.retries,
+        live: live.live,
+        liveElapsed: live.liveElapsed,
+        liveDropped: live.liveDropped,
         model: live.model ?? h.model,
         attempt: Math.max(live.attempt, h.attempt),
       });
@@ -407,6 +418,16 @@ export class StepList {
           s.name = ev.tool ?? s.name;
           s.input = ev.input ?? s.input;
           if (Number.isNaN(s.start)) s.start = t;
+        });
+        return true;
+      case 'tool.output':
+        if (!ev.text && !ev.dropped) return false;
+        this.#upsert(seq, 'tool', ev.tool ?? 'tool', t, (s) => {
+          if (s.status !== 'started') return;
+          const text = (s.live ?? '') + (ev.dropped ? `\n[… ${ev.dropped} bytes not shown live …]\n` : '') + (ev.text ?? '');
+          s.live = text.length > LIVE_TAIL ? text.slice(text.length - LIVE_TAIL) : text;
+          s.liveElapsed = ev.elapsed_ms ?? s.liveElapsed;
+          s.liveDropped = (s.liveDropped ?? 0) + (ev.dropped ?? 0);
         });
         return true;
       case 'tool.finished':
