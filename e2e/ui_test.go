@@ -1,0 +1,185 @@
+//go:build e2e
+
+package e2e
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/chromedp"
+
+	"github.com/corral-dev/corral/backend/journal"
+)
+
+// seedTurns writes a finished run of at least n steps into the journal of dataDir, in its own
+// session: the configuration, then turns of one model call asking for one or two commands,
+// each command behind an approval that a rule allowed; every fifth command fails with a
+// Python traceback. The last model call ends the run. It returns the number of steps.
+func seedTurns(tb testing.TB, dataDir, sessionID, runID, prompt string, n int, updated time.Time) int {
+	tb.Helper()
+	ctx := context.Background()
+	j, err := journal.Open(ctx, filepath.Join(dataDir, "corral.db"))
+	if err != nil {
+		tb.Fatal(err)
+	}
+	defer j.Close()
+	ws := tb.TempDir()
+	start := updated.Add(-time.Duration(n) * time.Second)
+	seq := 0
+	var steps []journal.Step
+	add := func(kind, name, input, output string) {
+		seq++
+		st := journal.Step{RunID: runID, Seq: seq, Name: name, Kind: kind, Status: journal.StepCompleted, Attempt: 1,
+			Output: []byte(output), StartedAt: start.Add(time.Duration(seq) * time.Second),
+			FinishedAt: start.Add(time.Duration(seq)*time.Second + 700*time.Millisecond)}
+		if input != "" {
+			st.Input = []byte(input)
+		}
+		steps = append(steps, st)
+	}
+	add("config", "run.config", "", `{"agent":"coder","provider":"anthropic","model":"claude-sonnet-4","system":"You are Corral's coding agent.","tools":["exec","read","write","edit","glob","grep"],"max_steps":500,"max_tokens":8192,"sandbox":"local"}`)
+	failed := 0
+	for turn := 1; seq < n; turn++ {
+		calls := 1 + turn%2
+		cmds := make([]string, calls)
+		content := fmt.Sprintf(`{"type":"text","text":"Turn %d: I will run **%s** and look at the output."}`, turn, "`pytest -x`")
+		for k := range cmds {
+			cmds[k] = fmt.Sprintf("python3 -m pytest tests/test_mod%d.py -k case%d", turn, k)
+			content += fmt.Sprintf(`,{"type":"tool_use","id":"toolu_%d_%d","name":"exec","input":{"command":%q}}`, turn, k, cmds[k])
+		}
+		add("llm", "model", fmt.Sprintf(`{"model":"claude-sonnet-4","messages":%d,"tools":6,"max_tokens":8192}`, 2*turn-1),
+			fmt.Sprintf(`{"content":[%s],"stop_reason":"tool_use","usage":{"input_tokens":%d,"output_tokens":90},"model":"claude-sonnet-4-20250514","id":"msg_%d"}`, content, 2000+turn*40, turn))
+		for _, cmd := range cmds {
+			add("approval", "exec", fmt.Sprintf(`{"tool":"exec","input":{"command":%q}}`, cmd), `{"outcome":{"run":true},"by":"rule","rule":"exec(python3 -m pytest *)"}`)
+			failed++
+			if failed%5 == 0 {
+				add("tool", "exec", fmt.Sprintf(`{"command":%q}`, cmd), fmt.Sprintf(`{"content":%q,"is_error":true,"meta":{"exit_code":1,"duration_ms":640}}`,
+					"Exit code: 1\n--- stdout ---\nTraceback (most recent call last):\n  File \"tests/test_mod.py\", line 12, in test_case\n    assert total(3) == 6\nAssertionError: assert 5 == 6\n"))
+			} else {
+				add("tool", "exec", fmt.Sprintf(`{"command":%q}`, cmd), `{"content":"Exit code: 0\n--- stdout ---\n3 passed in 0.12s\n","meta":{"exit_code":0,"duration_ms":420}}`)
+			}
+		}
+	}
+	add("llm", "model", `{"model":"claude-sonnet-4","messages":999,"tools":6,"max_tokens":8192}`,
+		`{"content":[{"type":"text","text":"All tests pass now. The fix is in **`+"`total()`"+`**."}],"stop_reason":"end_turn","usage":{"input_tokens":9000,"output_tokens":20},"model":"claude-sonnet-4-20250514","id":"msg_last"}`)
+	s := journal.Session{ID: sessionID, Title: prompt, Workspace: ws, CreatedAt: start, UpdatedAt: updated}
+	r := journal.Run{ID: runID, SessionID: sessionID, Agent: "coder", Prompt: prompt, Status: journal.RunCompleted,
+		Workspace: ws, Sandbox: "local", CreatedAt: start, UpdatedAt: updated}
+	if err := j.ImportRun(ctx, s, r, steps, nil); err != nil {
+		tb.Fatalf("seed %d-step run: %v", n, err)
+	}
+	return seq
+}
+
+// shoot writes a screenshot of the page to the artifacts and checks it is a picture.
+func shoot(t *testing.T, ctx context.Context, name string) {
+	t.Helper()
+	var png []byte
+	if err := chromedp.Run(ctx, chromedp.CaptureScreenshot(&png)); err != nil {
+		t.Fatalf("screenshot %s: %v", name, err)
+	}
+	path := artifact(t, name)
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	assertPicture(t, path, 8)
+}
+
+// viewport sets the page's size in CSS pixels.
+func viewport(w, h int64) chromedp.Action {
+	return chromedp.ActionFunc(func(ctx context.Context) error {
+		return emulation.SetDeviceMetricsOverride(w, h, 1, false).Do(ctx)
+	})
+}
+
+// TestTraceGraph200 opens a 200-step run (50 turns, every command behind an approval) in the
+// trace graph: each turn is a box, approvals are badges on their commands (no approval nodes),
+// fitted to the view every few turns keep a label of at least 10 px, hovering a step shows
+// what it was, and a turn collapses to its model call. Screenshots at 1440x900 and 1024x700.
+func TestTraceGraph200(t *testing.T) {
+	dd := t.TempDir()
+	steps := seedTurns(t, dd, "ses_graph", "run_graph", "Fix the failing tests", 200, time.Now())
+	ctx := newBrowser(t)
+	do := stages(t, ctx, "graph200-stuck.png")
+	do("open the run's trace", viewport(1440, 900), chromedp.Navigate(serve(t, dd)),
+		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_graph"]`),
+		chromedp.Click(`[data-testid="tab-trace"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="trace-graph"][data-painted]:not([data-painted="0"])`))
+
+	var nodes, turns, gates, approvals int
+	do("count at 100%", chromedp.Focus(`[data-testid="trace-graph"]`), chromedp.KeyEvent("0"),
+		chromedp.WaitVisible(`[data-testid="trace-turn"]`),
+		chromedp.Evaluate(`+document.querySelector('[data-testid="trace-graph"]').dataset.nodes`, &nodes),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-turn"]').length`, &turns),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-gate"]').length`, &gates),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-node"][data-kind="approval"]').length`, &approvals))
+	if steps < 200 {
+		t.Fatalf("seeded %d steps, want at least 200", steps)
+	}
+	// Every approval was folded into its command: the graph has fewer nodes than steps.
+	if nodes >= steps || nodes < steps/2 {
+		t.Errorf("graph nodes = %d for %d steps, want the approvals folded into their commands", nodes, steps)
+	}
+	if turns == 0 || gates == 0 || approvals != 0 {
+		t.Errorf("at 100%%: turns = %d, gate badges = %d, approval nodes = %d; want turns, badges, no approval nodes", turns, gates, approvals)
+	}
+
+	// Hover a command: the tooltip names the step, its status and its approval.
+	var tip string
+	do("hover", chromedp.Evaluate(`(() => {
+		const n = document.querySelector('[data-testid="trace-node"][data-kind="tool"]');
+		const r = n.getBoundingClientRect();
+		n.dispatchEvent(new PointerEvent('pointermove', { clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, pointerId: 1 }));
+	})()`, nil), chromedp.WaitVisible(`[data-testid="trace-tip"]`),
+		chromedp.Text(`[data-testid="trace-tip"]`, &tip))
+	if !strings.Contains(tip, "exec call") || !strings.Contains(tip, "Approval #") {
+		t.Errorf("hover tooltip = %q, want the exec call and its approval", tip)
+	}
+	shoot(t, ctx, "graph200-100pct-1440.png")
+
+	// Fit: nodes become bars, but turns keep readable labels.
+	var labels int
+	var minHeight float64
+	do("fit", chromedp.Click(`[aria-label="Fit to view"]`), chromedp.WaitVisible(`[data-testid="trace-graph"].lod`),
+		chromedp.WaitVisible(`[data-testid="trace-turn-label"]`),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-turn-label"]').length`, &labels),
+		chromedp.Evaluate(`Math.min(...[...document.querySelectorAll('[data-testid="trace-turn-label"]')].map((e) => e.getBoundingClientRect().height))`, &minHeight))
+	if labels < 10 {
+		t.Errorf("turn labels at fit = %d, want at least 10 of the ~50 turns labelled", labels)
+	}
+	if minHeight < 10 {
+		t.Errorf("smallest turn label at fit is %.1f px tall, want >= 10 (readable)", minHeight)
+	}
+	shoot(t, ctx, "graph200-fit-1440.png")
+	do("fit at 1024x700", viewport(1024, 700), chromedp.Click(`[aria-label="Fit to view"]`), chromedp.WaitVisible(`[data-testid="trace-turn-label"]`))
+	shoot(t, ctx, "graph200-fit-1024.png")
+
+	// Collapse every turn, then one expands again.
+	var collapsed, folded int
+	do("collapse", chromedp.Click(`[data-testid="collapse-turns"]`), chromedp.Focus(`[data-testid="trace-graph"]`), chromedp.KeyEvent("0"),
+		chromedp.WaitVisible(`[data-testid="trace-folded"]`),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-turn"][data-collapsed="true"]').length`, &collapsed),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-folded"]').length`, &folded))
+	if collapsed == 0 || folded == 0 {
+		t.Errorf("after Collapse: collapsed turns = %d, +N badges = %d; want both", collapsed, folded)
+	}
+	shoot(t, ctx, "graph200-collapsed-1024.png")
+	var after int
+	do("expand one", chromedp.Evaluate(`(() => {
+		const g = document.querySelector('[data-testid="trace-turn-toggle"]');
+		const r = g.getBoundingClientRect();
+		const o = { clientX: r.left + r.width / 2, clientY: r.top + r.height / 2, bubbles: true, pointerId: 1, button: 0 };
+		g.dispatchEvent(new PointerEvent('pointerdown', o));
+		g.dispatchEvent(new PointerEvent('pointerup', o));
+	})()`, nil), chromedp.Poll(fmt.Sprintf(`document.querySelectorAll('[data-testid="trace-turn"][data-collapsed="true"]').length < %d`, collapsed), nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-turn"][data-collapsed="true"]').length`, &after))
+	if after >= collapsed {
+		t.Errorf("collapsed turns after expanding one = %d, want fewer than %d", after, collapsed)
+	}
+}
