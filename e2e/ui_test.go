@@ -13,6 +13,7 @@ import (
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
+	"github.com/chromedp/chromedp/kb"
 
 	"github.com/corral-dev/corral/backend/journal"
 )
@@ -182,4 +183,54 @@ func TestTraceGraph200(t *testing.T) {
 	if after >= collapsed {
 		t.Errorf("collapsed turns after expanding one = %d, want fewer than %d", after, collapsed)
 	}
+}
+
+// TestResizableLayout checks the layout at 1024x700: with the inspector open the graph keeps a
+// useful width; at 1440x900 the sidebar's splitter answers the arrow keys and the width is
+// remembered after a reload; the workspace collapses and the graph gets its room. Screenshots
+// at both sizes.
+func TestResizableLayout(t *testing.T) {
+	dd := t.TempDir()
+	seedTurns(t, dd, "ses_layout", "run_layout", "Fix the failing tests", 60, time.Now())
+	ctx := newBrowser(t)
+	do := stages(t, ctx, "layout-stuck.png")
+	width := func(sel string) float64 {
+		t.Helper()
+		var w float64
+		do("measure "+sel, chromedp.Evaluate(fmt.Sprintf(`document.querySelector(%q).getBoundingClientRect().width`, sel), &w))
+		return w
+	}
+	do("open a step at 1024x700", viewport(1024, 700), chromedp.Navigate(serve(t, dd)),
+		chromedp.Evaluate(`localStorage.removeItem('corral.layout.v1')`, nil),
+		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_layout"]`),
+		chromedp.Click(`[data-testid="tab-trace"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="trace-node"]`),
+		chromedp.Click(`[data-testid="trace-node"][data-kind="tool"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="step-inspector"]`))
+	if g := width(`[data-testid="trace-graph"]`); g < 350 {
+		t.Errorf("graph width at 1024x700 with the inspector open = %.0f px, want >= 350 (it was 120 before panels gave way)", g)
+	}
+	shoot(t, ctx, "layout-1024-inspector.png")
+
+	// At 1440 the panels have their chosen widths: the sidebar's splitter widens it by keys.
+	do("go to 1440x900", viewport(1440, 900), chromedp.Poll(`innerWidth === 1440 && document.querySelector('[data-testid="sidebar"]').getBoundingClientRect().width >= 230`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	side := width(`[data-testid="sidebar"]`)
+	do("widen the sidebar by keys", chromedp.Focus(`[data-testid="splitter-sidebar"]`),
+		chromedp.KeyEvent(kb.ArrowRight), chromedp.KeyEvent(kb.ArrowRight))
+	if got := width(`[data-testid="sidebar"]`); got != side+32 {
+		t.Errorf("sidebar after two ArrowRight = %.0f px, want %.0f", got, side+32)
+	}
+	do("reload", chromedp.Reload(), chromedp.WaitVisible(`[data-testid="sidebar"]`))
+	if got := width(`[data-testid="sidebar"]`); got != side+32 {
+		t.Errorf("sidebar after reload = %.0f px, want the widened %.0f remembered", got, side+32)
+	}
+	do("open the trace again", chromedp.Click(`[data-testid="tab-trace"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="trace-graph"]`))
+	before := width(`[data-testid="trace-graph"]`)
+	do("collapse the workspace", chromedp.Focus(`[data-testid="splitter-workspace"]`), chromedp.KeyEvent(kb.Enter),
+		chromedp.WaitNotVisible(`[data-testid="workspace-panel"]`))
+	if after := width(`[data-testid="trace-graph"]`); after < before+200 {
+		t.Errorf("graph after collapsing the workspace = %.0f px, want about %.0f + 300", after, before)
+	}
+	shoot(t, ctx, "layout-1440-collapsed.png")
 }
