@@ -234,3 +234,44 @@ func TestResizableLayout(t *testing.T) {
 	}
 	shoot(t, ctx, "layout-1440-collapsed.png")
 }
+
+// TestDeepLink opens a link naming a session, run, tab and step in a fresh page: that run is
+// selected (not the latest session's), the trace tab is open and the step is selected in the
+// graph and the inspector. Choosing the timeline changes the address; back returns to the step.
+func TestDeepLink(t *testing.T) {
+	dd := t.TempDir()
+	seedTurns(t, dd, "ses_old", "run_old", "An older session", 40, time.Now().Add(-time.Hour))
+	seedTurns(t, dd, "ses_new", "run_new", "The latest session", 10, time.Now())
+	ctx := newBrowser(t)
+	do := stages(t, ctx, "deeplink-stuck.png")
+	url := serve(t, dd)
+	base := strings.SplitN(url, "?", 2)[0]
+	const link = "#/s/ses_old/r/run_old/trace/22"
+	var hash, inspector string
+	do("open the link", viewport(1440, 900), chromedp.Navigate(url), // trades the token for the cookie
+		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_new"][aria-current="true"]`),
+		chromedp.Navigate(base+link),
+		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_old"][aria-current="true"]`),
+		chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="22"].sel`),
+		chromedp.WaitVisible(`[data-testid="step-inspector"]`),
+		chromedp.Text(`[data-testid="step-inspector"]`, &inspector),
+		chromedp.Evaluate(`location.hash`, &hash))
+	if hash != link {
+		t.Errorf("location.hash after opening %s = %q, want it kept", link, hash)
+	}
+	if !strings.Contains(inspector, "#22") {
+		t.Errorf("inspector = %.80q…, want step #22", inspector)
+	}
+	shoot(t, ctx, "deeplink-1440.png")
+
+	do("go to the timeline", chromedp.Click(`[data-testid="tab-timeline"]`, chromedp.NodeVisible),
+		chromedp.Poll(`location.hash === "#/s/ses_old/r/run_old/timeline/22"`, nil, chromedp.WithPollingTimeout(5*time.Second)))
+	do("back", chromedp.NavigateBack(),
+		chromedp.Poll(`location.hash === "`+link+`"`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="22"].sel`))
+	do("the other session, then back", chromedp.Click(`[data-testid="run-item"][data-run-id="run_new"]`, chromedp.NodeVisible),
+		chromedp.Poll(`location.hash.startsWith("#/s/ses_new/r/run_new")`, nil, chromedp.WithPollingTimeout(5*time.Second)),
+		chromedp.NavigateBack(),
+		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_old"][aria-current="true"]`),
+		chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="22"].sel`))
+}
