@@ -275,3 +275,57 @@ func TestDeepLink(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_old"][aria-current="true"]`),
 		chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="22"].sel`))
 }
+
+// TestViewScreenshots writes a screenshot of each main view of a real-looking session (a
+// 50-turn run with approvals, a failing test and Markdown) at 1440x900 and 1024x700:
+// the console, the trace graph with a step open, the timeline, Settings and Health. Each is
+// checked to be a picture; people look at them (the artifacts) for the layout.
+func TestViewScreenshots(t *testing.T) {
+	dd := t.TempDir()
+	seedTurns(t, dd, "ses_shots", "run_shots", "Fix the failing tests in tests/test_mod.py", 200, time.Now())
+	ctx := newBrowser(t)
+	do := stages(t, ctx, "views-stuck.png")
+	url := serve(t, dd)
+	base := strings.SplitN(url, "?", 2)[0]
+	do("open", chromedp.Navigate(url), chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_shots"]`))
+	for _, size := range []struct {
+		name string
+		w, h int64
+	}{{"1440", 1440, 900}, {"1024", 1024, 700}} {
+		do("console "+size.name, viewport(size.w, size.h), chromedp.Navigate(base+"#/s/ses_shots/r/run_shots/console"),
+			chromedp.WaitVisible(`[data-testid="tool-error-tail"]`),
+			chromedp.Evaluate(`document.querySelector('[data-testid="tool-error-tail"]').scrollIntoView({block: 'center'})`, nil))
+		shoot(t, ctx, "view-console-"+size.name+".png")
+		do("trace "+size.name, chromedp.Navigate(base+"#/s/ses_shots/r/run_shots/trace/14"),
+			chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="14"].sel`), chromedp.WaitVisible(`[data-testid="step-inspector"]`))
+		shoot(t, ctx, "view-trace-"+size.name+".png")
+		do("timeline "+size.name, chromedp.Click(`[data-testid="tab-timeline"]`, chromedp.NodeVisible),
+			chromedp.WaitVisible(`[data-testid="step-inspector"]`))
+		shoot(t, ctx, "view-timeline-"+size.name+".png")
+		do("settings "+size.name, chromedp.Click(`[data-testid="open-settings"]`, chromedp.NodeVisible),
+			chromedp.WaitVisible(`[data-testid="settings-view"]`), chromedp.Click(`[data-testid="settings-nav-providers"]`, chromedp.NodeVisible),
+			chromedp.WaitVisible(`[data-testid="url-input-anthropic"]`))
+		shoot(t, ctx, "view-settings-"+size.name+".png")
+		do("rules "+size.name, chromedp.Click(`[data-testid="settings-nav-rules"]`, chromedp.NodeVisible),
+			chromedp.WaitVisible(`select[data-testid="rule-add-scope"]`))
+		shoot(t, ctx, "view-rules-"+size.name+".png")
+		do("health "+size.name, chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`[data-testid="settings-view"]`),
+			chromedp.Click(`[data-testid="open-health"]`, chromedp.NodeVisible),
+			chromedp.WaitVisible(`[data-testid="health-checked"]`))
+		var checked string
+		do("health text", chromedp.Text(`[data-testid="health-checked"]`, &checked))
+		if !strings.Contains(checked, "ago") && !strings.Contains(checked, "now") {
+			t.Errorf("health 'checked' = %q, want a relative time", checked)
+		}
+		shoot(t, ctx, "view-health-"+size.name+".png")
+		do("close health", chromedp.KeyEvent(kb.Escape), chromedp.WaitNotVisible(`[data-testid="health-panel"]`))
+	}
+	// In the browser, "Open the folder" shows the workspace's path to copy.
+	var path string
+	do("open the folder", chromedp.Click(`[data-testid="reveal-workspace"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="workspace-path"] input`),
+		chromedp.Value(`[data-testid="workspace-path"] input`, &path))
+	if !strings.HasPrefix(path, "/") {
+		t.Errorf("workspace path shown = %q, want the folder's absolute path", path)
+	}
+}
