@@ -113,10 +113,11 @@ func TestTraceGraph200(t *testing.T) {
 		chromedp.Click(`[data-testid="tab-trace"]`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`[data-testid="trace-graph"][data-painted]:not([data-painted="0"])`))
 
-	var nodes, turns, gates, approvals int
+	var nodes, represented, turns, gates, approvals int
 	do("count at 100%", chromedp.Focus(`[data-testid="trace-graph"]`), chromedp.KeyEvent("0"),
 		chromedp.WaitVisible(`[data-testid="trace-turn"]`),
 		chromedp.Evaluate(`+document.querySelector('[data-testid="trace-graph"]').dataset.nodes`, &nodes),
+		chromedp.Evaluate(`+document.querySelector('[data-testid="trace-graph"]').dataset.steps`, &represented),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-turn"]').length`, &turns),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-gate"]').length`, &gates),
 		chromedp.Evaluate(`document.querySelectorAll('[data-testid="trace-node"][data-kind="approval"]').length`, &approvals))
@@ -126,6 +127,9 @@ func TestTraceGraph200(t *testing.T) {
 	// Every approval was folded into its command: the graph has fewer nodes than steps.
 	if nodes >= steps || nodes < steps/2 {
 		t.Errorf("graph nodes = %d for %d steps, want the approvals folded into their commands", nodes, steps)
+	}
+	if represented != steps {
+		t.Errorf("graph stands for %d steps (nodes, badges, folded), want all %d", represented, steps)
 	}
 	if turns == 0 || gates == 0 || approvals != 0 {
 		t.Errorf("at 100%%: turns = %d, gate badges = %d, approval nodes = %d; want turns, badges, no approval nodes", turns, gates, approvals)
