@@ -90,6 +90,16 @@ func TestApprovalDialog(t *testing.T) {
 	if _, err := os.Stat(ws + "/wordcount.sh"); err != nil {
 		t.Errorf("approved write did not happen: %v", err)
 	}
+
+	// After Back (from the message view) the dialog's keys work at once, without a Tab first.
+	backBtn := `//dialog[@data-testid="approval-dialog"]//button[normalize-space()="Back"]`
+	err = chromedp.Run(ctx,
+		chromedp.KeyEvent("m"), chromedp.WaitVisible(`#approval-message`),
+		chromedp.Click(backBtn, chromedp.BySearch), chromedp.WaitNotPresent(`#approval-message`),
+		chromedp.KeyEvent("m"), chromedp.WaitVisible(`#approval-message`))
+	if err != nil {
+		t.Fatalf("the m key after Back: %v", err)
+	}
 }
 
 func clipText(s string) string {

@@ -202,7 +202,7 @@ func (s *Server) guard(w http.ResponseWriter, r *http.Request) {
 		s.mux.ServeHTTP(w, r)
 		return
 	}
-	httpError(w, http.StatusUnauthorized, "unauthorized: open the URL that `corral serve` printed (it carries the token)")
+	unauthorized(w, r)
 }
 
 func (s *Server) validToken(t string) bool {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { splitRows, unifiedRows, type SplitRow } from './diffrows';
+import { loadLanguage } from './highlight';
 
 const DIFF = ['--- a/x.go', '+++ b/x.go', '@@ -3,4 +3,5 @@', ' func main() {', '-\tx := 1', '-\ty := 2', '+\tx := 10', '+\ty := 20', '+\tz := 30', ' }', '\\ No newline at end of file'].join('\n');
 
@@ -27,7 +28,8 @@ describe('unifiedRows', () => {
     ]);
   });
 
-  it('highlights the code without the +/- prefix', () => {
+  it('highlights the code without the +/- prefix', async () => {
+    await loadLanguage('go');
     const first = unifiedRows('@@ -1 +1 @@\n+func f() {}', 'go')[1];
     expect(text(first)).toBe('func f() {}');
     expect(first.tokens[0]).toEqual({ kind: 'kw', text: 'func' });

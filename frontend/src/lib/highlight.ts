@@ -1,9 +1,19 @@
-// A tiny syntax highlighter for the file viewer: keywords, strings, comments
-// and numbers of common languages, picked by file extension. It is meant to be
-// light and fast, not exact.
+// Syntax highlighting for the file viewer and diffs, by highlight.js: real
+// grammars instead of a keyword list. Only the core is in the main bundle;
+// each language is its own chunk, loaded the first time a file of that
+// language is shown (loadLanguage), so a session that never opens a Rust file
+// never downloads the Rust grammar. Until its grammar is there, a file shows
+// as plain text.
+//
+// highlight.js returns HTML with its text escaped and only <span class="hljs-…">
+// tags; it is turned back into tokens here (never given to {@html}), so the
+// components render text nodes and a file's content cannot become markup.
+
+import hljs from 'highlight.js/lib/core';
+import type { LanguageFn } from 'highlight.js';
 
 /** TokenKind is how a piece of text is coloured ('' is plain). */
-export type TokenKind = '' | 'kw' | 'str' | 'com' | 'num';
+export type TokenKind = '' | 'kw' | 'str' | 'com' | 'num' | 'fn' | 'type' | 'attr' | 'meta';
 
 /** Token is a run of text of one kind, never spanning lines. */
 export interface Token {
@@ -11,85 +21,52 @@ export interface Token {
   text: string;
 }
 
-interface Lang {
-  keywords: Set<string>;
-  line?: string[];
-  block?: [string, string];
-  quotes: string;
-}
+type Loader = () => Promise<{ default: LanguageFn }>;
 
-const words = (s: string) => new Set(s.split(/\s+/).filter(Boolean));
-
-const C_LIKE = 'if else for while do switch case default break continue return goto struct union enum typedef const static void int char float double long short unsigned signed sizeof true false null';
-const JS =
-  'break case catch class const continue debugger default delete do else export extends finally for function if import in instanceof let new return super switch this throw try typeof var void while with yield async await of from as interface type enum implements private public protected readonly declare namespace true false null undefined';
-
-const LANGS: Record<string, Lang> = {
-  js: { keywords: words(JS), line: ['//'], block: ['/*', '*/'], quotes: '"\'`' },
-  go: {
-    keywords: words(
-      'break case chan const continue default defer else fallthrough for func go goto if import interface map package range return select struct switch type var nil true false iota',
-    ),
-    line: ['//'],
-    block: ['/*', '*/'],
-    quotes: '"\'`',
-  },
-  py: {
-    keywords: words(
-      'and as assert async await break class continue def del elif else except finally for from global if import in is lambda nonlocal not or pass raise return try while with yield None True False self',
-    ),
-    line: ['#'],
-    quotes: '"\'',
-  },
-  rs: {
-    keywords: words(
-      'as break const continue crate else enum extern false fn for if impl in let loop match mod move mut pub ref return self Self static struct super trait true type unsafe use where while async await dyn',
-    ),
-    line: ['//'],
-    block: ['/*', '*/'],
-    quotes: '"',
-  },
-  c: { keywords: words(C_LIKE + ' class namespace template typename public private protected virtual new delete this include define'), line: ['//'], block: ['/*', '*/'], quotes: '"\'' },
-  java: {
-    keywords: words(
-      'abstract boolean break byte case catch char class const continue default do double else enum extends final finally float for if implements import instanceof int interface long new package private protected public return short static super switch this throw throws try void while true false null fun val var when object',
-    ),
-    line: ['//'],
-    block: ['/*', '*/'],
-    quotes: '"\'',
-  },
-  sh: {
-    keywords: words('if then else elif fi for while do done case esac function in return local export exit'),
-    line: ['#'],
-    quotes: '"\'',
-  },
-  rb: { keywords: words('def end if elsif else unless while until do class module return yield nil true false self require'), line: ['#'], quotes: '"\'' },
-  css: { keywords: words('important media import from to'), block: ['/*', '*/'], quotes: '"\'' },
-  sql: {
-    keywords: words(
-      'select from where insert into values update set delete create table drop alter index join left right inner outer on and or not null as group by order limit primary key SELECT FROM WHERE INSERT INTO VALUES UPDATE SET DELETE CREATE TABLE DROP ALTER INDEX JOIN ON AND OR NOT NULL AS GROUP BY ORDER LIMIT PRIMARY KEY',
-    ),
-    line: ['--'],
-    block: ['/*', '*/'],
-    quotes: '\'"',
-  },
-  conf: { keywords: words('true false null yes no'), line: ['#'], quotes: '"\'' },
-  json: { keywords: words('true false null'), quotes: '"' },
-  html: { keywords: new Set(), block: ['<!--', '-->'], quotes: '"\'' },
+// One dynamic import per grammar, spelled out so the bundler makes one chunk each.
+const LOADERS: Record<string, Loader> = {
+  bash: () => import('highlight.js/lib/languages/bash'),
+  c: () => import('highlight.js/lib/languages/c'),
+  cpp: () => import('highlight.js/lib/languages/cpp'),
+  csharp: () => import('highlight.js/lib/languages/csharp'),
+  css: () => import('highlight.js/lib/languages/css'),
+  diff: () => import('highlight.js/lib/languages/diff'),
+  dockerfile: () => import('highlight.js/lib/languages/dockerfile'),
+  go: () => import('highlight.js/lib/languages/go'),
+  ini: () => import('highlight.js/lib/languages/ini'),
+  java: () => import('highlight.js/lib/languages/java'),
+  javascript: () => import('highlight.js/lib/languages/javascript'),
+  json: () => import('highlight.js/lib/languages/json'),
+  kotlin: () => import('highlight.js/lib/languages/kotlin'),
+  lua: () => import('highlight.js/lib/languages/lua'),
+  makefile: () => import('highlight.js/lib/languages/makefile'),
+  markdown: () => import('highlight.js/lib/languages/markdown'),
+  php: () => import('highlight.js/lib/languages/php'),
+  python: () => import('highlight.js/lib/languages/python'),
+  ruby: () => import('highlight.js/lib/languages/ruby'),
+  rust: () => import('highlight.js/lib/languages/rust'),
+  scala: () => import('highlight.js/lib/languages/scala'),
+  scss: () => import('highlight.js/lib/languages/scss'),
+  sql: () => import('highlight.js/lib/languages/sql'),
+  swift: () => import('highlight.js/lib/languages/swift'),
+  typescript: () => import('highlight.js/lib/languages/typescript'),
+  xml: () => import('highlight.js/lib/languages/xml'),
+  yaml: () => import('highlight.js/lib/languages/yaml'),
 };
 
 const EXT: Record<string, string> = {
-  js: 'js', mjs: 'js', cjs: 'js', jsx: 'js', ts: 'js', tsx: 'js', mts: 'js', cts: 'js', svelte: 'js', vue: 'js',
-  go: 'go', py: 'py', rs: 'rs',
-  c: 'c', h: 'c', cc: 'c', cpp: 'c', hpp: 'c', cxx: 'c', cs: 'java', m: 'c',
-  java: 'java', kt: 'java', kts: 'java', scala: 'java', swift: 'java', dart: 'java', php: 'java',
-  sh: 'sh', bash: 'sh', zsh: 'sh', fish: 'sh', dockerfile: 'sh', makefile: 'sh', mk: 'sh',
-  rb: 'rb', css: 'css', scss: 'css', less: 'css', sql: 'sql',
-  yaml: 'conf', yml: 'conf', toml: 'conf', ini: 'conf', cfg: 'conf', conf: 'conf', env: 'conf',
-  json: 'json', jsonc: 'js', html: 'html', htm: 'html', xml: 'html', svg: 'html', md: 'html',
+  js: 'javascript', mjs: 'javascript', cjs: 'javascript', jsx: 'javascript',
+  ts: 'typescript', tsx: 'typescript', mts: 'typescript', cts: 'typescript', svelte: 'xml', vue: 'xml',
+  go: 'go', py: 'python', pyi: 'python', rs: 'rust',
+  c: 'c', h: 'c', cc: 'cpp', cpp: 'cpp', hpp: 'cpp', cxx: 'cpp', cs: 'csharp', m: 'c',
+  java: 'java', kt: 'kotlin', kts: 'kotlin', scala: 'scala', swift: 'swift', php: 'php', lua: 'lua',
+  sh: 'bash', bash: 'bash', zsh: 'bash', fish: 'bash', dockerfile: 'dockerfile', makefile: 'makefile', mk: 'makefile',
+  rb: 'ruby', css: 'css', scss: 'scss', less: 'scss', sql: 'sql',
+  yaml: 'yaml', yml: 'yaml', toml: 'ini', ini: 'ini', cfg: 'ini', conf: 'ini', env: 'bash',
+  json: 'json', jsonc: 'json', html: 'xml', htm: 'xml', xml: 'xml', svg: 'xml', md: 'markdown', diff: 'diff', patch: 'diff',
 };
 
-/** languageOf picks the language of a path by extension (or name, for Makefile and Dockerfile); null is plain text. */
+/** languageOf picks the highlight.js language of a path by extension (or name, for Makefile and Dockerfile); null is plain text. */
 export function languageOf(path: string): string | null {
   const name = path.slice(path.lastIndexOf('/') + 1).toLowerCase();
   const dot = name.lastIndexOf('.');
@@ -97,20 +74,56 @@ export function languageOf(path: string): string | null {
   return EXT[ext] ?? null;
 }
 
-const isWordStart = (c: string) => (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || c === '_' || c === '$';
-const isWord = (c: string) => isWordStart(c) || (c >= '0' && c <= '9');
-const isDigit = (c: string) => c >= '0' && c <= '9';
+const loading = new Map<string, Promise<boolean>>();
+
+/** loadLanguage fetches and registers a language's grammar once; it resolves false for an unknown language or a failed load. */
+export function loadLanguage(lang: string | null): Promise<boolean> {
+  if (!lang || !LOADERS[lang]) return Promise.resolve(false);
+  let p = loading.get(lang);
+  if (!p) {
+    p = LOADERS[lang]()
+      .then((m) => {
+        hljs.registerLanguage(lang, m.default);
+        return true;
+      })
+      .catch(() => {
+        loading.delete(lang); // a later view may try again
+        return false;
+      });
+    loading.set(lang, p);
+  }
+  return p;
+}
+
+/** isLoaded reports whether lang's grammar is registered, so highlight colours it. */
+export function isLoaded(lang: string | null): boolean {
+  return !!lang && hljs.getLanguage(lang) !== undefined;
+}
+
+// Files larger than this are shown plain: highlighting them would stall the view.
+const MAX_HIGHLIGHT = 512 * 1024;
+
+const KINDS: Record<string, TokenKind> = {
+  keyword: 'kw', literal: 'kw', built_in: 'type', type: 'type', class: 'type',
+  string: 'str', regexp: 'str', char: 'str', symbol: 'str', subst: '', template: 'str',
+  comment: 'com', doc: 'com', quote: 'com',
+  number: 'num',
+  title: 'fn', function: 'fn', section: 'fn', selector: 'fn', name: 'fn', tag: 'fn',
+  attr: 'attr', attribute: 'attr', property: 'attr', variable: 'attr', params: '', operator: '',
+  meta: 'meta', addition: 'str', deletion: 'kw', bullet: 'kw', link: 'str', emphasis: '', strong: '',
+};
+
+const ENTITIES: Record<string, string> = { '&amp;': '&', '&lt;': '<', '&gt;': '>', '&quot;': '"', '&#x27;': "'", '&#39;': "'" };
+const PIECE = /<span class="([^"]*)">|<\/span>|[^<]+/g;
 
 /**
  * highlight splits text into lines of tokens. Comments and strings may span
  * lines (block comments, template and triple-quoted strings); each line gets
- * its own tokens.
+ * its own tokens. A language whose grammar is not loaded yet is plain text.
  */
 export function highlight(text: string, lang: string | null): Token[][] {
-  const L = lang ? LANGS[lang] : undefined;
   const lines: Token[][] = [[]];
   const push = (kind: TokenKind, s: string) => {
-    // Split on newlines so no token spans lines.
     let from = 0;
     for (;;) {
       const nl = s.indexOf('\n', from);
@@ -126,70 +139,22 @@ export function highlight(text: string, lang: string | null): Token[][] {
       from = nl + 1;
     }
   };
-  if (!L) {
+  if (!isLoaded(lang) || text.length > MAX_HIGHLIGHT) {
     push('', text);
     return lines;
   }
-  const n = text.length;
-  let i = 0;
-  let plain = 0; // start of the pending plain run
-  const flush = (to: number) => {
-    if (to > plain) push('', text.slice(plain, to));
-  };
-  while (i < n) {
-    const c = text[i];
-    if (L.line && L.line.some((m) => text.startsWith(m, i))) {
-      flush(i);
-      const end = text.indexOf('\n', i);
-      const to = end < 0 ? n : end;
-      push('com', text.slice(i, to));
-      i = plain = to;
-    } else if (L.block && text.startsWith(L.block[0], i)) {
-      flush(i);
-      const end = text.indexOf(L.block[1], i + L.block[0].length);
-      const to = end < 0 ? n : end + L.block[1].length;
-      push('com', text.slice(i, to));
-      i = plain = to;
-    } else if (L.quotes.includes(c)) {
-      flush(i);
-      const triple = lang === 'py' && text.startsWith(c + c + c, i);
-      let j = i + (triple ? 3 : 1);
-      for (; j < n; j++) {
-        const d = text[j];
-        if (d === '\\') {
-          j++;
-          continue;
-        }
-        if (triple ? text.startsWith(c + c + c, j) : d === c) {
-          j += triple ? 3 : 1;
-          break;
-        }
-        // Ordinary quotes end at the line; backquotes and triple quotes may span lines.
-        if (d === '\n' && !triple && c !== '`') break;
-      }
-      const to = Math.min(j, n);
-      push('str', text.slice(i, to));
-      i = plain = to;
-    } else if (isWordStart(c)) {
-      let j = i + 1;
-      while (j < n && isWord(text[j])) j++;
-      const w = text.slice(i, j);
-      if (L.keywords.has(w)) {
-        flush(i);
-        push('kw', w);
-        plain = j;
-      }
-      i = j;
-    } else if (isDigit(c) && (i === 0 || !isWord(text[i - 1]))) {
-      flush(i);
-      let j = i + 1;
-      while (j < n && (isWord(text[j]) || text[j] === '.')) j++;
-      push('num', text.slice(i, j));
-      i = plain = j;
+  const html = hljs.highlight(text, { language: lang!, ignoreIllegals: true }).value;
+  const stack: TokenKind[] = [''];
+  for (const m of html.matchAll(PIECE)) {
+    if (m[1] !== undefined) {
+      const scope = m[1].split(/\s+/)[0].replace(/^hljs-/, '');
+      const kind = KINDS[scope];
+      stack.push(kind === undefined || (kind === '' && scope !== 'subst') ? stack[stack.length - 1] : kind);
+    } else if (m[0] === '</span>') {
+      if (stack.length > 1) stack.pop();
     } else {
-      i++;
+      push(stack[stack.length - 1], m[0].replace(/&(?:amp|lt|gt|quot|#x27|#39);/g, (e) => ENTITIES[e]));
     }
   }
-  flush(n);
   return lines;
 }

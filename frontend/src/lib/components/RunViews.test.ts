@@ -44,6 +44,22 @@ describe('ToolCard', () => {
     expect(body).toContain('exit 1');
   });
 
+  it('shows the end of a failed command\'s output (the traceback), not its "Exit code" line', () => {
+    const content = 'Exit code: 1\n--- stdout ---\ncollected 3 items\nTraceback (most recent call last):\n  File "t.py", line 3\n    assert f() == 2\nAssertionError: assert 1 == 2\n';
+    const step = stepOf(view(3, 'tool', 'exec', { input: { command: 'pytest' }, output: { content, is_error: true, meta: { exit_code: 1 } } }));
+    const { body } = render(ToolCard, { props: { step } });
+    const tail = /data-testid="tool-error-tail"[^>]*>([^<]*)</.exec(body)?.[1] ?? '';
+    expect(tail).toContain('AssertionError: assert 1 == 2');
+    expect(tail).toContain('Traceback');
+    expect(tail).not.toContain('Exit code');
+  });
+
+  it('shows the approval as a badge on the card', () => {
+    const step = stepOf(view(3, 'tool', 'exec', { input: { command: 'ls' }, output: { content: 'Exit code: 0', meta: { exit_code: 0 } } }));
+    const { body } = render(ToolCard, { props: { step, gate: { text: 'approved', title: 'Approved in the window (step #2)' } } });
+    expect(body).toMatch(/data-testid="tool-gate"[^>]*>approved</);
+  });
+
   it('shows a file change as +added −removed', () => {
     const step = stepOf(view(4, 'tool', 'edit', { input: { path: 'main.go' }, output: { content: 'Edited', meta: { added: 3, removed: 1 } } }));
     const { body } = render(ToolCard, { props: { step } });
@@ -106,6 +122,19 @@ describe('RunTurn', () => {
     expect(body).toContain('data-testid="approval-waiting"');
     expect(body).toContain('wc.sh');
     expect(body).toContain('step 3: write waits for approval');
+    // Waiting is not an error: a neutral note, not the red alert box.
+    expect(body).toContain('data-testid="run-waiting"');
+    expect(body).not.toContain('class="run-error');
+  });
+
+  it('folds an approval a person answered into its tool card as a badge', () => {
+    const body = turn(runFixture(), [
+      llm(2, 'Listing'),
+      view(3, 'approval', 'exec', { input: { tool: 'exec', input: { command: 'ls -la' } }, output: { answer: { by: 'window', action: 'approve' }, outcome: { run: true } } }),
+      view(4, 'tool', 'exec', { input: { command: 'ls -la' }, output: { content: 'Exit code: 0', meta: { exit_code: 0 } } }),
+    ]);
+    expect(body).not.toMatch(/<p class="gate/); // no line of its own above the card
+    expect(body).toMatch(/<span[^>]*title="Approved in the window \(step #3\)"[^>]*data-testid="tool-gate"/);
   });
 });
 

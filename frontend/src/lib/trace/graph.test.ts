@@ -9,6 +9,8 @@ import {
   centerOn,
   cull,
   filterSteps,
+  foldedIn,
+  cullTurns,
   fitTransform,
   indexOfSeq,
   layoutGraph,
@@ -42,19 +44,61 @@ const run: TraceStep[] = [
 const edgeList = (g: ReturnType<typeof buildGraph>) => g.edges.map((e) => `${g.nodes[e.from].seq}>${g.nodes[e.to].seq}${e.elided ? '~' : ''}`);
 
 describe('buildGraph', () => {
+  // Issue 15 changed this: an approval is a badge on the call it let through, not a node.
   it('fans a model call out to its tool calls and back in to the next model call', () => {
     const g = buildGraph(run);
-    expect(g.nodes.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
-    expect(edgeList(g)).toEqual(['1>2', '2>3', '2>4', '3>5', '4>5', '5>6', '6>7', '7>8']);
+    expect(g.nodes.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 7, 8]);
+    expect(edgeList(g)).toEqual(['1>2', '2>3', '2>4', '3>5', '4>5', '5>7', '7>8']);
     expect(g.chain).toBe(false);
   });
 
-  it('gives nodes rows and columns: siblings share a row, a gated call sits under its gate', () => {
+  it('gives nodes rows and columns: siblings share a row, a gated call sits in its turn', () => {
     const g = buildGraph(run);
     const at = (seq: number) => g.nodes.find((n) => n.seq === seq)!;
-    expect([1, 2, 3, 4, 5, 6, 7, 8].map((s) => at(s).rank)).toEqual([0, 1, 2, 2, 3, 4, 5, 6]);
+    expect([1, 2, 3, 4, 5, 7, 8].map((s) => at(s).rank)).toEqual([0, 1, 2, 2, 3, 4, 5]);
     expect([at(3).col, at(4).col, at(3).cols]).toEqual([0, 1, 2]);
-    expect([at(6).col, at(7).col]).toEqual([0, 0]);
+    expect(at(7).col).toBe(0);
+  });
+
+  it('groups turns: each tool call knows its model call', () => {
+    const g = buildGraph(run);
+    expect(g.nodes.map((n) => [n.seq, n.turn])).toEqual([[1, -1], [2, 2], [3, 2], [4, 2], [5, 5], [7, 5], [8, 8]]);
+  });
+
+  it.each([
+    { name: 'allowed', approval: { output: { outcome: { run: true } } }, want: { text: 'approved', tone: 'ok' } },
+    { name: 'waiting', approval: { status: 'started' as const, output: undefined, end: null }, want: { text: 'waiting', tone: 'warn' } },
+  ])('puts an approval ($name) on its tool call as a badge', ({ approval, want }) => {
+    const steps = run.map((s) => (s.seq === 6 ? { ...s, ...approval } : s));
+    const g = buildGraph(steps);
+    expect(g.nodes.some((n) => n.kind === 'approval')).toBe(false);
+    const write = g.nodes.find((n) => n.seq === 7)!;
+    expect(write.gate).toEqual({ seq: 6, ...want });
+    expect(write.tip).toContain(`Approval #6: ${want.text}`);
+  });
+
+  it('keeps an approval with no call after it (refused, or still waiting) as a node', () => {
+    const refused = [...run.slice(0, 5), step(6, 'approval', 'write', { input: { tool: 'write', input: { path: 'b.go' } }, output: { outcome: { run: false } } }), step(7, 'llm', 'model')];
+    const g = buildGraph(refused);
+    expect(g.nodes.find((n) => n.seq === 6)).toMatchObject({ kind: 'approval', badge: 'refused', turn: 5 });
+  });
+
+  it('folds a collapsed turn into its model call', () => {
+    const g = buildGraph(run, ALL_STEPS, new Set([2]));
+    expect(g.nodes.map((n) => n.seq)).toEqual([1, 2, 5, 7, 8]);
+    expect(g.nodes[1].folded).toBe(2);
+    expect(edgeList(g)).toEqual(['1>2', '2>5', '5>7', '7>8']);
+    const l = layoutGraph(g);
+    expect(foldedIn(l, 3)).toBe(2);
+    expect(foldedIn(l, 7)).toBe(-1);
+    expect(l.turns.map((t) => [t.seq, t.steps, t.collapsed])).toEqual([[2, 2, true], [5, 1, false], [8, 0, false]]);
+  });
+
+  it('gives every node a hover text with the step, status and duration', () => {
+    const g = buildGraph(run);
+    const at = (seq: number) => g.nodes.find((n) => n.seq === seq)!;
+    expect(at(3).tip).toMatch(/^#3 exec call · error · \d+ ?ms · exit 1\ngo test \.\/\.\.\./);
+    expect(at(8).tip).toMatch(/^#8 model call · running/);
   });
 
   it('labels nodes with what they did', () => {
@@ -64,7 +108,6 @@ describe('buildGraph', () => {
     expect(at(2)).toMatchObject({ head: '#2 model', label: 'Let me look.' });
     expect(at(3)).toMatchObject({ head: '#3 exec', label: 'go test ./...', badge: 'exit 1', badgeTone: 'bad', error: true });
     expect(at(4)).toMatchObject({ label: 'a.go', badge: '12 lines' });
-    expect(at(6)).toMatchObject({ head: '#6 approval', label: 'write b.go', badge: 'allowed' });
     expect(at(7)).toMatchObject({ badge: 'new +1' });
     expect(at(8)).toMatchObject({ status: 'started', label: 'Done.' });
   });
@@ -90,7 +133,8 @@ describe('layoutGraph', () => {
     expect(y(1)).toBeLessThan(y(2));
     expect(y(2)).toBeLessThan(y(3));
     expect(y(3)).toBe(y(4));
-    expect(y(6)).toBeLessThan(y(7));
+    expect(y(5)).toBeLessThan(y(7));
+    expect(indexOfSeq(l, 6)).toBe(indexOfSeq(l, 7)); // the approval selects the call it let through
     for (const a of l.nodes) {
       for (const b of l.nodes) {
         if (a === b) continue;
@@ -107,8 +151,8 @@ describe('layoutGraph', () => {
     const n = (seq: number) => l.nodes[indexOfSeq(l, seq)];
     expect(n(3).y).toBe(n(4).y);
     expect(n(4).x - n(3).x).toBeGreaterThanOrEqual(NODE_W);
-    expect(n(6).x).toBe(n(7).x);
-    expect(n(7).y).toBeGreaterThan(n(6).y);
+    expect(n(5).x).toBe(n(7).x);
+    expect(n(7).y).toBeGreaterThan(n(5).y);
   });
 
   it('reuses a dagre layout when only text changed', () => {
@@ -158,6 +202,19 @@ describe('culling', () => {
     expect(v.edges.length).toBeGreaterThan(0);
   });
 
+  it('returns only the turn boxes that touch the viewport, each around its nodes', () => {
+    const l = layoutGraph(buildGraph(syntheticSteps(2_000).map(stepOf)));
+    const mid = l.turns[300];
+    const got = cullTurns(l, { x0: -1e6, y0: mid.y, x1: 1e6, y1: mid.y + mid.h });
+    expect(got).toContain(300);
+    expect(got.length).toBeLessThanOrEqual(3);
+    for (const n of l.nodes.filter((n) => n.turn === mid.seq)) {
+      expect(n.x).toBeGreaterThanOrEqual(mid.x);
+      expect(n.y + NODE_H).toBeLessThanOrEqual(mid.y + mid.h);
+    }
+    expect(cullTurns(l, { x0: -1e6, y0: -100, x1: 1e6, y1: -50 })).toEqual([]);
+  });
+
   it('finds the node under a point', () => {
     const i = indexOfSeq(l, 1234);
     const n = l.nodes[i];
@@ -198,7 +255,7 @@ describe('placeMarkers', () => {
     expect(m.y).toBeGreaterThan(three.y + NODE_H);
     expect(m.y).toBeLessThan(five.y);
     // Markers are not nodes: the layout is the same with or without them.
-    expect(l.nodes.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 6, 7, 8]);
+    expect(l.nodes.map((n) => n.seq)).toEqual([1, 2, 3, 4, 5, 7, 8]); // the approval (#6) is a badge on #7
   });
 
   it('shares one marker between resumes after the same step, in order', () => {

@@ -2,6 +2,10 @@
 // tool call) and edges (a model call fans out to the tools it asked for, and
 // those fan back in to the next model call), laid out top to bottom, plus
 // the geometry queries the SVG view needs to draw only what is on screen.
+// A model call and its tool calls are a turn: drawn as one box, and a turn
+// can be collapsed to its model call. An approval is a badge on the tool
+// call it let through, not a node of its own (a refused or waiting one, with
+// no call after it, stays a node).
 // Resumes are markers placed on the edge that leaves the step they follow;
 // they are not nodes, so they never move the layout.
 //
@@ -74,6 +78,14 @@ export interface GraphNode {
   badge: string;
   /** badgeTone colours the badge. */
   badgeTone: 'ok' | 'bad' | 'muted' | 'add' | 'warn';
+  /** turn is the seq of the model call whose turn this node is in (-1: none, the config). */
+  turn: number;
+  /** gate is the approval this tool call went through, shown as a badge on it. */
+  gate: { seq: number; text: string; tone: 'ok' | 'bad' | 'warn' } | null;
+  /** folded counts the steps of this model call's turn hidden because the turn is collapsed. */
+  folded: number;
+  /** tip is the hover text: step, tool, status, duration, subject. */
+  tip: string;
   /** rank is the row of the chain layout; col of cols is the node's column in its model call's fan-out. */
   rank: number;
   col: number;
@@ -110,6 +122,10 @@ function nodeOf(s: TraceStep, rank: number): GraphNode {
     label: '',
     badge: '',
     badgeTone: 'muted',
+    turn: -1,
+    gate: null,
+    folded: 0,
+    tip: '',
     rank,
     col: 0,
     cols: 1,
@@ -160,28 +176,53 @@ function nodeOf(s: TraceStep, rank: number): GraphNode {
     n.badge = 'failed';
     n.badgeTone = 'bad';
   }
+  n.tip = tipOf(s, n);
   return n;
 }
 
+const STATUS_WORD: Record<string, string> = { started: 'running', completed: 'completed', failed: 'failed', skipped: 'skipped' };
+
+/** tipOf is a node's hover text: "#5 exec · completed · 1.2 s" and what it did. */
+function tipOf(s: TraceStep, n: GraphNode): string {
+  const what = s.kind === 'llm' ? 'model call' : s.kind === 'tool' ? `${s.name} call` : s.kind;
+  const parts = [`#${s.seq} ${what}`, n.error && s.status !== 'failed' ? 'error' : (STATUS_WORD[s.status] ?? s.status)];
+  if (s.end !== null && !Number.isNaN(s.start) && !Number.isNaN(s.end)) parts.push(durationText(s.end - s.start));
+  if (n.badge && n.badge !== 'failed') parts.push(n.badge);
+  const detail = s.kind === 'tool' ? summarizeTool(s.name, s.input, s.output).subject : n.label;
+  return parts.join(' · ') + (detail ? `\n${excerpt(detail, 120)}` : '');
+}
+
+/** gateOf is the badge an approval step puts on the call it let through. */
+function gateOf(s: TraceStep): NonNullable<GraphNode['gate']> {
+  if (s.status === 'started') return { seq: s.seq, text: 'waiting', tone: 'warn' };
+  if (approvalRefused(s.output)) return { seq: s.seq, text: 'refused', tone: 'bad' };
+  return { seq: s.seq, text: 'approved', tone: 'ok' };
+}
+
+/** NO_TURNS collapses no turn. */
+const NO_TURNS: ReadonlySet<number> = new Set();
+
 /**
  * buildGraph turns steps into nodes and edges. With every step shown, a
- * model call fans out to the tool calls it made (each behind its approval
- * gate, when it has one), and those fan back in to the next model call; with
- * a filter on, the shown steps form a chain in seq order.
+ * model call fans out to the tool calls it made (an approval gate is a badge
+ * on the call it let through), and those fan back in to the next model call;
+ * a model call whose seq is in collapsed stands for its whole turn. With a
+ * filter on, the shown steps form a chain in seq order.
  */
-export function buildGraph(all: readonly TraceStep[], filter: GraphFilter = ALL_STEPS): TraceGraph {
+export function buildGraph(all: readonly TraceStep[], filter: GraphFilter = ALL_STEPS, collapsed: ReadonlySet<number> = NO_TURNS): TraceGraph {
   const chain = isFiltering(filter);
   const steps = filterSteps(all, filter);
-  const nodes: GraphNode[] = new Array<GraphNode>(steps.length);
+  const nodes: GraphNode[] = [];
   const edges: GraphEdge[] = [];
   if (chain) {
     for (let i = 0; i < steps.length; i++) {
-      nodes[i] = nodeOf(steps[i], i);
+      nodes.push(nodeOf(steps[i], i));
       if (i > 0) edges.push({ from: i - 1, to: i, elided: steps[i].seq !== steps[i - 1].seq + 1 });
     }
     return { nodes, edges, chain };
   }
-  let parent = -1; // the last model call (or the config): the source of tool calls
+  let parent = -1; // node index of the last model call (or the config): the source of tool calls
+  let turn = -1; // seq of the last model call
   let leaves: number[] = []; // the ends of the fan-out since parent
   let fan: number[] = []; // the nodes of the fan-out, to give them their column count
   let col = 0;
@@ -192,35 +233,41 @@ export function buildGraph(all: readonly TraceStep[], filter: GraphFilter = ALL_
   for (let i = 0; i < steps.length; i++) {
     const s = steps[i];
     if ((s.kind === 'tool' || s.kind === 'approval') && parent >= 0) {
-      const prev = i > 0 ? steps[i - 1] : undefined;
-      const gate = s.kind === 'tool' && prev?.kind === 'approval' && approvalCall(prev).tool === s.name && nodes[i - 1].rank === nodes[parent].rank + 1;
-      if (gate) {
-        // A gate decided by policy records no input: name it after the call it let through.
-        if (approvalCall(prev).input === undefined) nodes[i - 1].label = excerpt(`${s.name} ${summarizeTool(s.name, s.input, undefined).subject}`, LABEL_CHARS);
-        // The call its gate let through: below the gate, in the gate's column.
-        nodes[i] = nodeOf(s, nodes[i - 1].rank + 1);
-        nodes[i].col = nodes[i - 1].col;
-        edges.push({ from: i - 1, to: i, elided: false });
-        leaves[leaves.length - 1] = i;
-      } else {
-        nodes[i] = nodeOf(s, nodes[parent].rank + 1);
-        nodes[i].col = col++;
-        edges.push({ from: parent, to: i, elided: false });
-        leaves.push(i);
+      const next = steps[i + 1];
+      // An approval followed by the call it let through is that call's badge.
+      if (s.kind === 'approval' && next?.kind === 'tool' && approvalCall(s).tool === next.name) continue;
+      if (turn >= 0 && collapsed.has(turn)) {
+        nodes[parent].folded++;
+        continue;
       }
-      fan.push(i);
-      maxRank = Math.max(maxRank, nodes[i].rank);
+      const prev = i > 0 ? steps[i - 1] : undefined;
+      const n = nodeOf(s, nodes[parent].rank + 1);
+      n.turn = turn;
+      if (s.kind === 'tool' && prev?.kind === 'approval' && approvalCall(prev).tool === s.name) {
+        n.gate = gateOf(prev);
+        n.tip += `\nApproval #${prev.seq}: ${n.gate.text}`;
+      }
+      n.col = col++;
+      nodes.push(n);
+      edges.push({ from: parent, to: nodes.length - 1, elided: false });
+      leaves.push(nodes.length - 1);
+      fan.push(nodes.length - 1);
+      maxRank = Math.max(maxRank, n.rank);
       continue;
     }
     // A model call (or a tool call with no model call before it) starts a new row.
     close();
-    nodes[i] = nodeOf(s, ++maxRank);
-    if (leaves.length > 0) for (const t of leaves) edges.push({ from: t, to: i, elided: false });
-    else if (i > 0) edges.push({ from: parent >= 0 ? parent : i - 1, to: i, elided: false });
+    const n = nodeOf(s, ++maxRank);
+    nodes.push(n);
+    const k = nodes.length - 1;
+    if (leaves.length > 0) for (const t of leaves) edges.push({ from: t, to: k, elided: false });
+    else if (k > 0) edges.push({ from: parent >= 0 ? parent : k - 1, to: k, elided: false });
     leaves = [];
     fan = [];
     col = 0;
-    parent = s.kind === 'tool' || s.kind === 'approval' ? -1 : i;
+    parent = s.kind === 'tool' || s.kind === 'approval' ? -1 : k;
+    turn = s.kind === 'llm' ? s.seq : -1;
+    if (s.kind === 'llm') n.turn = s.seq;
   }
   close();
   return { nodes, edges, chain };
@@ -248,6 +295,80 @@ export interface Layout {
   /** edgeByY lists edge indexes by their top y; maxEdgeSpan is the tallest edge. */
   edgeByY: Int32Array;
   maxEdgeSpan: number;
+  /** turns are the boxes around each model call and its tool calls, in seq (and y) order. */
+  turns: TurnBox[];
+}
+
+/** TurnBox is the box drawn around one turn: a model call and the tool calls it made. */
+export interface TurnBox {
+  /** seq is the model call's seq; index counts turns from 1. */
+  seq: number;
+  index: number;
+  x: number;
+  y: number;
+  w: number;
+  h: number;
+  /** steps is how many tool calls the turn has (shown or folded); collapsed says they are folded. */
+  steps: number;
+  collapsed: boolean;
+  /** label is the turn's one-line summary for far zoom levels: "T3 Let me look… · 2 tools". */
+  label: string;
+}
+
+/** TURN_PAD is the room between a turn's box and its nodes. */
+export const TURN_PAD = 7;
+
+/** turnBoxes groups laid-out nodes by turn into boxes. */
+function turnBoxes(nodes: readonly GraphNode[]): TurnBox[] {
+  const out: TurnBox[] = [];
+  let cur: TurnBox | null = null;
+  let x1 = 0;
+  let y1 = 0;
+  const finish = () => {
+    if (!cur) return;
+    cur.w = x1 - cur.x;
+    cur.h = y1 - cur.y;
+    out.push(cur);
+  };
+  for (const n of nodes) {
+    if (n.turn < 0) continue;
+    if (n.kind === 'llm' && n.seq === n.turn) {
+      finish();
+      const noun = (k: number) => (k === 1 ? '1 step' : `${k} steps`);
+      cur = { seq: n.seq, index: out.length + 1, x: n.x - TURN_PAD, y: n.y - TURN_PAD, w: 0, h: 0, steps: n.folded, collapsed: n.folded > 0, label: '' };
+      cur.label = `T${cur.index} ${n.label}`;
+      x1 = n.x + NODE_W + TURN_PAD;
+      y1 = n.y + NODE_H + TURN_PAD;
+      if (n.folded > 0) cur.label += ` · ${noun(n.folded)} folded`;
+      continue;
+    }
+    if (!cur || n.turn !== cur.seq) continue;
+    cur.steps++;
+    cur.x = Math.min(cur.x, n.x - TURN_PAD);
+    cur.y = Math.min(cur.y, n.y - TURN_PAD);
+    x1 = Math.max(x1, n.x + NODE_W + TURN_PAD);
+    y1 = Math.max(y1, n.y + NODE_H + TURN_PAD);
+  }
+  finish();
+  return out;
+}
+
+/** cullTurns returns the indexes of the turn boxes that touch view (boxes are in y order). */
+export function cullTurns(layout: Layout, view: Rect): number[] {
+  const out: number[] = [];
+  const ts = layout.turns;
+  let lo = 0;
+  let hi = ts.length;
+  while (lo < hi) {
+    const mid = (lo + hi) >>> 1;
+    if (ts[mid].y + ts[mid].h < view.y0) lo = mid + 1;
+    else hi = mid;
+  }
+  for (let i = lo; i < ts.length && ts[i].y <= view.y1; i++) {
+    const b = ts[i];
+    if (b.x <= view.x1 && b.x + b.w >= view.x0 && b.y + b.h >= view.y0) out.push(i);
+  }
+  return out;
 }
 
 function chainLayout(g: TraceGraph): void {
@@ -340,6 +461,7 @@ export function layoutGraph(g: TraceGraph, dagreMax = DAGRE_MAX, prev?: Layout):
     byY,
     edgeByY,
     maxEdgeSpan,
+    turns: turnBoxes(nodes),
   };
 }
 
@@ -408,7 +530,8 @@ export function nodeAt(layout: Layout, x: number, y: number): number {
   return v.nodes.length > 0 ? v.nodes[0] : -1;
 }
 
-/** indexOfSeq returns the index of the node for step seq, or -1. Nodes are in seq order. */
+/** indexOfSeq returns the index of the node for step seq (for an approval, the call it let
+ * through), or -1. Nodes are in seq order. */
 export function indexOfSeq(layout: Layout, seq: number): number {
   const nodes = layout.nodes;
   let lo = 0;
@@ -419,7 +542,25 @@ export function indexOfSeq(layout: Layout, seq: number): number {
     if (nodes[mid].seq < seq) lo = mid + 1;
     else hi = mid - 1;
   }
-  return -1;
+  return nodes[lo]?.gate?.seq === seq ? lo : -1;
+}
+
+/** foldedIn returns the seq of the collapsed turn that hides step seq, or -1. */
+export function foldedIn(layout: Layout, seq: number): number {
+  if (indexOfSeq(layout, seq) >= 0) return -1;
+  const nodes = layout.nodes;
+  let lo = 0;
+  let hi = nodes.length - 1;
+  let before = -1; // the last node with a seq below seq
+  while (lo <= hi) {
+    const mid = (lo + hi) >>> 1;
+    if (nodes[mid].seq < seq) {
+      before = mid;
+      lo = mid + 1;
+    } else hi = mid - 1;
+  }
+  const n = nodes[before];
+  return n && n.folded > 0 ? n.seq : -1;
 }
 
 /** MARKER_H is the height of a resume marker; it fits the gap between two rows. */
