@@ -20,7 +20,6 @@ const sandboxExec = "/usr/bin/sandbox-exec"
 // launchStatus is unused on macOS: sandbox-exec reports its own failures.
 type launchStatus struct{}
 
-func (*launchStatus) started()     {}
 func (*launchStatus) abandon()     {}
 func (*launchStatus) check() error { return nil }
 

@@ -120,13 +120,6 @@ func (m mode) tryWith(spec launchSpec) error {
 // launchStatus is Exec's end of the launcher's status pipe.
 type launchStatus struct{ r, w *os.File }
 
-// started closes the write end that the launcher inherited.
-func (s *launchStatus) started() {
-	if s != nil {
-		s.w.Close()
-	}
-}
-
 // abandon closes both ends after a failed start.
 func (s *launchStatus) abandon() {
 	if s != nil {

@@ -10,7 +10,6 @@ import (
 // launchStatus is unused outside Linux: commands start directly.
 type launchStatus struct{}
 
-func (*launchStatus) started()     {}
 func (*launchStatus) abandon()     {}
 func (*launchStatus) check() error { return nil }
 
