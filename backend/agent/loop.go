@@ -489,7 +489,14 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 			return l.readOutside(ctx, t, host, use.Input)
 		}
 	}
-	return t.Run(ctx, outputSandbox{Sandbox: l.sb, out: out}, use.Input)
+	sb := l.sb
+	if out != nil && use.Name == "exec" {
+		// Only the exec tool's commands stream. Other tools get the sandbox itself: a wrapper
+		// would hide its optional capabilities (sandbox.Starter, which MCP servers in a
+		// container need) and is no comparable key for the connections MCP keeps per sandbox.
+		sb = outputSandbox{Sandbox: l.sb, out: out}
+	}
+	return t.Run(ctx, sb, use.Input)
 }
 
 func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {
