@@ -43,4 +43,3 @@ func TestWindowHandsOverToDesktop(t *testing.T) {
 		t.Error("desktopBinary() found a corral-desktop beside the test binary; want errNoDesktop")
 	}
 }
-

@@ -23,8 +23,8 @@ import (
 	"github.com/corral-dev/corral/backend/bus"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
-	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/mcp"
+	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
