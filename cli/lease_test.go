@@ -27,18 +27,8 @@ func TestLiveRunNotTakenOver(t *testing.T) {
 		{Content: []llm.Block{llm.NewToolUse("toolu_1", "exec", `{"command":"sleep 2; echo e0 >> effects.log"}`)}, StopReason: llm.StopToolUse},
 		{Content: []llm.Block{llm.TextBlock("Logged.")}, StopReason: llm.StopEndTurn},
 	}
-	srv := httptest.NewServer(llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
-		r, err := llmtest.DecodeAnthropicRequest(req.Body)
-		if err != nil || turnOf(r) >= len(turns) {
-			return llmtest.AnthropicError(400, "invalid_request_error", "off script")
-		}
-		resp := turns[turnOf(r)]
-		resp.ID, resp.Model = "msg_live", "claude-test"
-		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 4)}
-	}))
-	t.Cleanup(srv.Close)
 	dataDir, ws := t.TempDir(), t.TempDir()
-	env := []string{"ANTHROPIC_BASE_URL=" + srv.URL}
+	env := []string{"ANTHROPIC_BASE_URL=" + scriptedAnthropic(t, turns)}
 
 	first := corral(t, env, "run", "--json", "--approve", "all", "--workspace", ws, "--data-dir", dataDir, "log e0")
 	stdout, err := first.StdoutPipe()
@@ -128,18 +118,8 @@ func TestDockerRerunNeverBesideACopy(t *testing.T) {
 		{Content: []llm.Block{llm.NewToolUse("toolu_1", "exec", `{"command":"if [ -e slow ]; then sleep 30; fi; echo e0 >> effects.log"}`)}, StopReason: llm.StopToolUse},
 		{Content: []llm.Block{llm.TextBlock("Logged.")}, StopReason: llm.StopEndTurn},
 	}
-	srv := httptest.NewServer(llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
-		r, err := llmtest.DecodeAnthropicRequest(req.Body)
-		if err != nil || turnOf(r) >= len(turns) {
-			return llmtest.AnthropicError(400, "invalid_request_error", "off script")
-		}
-		resp := turns[turnOf(r)]
-		resp.ID, resp.Model = "msg_docker", "claude-test"
-		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 4)}
-	}))
-	t.Cleanup(srv.Close)
 	dataDir, ws := t.TempDir(), t.TempDir()
-	env := []string{"ANTHROPIC_BASE_URL=" + srv.URL}
+	env := []string{"ANTHROPIC_BASE_URL=" + scriptedAnthropic(t, turns)}
 	if err := os.WriteFile(filepath.Join(ws, "slow"), nil, 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -195,4 +175,21 @@ func TestDockerRerunNeverBesideACopy(t *testing.T) {
 	if err != nil || string(log) != "e0\n" {
 		t.Errorf("effects.log = %q, %v; want one line: the killed copy must not have run on", log, err)
 	}
+}
+
+// scriptedAnthropic serves turns as a fake Anthropic Messages API on 127.0.0.1, one turn per
+// assistant turn already in the request, and returns its URL.
+func scriptedAnthropic(t *testing.T, turns []llm.Response) string {
+	t.Helper()
+	srv := httptest.NewServer(llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
+		r, err := llmtest.DecodeAnthropicRequest(req.Body)
+		if err != nil || turnOf(r) >= len(turns) {
+			return llmtest.AnthropicError(400, "invalid_request_error", "off script")
+		}
+		resp := turns[turnOf(r)]
+		resp.ID, resp.Model = fmt.Sprintf("msg_turn_%d", turnOf(r)), "claude-test"
+		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 4)}
+	}))
+	t.Cleanup(srv.Close)
+	return srv.URL
 }
