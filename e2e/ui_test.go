@@ -233,6 +233,10 @@ func TestResizableLayout(t *testing.T) {
 	before := width(`[data-testid="trace-graph"]`)
 	do("collapse the workspace", chromedp.Focus(`[data-testid="splitter-workspace"]`), chromedp.KeyEvent(kb.Enter),
 		chromedp.WaitNotVisible(`[data-testid="workspace-panel"]`))
+	// The graph takes the room on its next layout (its size follows a ResizeObserver): wait
+	// for it, bounded, then check.
+	_ = chromedp.Run(ctx, chromedp.Poll(fmt.Sprintf(`document.querySelector('[data-testid="trace-graph"]').getBoundingClientRect().width >= %f`, before+200),
+		nil, chromedp.WithPollingTimeout(5*time.Second)))
 	if after := width(`[data-testid="trace-graph"]`); after < before+200 {
 		t.Errorf("graph after collapsing the workspace = %.0f px, want about %.0f + 300", after, before)
 	}
