@@ -223,3 +223,48 @@ func TestLogsKept(t *testing.T) {
 		t.Errorf("Logs(../etc/passwd) = %q, want nothing", logs)
 	}
 }
+
+// TestStdioConfined: a local stdio server runs under the confinement of
+// local commands (the launcher's namespaces and Landlock), not as a plain
+// child of Corral: it writes in the workspace but not beside it.
+func TestStdioConfined(t *testing.T) {
+	t.Parallel()
+	for _, p := range local.Probe().Missing() {
+		if p.Name == "filesystem writes" {
+			t.Skipf("this machine does not confine writes: %s", p.Detail)
+		}
+	}
+	h, sb := setup(t)
+	srv, err := h.Config.Server("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	outside := filepath.Join(t.TempDir(), "escaped.txt")
+	tests := []struct {
+		name, path string
+		isError    bool
+	}{
+		{"in the workspace", "inside.txt", false},
+		{"outside the workspace", outside, true},
+		{"the user's data dir", filepath.Join(filepath.Dir(h.Config.Path), "mcp.json"), true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in, _ := json.Marshal(map[string]string{"path": tt.path, "text": "x"})
+			res, err := h.Call(t.Context(), sb, srv, "write", in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if res.IsError != tt.isError {
+				b, _ := json.Marshal(res.Content)
+				t.Errorf("write %s: error %v (%s), want error %v", tt.path, res.IsError, b, tt.isError)
+			}
+		})
+	}
+	if _, err := os.Stat(outside); err == nil {
+		t.Errorf("%s exists: the server wrote outside the workspace", outside)
+	}
+	if b, err := os.ReadFile(filepath.Join(sb.Info().Workspace, "inside.txt")); err != nil || string(b) != "x" {
+		t.Errorf("inside.txt = %q, %v; want x", b, err)
+	}
+}

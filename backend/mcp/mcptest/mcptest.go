@@ -70,6 +70,10 @@ type addOut struct {
 type appendIn struct {
 	Line string `json:"line"`
 }
+type writeIn struct {
+	Path string `json:"path"`
+	Text string `json:"text"`
+}
 type envIn struct {
 	Name string `json:"name"`
 }
@@ -97,6 +101,9 @@ var pngPixel = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x
 //   - echo (read-only): returns its text;
 //   - add (read-only): a sum, as text and structured content;
 //   - append (destructive: false): appends a line to CallsFile in the working directory;
+//   - write: writes text to path (relative to the working directory), or
+//     says why it could not (a confined server cannot write outside the
+//     workspace);
 //   - wipe (destructiveHint: true): does nothing, but says it destroys;
 //   - env (read-only): the value of an environment variable, or "(unset)";
 //   - image (read-only): a 1x1 PNG;
@@ -134,6 +141,15 @@ func NewServer() *sdk.Server {
 			}
 			wd, _ := os.Getwd()
 			return text("appended to " + filepath.Join(wd, CallsFile)), nil, nil
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "write", Description: "Write text to a file."},
+		func(_ context.Context, _ *sdk.CallToolRequest, in writeIn) (*sdk.CallToolResult, any, error) {
+			if err := os.WriteFile(in.Path, []byte(in.Text), 0o644); err != nil {
+				r := text(err.Error())
+				r.IsError = true
+				return r, nil, nil
+			}
+			return text("wrote " + in.Path), nil, nil
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "wipe", Description: "Pretend to delete everything.", Annotations: &sdk.ToolAnnotations{DestructiveHint: &yes}},
 		func(context.Context, *sdk.CallToolRequest, none) (*sdk.CallToolResult, any, error) {

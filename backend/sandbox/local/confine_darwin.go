@@ -48,12 +48,12 @@ func sbplString(s string) string {
 	return `"` + strings.NewReplacer(`\`, `\\`, `"`, `\"`).Replace(s) + `"`
 }
 
-// shellCommand makes the process that runs line with env: the shell under
-// sandbox-exec with s's profile, in its own process group.
-func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
-	cmd := exec.Command("/bin/sh", "-c", line)
+// command makes the process that runs argv (argv[0] a path) with env:
+// under sandbox-exec with s's profile, in its own process group.
+func (s *Sandbox) command(argv, env []string) (*exec.Cmd, *launchStatus, error) {
+	cmd := &exec.Cmd{Path: argv[0], Args: argv}
 	if seatbeltAvailable() {
-		cmd = exec.Command(sandboxExec, "-p", s.profile(), "/bin/sh", "-c", line)
+		cmd = exec.Command(sandboxExec, append([]string{"-p", s.profile()}, argv...)...)
 	}
 	cmd.Env = env
 	setProcessGroup(cmd)

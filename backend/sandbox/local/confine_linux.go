@@ -101,7 +101,7 @@ func detectWith(path string) mode {
 func (m mode) try() error { return m.tryWith(m.spec) }
 
 func (m mode) tryWith(spec launchSpec) error {
-	cmd, status, err := m.command(spec, false, "exit 0")
+	cmd, status, err := m.command(spec, false, shellArgv("exit 0"))
 	if err != nil {
 		return err
 	}
@@ -147,12 +147,12 @@ func (s *launchStatus) check() error {
 	return nil
 }
 
-// command makes the process that runs shell command line under m, with
-// spec's writable paths and network choice.
-func (m mode) command(spec launchSpec, network bool, line string) (*exec.Cmd, *launchStatus, error) {
+// command makes the process that runs argv (argv[0] a path) under m,
+// with spec's writable paths and network choice.
+func (m mode) command(spec launchSpec, network bool, argv []string) (*exec.Cmd, *launchStatus, error) {
 	attr := &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}
 	if !m.launcher {
-		return &exec.Cmd{Path: "/bin/sh", Args: []string{"/bin/sh", "-c", line}, SysProcAttr: attr}, nil, nil
+		return &exec.Cmd{Path: argv[0], Args: argv, SysProcAttr: attr}, nil, nil
 	}
 	attr.Cloneflags = m.cloneflags
 	if network {
@@ -181,20 +181,21 @@ func (m mode) command(spec launchSpec, network bool, line string) (*exec.Cmd, *l
 	cmd := &exec.Cmd{
 		Env:         []string{},
 		Path:        m.path,
-		Args:        []string{launcherName, string(raw), "/bin/sh", "-c", line},
+		Args:        append([]string{launcherName, string(raw)}, argv...),
 		ExtraFiles:  []*os.File{w},
 		SysProcAttr: attr,
 	}
 	return cmd, &launchStatus{r: r, w: w}, nil
 }
 
-// shellCommand makes the process that runs line with env for s.
-func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
+// command makes the process that runs argv (argv[0] a path) with env for
+// s, confined as Probe reports: Exec's shell and Start's programs alike.
+func (s *Sandbox) command(argv, env []string) (*exec.Cmd, *launchStatus, error) {
 	m := detected()
 	spec := m.spec
 	spec.Writable = s.writable
 	spec.Env = env
-	cmd, status, err := m.command(spec, s.network, line)
+	cmd, status, err := m.command(spec, s.network, argv)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -13,10 +13,10 @@ type launchStatus struct{}
 func (*launchStatus) abandon()     {}
 func (*launchStatus) check() error { return nil }
 
-// shellCommand makes the process that runs line with env: the shell
-// itself, in its own process group.
-func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
-	cmd := exec.Command("/bin/sh", "-c", line)
+// command makes the process that runs argv (argv[0] a path) with env: the
+// program itself, in its own process group.
+func (s *Sandbox) command(argv, env []string) (*exec.Cmd, *launchStatus, error) {
+	cmd := &exec.Cmd{Path: argv[0], Args: argv}
 	cmd.Env = env
 	setProcessGroup(cmd)
 	return cmd, nil, nil

@@ -42,7 +42,7 @@ func TestLauncherRefusesOtherProtocol(t *testing.T) {
 // run runs line under m with spec and returns its output and exit code.
 func (m mode) run(t *testing.T, spec launchSpec, dir, line string) (string, int) {
 	t.Helper()
-	cmd, status, err := m.command(spec, false, line)
+	cmd, status, err := m.command(spec, false, shellArgv(line))
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -213,7 +213,7 @@ func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.Ex
 	defer cancel()
 
 	env := append(append(append([]string(nil), s.env...), "PWD="+cwd), req.Env...)
-	cmd, status, err := s.shellCommand(req.Command, env)
+	cmd, status, err := s.command(shellArgv(req.Command), env)
 	if err != nil {
 		return sandbox.ExecResult{}, fmt.Errorf("exec: %w: %w", sandbox.ErrUnavailable, err)
 	}
@@ -293,6 +293,9 @@ func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.Ex
 	}
 	return res, nil
 }
+
+// shellArgv is the argv that runs the command line line.
+func shellArgv(line string) []string { return []string{"/bin/sh", "-c", line} }
 
 // resolveDir turns a request's Dir into a host path, checking through the
 // workspace root that it stays inside and is a directory. (The command may

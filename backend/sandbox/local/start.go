@@ -20,11 +20,12 @@ var _ sandbox.Starter = (*Sandbox)(nil)
 // is closed (MCP's stdio shutdown) before killing its process group.
 const stopGrace = 2 * time.Second
 
-// Start runs a long-lived program in the workspace, in its own process
-// group, with the scrubbed environment of Exec's commands (plus req.Env).
-// The program dies with Corral; Stop and Close kill its whole group.
-// Kernel confinement added to Exec's commands belongs here too: both start
-// processes through setProcessGroup.
+// Start runs a long-lived program in the workspace with the scrubbed
+// environment of Exec's commands (plus req.Env), confined as they are: on
+// Linux through the same launcher (PID 1 of new namespaces, Landlock: writes
+// only in the workspace, HOME, TMPDIR and added paths; no network unless the
+// sandbox allows it), on macOS under the same Seatbelt profile. The program
+// dies with Corral; Stop and Close kill it and everything it started.
 func (s *Sandbox) Start(ctx context.Context, req sandbox.StartRequest) (*sandbox.Process, error) {
 	s.mu.RLock()
 	closed := s.closed
@@ -43,23 +44,27 @@ func (s *Sandbox) Start(ctx context.Context, req sandbox.StartRequest) (*sandbox
 	if err != nil {
 		return nil, fmt.Errorf("start %s: %w", req.Argv[0], err)
 	}
-	cmd := exec.Command(path, req.Argv[1:]...)
-	cmd.Args[0] = req.Argv[0]
-	cmd.Dir, cmd.Env = s.workspace, env
-	setProcessGroup(cmd)
+	cmd, status, err := s.command(append([]string{path}, req.Argv[1:]...), env)
+	if err != nil {
+		return nil, fmt.Errorf("start: %w: %w", sandbox.ErrUnavailable, err)
+	}
+	cmd.Dir = s.workspace
 	// Pipes of our own rather than cmd's: Wait must not close the read ends
 	// while output is still buffered (a crashing server's last words).
 	inR, inW, err := os.Pipe()
 	if err != nil {
+		status.abandon()
 		return nil, fmt.Errorf("start: %w", err)
 	}
 	outR, outW, err := os.Pipe()
 	if err != nil {
+		status.abandon()
 		closeAll(inR, inW)
 		return nil, fmt.Errorf("start: %w", err)
 	}
 	errR, errW, err := os.Pipe()
 	if err != nil {
+		status.abandon()
 		closeAll(inR, inW, outR, outW)
 		return nil, fmt.Errorf("start: %w", err)
 	}
@@ -67,8 +72,15 @@ func (s *Sandbox) Start(ctx context.Context, req sandbox.StartRequest) (*sandbox
 	err = cmd.Start()
 	closeAll(inR, outW, errW) // the program's ends
 	if err != nil {
+		status.abandon()
 		closeAll(inW, outR, errR)
 		return nil, fmt.Errorf("start %s: %w", req.Argv[0], err)
+	}
+	if err := status.check(); err != nil {
+		killGroup(cmd.Process)
+		_ = cmd.Wait()
+		closeAll(inW, outR, errR)
+		return nil, fmt.Errorf("start %s: %w: %w", req.Argv[0], sandbox.ErrUnavailable, err)
 	}
 	done := make(chan struct{})
 	go func() {
