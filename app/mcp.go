@@ -131,8 +131,8 @@ func (m *MCP) Test(name string) (MCPTestView, error) {
 	}
 	defer sb.Close()
 	begun := time.Now()
-	d, err := m.host.Discover(ctx, sb, "", []string{name}, nil)
-	m.host.Release(sb)
+	d, err := m.host.Discover(ctx, mcp.In(sb), "", []string{name}, nil)
+	m.host.Release(mcp.In(sb))
 	if err != nil {
 		return MCPTestView{}, fmt.Errorf("mcp test: %w", err)
 	}

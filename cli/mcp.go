@@ -200,9 +200,9 @@ func testServer(ctx context.Context, p *Program, host *mcp.Host, name string, as
 		return err
 	}
 	defer sb.Close()
-	defer host.Release(sb)
+	defer host.Release(mcp.In(sb))
 	begun := time.Now()
-	d, err := host.Discover(ctx, sb, "", []string{name}, nil)
+	d, err := host.Discover(ctx, mcp.In(sb), "", []string{name}, nil)
 	if err != nil {
 		return err
 	}

@@ -243,8 +243,8 @@ func (l *loop) ruleSet() (approval.RuleSet, error) {
 }
 
 func (l *loop) close() {
-	if l.sb != nil && l.r.config.MCP != nil {
-		l.r.config.MCP.Release(l.sb) // the run's MCP servers live as long as its sandbox
+	if l.sb != nil && l.r.config.MCP != nil && l.runScoped() {
+		l.r.config.MCP.Release(l.mcpPlace(l.sb)) // its container goes with the drive
 	}
 	if l.sb != nil {
 		l.sb.Close()

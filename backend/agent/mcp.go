@@ -11,6 +11,7 @@ import (
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/record"
+	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
 
@@ -69,7 +70,7 @@ func (l *loop) mcpTools(ctx context.Context, specs []llm.ToolSpec) ([]llm.ToolSp
 				return journal.StepResult{}, err
 			}
 			var err error
-			if d, err = l.r.config.MCP.Discover(ctx, l.sb, l.cfg.Agent, l.cfg.MCP, l.cfg.Tools); err != nil {
+			if d, err = l.r.config.MCP.Discover(ctx, l.mcpPlace(l.sb), l.cfg.Agent, l.cfg.MCP, l.cfg.Tools); err != nil {
 				return journal.StepResult{}, err
 			}
 		}
@@ -85,10 +86,39 @@ func (l *loop) mcpTools(ctx context.Context, specs []llm.ToolSpec) ([]llm.ToolSp
 	}
 	for _, s := range d.Tools {
 		t := mcp.NewTool(l.r.config.MCP, s)
+		t.Place = l.mcpPlace
 		l.tools[s.Name] = t
 		specs = append(specs, llm.ToolSpec{Name: t.Name(), Description: t.Description(), InputSchema: t.Schema()})
 	}
 	return specs, nil
+}
+
+// mcpPlace is where the run's MCP servers live, given the sandbox the drive opened: they
+// belong to the session, so its next runs in this process find them running, as long as
+// they use the same kind of sandbox on the same workspace with the same network and
+// container (a run-scoped container is the run's alone). The Host opens a sandbox of its
+// own for them (closed when they stop), since the drive's closes when the drive ends.
+func (l *loop) mcpPlace(sb sandbox.Sandbox) mcp.Place {
+	id := struct {
+		Sandbox   string               `json:"sandbox"`
+		Container record.ContainerSpec `json:"container"`
+		Info      sandbox.Info         `json:"info"`
+		Run       string               `json:"run,omitempty"`
+	}{Sandbox: l.cfg.Sandbox, Container: l.cfg.Container, Info: sb.Info()}
+	id.Container.IdleSeconds = 0
+	if l.runScoped() {
+		id.Run = l.run.ID
+	}
+	key, _ := json.Marshal(id)
+	run, cfg := l.run, l.cfg
+	return mcp.Place{Session: l.run.SessionID, Sandbox: string(key), Own: true,
+		Open: func(ctx context.Context) (sandbox.Sandbox, error) { return l.r.config.Sandboxes(ctx, run, cfg) }}
+}
+
+// runScoped reports whether the run's sandbox is its own container, removed when the run's
+// drive ends: its MCP servers end with the drive.
+func (l *loop) runScoped() bool {
+	return l.cfg.Sandbox == "docker" && l.cfg.Container.Scope != "session"
 }
 
 // isMCP reports whether t is an MCP server's tool: every call passes the

@@ -357,3 +357,47 @@ type (
 	llmToolSpec = llm.ToolSpec
 	llmRequest  = llm.Request
 )
+
+// TestMCPServerLivesWithSession: a session's follow-up runs in one process
+// call the same server process (its instance id is the same in both runs'
+// results); after its configuration changes the next run gets a new one.
+func TestMCPServerLivesWithSession(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{
+		{calls: [][2]string{{"mcp__t__instance", `{}`}}},
+		{text: "Done."},
+	}}
+	r, dir := setup(t, m)
+	withMCP(t, r, dir, nil)
+	instance := func(run journal.Run) string {
+		t.Helper()
+		got, err := r.Drive(context.Background(), run.ID)
+		if err != nil || got.Status != journal.RunCompleted {
+			t.Fatalf("Drive(%s) = %s, %v; want completed", run.ID, got.Status, err)
+		}
+		reqs := m.calls()
+		last := reqs[len(reqs)-1].Messages
+		return last[len(last)-1].Content[0].Content
+	}
+	first := start(t, r, StartRequest{Prompt: "first"})
+	a := instance(first)
+	b := instance(start(t, r, StartRequest{SessionID: first.SessionID, Prompt: "second"}))
+	if a == "" || a != b {
+		t.Errorf("instance in the follow-up run = %q, first run %q; want the same server", b, a)
+	}
+	cfg := r.config.MCP.Config
+	srv, err := cfg.Server("t")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Env["CHANGED"] = "yes"
+	if err := cfg.Remove("t"); err != nil {
+		t.Fatal(err)
+	}
+	if err := cfg.Add(srv); err != nil {
+		t.Fatal(err)
+	}
+	if c := instance(start(t, r, StartRequest{SessionID: first.SessionID, Prompt: "third"})); c == b {
+		t.Errorf("instance after the configuration changed = %q, want a new server", c)
+	}
+}

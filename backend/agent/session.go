@@ -128,6 +128,9 @@ func (r *Runner) DeleteSession(ctx context.Context, sessionID string, opts Delet
 	if out.Runs, err = r.config.Journal.DeleteSession(ctx, s.ID); err != nil {
 		return out, fmt.Errorf("agent: %w", err)
 	}
+	if r.config.MCP != nil {
+		r.config.MCP.ReleaseSession(s.ID) // its MCP servers in this process
+	}
 	if r.config.Cleanup != nil && usedDocker(runs) {
 		if err := r.config.Cleanup(ctx, s.ID); err != nil {
 			out.Warnings = append(out.Warnings, fmt.Sprintf("remove the session's containers: %v", err))

@@ -2,6 +2,8 @@ package mcp
 
 import (
 	"context"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -30,15 +32,21 @@ const (
 	StderrKeep = 64 << 10
 	// connectTimeout bounds starting a server and its initialize handshake.
 	connectTimeout = 30 * time.Second
+	// DefaultIdle is how long a place's servers are kept with no call
+	// before they are stopped.
+	DefaultIdle = 15 * time.Minute
 )
 
 // ErrServerFailed wraps a server that could not be reached, crashed, hung
 // or spoke something other than MCP.
 var ErrServerFailed = errors.New("mcp: server failed")
 
-// Host keeps the connections to MCP servers: one per server and sandbox,
-// started on first use and stopped by Release (when the sandbox's run or
-// session closes) or Close. It is safe for concurrent use.
+// Host keeps the connections to MCP servers: one per server and Place (a
+// session and its sandbox), started on first use and kept across the runs
+// of that session in this process; a changed server configuration starts
+// it again. They stop when the place has been idle for Idle, on Release or
+// ReleaseSession (the session was deleted) and on Close (Corral exits). It
+// is safe for concurrent use.
 type Host struct {
 	// Config is where servers are looked up by name.
 	Config *Config
@@ -58,20 +66,55 @@ type Host struct {
 	// LogDir/NAME.log whenever a connection ends or fails, for `corral mcp
 	// logs` and Settings in another process.
 	LogDir string
+	// Idle is how long a place's servers live with no call; zero means
+	// DefaultIdle.
+	Idle time.Duration
 
-	mu    sync.Mutex
-	conns map[connKey]*conn
-	logs  map[string]*ring // each server's stderr, across restarts
+	mu     sync.Mutex
+	places map[string]*place
+	closed bool
+	logs   map[string]*ring // each server's stderr, across restarts
 }
 
-type connKey struct {
-	sb     sandbox.Sandbox
-	server string
+// Place is where a run's servers live: the session whose runs share them,
+// and the sandbox their stdio programs start in. Two runs whose places
+// have the same Session and Sandbox share the servers.
+type Place struct {
+	// Session is the session the servers belong to (ReleaseSession).
+	Session string
+	// Sandbox says which sandbox this is (its kind, workspace, network,
+	// container): a run that names another gets servers of its own.
+	Sandbox string
+	// Open opens the sandbox stdio servers start in, on the first one.
+	Open func(ctx context.Context) (sandbox.Sandbox, error)
+	// Own makes the Host close what Open returned once the place's servers
+	// have stopped.
+	Own bool
+}
+
+func (p Place) key() string { return p.Session + "\x00" + p.Sandbox }
+
+// In is a place over sb alone, which the caller keeps and closes (a
+// scratch test of a server); Release(In(sb)) stops its servers.
+func In(sb sandbox.Sandbox) Place {
+	return Place{Sandbox: fmt.Sprintf("sandbox %p", sb), Open: func(context.Context) (sandbox.Sandbox, error) { return sb, nil }}
+}
+
+// place is a Place's live state.
+type place struct {
+	Place
+	mu    sync.Mutex // held while the sandbox opens
+	sb    sandbox.Sandbox
+	conns map[string]*conn // by server name
+	busy  int              // calls and listings in flight
+	used  time.Time        // when the last one ended
+	timer *time.Timer      // fires when the place may be idle
 }
 
 // conn is one live session with a server.
 type conn struct {
 	name    string
+	config  string // the server's configuration as started (see fingerprint)
 	session *sdk.ClientSession
 	proc    *sandbox.Process // nil over HTTP
 	done    chan struct{}    // closed when the session ended
@@ -157,42 +200,152 @@ func (h *Host) log(name string) *ring {
 	return h.logs[name]
 }
 
-// session returns a live session with srv in sb, starting the server when
-// there is none or the last one ended.
-func (h *Host) session(ctx context.Context, sb sandbox.Sandbox, srv Server) (*conn, error) {
-	key := connKey{sb, srv.Name}
+// enter returns pl's live state, counting a call in flight until leave.
+func (h *Host) enter(pl Place) (*place, error) {
 	h.mu.Lock()
-	c := h.conns[key]
-	h.mu.Unlock()
-	if c != nil && c.alive() {
-		return c, nil
+	defer h.mu.Unlock()
+	if h.closed {
+		return nil, fmt.Errorf("%w: the MCP host is closed", ErrServerFailed)
 	}
-	c, err := h.connect(ctx, sb, srv)
+	if h.places == nil {
+		h.places = map[string]*place{}
+	}
+	p := h.places[pl.key()]
+	if p == nil {
+		p = &place{Place: pl, conns: map[string]*conn{}}
+		h.places[pl.key()] = p
+	}
+	p.busy++
+	return p, nil
+}
+
+// leave ends a call in p and arms its idle timer.
+func (h *Host) leave(p *place) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	p.busy--
+	p.used = time.Now()
+	if p.busy == 0 && h.places[p.key()] == p {
+		if p.timer == nil {
+			p.timer = time.AfterFunc(h.idle(), func() { h.expire(p) })
+		} else {
+			p.timer.Reset(h.idle())
+		}
+	}
+}
+
+func (h *Host) idle() time.Duration {
+	if h.Idle > 0 {
+		return h.Idle
+	}
+	return DefaultIdle
+}
+
+// expire stops p's servers if it is still idle.
+func (h *Host) expire(p *place) {
+	h.mu.Lock()
+	if h.places[p.key()] != p || p.busy > 0 {
+		h.mu.Unlock()
+		return
+	}
+	if left := h.idle() - time.Since(p.used); left > 0 {
+		p.timer.Reset(left)
+		h.mu.Unlock()
+		return
+	}
+	delete(h.places, p.key())
+	h.mu.Unlock()
+	h.stop(p)
+}
+
+// sandbox returns p's sandbox, opening it on first need.
+func (p *place) sandbox(ctx context.Context) (sandbox.Sandbox, error) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sb != nil {
+		return p.sb, nil
+	}
+	if p.Open == nil {
+		return nil, errors.New("no sandbox to start programs in")
+	}
+	sb, err := p.Open(ctx)
 	if err != nil {
 		return nil, err
 	}
+	p.sb = sb
+	return sb, nil
+}
+
+// session returns a live session with srv in p, starting the server when
+// there is none, the last one ended or its configuration changed.
+func (h *Host) session(ctx context.Context, p *place, srv Server) (*conn, error) {
+	fp := h.fingerprint(srv)
 	h.mu.Lock()
-	if h.conns == nil {
-		h.conns = map[connKey]*conn{}
+	c := p.conns[srv.Name]
+	h.mu.Unlock()
+	if c != nil && c.alive() && c.config == fp {
+		return c, nil
 	}
-	if old := h.conns[key]; old != nil && old.alive() {
+	if c != nil {
+		h.drop(p, srv.Name, c) // ended, or its configuration changed
+	}
+	c, err := h.connect(ctx, p, srv)
+	if err != nil {
+		return nil, err
+	}
+	c.config = fp
+	h.mu.Lock()
+	if h.places[p.key()] != p {
+		h.mu.Unlock()
+		c.close() // the place was released meanwhile
+		return nil, fmt.Errorf("%w: %s: its servers were stopped", ErrServerFailed, srv.Name)
+	}
+	if old := p.conns[srv.Name]; old != nil && old.alive() && old.config == fp {
 		h.mu.Unlock()
 		c.close() // another call connected first
 		return old, nil
 	}
-	h.conns[key] = c
+	p.conns[srv.Name] = c
 	h.mu.Unlock()
 	return c, nil
 }
 
-// connect starts (stdio) or reaches (HTTP) srv and runs the handshake.
-func (h *Host) connect(ctx context.Context, sb sandbox.Sandbox, srv Server) (*conn, error) {
+// fingerprint is srv as it would start now (values expanded), so that a
+// change to its configuration or to a value it reads restarts it. Only a
+// hash is kept: the values may be secrets.
+func (h *Host) fingerprint(srv Server) string {
+	hash := sha256.New()
+	w := func(s string) { hash.Write([]byte(s)); hash.Write([]byte{0}) }
+	w(srv.Transport)
+	w(Expand(srv.Command, h.getenv))
+	for _, a := range srv.Args {
+		w(Expand(a, h.getenv))
+	}
+	for _, k := range sortedKeys(srv.Env) {
+		w(k)
+		w(Expand(srv.Env[k], h.getenv))
+	}
+	w(Expand(srv.URL, h.getenv))
+	for _, k := range sortedKeys(srv.Headers) {
+		w(k)
+		w(Expand(srv.Headers[k], h.getenv))
+	}
+	return hex.EncodeToString(hash.Sum(nil))
+}
+
+// connect starts (stdio, in p's sandbox) or reaches (HTTP) srv and runs
+// the handshake.
+func (h *Host) connect(ctx context.Context, p *place, srv Server) (*conn, error) {
 	ctx, cancel := context.WithTimeout(ctx, connectTimeout)
 	defer cancel()
 	c := &conn{name: srv.Name, done: make(chan struct{})}
 	var transport sdk.Transport
 	switch srv.Transport {
 	case TransportStdio:
+		sb, err := p.sandbox(ctx)
+		if err != nil {
+			return nil, fmt.Errorf("%w: %s: %w", ErrServerFailed, srv.Name, err)
+		}
 		starter, ok := sb.(sandbox.Starter)
 		if !ok {
 			return nil, fmt.Errorf("%w: %s: this sandbox cannot start programs", ErrServerFailed, srv.Name)
@@ -308,9 +461,14 @@ func (h *Host) failure(srv Server, op string, err error) error {
 	return msg
 }
 
-// Tools lists srv's tools, starting it in sb if needed.
-func (h *Host) Tools(ctx context.Context, sb sandbox.Sandbox, srv Server) ([]*sdk.Tool, error) {
-	c, err := h.session(ctx, sb, srv)
+// Tools lists srv's tools, starting it in pl if needed.
+func (h *Host) Tools(ctx context.Context, pl Place, srv Server) ([]*sdk.Tool, error) {
+	p, err := h.enter(pl)
+	if err != nil {
+		return nil, err
+	}
+	defer h.leave(p)
+	c, err := h.session(ctx, p, srv)
 	if err != nil {
 		return nil, err
 	}
@@ -319,7 +477,7 @@ func (h *Host) Tools(ctx context.Context, sb sandbox.Sandbox, srv Server) ([]*sd
 	var out []*sdk.Tool
 	for t, err := range c.session.Tools(ctx, nil) {
 		if err != nil {
-			h.drop(sb, srv.Name, c)
+			h.drop(p, srv.Name, c)
 			return nil, h.failure(srv, "list tools", err)
 		}
 		out = append(out, t)
@@ -331,11 +489,16 @@ func (h *Host) Tools(ctx context.Context, sb sandbox.Sandbox, srv Server) ([]*sd
 }
 
 // Call calls srv's tool with the JSON object args, starting the server in
-// sb if needed, bounded by the server's call timeout. A server that hangs
+// pl if needed, bounded by the server's call timeout. A server that hangs
 // past it is stopped (the next call starts it again). The error wraps
 // ErrServerFailed when the server failed, or is ctx's when ctx ended.
-func (h *Host) Call(ctx context.Context, sb sandbox.Sandbox, srv Server, tool string, args json.RawMessage) (*sdk.CallToolResult, error) {
-	c, err := h.session(ctx, sb, srv)
+func (h *Host) Call(ctx context.Context, pl Place, srv Server, tool string, args json.RawMessage) (*sdk.CallToolResult, error) {
+	p, err := h.enter(pl)
+	if err != nil {
+		return nil, err
+	}
+	defer h.leave(p)
+	c, err := h.session(ctx, p, srv)
 	if err != nil {
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
@@ -355,7 +518,7 @@ func (h *Host) Call(ctx context.Context, sb sandbox.Sandbox, srv Server, tool st
 		return nil, ctx.Err()
 	}
 	if cctx.Err() != nil {
-		h.drop(sb, srv.Name, c)
+		h.drop(p, srv.Name, c)
 		return nil, h.failure(srv, "call "+tool, fmt.Errorf("no answer within %s; the server was stopped", srv.CallTimeout()))
 	}
 	// A JSON-RPC error is the server answering (bad arguments, unknown
@@ -363,51 +526,95 @@ func (h *Host) Call(ctx context.Context, sb sandbox.Sandbox, srv Server, tool st
 	// garbage, a message over the limit): the next call starts it again.
 	if _, answered := errors.AsType[*jsonrpc.Error](err); !answered {
 		h.settle(c)
-		h.drop(sb, srv.Name, c)
+		h.drop(p, srv.Name, c)
 	}
 	return nil, h.failure(srv, "call "+tool, err)
 }
 
-// drop closes c and forgets it, if it is still sb's connection to server.
-func (h *Host) drop(sb sandbox.Sandbox, server string, c *conn) {
-	key := connKey{sb, server}
+// drop closes c and forgets it, if it is still p's connection to server.
+func (h *Host) drop(p *place, server string, c *conn) {
 	h.mu.Lock()
-	if h.conns[key] == c {
-		delete(h.conns, key)
+	if p.conns[server] == c {
+		delete(p.conns, server)
 	}
 	h.mu.Unlock()
 	c.close()
 	h.saveLog(server)
 }
 
-// Release stops every server started in sb (its run or session is over).
-func (h *Host) Release(sb sandbox.Sandbox) {
+// Release stops the servers of pl (the run that used them is over and
+// nothing else will).
+func (h *Host) Release(pl Place) {
 	h.mu.Lock()
-	var gone []*conn
-	for k, c := range h.conns {
-		if k.sb == sb {
-			gone = append(gone, c)
-			delete(h.conns, k)
-		}
-	}
+	p := h.places[pl.key()]
+	delete(h.places, pl.key())
 	h.mu.Unlock()
-	h.closeAll(gone)
+	if p != nil {
+		h.stop(p)
+	}
 }
 
-// Close stops every server. It is idempotent.
+// ReleaseSession stops the servers of every place of session (it was
+// deleted).
+func (h *Host) ReleaseSession(session string) {
+	h.stopWhere(func(p *place) bool { return p.Session == session })
+}
+
+// Running reports how many servers run in pl.
+func (h *Host) Running(pl Place) int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	if p := h.places[pl.key()]; p != nil {
+		for _, c := range p.conns {
+			if c.alive() {
+				n++
+			}
+		}
+	}
+	return n
+}
+
+// Close stops every server and refuses new calls. It is idempotent.
 func (h *Host) Close() error {
 	h.mu.Lock()
-	var gone []*conn
-	for k, c := range h.conns {
-		gone = append(gone, c)
-		delete(h.conns, k)
-	}
+	h.closed = true
 	h.mu.Unlock()
-	h.closeAll(gone)
+	h.stopWhere(func(*place) bool { return true })
 	return nil
 }
 
-func (h *Host) closeAll(cs []*conn) {
+// stopWhere stops the places that match.
+func (h *Host) stopWhere(match func(*place) bool) {
+	h.mu.Lock()
+	var gone []*place
+	for k, p := range h.places {
+		if match(p) {
+			gone = append(gone, p)
+			delete(h.places, k)
+		}
+	}
+	h.mu.Unlock()
+	var wg sync.WaitGroup
+	for _, p := range gone {
+		wg.Go(func() { h.stop(p) })
+	}
+	wg.Wait()
+}
+
+// stop ends p's servers and closes its sandbox if the Host owns it. p is
+// no longer in h.places.
+func (h *Host) stop(p *place) {
+	h.mu.Lock()
+	if p.timer != nil {
+		p.timer.Stop()
+	}
+	cs := make([]*conn, 0, len(p.conns))
+	for _, c := range p.conns {
+		cs = append(cs, c)
+	}
+	p.conns = map[string]*conn{}
+	h.mu.Unlock()
 	var wg sync.WaitGroup
 	for _, c := range cs {
 		wg.Go(func() {
@@ -416,6 +623,12 @@ func (h *Host) closeAll(cs []*conn) {
 		})
 	}
 	wg.Wait()
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.sb != nil && p.Own {
+		_ = p.sb.Close()
+	}
+	p.sb = nil
 }
 
 // headerTransport adds a server's configured headers to every request.

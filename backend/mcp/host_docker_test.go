@@ -63,7 +63,7 @@ func TestDockerStdioServer(t *testing.T) {
 	}
 	h := mcp.NewHost(cfg, nil)
 	t.Cleanup(func() { h.Close() })
-	d, err := h.Discover(ctx, sb, "", []string{"box"}, nil)
+	d, err := h.Discover(ctx, mcp.In(sb), "", []string{"box"}, nil)
 	if err != nil || len(d.Tools) != 1 || d.Tools[0].Name != "mcp__box__where" || !d.Tools[0].ReadOnly {
 		t.Fatalf("Discover in a container = %+v, %v; want mcp__box__where, read-only", d, err)
 	}
@@ -80,5 +80,5 @@ func TestDockerStdioServer(t *testing.T) {
 	if res.Content != want {
 		t.Errorf("where = %q, want %q (the workspace, the commands' user, only loopback)", res.Content, want)
 	}
-	h.Release(sb)
+	h.Release(mcp.In(sb))
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/mcp/mcptest"
+	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -61,7 +62,7 @@ func TestDiscover(t *testing.T) {
 	t.Parallel()
 	h, sb := setup(t)
 	ctx := t.Context()
-	d, err := h.Discover(ctx, sb, "", []string{"go", "web", "gone"}, []string{"exec"})
+	d, err := h.Discover(ctx, mcp.In(sb), "", []string{"go", "web", "gone"}, []string{"exec"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -102,7 +103,7 @@ func TestCall(t *testing.T) {
 	t.Parallel()
 	h, sb := setup(t)
 	ctx := t.Context()
-	d, err := h.Discover(ctx, sb, "", []string{"go", "web"}, nil)
+	d, err := h.Discover(ctx, mcp.In(sb), "", []string{"go", "web"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,12 +190,12 @@ func TestReleaseStopsServers(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Call(t.Context(), sb, srv, "echo", json.RawMessage(`{"text":"x"}`)); err != nil {
+	if _, err := h.Call(t.Context(), mcp.In(sb), srv, "echo", json.RawMessage(`{"text":"x"}`)); err != nil {
 		t.Fatal(err)
 	}
-	h.Release(sb)
+	h.Release(mcp.In(sb))
 	// After Release, a call starts a fresh server (the old one is gone).
-	res, err := h.Call(t.Context(), sb, srv, "echo", json.RawMessage(`{"text":"y"}`))
+	res, err := h.Call(t.Context(), mcp.In(sb), srv, "echo", json.RawMessage(`{"text":"y"}`))
 	if err != nil || len(res.Content) != 1 {
 		t.Fatalf("Call after Release = %v, %v", res, err)
 	}
@@ -210,7 +211,7 @@ func TestLogsKept(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, err := h.Call(t.Context(), sb, srv, "crash", json.RawMessage(`{}`)); err == nil {
+	if _, err := h.Call(t.Context(), mcp.In(sb), srv, "crash", json.RawMessage(`{}`)); err == nil {
 		t.Fatal("Call(crash) = nil error, want the server's failure")
 	}
 	h.Close()
@@ -251,7 +252,7 @@ func TestStdioConfined(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			in, _ := json.Marshal(map[string]string{"path": tt.path, "text": "x"})
-			res, err := h.Call(t.Context(), sb, srv, "write", in)
+			res, err := h.Call(t.Context(), mcp.In(sb), srv, "write", in)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -266,5 +267,107 @@ func TestStdioConfined(t *testing.T) {
 	}
 	if b, err := os.ReadFile(filepath.Join(sb.Info().Workspace, "inside.txt")); err != nil || string(b) != "x" {
 		t.Errorf("inside.txt = %q, %v; want x", b, err)
+	}
+}
+
+// countingSandbox is a local sandbox that tells when it is closed.
+type countingSandbox struct {
+	*local.Sandbox
+	closed chan struct{}
+}
+
+func (s countingSandbox) Close() error {
+	err := s.Sandbox.Close()
+	close(s.closed)
+	return err
+}
+
+// TestPlaceKeepsServers: servers belong to their place (a session and its
+// sandbox), not to one caller's sandbox: later calls from elsewhere in the
+// session find the same process; a changed configuration, or a changed
+// value it reads, starts it again; another session gets its own; idle
+// places and released sessions stop theirs and close the sandbox the Host
+// opened for them.
+func TestPlaceKeepsServers(t *testing.T) {
+	t.Parallel()
+	h, _ := setup(t)
+	value := "one"
+	h.Getenv = func(k string) string {
+		if k == "HOST_VALUE" {
+			return value
+		}
+		return ""
+	}
+	var opened []countingSandbox
+	place := func(session string) mcp.Place {
+		return mcp.Place{Session: session, Sandbox: "local", Own: true, Open: func(context.Context) (sandbox.Sandbox, error) {
+			sb, err := local.New(t.TempDir(), local.Options{})
+			if err != nil {
+				return nil, err
+			}
+			c := countingSandbox{sb, make(chan struct{})}
+			opened = append(opened, c)
+			return c, nil
+		}}
+	}
+	instance := func(pl mcp.Place) string {
+		t.Helper()
+		srv, err := h.Config.Server("go")
+		if err != nil {
+			t.Fatal(err)
+		}
+		res, err := h.Call(t.Context(), pl, srv, "instance", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return mcp.Convert("go", "instance", res).Content
+	}
+	first := instance(place("s1"))
+	if again := instance(place("s1")); again != first || len(opened) != 1 {
+		t.Errorf("second call in the session: instance %s (first %s), %d sandboxes opened; want the same server, one sandbox", again, first, len(opened))
+	}
+	if other := instance(place("s2")); other == first {
+		t.Errorf("another session got the same server %s, want its own", other)
+	}
+	value = "two" // a value the server's env reads
+	changedValue := instance(place("s1"))
+	if changedValue == first {
+		t.Errorf("after its ${HOST_VALUE} changed: instance %s, want a new server", changedValue)
+	}
+	srv, err := h.Config.Server("go")
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv.Args = append(srv.Args, "-test.run=^$")
+	if err := h.Config.Remove("go"); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.Config.Add(srv); err != nil {
+		t.Fatal(err)
+	}
+	if changed := instance(place("s1")); changed == changedValue {
+		t.Errorf("after its configuration changed: instance %s, want a new server", changed)
+	}
+	if n := h.Running(place("s1")); n != 1 {
+		t.Errorf("Running(s1) = %d, want 1 (the old one stopped)", n)
+	}
+	h.ReleaseSession("s2")
+	select {
+	case <-opened[1].closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("ReleaseSession(s2) left its sandbox open")
+	}
+	if n := h.Running(place("s2")); n != 0 {
+		t.Errorf("Running(s2) after ReleaseSession = %d, want 0", n)
+	}
+	h.Idle = 50 * time.Millisecond
+	instance(place("s1")) // arms the idle timer with the short time
+	select {
+	case <-opened[0].closed:
+	case <-time.After(10 * time.Second):
+		t.Fatal("an idle place kept its sandbox open")
+	}
+	if n := h.Running(place("s1")); n != 0 {
+		t.Errorf("Running(s1) after idling = %d, want 0", n)
 	}
 }

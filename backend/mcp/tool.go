@@ -33,11 +33,11 @@ type Discovery struct {
 	Tools   []ToolSpec     `json:"tools"`
 }
 
-// Discover starts (or reaches) each named server in sb and lists its
+// Discover starts (or reaches) each named server in pl and lists its
 // tools, named so that none collides with reserved (the built-in tools) or
 // another. A server that fails is reported in its status and offers no
 // tools; the error is ctx's only.
-func (h *Host) Discover(ctx context.Context, sb sandbox.Sandbox, agent string, names []string, reserved []string) (Discovery, error) {
+func (h *Host) Discover(ctx context.Context, pl Place, agent string, names []string, reserved []string) (Discovery, error) {
 	taken := map[string]bool{}
 	for _, n := range reserved {
 		taken[n] = true
@@ -52,7 +52,7 @@ func (h *Host) Discover(ctx context.Context, sb sandbox.Sandbox, agent string, n
 		var tools []*sdk.Tool
 		if err == nil {
 			st.Transport = srv.Transport
-			tools, err = h.Tools(ctx, sb, srv)
+			tools, err = h.Tools(ctx, pl, srv)
 		}
 		if ctx.Err() != nil {
 			return d, ctx.Err()
@@ -106,11 +106,15 @@ func Spec(server string, t *sdk.Tool, taken map[string]bool) ToolSpec {
 type Tool struct {
 	Spec ToolSpec
 	Host *Host
+	// Place, if set, says where its server runs given the sandbox Run is
+	// given (the run's session and sandbox); nil means in that sandbox.
+	Place func(sb sandbox.Sandbox) Place
 }
 
 var _ tool.Tool = (*Tool)(nil)
 
-// NewTool returns the tool spec describes, called through h.
+// NewTool returns the tool spec describes, called through h in the
+// sandbox Run is given.
 func NewTool(h *Host, spec ToolSpec) *Tool { return &Tool{Spec: spec, Host: h} }
 
 // Name is the offered name, mcp__SERVER__TOOL.
@@ -132,7 +136,8 @@ func (t *Tool) Schema() json.RawMessage { return t.Spec.InputSchema }
 // a crash is simply run again; any other waits for a person.
 func (t *Tool) Idempotent() bool { return t.Spec.ReadOnly }
 
-// Run calls the tool on its server, started in sb if not yet running.
+// Run calls the tool on its server, started in its Place (else in sb) if
+// not yet running.
 // Whatever the server does wrong (gone from the configuration, cannot
 // start, crashes, hangs, floods, garbles) is a result the model sees.
 func (t *Tool) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessage) (tool.Result, error) {
@@ -152,7 +157,11 @@ func (t *Tool) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 	if input != nil && !json.Valid(input) {
 		return t.failure("The input is not valid JSON; nothing was called."), nil
 	}
-	res, err := t.Host.Call(ctx, sb, srv, t.Spec.Tool, input)
+	pl := In(sb)
+	if t.Place != nil {
+		pl = t.Place(sb)
+	}
+	res, err := t.Host.Call(ctx, pl, srv, t.Spec.Tool, input)
 	if err != nil {
 		if ctx.Err() != nil {
 			return tool.Result{}, ctx.Err()

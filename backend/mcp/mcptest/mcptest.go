@@ -8,6 +8,7 @@ package mcptest
 
 import (
 	"context"
+	"crypto/rand"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -98,6 +99,8 @@ var (
 var pngPixel = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x00\x00\x01\x08\x06\x00\x00\x00\x1f\x15\xc4\x89\x00\x00\x00\rIDATx\x9cc\xf8\x0f\x00\x00\x01\x01\x00\x05\x18\xd8N\x00\x00\x00\x00IEND\xaeB`\x82")
 
 // NewServer returns the test server with its tools:
+//   - instance (read-only): an id drawn when the server started, so a test
+//     tells a server kept running from one started again;
 //   - echo (read-only): returns its text;
 //   - add (read-only): a sum, as text and structured content;
 //   - append (destructive: false): appends a line to CallsFile in the working directory;
@@ -116,6 +119,11 @@ var pngPixel = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x
 func NewServer() *sdk.Server {
 	s := sdk.NewServer(&sdk.Implementation{Name: "corral-mcptest", Version: "1"}, nil)
 	ro := &sdk.ToolAnnotations{ReadOnlyHint: true}
+	instance := rand.Text()
+	sdk.AddTool(s, &sdk.Tool{Name: "instance", Description: "The server's instance id.", Annotations: ro},
+		func(context.Context, *sdk.CallToolRequest, none) (*sdk.CallToolResult, any, error) {
+			return text(instance), nil, nil
+		})
 	sdk.AddTool(s, &sdk.Tool{Name: "echo", Description: "Echo the text back.", Annotations: ro},
 		func(_ context.Context, _ *sdk.CallToolRequest, in echoIn) (*sdk.CallToolResult, any, error) {
 			return text(in.Text), nil, nil
