@@ -61,7 +61,7 @@ func New(cfg Config) *App {
 	}
 	a.Checkpoints = &Checkpoints{store: cfg.Checkpoints, runner: cfg.Runner}
 	a.Runs.forget = a.Workspace.forget
-	a.MCP = &MCP{host: mcpHostOf(cfg)}
+	a.MCP = &MCP{host: mcpHostOf(cfg), creds: cfg.Settings.Credentials}
 	return a
 }
 

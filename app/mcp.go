@@ -2,12 +2,14 @@ package app
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"slices"
 	"strings"
 	"time"
 
+	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/sandbox/local"
 )
@@ -17,6 +19,9 @@ import (
 // connects and lists a server's tools, and its kept stderr.
 type MCP struct {
 	host *mcp.Host
+	// creds keeps secret header values (the keychain, else the
+	// credentials file); nil refuses them.
+	creds *credential.Credentials
 }
 
 // mcpTestTimeout bounds a test from the window.
@@ -75,8 +80,11 @@ func (m *MCP) List() (MCPView, error) {
 }
 
 // Add adds a server from a form: target is a URL (Streamable HTTP) or a
-// command line (stdio; split on blanks).
-func (m *MCP) Add(name, target string) (MCPView, error) {
+// command line (stdio; split on blanks). secretHeaders holds "Name: value"
+// lines (e.g. "Authorization: Bearer …"): each value is kept in the OS
+// keychain (else the credentials file) as MCP_SERVER_NAME, and mcp.json
+// holds ${MCP_SERVER_NAME} in its place, never the value.
+func (m *MCP) Add(name, target, secretHeaders string) (MCPView, error) {
 	target = strings.TrimSpace(target)
 	s := mcp.Server{Name: strings.TrimSpace(name)}
 	if strings.HasPrefix(target, "http://") || strings.HasPrefix(target, "https://") {
@@ -84,10 +92,50 @@ func (m *MCP) Add(name, target string) (MCPView, error) {
 	} else if f := strings.Fields(target); len(f) > 0 {
 		s.Transport, s.Command, s.Args = mcp.TransportStdio, f[0], f[1:]
 	}
+	secrets, err := headerLines(secretHeaders)
+	if err != nil {
+		return MCPView{}, err
+	}
+	if len(secrets) > 0 {
+		if s.Transport != mcp.TransportHTTP {
+			return MCPView{}, errors.New("mcp: headers are for a server reached by URL")
+		}
+		if m.creds == nil {
+			return MCPView{}, errors.New("mcp: secrets cannot be kept in this process")
+		}
+		if err := s.Validate(); err != nil {
+			return MCPView{}, err // before any secret is kept
+		}
+		s.Headers = map[string]string{}
+		if _, err := mcp.KeepSecrets(s.Name, secrets, s.Headers, func(name, value string) error {
+			_, err := m.creds.Set(name, value)
+			return err
+		}); err != nil {
+			return MCPView{}, err
+		}
+	}
 	if err := m.host.Config.Add(s); err != nil {
 		return MCPView{}, err
 	}
 	return m.List()
+}
+
+// headerLines parses "Name: value" lines; blank lines are skipped.
+func headerLines(text string) (map[string]string, error) {
+	out := map[string]string{}
+	for line := range strings.Lines(text) {
+		line = strings.TrimSpace(line)
+		if line == "" {
+			continue
+		}
+		k, v, ok := strings.Cut(line, ":")
+		k, v = strings.TrimSpace(k), strings.TrimSpace(v)
+		if !ok || k == "" || v == "" || strings.ContainsAny(k, " \t") {
+			return nil, fmt.Errorf("mcp: header %q: want Name: value", k)
+		}
+		out[k] = v
+	}
+	return out, nil
 }
 
 // Import adds every server of a pasted {"mcpServers": {...}} document, as
@@ -160,7 +208,14 @@ func mcpHostOf(cfg Config) *mcp.Host {
 	if cfg.Runner != nil && cfg.Runner.MCP() != nil {
 		return cfg.Runner.MCP()
 	}
-	return mcp.NewHost(mcp.NewConfig(cfg.Settings.DataDir), nil)
+	getenv := cfg.Settings.Getenv
+	if getenv == nil {
+		getenv = os.Getenv
+	}
+	if cfg.Settings.Credentials != nil {
+		getenv = cfg.Settings.Credentials.Getenv(getenv) // ${MCP_...} secrets
+	}
+	return mcp.NewHost(mcp.NewConfig(cfg.Settings.DataDir), getenv)
 }
 
 func nonNil(s []string) []string {

@@ -2,11 +2,13 @@ package app
 
 import (
 	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/credential"
 	"github.com/corral-dev/corral/backend/mcp"
 	"github.com/corral-dev/corral/backend/mcp/mcptest"
 )
@@ -38,10 +40,10 @@ func TestMCPSettings(t *testing.T) {
 	if v, err = m.SetEnabled("t", true); err != nil || !v.Servers[0].Enabled {
 		t.Errorf("SetEnabled(t, true) = %+v, %v", v, err)
 	}
-	if v, err = m.Add("web", "http://127.0.0.1:9/mcp"); err != nil || len(v.Servers) != 2 || v.Servers[1].Transport != "http" {
+	if v, err = m.Add("web", "http://127.0.0.1:9/mcp", ""); err != nil || len(v.Servers) != 2 || v.Servers[1].Transport != "http" {
 		t.Errorf("Add(web) = %+v, %v", v, err)
 	}
-	if _, err := m.Add("bad name!", "x"); err == nil {
+	if _, err := m.Add("bad name!", "x", ""); err == nil {
 		t.Errorf("Add(bad name!) = nil error, want a bad configuration")
 	}
 	tv, err := m.Test("t")
@@ -78,5 +80,46 @@ func TestAgentMCPList(t *testing.T) {
 	v.MCP = []string{}
 	if list, err = a.Save("gh", v); err != nil || len(list.Agents[i].MCP) != 0 {
 		t.Errorf("Save(mcp []) = %+v, %v; want it cleared (every enabled server)", list.Agents[i], err)
+	}
+}
+
+// TestMCPSecretHeaders: Settings adds a Streamable HTTP server with a
+// secret header: the value goes to the credential store (the keychain,
+// here the file), mcp.json holds only ${MCP_...}, and Test reaches the
+// server with the header; a malformed line or a header on a command is
+// refused before anything is kept.
+func TestMCPSecretHeaders(t *testing.T) {
+	t.Parallel()
+	const token = "Bearer s3cret-from-settings"
+	web := mcptest.HTTP("Authorization", token)
+	t.Cleanup(web.Close)
+	dir := t.TempDir()
+	creds, err := credential.Open(dir, credential.Options{Mode: credential.ModeFile})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := &MCP{host: mcpHostOf(Config{Settings: SettingsConfig{DataDir: dir, Credentials: creds}}), creds: creds}
+	t.Cleanup(func() { m.host.Close() })
+	for _, tt := range []struct{ name, target, headers string }{
+		{"bad", web.URL, "Authorization Bearer x"},
+		{"cmd", "some-server --stdio", "Authorization: Bearer x"},
+	} {
+		if _, err := m.Add(tt.name, tt.target, tt.headers); err == nil {
+			t.Errorf("Add(%s, %q, %q) = nil error, want refused", tt.name, tt.target, tt.headers)
+		}
+	}
+	v, err := m.Add("web", web.URL, "Authorization: "+token+"\n")
+	if err != nil || len(v.Servers) != 1 || !slices.Equal(v.Servers[0].Headers, []string{"Authorization"}) {
+		t.Fatalf("Add(web, secret header) = %+v, %v", v, err)
+	}
+	blob, err := os.ReadFile(filepath.Join(dir, "mcp.json"))
+	if err != nil || strings.Contains(string(blob), "s3cret") || !strings.Contains(string(blob), "${MCP_WEB_AUTHORIZATION}") {
+		t.Errorf("mcp.json = %s, %v; want the reference, not the value", blob, err)
+	}
+	if got, _, err := creds.Get("MCP_WEB_AUTHORIZATION"); err != nil || got != token {
+		t.Errorf("kept MCP_WEB_AUTHORIZATION = %q, %v; want the header's value", got, err)
+	}
+	if tv, err := m.Test("web"); err != nil || !tv.OK {
+		t.Errorf("Test(web) = %+v, %v; want connected with the kept header", tv, err)
 	}
 }

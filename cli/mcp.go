@@ -252,16 +252,14 @@ func serverTarget(s mcp.Server) string {
 // saveSecrets keeps each secret KEY=VALUE of server in the credential store
 // and puts ${MCP_SERVER_KEY} in its place in into.
 func saveSecrets(p *Program, creds *credential.Credentials, server string, secrets, into kvFlag) error {
-	for k, v := range secrets {
-		name := mcp.SecretName(server, k)
-		where, err := creds.Set(name, v)
-		if err != nil {
-			return err
+	_, err := mcp.KeepSecrets(server, secrets, into, func(name, value string) error {
+		where, err := creds.Set(name, value)
+		if err == nil {
+			fmt.Fprintf(p.Stderr, "kept %s of %s (%s)\n", name, server, where)
 		}
-		into[k] = "${" + name + "}"
-		fmt.Fprintf(p.Stderr, "kept %s of %s as %s (%s)\n", k, server, name, where)
-	}
-	return nil
+		return err
+	})
+	return err
 }
 
 // mcpSecrets returns the values of the MCP secrets mcp.json refers to, for

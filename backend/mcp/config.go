@@ -408,3 +408,21 @@ func SecretName(server, key string) string {
 }
 
 var secretUnsafe = regexp.MustCompile(`[^A-Za-z0-9_]`)
+
+// KeepSecrets keeps each secret KEY=VALUE of server with set (the
+// credential store: the keychain, else the credentials file) as
+// SecretName(server, KEY), and puts ${NAME} in its place in into (the
+// server's env or headers), so mcp.json never holds the value. It returns
+// the names kept, sorted.
+func KeepSecrets(server string, secrets, into map[string]string, set func(name, value string) error) ([]string, error) {
+	var kept []string
+	for _, k := range slices.Sorted(maps.Keys(secrets)) {
+		name := SecretName(server, k)
+		if err := set(name, secrets[k]); err != nil {
+			return kept, fmt.Errorf("keep %s of %s: %w", k, server, err)
+		}
+		into[k] = "${" + name + "}"
+		kept = append(kept, name)
+	}
+	return kept, nil
+}

@@ -94,9 +94,12 @@ export function mcpServers(): Promise<MCPView> {
   return call<MCPView>('MCP.List');
 }
 
-/** addMCPServer adds a server with MCP.Add: target is a URL (Streamable HTTP) or a command line (stdio). */
-export function addMCPServer(name: string, target: string): Promise<MCPView> {
-  return call<MCPView>('MCP.Add', name, target);
+/**
+ * addMCPServer adds a server with MCP.Add: target is a URL (Streamable HTTP) or a command line (stdio);
+ * secretHeaders holds "Name: value" lines whose values are kept in the keychain, never in mcp.json.
+ */
+export function addMCPServer(name: string, target: string, secretHeaders = ''): Promise<MCPView> {
+  return call<MCPView>('MCP.Add', name, target, secretHeaders);
 }
 
 /** importMCPServers adds every server of a pasted {"mcpServers": ...} document with MCP.Import. */
