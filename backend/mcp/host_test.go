@@ -129,6 +129,12 @@ func TestCall(t *testing.T) {
 				t.Errorf("image meta = %+v, want one image with data", res.Meta.MCP)
 			}
 		}},
+		{name: "resources and audio", tool: "mcp__go__resource", input: `{}`, want: "[resource file:///notes.txt]\nkept notes", check: func(t *testing.T, res tool.Result) {
+			m := res.Meta.MCP
+			if len(m.Resources) != 2 || m.Resources[0].URI != "file:///notes.txt" || !m.Resources[1].Link || len(m.Images) != 1 || m.Images[0].MIMEType != "audio/wav" {
+				t.Errorf("resource meta = %+v, want the resource, the link and the audio clip", m)
+			}
+		}},
 		{name: "env scrubbed", tool: "mcp__go__env", input: `{"name":"HOME_SECRET_FOR_TEST"}`, want: "(unset)"},
 		{name: "env given", tool: "mcp__go__env", input: `{"name":"GIVEN"}`, want: "from-corral"},
 		{name: "is error", tool: "mcp__go__fail", input: `{}`, want: "on purpose", isError: true},

@@ -110,6 +110,8 @@ var pngPixel = []byte("\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR\x00\x00\x00\x01\x00\x
 //   - wipe (destructiveHint: true): does nothing, but says it destroys;
 //   - env (read-only): the value of an environment variable, or "(unset)";
 //   - image (read-only): a 1x1 PNG;
+//   - resource (read-only): an embedded text resource, a resource link and
+//     an audio clip;
 //   - fail (read-only): a result with isError;
 //   - slow (read-only): answers after ms milliseconds;
 //   - hang (read-only): never answers;
@@ -174,6 +176,14 @@ func NewServer() *sdk.Server {
 	sdk.AddTool(s, &sdk.Tool{Name: "image", Description: "A tiny image.", Annotations: ro},
 		func(context.Context, *sdk.CallToolRequest, none) (*sdk.CallToolResult, any, error) {
 			return &sdk.CallToolResult{Content: []sdk.Content{&sdk.TextContent{Text: "a pixel"}, &sdk.ImageContent{Data: pngPixel, MIMEType: "image/png"}}}, nil, nil
+		})
+	sdk.AddTool(s, &sdk.Tool{Name: "resource", Description: "A resource, a link and a sound.", Annotations: ro},
+		func(context.Context, *sdk.CallToolRequest, none) (*sdk.CallToolResult, any, error) {
+			return &sdk.CallToolResult{Content: []sdk.Content{
+				&sdk.EmbeddedResource{Resource: &sdk.ResourceContents{URI: "file:///notes.txt", MIMEType: "text/plain", Text: "kept notes"}},
+				&sdk.ResourceLink{URI: "https://example.test/doc", Name: "doc"},
+				&sdk.AudioContent{Data: []byte("RIFF"), MIMEType: "audio/wav"},
+			}}, nil, nil
 		})
 	sdk.AddTool(s, &sdk.Tool{Name: "fail", Description: "Always fails.", Annotations: ro},
 		func(context.Context, *sdk.CallToolRequest, none) (*sdk.CallToolResult, any, error) {
