@@ -116,9 +116,10 @@ type conn struct {
 	name    string
 	config  string // the server's configuration as started (see fingerprint)
 	session *sdk.ClientSession
-	proc    *sandbox.Process // nil over HTTP
-	done    chan struct{}    // closed when the session ended
-	stderr  chan struct{}    // closed when the server's stderr has been read to its end
+	proc    *sandbox.Process   // nil over HTTP
+	end     context.CancelFunc // ends the connection's context
+	done    chan struct{}      // closed when the session ended
+	stderr  chan struct{}      // closed when the server's stderr has been read to its end
 }
 
 func (c *conn) alive() bool {
@@ -134,6 +135,7 @@ func (c *conn) alive() bool {
 // its stderr to be read to the end, so the kept log is complete.
 func (c *conn) close() {
 	_ = c.session.Close()
+	c.end()
 	if c.proc == nil {
 		return
 	}
@@ -382,8 +384,20 @@ func (h *Host) connect(ctx context.Context, p *place, srv Server) (*conn, error)
 		return nil, fmt.Errorf("%w: server %q: unknown transport %q", ErrBadConfig, srv.Name, srv.Transport)
 	}
 	client := sdk.NewClient(&sdk.Implementation{Name: "corral", Version: cmpOr(h.Version, "dev")}, nil)
-	session, err := client.Connect(ctx, transport, nil)
+	// The connection outlives this call (an SSE stream lives as long as the
+	// context it was opened with): ctx and the connect timeout bound the
+	// handshake only; close ends the rest.
+	life, end := context.WithCancel(context.WithoutCancel(ctx))
+	c.end = end
+	stopCtx := context.AfterFunc(ctx, end)
+	session, err := client.Connect(life, transport, nil)
+	stopCtx()
+	if err == nil && ctx.Err() != nil {
+		_ = session.Close()
+		err = ctx.Err()
+	}
 	if err != nil {
+		end()
 		if c.proc != nil {
 			_ = c.proc.Stop()
 			_ = c.proc.Stdout.Close()

@@ -377,3 +377,63 @@ func TestPlaceKeepsServers(t *testing.T) {
 		t.Errorf("Running(s1) after idling = %d, want 0", n)
 	}
 }
+
+// TestPastedConfigsWork: documents shaped as each peer prints them
+// (Claude Desktop's and Claude Code's stdio entries, Claude Code's
+// .mcp.json "type": "http" and "type": "sse" with ${VAR} headers, Cursor's
+// bare "url") are imported unchanged and their servers answer.
+func TestPastedConfigsWork(t *testing.T) {
+	t.Parallel()
+	const token = "Bearer pasted-token"
+	web := mcptest.HTTP("Authorization", token)
+	t.Cleanup(web.Close)
+	sse := mcptest.SSE("X-Api-Key", "k3y")
+	t.Cleanup(sse.Close)
+	exe, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := t.TempDir()
+	sb, err := local.New(ws, local.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { sb.Close() })
+	tests := []struct{ name, doc string }{
+		// modelcontextprotocol.io's Claude Desktop quickstart (claude_desktop_config.json)
+		{"claude desktop", `{"mcpServers": {"desktop": {"command": "` + exe + `", "args": [], "env": {"` + mcptest.ServeEnv + `": "1"}}}}`},
+		// code.claude.com/docs/en/mcp: `claude mcp add` writes "type": "stdio"
+		{"claude code stdio", `{"mcpServers": {"code": {"type": "stdio", "command": "` + exe + `", "args": [], "env": {"` + mcptest.ServeEnv + `": "1"}}}}`},
+		// code.claude.com/docs/en/mcp (.mcp.json): "type": "http" with an expanded header
+		{"claude code http", `{"mcpServers": {"remote": {"type": "http", "url": "` + web.URL + `", "headers": {"Authorization": "Bearer ${API_TOKEN}"}}}}`},
+		// docs.anthropic.com/.../claude-code/sdk/sdk-mcp: "type": "sse"
+		{"claude code sse", `{"mcpServers": {"legacy": {"type": "sse", "url": "` + sse.URL + `", "headers": {"X-Api-Key": "${API_KEY}"}}}}`},
+		// cursor.com/docs/context/mcp: a bare url
+		{"cursor url", `{"mcpServers": {"cursor": {"url": "` + web.URL + `", "headers": {"Authorization": "` + token + `"}}}}`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			cfg := mcp.NewConfig(t.TempDir())
+			names, err := cfg.Import([]byte(tt.doc))
+			if err != nil || len(names) != 1 {
+				t.Fatalf("Import = %v, %v", names, err)
+			}
+			h := mcp.NewHost(cfg, func(k string) string {
+				return map[string]string{"API_TOKEN": "pasted-token", "API_KEY": "k3y"}[k]
+			})
+			t.Cleanup(func() { h.Close() })
+			srv, err := cfg.Server(names[0])
+			if err != nil {
+				t.Fatal(err)
+			}
+			res, err := h.Call(t.Context(), mcp.In(sb), srv, "echo", json.RawMessage(`{"text":"pasted"}`))
+			if err != nil {
+				t.Fatalf("Call(echo) through %s = %v", srv.Transport, err)
+			}
+			if got := mcp.Convert(srv.Name, "echo", res).Content; got != "pasted" {
+				t.Errorf("echo through %s = %q, want pasted", srv.Transport, got)
+			}
+		})
+	}
+}

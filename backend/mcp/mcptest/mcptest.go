@@ -48,7 +48,17 @@ func Main() {
 // behind a token would.
 func HTTP(require ...string) *httptest.Server {
 	srv := NewServer()
-	h := sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil)
+	return serve(sdk.NewStreamableHTTPHandler(func(*http.Request) *sdk.Server { return srv }, nil), require)
+}
+
+// SSE serves the test server over the older HTTP+SSE transport on
+// 127.0.0.1, as HTTP does.
+func SSE(require ...string) *httptest.Server {
+	srv := NewServer()
+	return serve(sdk.NewSSEHandler(func(*http.Request) *sdk.Server { return srv }, nil), require)
+}
+
+func serve(h http.Handler, require []string) *httptest.Server {
 	return httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		if len(require) == 2 && r.Header.Get(require[0]) != require[1] {
 			http.Error(w, "missing or wrong "+require[0], http.StatusUnauthorized)
