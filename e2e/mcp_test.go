@@ -18,6 +18,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
+	"github.com/corral-dev/corral/backend/mcp/mcptest"
 )
 
 // everythingEntry is the reference MCP server's entry point; the test is
@@ -75,6 +76,51 @@ func TestSettingsMCPServer(t *testing.T) {
 	}
 	if err := os.WriteFile(shot, png, 0o644); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestSettingsMCPSecretHeader adds a Streamable HTTP server in Settings
+// with a secret header (the field the form shows for a URL): the server,
+// which refuses requests without it, lists its tools in the test; mcp.json
+// names the header but never holds its value.
+func TestSettingsMCPSecretHeader(t *testing.T) {
+	const token = "Bearer e2e-secret-header-value"
+	web := mcptest.HTTP("Authorization", token)
+	t.Cleanup(web.Close)
+	dd := t.TempDir()
+	url := serve(t, dd)
+	ctx := newBrowser(t)
+	var row, tools string
+	err := chromedp.Run(ctx,
+		chromedp.Navigate(url),
+		chromedp.WaitVisible(`[data-testid="status-bar"]`),
+		chromedp.KeyEvent(",", chromedp.KeyModifiers(input.ModifierCtrl)),
+		chromedp.WaitVisible(`[data-testid="settings-nav-mcp"]`),
+		chromedp.Click(`[data-testid="settings-nav-mcp"]`),
+		chromedp.WaitVisible(`[data-testid="mcp-name"]`),
+		chromedp.SendKeys(`[data-testid="mcp-name"]`, "web"),
+		chromedp.SendKeys(`[data-testid="mcp-target"]`, web.URL),
+		chromedp.WaitVisible(`[data-testid="mcp-secret-headers"]`),
+		chromedp.SendKeys(`[data-testid="mcp-secret-headers"]`, "Authorization: "+token),
+		chromedp.Click(`[data-testid="mcp-add"]`),
+		chromedp.WaitVisible(`[data-testid="mcp-row"]`),
+		chromedp.Text(`[data-testid="mcp-row"]`, &row),
+		chromedp.Click(`[data-testid="mcp-test"]`),
+		chromedp.WaitVisible(`//*[@data-testid="mcp-tools"][contains(., "echo")]`, chromedp.BySearch),
+		chromedp.Text(`[data-testid="mcp-tools"]`, &tools),
+	)
+	if err != nil {
+		t.Fatalf("add an HTTP MCP server with a secret header in Settings: %v", err)
+	}
+	if !strings.Contains(row, "headers: Authorization") || strings.Contains(row, "e2e-secret") {
+		t.Errorf("server row = %q, want the header named, not its value", row)
+	}
+	if !strings.Contains(tools, "web:") || !strings.Contains(tools, "read-only") {
+		t.Errorf("tested tools = %q, want web's tools with hints", tools)
+	}
+	blob, err := os.ReadFile(filepath.Join(dd, "mcp.json"))
+	if err != nil || strings.Contains(string(blob), "e2e-secret") || !strings.Contains(string(blob), "${MCP_WEB_AUTHORIZATION}") {
+		t.Errorf("mcp.json = %s, %v; want ${MCP_WEB_AUTHORIZATION}, not the value", blob, err)
 	}
 }
 
