@@ -96,16 +96,21 @@ func (l *loop) mcpTools(ctx context.Context, specs []llm.ToolSpec) ([]llm.ToolSp
 // mcpPlace is where the run's MCP servers live, given the sandbox the drive opened: they
 // belong to the session, so its next runs in this process find them running, as long as
 // they use the same kind of sandbox on the same workspace with the same network and
-// container (a run-scoped container is the run's alone). The Host opens a sandbox of its
-// own for them (closed when they stop), since the drive's closes when the drive ends.
+// container, and may write in the same places (a run-scoped container is the run's alone).
+// The Host opens a sandbox of its own for them (closed when they stop), since the drive's
+// closes when the drive ends.
 func (l *loop) mcpPlace(sb sandbox.Sandbox) mcp.Place {
 	id := struct {
 		Sandbox   string               `json:"sandbox"`
 		Container record.ContainerSpec `json:"container"`
 		Info      sandbox.Info         `json:"info"`
+		Writable  []string             `json:"writable,omitempty"`
 		Run       string               `json:"run,omitempty"`
 	}{Sandbox: l.cfg.Sandbox, Container: l.cfg.Container, Info: sb.Info()}
 	id.Container.IdleSeconds = 0
+	if w, ok := sb.(writableSandbox); ok {
+		id.Writable = w.Writable()
+	}
 	if l.runScoped() {
 		id.Run = l.run.ID
 	}
@@ -113,6 +118,11 @@ func (l *loop) mcpPlace(sb sandbox.Sandbox) mcp.Place {
 	run, cfg := l.run, l.cfg
 	return mcp.Place{Session: l.run.SessionID, Sandbox: string(key), Own: true,
 		Open: func(ctx context.Context) (sandbox.Sandbox, error) { return l.r.config.Sandboxes(ctx, run, cfg) }}
+}
+
+// writableSandbox is a sandbox that says where else its commands may write (local's).
+type writableSandbox interface {
+	Writable() []string
 }
 
 // runScoped reports whether the run's sandbox is its own container, removed when the run's

@@ -63,7 +63,7 @@ type Sandbox struct {
 	home      string
 	ownHome   bool
 	tmp       string   // TMPDIR of commands, removed by Close
-	writable  []string // where confined commands may write
+	writable  []string // where confined commands may write: workspace, HOME, TMPDIR, then Options.Writable
 	network   bool
 
 	closeOnce sync.Once
@@ -142,6 +142,10 @@ func baseEnv(home string, opts Options) []string {
 	}
 	return append(env, opts.Env...)
 }
+
+// Writable returns Options.Writable: where commands may write besides the
+// workspace, HOME and TMPDIR.
+func (s *Sandbox) Writable() []string { return append([]string(nil), s.writable[3:]...) }
 
 // Files returns the workspace's files.
 func (s *Sandbox) Files() sandbox.Files { return s.dir }
