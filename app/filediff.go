@@ -57,35 +57,43 @@ func (w *Workspace) FileDiff(runID, path string, now bool) (RunFileDiff, error) 
 		return out, nil
 	}
 	before, existed, err := w.checkpoints.Text(from, path)
-	if errors.Is(err, checkpoint.ErrNotText) {
-		out.Binary, out.Note = true, "Before the run the file was binary or over 256 KiB: no diff."
-		return out, nil
-	} else if err != nil {
+	if err == nil {
+		var after string
+		var exists bool
+		if after, exists, err = w.afterRun(ctx, run, out.Steps, path, now); err == nil {
+			return netDiff(out, before, after, existed, exists), nil
+		}
+	}
+	var ex *checkpoint.ExcludedError
+	switch {
+	case errors.As(err, &ex):
+		out.Binary, out.Note = true, fmt.Sprintf("Checkpoints leave this file out (%s), so what it held is not known: no diff.", ex.Reason)
+	case errors.Is(err, checkpoint.ErrNotText) || errors.Is(err, errNotText):
+		out.Binary, out.Note = true, "The file is binary or over 256 KiB: no diff."
+	default:
 		return RunFileDiff{}, err
 	}
-	after, exists, err := w.afterRun(ctx, run, out.Steps, path, now)
-	if errors.Is(err, checkpoint.ErrNotText) || errors.Is(err, errNotText) {
-		out.Binary, out.Note = true, "The file is binary or too large to show as a diff."
-		return out, nil
-	} else if err != nil {
-		return RunFileDiff{}, err
-	}
+	return out, nil
+}
+
+// netDiff fills out with the diff from before to after.
+func netDiff(out RunFileDiff, before, after string, existed, exists bool) RunFileDiff {
 	switch {
 	case !existed && !exists:
 		out.Op, out.Note = "unchanged", "The file did not exist before the run and does not now."
-		return out, nil
+		return out
 	case !existed:
 		out.Op = "created"
 	case !exists:
 		out.Op = "deleted"
 	case before == after:
 		out.Op = "unchanged"
-		return out, nil
+		return out
 	default:
 		out.Op = "modified"
 	}
 	d := diff.Lines(before, after, diff.DefaultContext)
-	oldName, newName := "a/"+path, "b/"+path
+	oldName, newName := "a/"+out.Path, "b/"+out.Path
 	if !existed {
 		oldName = "/dev/null"
 	}
@@ -93,7 +101,7 @@ func (w *Workspace) FileDiff(runID, path string, now bool) (RunFileDiff, error) 
 		newName = "/dev/null"
 	}
 	out.Diff, out.Added, out.Removed = d.Unified(oldName, newName), d.Added, d.Removed
-	return out, nil
+	return out
 }
 
 // errNotText means the workspace's file is binary or over the viewer's limit.

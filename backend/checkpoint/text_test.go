@@ -15,7 +15,7 @@ import (
 func TestText(t *testing.T) {
 	b := setup(t, checkpoint.Options{})
 	run := b.newRun()
-	sh(t, run.Workspace, "printf 'one\\n' > a.txt && mkdir dir && printf '\\000\\001' > bin && ln -s a.txt link")
+	sh(t, run.Workspace, "printf 'one\\n' > a.txt && mkdir dir && printf '\\000\\001' > bin && ln -s a.txt link && mkdir -p node_modules/x && echo 1 > node_modules/x/i.js")
 	before := b.take(run, 2, journal.PhaseBefore)
 	sh(t, run.Workspace, "printf 'two\\n' > a.txt && printf 'new\\n' > b.txt")
 	after := b.take(run, 2, journal.PhaseAfter)
@@ -39,6 +39,7 @@ func TestText(t *testing.T) {
 		{"a link is no file", before, "link", "", false, nil},
 		{"a binary file", before, "bin", "", true, checkpoint.ErrNotText},
 		{"the latest state", big, "a.txt", "three\n", true, nil},
+		{"in an excluded folder", before, "node_modules/x/i.js", "", false, checkpoint.ErrNotText},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -55,5 +56,18 @@ func TestText(t *testing.T) {
 	c := b.take(run, 6, journal.PhaseBefore)
 	if _, exists, err := b.store.Text(c, "large.txt"); !exists || !errors.Is(err, checkpoint.ErrNotText) {
 		t.Errorf("Text(large.txt) = %v, %v; want it there and ErrNotText", exists, err)
+	}
+}
+
+// TestTextExcluded: a path a checkpoint left out says why.
+func TestTextExcluded(t *testing.T) {
+	b := setup(t, checkpoint.Options{})
+	run := b.newRun()
+	sh(t, run.Workspace, "mkdir -p __pycache__ && printf 'x' > __pycache__/m.pyc")
+	c := b.take(run, 2, journal.PhaseBefore)
+	_, _, err := b.store.Text(c, "__pycache__/m.pyc")
+	var ex *checkpoint.ExcludedError
+	if !errors.As(err, &ex) || ex.Reason != checkpoint.ReasonFolder {
+		t.Errorf("Text(__pycache__/m.pyc) = %v, want an ExcludedError for an excluded folder", err)
 	}
 }
