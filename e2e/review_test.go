@@ -131,6 +131,9 @@ func TestReviewChanges(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="file-diff"][data-path="wordcount.py"][data-op="modified"] [data-testid="diff"]`),
 		chromedp.Text(`[data-testid="file-diff"]`, &fileDiff))
 	shoot(t, ctx, "review-by-file.png")
+	do("at 1024x700", viewport(1024, 700), chromedp.WaitVisible(`[data-testid="file-diff"][data-path="wordcount.py"] [data-testid="diff"]`))
+	shoot(t, ctx, "review-by-file-1024.png")
+	do("back to 1440x900", viewport(1440, 900))
 	if strings.Count(rows, "wordcount.py") != 1 || steps != 3 {
 		t.Errorf("By file list = %q with %d steps for wordcount.py; want it once, changed by 3 steps", rows, steps)
 	}
@@ -164,6 +167,9 @@ func TestReviewChanges(t *testing.T) {
 		chromedp.WaitVisible(`[data-testid="viewer-diff-pane"] [data-testid="file-diff"][data-op="modified"] [data-testid="diff"]`),
 		chromedp.Text(`[data-testid="file-viewer"]`, &viewer))
 	shoot(t, ctx, "review-viewer-diff.png")
+	do("at 1024x700", viewport(1024, 700), chromedp.WaitVisible(`[data-testid="viewer-diff-pane"] [data-testid="diff"]`))
+	shoot(t, ctx, "review-viewer-diff-1024.png")
+	do("back to 1440x900", viewport(1440, 900))
 	if !strings.Contains(viewer, "since before the run") || !strings.Contains(viewer, "Counter(text.split())") || !strings.Contains(viewer, "ignoring case") {
 		t.Errorf("viewer of the modified file = %q, want its diff since before the run", clipText(viewer))
 	}
