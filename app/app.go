@@ -51,7 +51,7 @@ func New(cfg Config) *App {
 	a := &App{
 		System:     &System{health: cfg.Health, log: cfg.Log},
 		Runs:       &Runs{journal: cfg.Journal, runner: cfg.Runner, log: cfg.Log, active: map[string]context.CancelFunc{}, dataDir: cfg.Settings.DataDir},
-		Workspace:  &Workspace{journal: cfg.Journal, log: cfg.Log},
+		Workspace:  &Workspace{journal: cfg.Journal, log: cfg.Log, checkpoints: cfg.Checkpoints},
 		Traces:     &Traces{journal: cfg.Journal, secrets: secretsOf(cfg.Settings.Credentials, cfg.Settings.DataDir)},
 		Settings:   &Settings{dataDir: cfg.Settings.DataDir, creds: cfg.Settings.Credentials, getenv: getenvOrEmpty(cfg.Settings.Getenv)},
 		Agents:     &Agents{dataDir: cfg.Settings.DataDir, runner: cfg.Runner},

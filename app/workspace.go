@@ -11,6 +11,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/diff"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/sandbox"
@@ -28,6 +29,8 @@ const maxFileView = 1 << 20
 type Workspace struct {
 	journal *journal.Journal
 	log     *slog.Logger
+	// checkpoints holds the workspace as it was before each run (FileDiff); nil: none kept.
+	checkpoints *checkpoint.Store
 
 	mu      sync.Mutex
 	base    context.Context

@@ -77,11 +77,13 @@ func TestSessionRenameAndDelete(t *testing.T) {
 		t.Errorf("journal after rename = %+v, want the title %q", got, title)
 	}
 
-	// What did a step change? The workspace panel's Changes view lists the run's steps.
+	// What did a step change? The workspace panel's Changes view lists the run's steps
+	// (By step; By file is the default).
 	var changes string
 	var shot []byte
 	err = chromedp.Run(ctx,
 		chromedp.Click(`[data-testid="workspace-changes-tab"]`, chromedp.NodeVisible),
+		chromedp.Click(`[data-testid="changes-by-step"]`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`[data-testid="run-change-row"]`),
 		chromedp.WaitVisible(`[data-testid="step-change-file"]`),
 		chromedp.Text(`[data-testid="run-changes"]`, &changes),

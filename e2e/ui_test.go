@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/chromedp/cdproto/emulation"
+	"github.com/chromedp/cdproto/input"
 	"github.com/chromedp/chromedp"
 	"github.com/chromedp/chromedp/kb"
 
@@ -282,6 +283,49 @@ func TestDeepLink(t *testing.T) {
 		chromedp.NavigateBack(),
 		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_old"][aria-current="true"]`),
 		chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="22"].sel`))
+}
+
+// TestHistoryKeys walks the view history with Alt+Left and Alt+Right (the window has no
+// browser buttons; the page handles the keys, so one press is one step in a browser too):
+// trace, then timeline, then console; Alt+Left twice goes back to the trace with its step
+// selected, Alt+Right once to the timeline. In the prompt box the keys move the caret and
+// the view stays.
+func TestHistoryKeys(t *testing.T) {
+	dd := t.TempDir()
+	seedTurns(t, dd, "ses_keys", "run_keys", "Walk the history", 30, time.Now())
+	ctx := newBrowser(t)
+	do := stages(t, ctx, "historykeys-stuck.png")
+	url := serve(t, dd)
+	base := strings.SplitN(url, "?", 2)[0]
+	const trace = "#/s/ses_keys/r/run_keys/trace/10"
+	hashIs := func(h string) chromedp.Action {
+		return chromedp.Poll(`location.hash === "`+h+`"`, nil, chromedp.WithPollingTimeout(5*time.Second))
+	}
+	alt := chromedp.KeyModifiers(input.ModifierAlt)
+	do("open the trace at step 10", viewport(1440, 900), chromedp.Navigate(url),
+		chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_keys"]`),
+		chromedp.Navigate(base+trace),
+		chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="10"].sel`))
+	do("timeline, then console",
+		chromedp.Click(`[data-testid="tab-timeline"]`, chromedp.NodeVisible), hashIs("#/s/ses_keys/r/run_keys/timeline/10"),
+		chromedp.Click(`[data-testid="tab-console"]`, chromedp.NodeVisible), hashIs("#/s/ses_keys/r/run_keys/console"))
+	do("Alt+Left: one step back, to the timeline",
+		chromedp.KeyEvent(kb.ArrowLeft, alt), hashIs("#/s/ses_keys/r/run_keys/timeline/10"),
+		chromedp.WaitVisible(`[data-testid="tab-timeline"][aria-selected="true"]`))
+	do("Alt+Left again: the trace with step 10 selected",
+		chromedp.KeyEvent(kb.ArrowLeft, alt), hashIs(trace),
+		chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="10"].sel`))
+	do("Alt+Right: forward to the timeline",
+		chromedp.KeyEvent(kb.ArrowRight, alt), hashIs("#/s/ses_keys/r/run_keys/timeline/10"))
+	var hash string
+	do("Alt+Left in the prompt box moves the caret, not the view",
+		chromedp.Click(`[data-testid="prompt-input"]`, chromedp.NodeVisible),
+		chromedp.SendKeys(`[data-testid="prompt-input"]`, "two words"),
+		chromedp.KeyEvent(kb.ArrowLeft, alt),
+		chromedp.Evaluate(`location.hash`, &hash))
+	if hash != "#/s/ses_keys/r/run_keys/timeline/10" {
+		t.Errorf("after Alt+Left in the prompt box, location.hash = %q, want the timeline kept", hash)
+	}
 }
 
 // TestViewScreenshots writes a screenshot of each main view of a real-looking session (a

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { FileChange, StepChange } from './api';
-import { changeSummary, changeTotals, fileSize, listedSummary, opCounts, runMarks } from './changes';
+import { byFile, viewerView, changeSummary, changeTotals, fileSize, listedSummary, opCounts, runMarks } from './changes';
 
 const step = (over: Partial<StepChange>): StepChange => ({ seq: 3, tool: 'edit', path: 'a.go', source: 'recorded', files: [], ...over });
 const listed = (path: string, op: FileChange['op'], bytes = 0): FileChange => ({ path, op, source: 'listed', added: 0, removed: 0, bytes });
@@ -61,5 +61,50 @@ describe('runMarks', () => {
       { files: [] },
     ]);
     expect(Object.fromEntries(marks)).toEqual({ 'a.sh': 'created', 'old.txt': 'modified' });
+  });
+});
+
+describe('byFile', () => {
+  const edit = (seq: number, path: string, added: number, removed: number, op: FileChange['op'] = 'modified') =>
+    step({ seq, path, files: [{ path, op, source: 'recorded', added, removed }] });
+  it.each([
+    {
+      name: 'three edits of one file are one row with their steps',
+      list: [edit(4, 'a.py', 1, 1), edit(7, 'b.py', 2, 0), edit(10, 'a.py', 3, 2), edit(13, 'a.py', 0, 1)],
+      want: [
+        { path: 'a.py', op: 'modified', steps: [4, 10, 13], added: 4, removed: 4 },
+        { path: 'b.py', op: 'modified', steps: [7], added: 2, removed: 0 },
+      ],
+    },
+    {
+      name: 'a file the run made stays new however often it is edited',
+      list: [edit(2, 'new.py', 5, 0, 'created'), edit(5, 'new.py', 1, 1)],
+      want: [{ path: 'new.py', op: 'created', steps: [2, 5], added: 6, removed: 1 }],
+    },
+    {
+      name: 'a command deleting a file the run did not make',
+      list: [edit(2, 'old.txt', 1, 0), step({ seq: 3, tool: 'exec', source: 'listed', files: [listed('old.txt', 'deleted')] })],
+      want: [{ path: 'old.txt', op: 'deleted', steps: [2, 3], added: 1, removed: 0 }],
+    },
+    {
+      name: 'a file made and removed within the run is left out',
+      list: [edit(2, 'tmp.txt', 1, 0, 'created'), step({ seq: 3, tool: 'exec', source: 'listed', files: [listed('tmp.txt', 'deleted')] })],
+      want: [],
+    },
+    { name: 'steps with no files give no rows', list: [step({ seq: 3, tool: 'exec', source: 'unknown' })], want: [] },
+  ])('$name', ({ list, want }) => {
+    expect(byFile(list)).toEqual(want);
+  });
+});
+
+describe('viewerView', () => {
+  it.each([
+    { name: 'a modified file opens as its diff', mark: 'modified' as const, chosen: null, want: 'diff' },
+    { name: 'a new file opens as its content', mark: 'created' as const, chosen: null, want: 'file' },
+    { name: 'a file the run did not change has only content', mark: undefined, chosen: 'diff' as const, want: 'file' },
+    { name: 'the person can see a modified file plain', mark: 'modified' as const, chosen: 'file' as const, want: 'file' },
+    { name: 'and a new file as a diff', mark: 'created' as const, chosen: 'diff' as const, want: 'diff' },
+  ])('$name', ({ mark, chosen, want }) => {
+    expect(viewerView(mark, chosen)).toBe(want);
   });
 });

@@ -89,3 +89,57 @@ export function runMarks(steps: readonly Pick<StepChange, 'files'>[]): Map<strin
   }
   return marks;
 }
+
+/** FileRow is one file a run changed, for the changes panel's "By file" list. */
+export interface FileRow {
+  path: string;
+  /** op is how the run left the file: created, modified or deleted. */
+  op: FileChange['op'];
+  /** steps are the seqs of the steps that changed it, in order. */
+  steps: number[];
+  /** added and removed sum the steps' line counts (the net diff may be smaller). */
+  added: number;
+  removed: number;
+}
+
+/**
+ * byFile groups a run's step changes (in seq order) by file: one row per file with
+ * the steps that changed it, how the run left it, and their line counts summed.
+ * A file created and then deleted by the run is left out; the rows keep the order
+ * in which the run first touched each file.
+ */
+export function byFile(steps: readonly Pick<StepChange, 'seq' | 'files'>[]): FileRow[] {
+  const rows = new Map<string, FileRow & { existed: boolean }>();
+  for (const st of steps) {
+    for (const f of st.files ?? []) {
+      let row = rows.get(f.path);
+      if (!row) {
+        row = { path: f.path, op: f.op, steps: [], added: 0, removed: 0, existed: f.op !== 'created' };
+        rows.set(f.path, row);
+      }
+      if (row.steps[row.steps.length - 1] !== st.seq) row.steps.push(st.seq);
+      row.added += f.added;
+      row.removed += f.removed;
+      if (f.op === 'deleted') row.op = 'deleted';
+      else row.op = row.existed ? 'modified' : 'created';
+    }
+  }
+  const out: FileRow[] = [];
+  for (const { existed, ...row } of rows.values()) {
+    if (row.op === 'deleted' && !existed) continue;
+    out.push(row);
+  }
+  return out;
+}
+
+/** ViewerView is what the file viewer shows of a file: its diff since before the run, or its content. */
+export type ViewerView = 'diff' | 'file';
+
+/**
+ * viewerView is what the viewer shows: the person's choice, else the diff for a file the
+ * run modified and the content for any other (a new file's diff would be all additions).
+ */
+export function viewerView(mark: RunMark | undefined, chosen: ViewerView | null): ViewerView {
+  if (mark === undefined) return 'file';
+  return chosen ?? (mark === 'modified' ? 'diff' : 'file');
+}

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { splitRows, unifiedRows, type SplitRow } from './diffrows';
+import { SPLIT_MIN_WIDTH, diffLayout, splitRows, unifiedRows, type SplitRow } from './diffrows';
 import { loadLanguage } from './highlight';
 
 const DIFF = ['--- a/x.go', '+++ b/x.go', '@@ -3,4 +3,5 @@', ' func main() {', '-\tx := 1', '-\ty := 2', '+\tx := 10', '+\ty := 20', '+\tz := 30', ' }', '\\ No newline at end of file'].join('\n');
@@ -55,5 +55,17 @@ describe('splitRows', () => {
       [null, 'a'],
       ['b', 'c'],
     ]);
+  });
+});
+
+describe('diffLayout', () => {
+  it.each([
+    { name: 'unified stays unified anywhere', chosen: 'unified' as const, width: 1400, want: 'unified' },
+    { name: 'side by side where there is room', chosen: 'split' as const, width: SPLIT_MIN_WIDTH, want: 'split' },
+    { name: 'the 340 px inspector falls back to unified', chosen: 'split' as const, width: 340, want: 'unified' },
+    { name: 'the 300 px workspace panel too', chosen: 'split' as const, width: 300, want: 'unified' },
+    { name: 'not measured yet keeps the choice', chosen: 'split' as const, width: 0, want: 'split' },
+  ])('$name', ({ chosen, width, want }) => {
+    expect(diffLayout(chosen, width)).toBe(want);
   });
 });

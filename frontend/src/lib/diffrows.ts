@@ -83,3 +83,15 @@ export function splitRows(diff: string, lang: string | null): SplitRow[] {
   flush();
   return rows;
 }
+
+/** SPLIT_MIN_WIDTH is the narrowest pane (CSS px) that shows a diff side by side. */
+export const SPLIT_MIN_WIDTH = 600;
+
+/**
+ * diffLayout is the layout a diff is drawn in: the one chosen, except that side by side
+ * falls back to unified in a pane narrower than SPLIT_MIN_WIDTH (two columns of a few
+ * words each). A width of 0 (not measured yet) keeps the choice.
+ */
+export function diffLayout(chosen: 'unified' | 'split', width: number): 'unified' | 'split' {
+  return chosen === 'split' && width > 0 && width < SPLIT_MIN_WIDTH ? 'unified' : chosen;
+}

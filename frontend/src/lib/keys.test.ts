@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { isHealthShortcut, isMac, isNewSessionShortcut, isSearchShortcut, isSendShortcut, isSettingsShortcut, isTyping, tabShortcut, type KeyLike } from './keys';
+import { historyShortcut, isHealthShortcut, isMac, isNewSessionShortcut, isSearchShortcut, isSendShortcut, isSettingsShortcut, isTyping, tabShortcut, type KeyLike } from './keys';
 
 const key = (over: Partial<KeyLike>): KeyLike => ({
   key: 'i',
@@ -69,5 +69,20 @@ describe('run shortcuts', () => {
     expect(isTyping({ tagName: 'DIV', isContentEditable: true } as unknown as EventTarget)).toBe(true);
     expect(isTyping({ tagName: 'svg' } as unknown as EventTarget)).toBe(false);
     expect(isTyping(null)).toBe(false);
+  });
+});
+
+describe('historyShortcut', () => {
+  const field = { tagName: 'INPUT' } as unknown as EventTarget;
+  it.each([
+    { name: 'Alt+Left goes back', e: key({ key: 'ArrowLeft', altKey: true }), want: -1 },
+    { name: 'Alt+Right goes forward', e: key({ key: 'ArrowRight', altKey: true }), want: 1 },
+    { name: 'Left alone moves in the view', e: key({ key: 'ArrowLeft' }), want: 0 },
+    { name: 'Alt+Shift+Left is not history', e: key({ key: 'ArrowLeft', altKey: true, shiftKey: true }), want: 0 },
+    { name: 'Ctrl+Alt+Right is not history', e: key({ key: 'ArrowRight', altKey: true, ctrlKey: true }), want: 0 },
+    { name: 'Alt+Up is not history', e: key({ key: 'ArrowUp', altKey: true }), want: 0 },
+    { name: 'Alt+Left in a text field moves the caret', e: { ...key({ key: 'ArrowLeft', altKey: true }), target: field }, want: 0 },
+  ])('$name', ({ e, want }) => {
+    expect(historyShortcut(e)).toBe(want);
   });
 });

@@ -57,3 +57,14 @@ export function isTyping(target: EventTarget | null): boolean {
   if (!el || typeof el.tagName !== 'string') return false;
   return el.isContentEditable === true || /^(INPUT|TEXTAREA|SELECT)$/.test(el.tagName);
 }
+
+/**
+ * historyShortcut maps Alt+Left to -1 (back) and Alt+Right to +1 (forward), else 0. In a text
+ * field the keys move the caret (by word on macOS), so they are left alone there.
+ */
+export function historyShortcut(e: KeyLike & { target?: EventTarget | null }): -1 | 0 | 1 {
+  if (!e.altKey || mod(e) || e.shiftKey || isTyping(e.target ?? null)) return 0;
+  if (e.key === 'ArrowLeft') return -1;
+  if (e.key === 'ArrowRight') return 1;
+  return 0;
+}

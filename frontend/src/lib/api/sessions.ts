@@ -7,6 +7,7 @@ import type {
   CheckpointView,
   DeleteRequest,
   DeleteResult,
+  RunFileDiff,
   ForkView,
   RestorePreview,
   RestoreRequest,
@@ -38,6 +39,14 @@ export async function runChanges(runId: string): Promise<StepChange[]> {
 /** stepChanges returns what one step changed, with diffs (Workspace.StepChanges). */
 export function stepChanges(runId: string, seq: number): Promise<StepChange> {
   return call<StepChange>('Workspace.StepChanges', runId, seq);
+}
+
+/**
+ * fileDiff returns what a run did to one file as one diff, with the steps that made it
+ * (Workspace.FileDiff): to the file after the run, or with now to the file as it is.
+ */
+export function fileDiff(runId: string, path: string, now: boolean): Promise<RunFileDiff> {
+  return call<RunFileDiff>('Workspace.FileDiff', runId, path, now);
 }
 
 /** checkpoints lists a run's workspace checkpoints (Checkpoints.List). */

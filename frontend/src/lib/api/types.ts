@@ -991,6 +991,25 @@ export interface FileChange {
   note?: string;
 }
 
+/**
+ * RunFileDiff is what a run did to one file as one diff (Workspace.FileDiff): the
+ * file before the run (its first checkpoint) against the file after the last
+ * step that changed it, or against the file in the workspace now.
+ */
+export interface RunFileDiff {
+  path: string;
+  op: 'created' | 'modified' | 'deleted' | 'unchanged';
+  diff?: string;
+  added: number;
+  removed: number;
+  /** steps are the run's steps that changed the file, in order. */
+  steps: number[];
+  /** binary: either side is binary or over 256 KiB, so there is no diff. */
+  binary?: boolean;
+  /** note says why there is no diff, when there is none. */
+  note?: string;
+}
+
 /** StepChange is what one write, edit or exec step changed (changes.Step). */
 export interface StepChange {
   seq: number;
