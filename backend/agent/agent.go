@@ -307,7 +307,7 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens, MaxTokensField: def.MaxTokensField,
 		Sandbox: req.Sandbox, Container: req.Container,
-		Approval: def.Approval,
+		Approval: def.Approval, Subagents: def.Subagents,
 	}
 	if req.ExecSecurity != "" {
 		cfg.Approval.Exec = req.ExecSecurity
