@@ -276,7 +276,7 @@ func TestTaskRefusals(t *testing.T) {
 func TestChildSteps(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
-		name                                     string
+		name                                      string
 		parentMax, turn, n, agentMax, asked, want int
 	}{
 		{"one child takes what is left", 10, 1, 1, 50, 0, 9},

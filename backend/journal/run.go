@@ -60,7 +60,7 @@ type Run struct {
 	ParentRunID string
 	ParentSeq   int
 	CreatedAt   time.Time
-	UpdatedAt time.Time
+	UpdatedAt   time.Time
 
 	// Steps, Usage and CostUSD summarize the run's steps; they are computed
 	// when the run is read and ignored by CreateRun.
