@@ -176,9 +176,10 @@ export function searchSessions(sessions: readonly SessionView[], query: string):
   return out;
 }
 
-/** latestRun is the most recently started run of a session. */
+/** latestRun is the most recently started run of a session (not a subagent's). */
 export function latestRun(s: SessionView | undefined): RunView | undefined {
-  return s?.runs[s.runs.length - 1];
+  // A subagent's run is shown inside its parent's trace, not as the session's latest turn.
+  return s?.runs.findLast((r) => !r.parent_run_id) ?? s?.runs[s.runs.length - 1];
 }
 
 /** renamedIn returns the list with a session's title changed (the same array when nothing changed). */
