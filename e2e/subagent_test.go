@@ -79,11 +79,12 @@ func TestSubagentsInGraph(t *testing.T) {
 
 	ctx := newBrowser(t)
 	var groups, hosts, opened string
-	var steps int
+	var steps, listed int
 	var png []byte
 	err := chromedp.Run(ctx,
 		chromedp.Navigate(serve(t, dd)),
-		chromedp.Click(`[data-testid="session-item"]`, chromedp.NodeVisible),
+		chromedp.Click(`[data-testid="run-item"]:not([data-subagent])`, chromedp.NodeVisible),
+		chromedp.Evaluate(`document.querySelectorAll('[data-testid="run-item"][data-subagent]').length`, &listed),
 		chromedp.Click(`[data-testid="tab-trace"]`, chromedp.NodeVisible),
 		chromedp.WaitVisible(`[data-testid="trace-subagent"]`),
 		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="trace-subagent"]')].map(g => g.getAttribute('data-subagent')).join(',')`, &groups),
@@ -100,6 +101,9 @@ func TestSubagentsInGraph(t *testing.T) {
 	ids := strings.Split(groups, ",")
 	if len(ids) != 2 || !strings.HasSuffix(ids[0], "-t3") || !strings.HasSuffix(ids[1], "-t4") || hosts != "5,6" {
 		t.Errorf("graph groups %q under steps %q; want the two helpers under the task steps 5 and 6", groups, hosts)
+	}
+	if listed != 2 {
+		t.Errorf("the sidebar marks %d runs as subagents, want 2", listed)
 	}
 	if opened == "" || steps < 4 {
 		t.Errorf("opened group %q lists %d steps; want one open group with the helper's steps", opened, steps)

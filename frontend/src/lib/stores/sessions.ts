@@ -179,7 +179,9 @@ export function searchSessions(sessions: readonly SessionView[], query: string):
 /** latestRun is the most recently started run of a session (not a subagent's). */
 export function latestRun(s: SessionView | undefined): RunView | undefined {
   // A subagent's run is shown inside its parent's trace, not as the session's latest turn.
-  return s?.runs.findLast((r) => !r.parent_run_id) ?? s?.runs[s.runs.length - 1];
+  const runs = s?.runs ?? [];
+  for (let i = runs.length - 1; i >= 0; i--) if (!runs[i].parent_run_id) return runs[i];
+  return runs[runs.length - 1];
 }
 
 /** renamedIn returns the list with a session's title changed (the same array when nothing changed). */
