@@ -299,3 +299,58 @@ func TestSessionContainerView(t *testing.T) {
 		t.Errorf("Session(%s) after stop now = %+v, %v; want no container", session, v, err)
 	}
 }
+
+// TestQueuedPromptSurvivesRestart: a prompt queued behind a busy session is kept in the
+// journal, so an app started after this one stopped finds it, records its run once the
+// session is free (taking it off the journal's queue) and drives it.
+func TestQueuedPromptSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	a, model, j, _, stop := newGateApp(t, 2)
+	first, err := a.Runs.Start(StartRequest{Prompt: "first", Workspace: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-model.started
+	queued, err := a.Runs.Start(StartRequest{SessionID: first.SessionID, Prompt: "second"})
+	if err != nil || queued.Status != StatusQueued {
+		t.Fatalf("Runs.Start(second) in a busy session = %+v, %v; want it queued", queued, err)
+	}
+	stop() // the app exits: the first run is cancelled, the queued prompt stays
+	kept, err := j.QueuedPrompts(t.Context())
+	if err != nil || len(kept) != 1 || kept[0].ID != queued.ID || kept[0].SessionID != first.SessionID {
+		t.Fatalf("QueuedPrompts() after stop = %+v, %v; want the queued prompt", kept, err)
+	}
+
+	// A new app on the same journal.
+	dir := a.Runs.dataDir
+	b := bus.New[agent.Event]()
+	sub := b.Subscribe(t.Context(), 0)
+	t.Cleanup(sub.Close)
+	model2 := &gateModel{gates: map[string]chan struct{}{}, started: make(chan string, 16)}
+	runner := agent.New(agent.Config{
+		Journal: j, Bus: b, Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}, Models: gateModels{model2},
+		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+			return local.New(run.Workspace, local.Options{})
+		},
+		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
+	})
+	a2 := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: SettingsConfig{DataDir: dir}})
+	stop2 := a2.Start(context.Background(), make(nameEmitter, 64))
+	t.Cleanup(stop2)
+	if got := <-model2.started; got != "second" {
+		t.Fatalf("the restarted app drove %q, want the queued prompt", got)
+	}
+	close(model2.gate("second"))
+	for ev := range sub.C() {
+		if ev.Type == agent.EventRunCompleted {
+			break
+		}
+	}
+	if kept, err := j.QueuedPrompts(t.Context()); err != nil || len(kept) != 0 {
+		t.Errorf("QueuedPrompts() after its run = %+v, %v; want none", kept, err)
+	}
+	runs, err := j.Runs(t.Context(), journal.RunFilter{SessionID: first.SessionID})
+	if err != nil || len(runs) != 2 || runs[1].Prompt != "second" || runs[1].Status != journal.RunCompleted {
+		t.Fatalf("session runs = %+v, %v; want first, then second completed", runs, err)
+	}
+}

@@ -304,6 +304,12 @@ func (r *Runs) work(ctx context.Context, emit Emitter) (stop func()) {
 			r.log.Warn("runs by other processes will show after a reload", "err", err)
 		}
 	}
+	if r.journal != nil {
+		if err := r.loadQueue(ctx); err != nil && r.log != nil {
+			r.log.Warn("prompts queued before this start are not shown", "err", err)
+		}
+		r.pump() // a session an earlier app's queued prompt waited for may be free now
+	}
 	return func() {
 		cancel()
 		if watcher != nil {

@@ -215,6 +215,9 @@ type StartRequest struct {
 	// session-scoped rules.
 	ExecSecurity approval.ExecPolicy
 	Allow, Deny  []string
+	// Queued names the queued prompt (journal.QueuedPrompt) this start takes off the
+	// queue, in the same transaction that records the run.
+	Queued string `json:"queued,omitempty"`
 }
 
 // RunConfig is a run's resolved configuration, recorded as its first step (see
@@ -292,6 +295,7 @@ func (r *Runner) start(ctx context.Context, req StartRequest, models Models) (jo
 		Workspace: sess.Workspace,
 		Sandbox:   cfg.Sandbox,
 		Status:    journal.RunPending,
+		FromQueue: req.Queued,
 	}, journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true}, journal.StepResult{Output: blob})
 	if err != nil {
 		return journal.Run{}, fmt.Errorf("agent: create run: %w", err)

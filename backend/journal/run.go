@@ -59,8 +59,11 @@ type Run struct {
 	// subagent; empty for a run a person started.
 	ParentRunID string
 	ParentSeq   int
-	CreatedAt   time.Time
-	UpdatedAt   time.Time
+	// FromQueue, set on a run being created, names the queued prompt (QueuedPrompt) it
+	// takes off the queue in the same transaction; it is not stored.
+	FromQueue string
+	CreatedAt time.Time
+	UpdatedAt time.Time
 
 	// Steps, Usage and CostUSD summarize the run's steps; they are computed
 	// when the run is read and ignored by CreateRun.
@@ -150,6 +153,11 @@ func (j *Journal) createRun(ctx context.Context, r Run, first *firstStep) (Run, 
 	err := j.tx(ctx, func(tx *sql.Tx) error {
 		if first != nil && r.Status.inProgress() && r.ParentRunID == "" {
 			if err := j.checkSessionFree(ctx, tx, r.SessionID, r.ID); err != nil {
+				return err
+			}
+		}
+		if r.FromQueue != "" {
+			if err := takeQueued(ctx, tx, r.FromQueue); err != nil {
 				return err
 			}
 		}
