@@ -67,7 +67,14 @@ func newGateApp(t *testing.T, maxRuns int) (*App, *gateModel, *journal.Journal, 
 	if err := config.SaveSettings(dir, config.Settings{Sandbox: config.Sandbox{MaxRuns: maxRuns}}); err != nil {
 		t.Fatal(err)
 	}
-	j := openJournal(t, dir)
+	a, model, sub, stop := gateAppOn(t, dir, openJournal(t, dir))
+	return a, model, a.Runs.journal, sub, stop
+}
+
+// gateAppOn is newGateApp on a data directory and journal of the caller's (a second app on
+// the same ones is a restarted app).
+func gateAppOn(t *testing.T, dir string, j *journal.Journal) (*App, *gateModel, *bus.Subscription[agent.Event], func()) {
+	t.Helper()
 	b := bus.New[agent.Event]()
 	model := &gateModel{gates: map[string]chan struct{}{}, started: make(chan string, 16)}
 	runner := agent.New(agent.Config{
@@ -81,7 +88,7 @@ func newGateApp(t *testing.T, maxRuns int) (*App, *gateModel, *journal.Journal, 
 	sub := b.Subscribe(t.Context(), 0)
 	t.Cleanup(sub.Close)
 	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: SettingsConfig{DataDir: dir}})
-	return a, model, j, sub, a.Start(context.Background(), make(nameEmitter, 64))
+	return a, model, sub, a.Start(context.Background(), make(nameEmitter, 64))
 }
 
 // TestWaitingRunsCancelledOnStop: a run still waiting for a slot when the app stops is
@@ -321,21 +328,8 @@ func TestQueuedPromptSurvivesRestart(t *testing.T) {
 		t.Fatalf("QueuedPrompts() after stop = %+v, %v; want the queued prompt", kept, err)
 	}
 
-	// A new app on the same journal.
-	dir := a.Runs.dataDir
-	b := bus.New[agent.Event]()
-	sub := b.Subscribe(t.Context(), 0)
-	t.Cleanup(sub.Close)
-	model2 := &gateModel{gates: map[string]chan struct{}{}, started: make(chan string, 16)}
-	runner := agent.New(agent.Config{
-		Journal: j, Bus: b, Agents: map[string]agent.Definition{"coder": agent.Builtin()[0]}, Models: gateModels{model2},
-		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
-			return local.New(run.Workspace, local.Options{})
-		},
-		Tools: tool.Builtin(), DataDir: dir, Approver: approveAll{},
-	})
-	a2 := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: SettingsConfig{DataDir: dir}})
-	stop2 := a2.Start(context.Background(), make(nameEmitter, 64))
+	// A new app on the same data directory and journal.
+	_, model2, sub, stop2 := gateAppOn(t, a.Runs.dataDir, j)
 	t.Cleanup(stop2)
 	if got := <-model2.started; got != "second" {
 		t.Fatalf("the restarted app drove %q, want the queued prompt", got)

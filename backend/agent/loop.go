@@ -460,6 +460,11 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		}
 		return tool.Result{}, err
 	}
+	return l.toolFinished(st, use, begun)
+}
+
+// toolFinished reads a completed tool step's result and publishes it.
+func (l *loop) toolFinished(st journal.Step, use llm.Block, begun time.Time) (tool.Result, error) {
 	res, err := record.DecodeToolOutput(st.Output)
 	if err != nil {
 		return res, fmt.Errorf("agent: run %s step %d: recorded tool result: %w", l.run.ID, st.Seq, err)

@@ -325,13 +325,7 @@ func (l *loop) taskStep(ctx context.Context, use llm.Block, kid *child) (tool.Re
 	if err != nil {
 		return tool.Result{}, err
 	}
-	res, err := record.DecodeToolOutput(st.Output)
-	if err != nil {
-		return res, fmt.Errorf("agent: run %s step %d: recorded tool result: %w", l.run.ID, st.Seq, err)
-	}
-	l.r.publish(Event{Type: EventToolFinished, RunID: l.run.ID, Seq: st.Seq, Tool: use.Name, Input: use.Input, Replayed: st.Replayed,
-		Result: NewToolOutcome(res), Duration: time.Since(begun).Milliseconds()})
-	return res, nil
+	return l.toolFinished(st, use, begun)
 }
 
 // answer is a task call's result: why no child started, or the child's answer.
