@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/record"
@@ -290,5 +291,38 @@ func TestChildSteps(t *testing.T) {
 		if got := childSteps(tc.parentMax, tc.turn, tc.n, tc.agentMax, tc.asked); got != tc.want {
 			t.Errorf("%s: childSteps(%d, %d, %d, %d, %d) = %d, want %d", tc.name, tc.parentMax, tc.turn, tc.n, tc.agentMax, tc.asked, got, tc.want)
 		}
+	}
+}
+
+// TestSubagentWaitsForPerson: with no approver, the helpers stop at their commands for a
+// person and the lead stops with them (awaiting approval; the helpers' requests are the ones
+// in the inbox). Once both are answered, driving a helper drives the lead, which finishes
+// both, sending no model request twice.
+func TestSubagentWaitsForPerson(t *testing.T) {
+	t.Parallel()
+	m := &roleModel{}
+	r, _ := setup(t, m, withHelpers, askPerson(t))
+	run := start(t, r, StartRequest{Agent: "lead", Prompt: "delegate"})
+	got, err := r.Drive(t.Context(), run.ID)
+	if !errors.Is(err, ErrSuspended) || got.Status != journal.RunAwaitingApproval || !strings.Contains(got.Error, "waits for approval") {
+		t.Fatalf("Drive = %s %q, %v; want the lead awaiting approval for its subagent", got.Status, got.Error, err)
+	}
+	waiting, err := r.Waiting(t.Context())
+	if err != nil || len(waiting) != 2 || waiting[0].Run.ParentRunID != run.ID || waiting[1].Run.ParentRunID != run.ID {
+		t.Fatalf("Waiting() = %+v, %v; want the two helpers' commands", waiting, err)
+	}
+	for _, w := range waiting {
+		if _, err := r.Answer(t.Context(), w.Run.ID, approval.Answer{Kind: approval.Approve, ActionHash: w.Request.ActionHash, By: "test"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err = r.Drive(t.Context(), waiting[0].Run.ID)
+	if err != nil || got.ID != run.ID || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive(helper) = %s %s, %v; want the lead driven to completion", got.ID, got.Status, err)
+	}
+	calls := m.calls()
+	slices.Sort(calls)
+	if want := []string{"A#0", "A#1", "B#0", "B#1", "lead#0", "lead#1"}; !slices.Equal(calls, want) {
+		t.Errorf("model calls = %v, want each once: %v", calls, want)
 	}
 }
