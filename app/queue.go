@@ -2,6 +2,7 @@ package app
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -23,7 +24,10 @@ import (
 //     why).
 //
 // The queue moves on whenever a drive here ends and whenever the journal changed (another
-// process's run ended). It is not durable: a queued request is lost when the app exits.
+// process's run ended). Queued requests are durable: each is kept in the journal
+// (journal.QueuedPrompt) until its run is recorded, which takes it off in the same
+// transaction, so a restarted app finds them again (loadQueue). Runs waiting for a slot are
+// recorded cancelled when the app stops (cancelWaiting).
 
 // queuedRun is a prompt waiting for its session to be free.
 type queuedRun struct {
@@ -51,7 +55,7 @@ func (r *Runs) start(req agent.StartRequest) (RunView, error) {
 	run, err := r.runner.Start(context.Background(), req)
 	var busy *journal.SessionInUseError
 	if errors.As(err, &busy) {
-		return r.enqueue(req, busy.Run), nil
+		return r.enqueue(req, busy.Run)
 	}
 	if err != nil {
 		return RunView{}, err
@@ -64,8 +68,19 @@ func (r *Runs) start(req agent.StartRequest) (RunView, error) {
 	return v, nil
 }
 
-func (r *Runs) enqueue(req agent.StartRequest, behind journal.Run) RunView {
+func (r *Runs) enqueue(req agent.StartRequest, behind journal.Run) (RunView, error) {
 	q := &queuedRun{id: journal.NewID("queued"), req: req, at: time.Now().UTC(), behind: behind}
+	if r.journal != nil {
+		blob, err := json.Marshal(req)
+		if err != nil {
+			return RunView{}, fmt.Errorf("queue the prompt: %w", err)
+		}
+		kept, err := r.journal.Enqueue(context.Background(), journal.QueuedPrompt{ID: q.id, SessionID: req.SessionID, Request: blob})
+		if err != nil {
+			return RunView{}, fmt.Errorf("queue the prompt: %w", err)
+		}
+		q.at = kept.CreatedAt.UTC()
+	}
 	r.mu.Lock()
 	r.queue = append(r.queue, q)
 	emit := r.emit
@@ -73,7 +88,32 @@ func (r *Runs) enqueue(req agent.StartRequest, behind journal.Run) RunView {
 	if emit != nil {
 		emit.Emit(EventJournal, struct{}{})
 	}
-	return q.view()
+	return q.view(), nil
+}
+
+// loadQueue reads the prompts an earlier app left queued (journal.QueuedPrompt) into the
+// queue, each behind its session's run in progress; pump then moves them on.
+func (r *Runs) loadQueue(ctx context.Context) error {
+	kept, err := r.journal.QueuedPrompts(ctx)
+	if err != nil {
+		return err
+	}
+	var qs []*queuedRun
+	for _, k := range kept {
+		var req agent.StartRequest
+		if err := json.Unmarshal(k.Request, &req); err != nil {
+			return fmt.Errorf("queued prompt %s: %w", k.ID, err)
+		}
+		behind, _, err := r.journal.SessionInUse(ctx, k.SessionID)
+		if err != nil {
+			return err
+		}
+		qs = append(qs, &queuedRun{id: k.ID, req: req, at: k.CreatedAt.UTC(), behind: behind})
+	}
+	r.mu.Lock()
+	r.queue = append(qs, r.queue...)
+	r.mu.Unlock()
+	return nil
 }
 
 // view shows a queued request as the sidebar lists runs.
@@ -141,7 +181,11 @@ func (r *Runs) pump() {
 
 	changed := false
 	for _, q := range queue {
-		run, err := r.runner.Start(context.Background(), q.req)
+		req := q.req
+		if r.journal != nil {
+			req.Queued = q.id // recording the run takes the prompt off the journal's queue
+		}
+		run, err := r.runner.Start(context.Background(), req)
 		var busy *journal.SessionInUseError
 		if errors.As(err, &busy) {
 			r.mu.Lock()
@@ -153,6 +197,12 @@ func (r *Runs) pump() {
 		r.queue = slices.DeleteFunc(r.queue, func(x *queuedRun) bool { return x == q })
 		r.mu.Unlock()
 		changed = true
+		if err != nil && r.journal != nil {
+			// It cannot start (its agent is gone, say): it leaves the journal's queue too.
+			if _, derr := r.journal.Dequeue(context.Background(), q.id); derr != nil && r.log != nil {
+				r.log.Warn("drop a queued prompt", "id", q.id, "err", derr)
+			}
+		}
 		if err == nil {
 			err = r.drive(run.ID)
 		}
@@ -167,7 +217,7 @@ func (r *Runs) pump() {
 
 // cancelWaiting records the runs still waiting for a slot as cancelled when the app stops,
 // so they do not hold their sessions as pending runs nobody drives (Resume goes on with
-// them). Queued prompts, never recorded, are dropped.
+// them). Queued prompts stay in the journal for the next start (loadQueue).
 func (r *Runs) cancelWaiting() {
 	r.mu.Lock()
 	waiting := r.waiting
@@ -191,6 +241,13 @@ func (r *Runs) dequeue(id string) (bool, error) {
 	r.waiting = slices.DeleteFunc(r.waiting, func(w string) bool { return w == id })
 	emit := r.emit
 	r.mu.Unlock()
+	if r.journal != nil && !waited {
+		kept, err := r.journal.Dequeue(context.Background(), id)
+		if err != nil {
+			return dropped, err
+		}
+		dropped = dropped || kept
+	}
 	if waited {
 		if err := r.journal.SetRunStatus(context.Background(), id, journal.RunCancelled, "cancelled before it began"); err != nil {
 			return true, err

@@ -67,7 +67,14 @@ func newGateApp(t *testing.T, maxRuns int) (*App, *gateModel, *journal.Journal, 
 	if err := config.SaveSettings(dir, config.Settings{Sandbox: config.Sandbox{MaxRuns: maxRuns}}); err != nil {
 		t.Fatal(err)
 	}
-	j := openJournal(t, dir)
+	a, model, sub, stop := gateAppOn(t, dir, openJournal(t, dir))
+	return a, model, a.Runs.journal, sub, stop
+}
+
+// gateAppOn is newGateApp on a data directory and journal of the caller's (a second app on
+// the same ones is a restarted app).
+func gateAppOn(t *testing.T, dir string, j *journal.Journal) (*App, *gateModel, *bus.Subscription[agent.Event], func()) {
+	t.Helper()
 	b := bus.New[agent.Event]()
 	model := &gateModel{gates: map[string]chan struct{}{}, started: make(chan string, 16)}
 	runner := agent.New(agent.Config{
@@ -81,7 +88,7 @@ func newGateApp(t *testing.T, maxRuns int) (*App, *gateModel, *journal.Journal, 
 	sub := b.Subscribe(t.Context(), 0)
 	t.Cleanup(sub.Close)
 	a := New(Config{Journal: j, Runner: runner, Bus: b, Log: slog.New(slog.NewTextHandler(io.Discard, nil)), Settings: SettingsConfig{DataDir: dir}})
-	return a, model, j, sub, a.Start(context.Background(), make(nameEmitter, 64))
+	return a, model, sub, a.Start(context.Background(), make(nameEmitter, 64))
 }
 
 // TestWaitingRunsCancelledOnStop: a run still waiting for a slot when the app stops is
@@ -297,5 +304,47 @@ func TestSessionContainerView(t *testing.T) {
 	}
 	if v, err := c.Session(session); err != nil || v.Running {
 		t.Errorf("Session(%s) after stop now = %+v, %v; want no container", session, v, err)
+	}
+}
+
+// TestQueuedPromptSurvivesRestart: a prompt queued behind a busy session is kept in the
+// journal, so an app started after this one stopped finds it, records its run once the
+// session is free (taking it off the journal's queue) and drives it.
+func TestQueuedPromptSurvivesRestart(t *testing.T) {
+	t.Parallel()
+	a, model, j, _, stop := newGateApp(t, 2)
+	first, err := a.Runs.Start(StartRequest{Prompt: "first", Workspace: t.TempDir()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	<-model.started
+	queued, err := a.Runs.Start(StartRequest{SessionID: first.SessionID, Prompt: "second"})
+	if err != nil || queued.Status != StatusQueued {
+		t.Fatalf("Runs.Start(second) in a busy session = %+v, %v; want it queued", queued, err)
+	}
+	stop() // the app exits: the first run is cancelled, the queued prompt stays
+	kept, err := j.QueuedPrompts(t.Context())
+	if err != nil || len(kept) != 1 || kept[0].ID != queued.ID || kept[0].SessionID != first.SessionID {
+		t.Fatalf("QueuedPrompts() after stop = %+v, %v; want the queued prompt", kept, err)
+	}
+
+	// A new app on the same data directory and journal.
+	_, model2, sub, stop2 := gateAppOn(t, a.Runs.dataDir, j)
+	t.Cleanup(stop2)
+	if got := <-model2.started; got != "second" {
+		t.Fatalf("the restarted app drove %q, want the queued prompt", got)
+	}
+	close(model2.gate("second"))
+	for ev := range sub.C() {
+		if ev.Type == agent.EventRunCompleted {
+			break
+		}
+	}
+	if kept, err := j.QueuedPrompts(t.Context()); err != nil || len(kept) != 0 {
+		t.Errorf("QueuedPrompts() after its run = %+v, %v; want none", kept, err)
+	}
+	runs, err := j.Runs(t.Context(), journal.RunFilter{SessionID: first.SessionID})
+	if err != nil || len(runs) != 2 || runs[1].Prompt != "second" || runs[1].Status != journal.RunCompleted {
+		t.Fatalf("session runs = %+v, %v; want first, then second completed", runs, err)
 	}
 }

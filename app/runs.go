@@ -82,6 +82,10 @@ type RunView struct {
 	// Queue says why the run waits: behind its session's run in progress (status
 	// "queued": nothing is recorded yet), or for a free slot (pending).
 	Queue string `json:"queue,omitempty"`
+	// ParentRunID and ParentSeq name the run and step that started this one as a
+	// subagent (its task call); empty for a run a person started.
+	ParentRunID string `json:"parent_run_id,omitempty"`
+	ParentSeq   int    `json:"parent_seq,omitempty"`
 }
 
 // StepView is one journal step as `corral show --json` lists it. The window reads steps
@@ -300,6 +304,12 @@ func (r *Runs) work(ctx context.Context, emit Emitter) (stop func()) {
 			r.log.Warn("runs by other processes will show after a reload", "err", err)
 		}
 	}
+	if r.journal != nil {
+		if err := r.loadQueue(ctx); err != nil && r.log != nil {
+			r.log.Warn("prompts queued before this start are not shown", "err", err)
+		}
+		r.pump() // a session an earlier app's queued prompt waited for may be free now
+	}
 	return func() {
 		cancel()
 		if watcher != nil {
@@ -331,7 +341,7 @@ func NewSessionView(s journal.Session, runs []RunView) SessionView {
 func NewRunView(r journal.Run) RunView {
 	return RunView{ID: r.ID, SessionID: r.SessionID, Agent: r.Agent, Prompt: r.Prompt, Status: string(r.Status), Workspace: r.Workspace, Sandbox: r.Sandbox,
 		Error: r.Error, Steps: r.Steps, Usage: r.Usage, CostUSD: r.CostUSD, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
-		DriverPID: driverPID(r)}
+		DriverPID: driverPID(r), ParentRunID: r.ParentRunID, ParentSeq: r.ParentSeq}
 }
 
 // driverPID is the pid of the other process that drives r, or 0.

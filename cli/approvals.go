@@ -11,6 +11,7 @@ import (
 	"os"
 	"strconv"
 	"strings"
+	"sync"
 	"text/tabwriter"
 
 	"github.com/corral-dev/corral/backend/agent"
@@ -60,13 +61,20 @@ func (b blanket) Approve(_ context.Context, _ journal.Run, req approval.Request)
 	return ans, nil
 }
 
-// terminalApprover shows the preview and asks on the terminal.
+// terminalApprover shows the preview and asks on the terminal, one request at a time
+// (subagents running at once may ask together).
 type terminalApprover struct {
 	in  *bufio.Reader
 	out io.Writer
+	mu  sync.Mutex
 }
 
 func (t *terminalApprover) Approve(ctx context.Context, run journal.Run, req approval.Request) (approval.Answer, error) {
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if run.ParentRunID != "" {
+		fmt.Fprintf(t.out, "\nsubagent %s (run %s) asks:", run.Agent, run.ID)
+	}
 	fmt.Fprintf(t.out, "\n%s\n", approval.RenderText(req.Preview, true))
 	ans := approval.Answer{ActionHash: req.ActionHash, By: "terminal"}
 	for {

@@ -329,6 +329,10 @@ var showCommand = command{
 			if err != nil {
 				return err
 			}
+			children, err := rt.journal.Children(ctx, run.ID)
+			if err != nil {
+				return err
+			}
 			if *asJSON {
 				type resumeView struct {
 					At       time.Time `json:"at"`
@@ -339,17 +343,29 @@ var showCommand = command{
 				for i, r := range resumes {
 					rv[i] = resumeView{r.At, r.AfterSeq, r.Reason}
 				}
+				kids := make([]string, len(children))
+				for i, c := range children {
+					kids[i] = c.ID
+				}
 				return writeJSON(p.Stdout, struct {
 					app.RunView
 					StepList []app.StepView `json:"step_list"`
 					Resumes  []resumeView   `json:"resumes"`
-				}{app.NewRunView(run), app.NewStepViews(steps), rv})
+					Children []string       `json:"children"`
+				}{app.NewRunView(run), app.NewStepViews(steps), rv, kids})
 			}
 			fmt.Fprintf(p.Stdout, "run %s  session %s  agent %s  %s\nworkspace %s\nprompt: %s\n", run.ID, run.SessionID, run.Agent, run.Status, run.Workspace, run.Prompt)
 			if run.Error != "" {
 				fmt.Fprintf(p.Stdout, "error: %s\n", run.Error)
 			}
-			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n\n", run.Steps, tokens(run.Usage), run.CostUSD)
+			if run.ParentRunID != "" {
+				fmt.Fprintf(p.Stdout, "subagent of run %s, step %d\n", run.ParentRunID, run.ParentSeq)
+			}
+			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n", run.Steps, tokens(run.Usage), run.CostUSD)
+			for _, c := range children {
+				fmt.Fprintf(p.Stdout, "  subagent %s  step %d  agent %s  %s  %d steps, %s tokens, $%.4f\n", c.ID, c.ParentSeq, c.Agent, c.Status, c.Steps, tokens(c.Usage), c.CostUSD)
+			}
+			fmt.Fprintln(p.Stdout)
 			printResumes := func(after int) {
 				for _, r := range resumes {
 					if r.AfterSeq == after {

@@ -215,6 +215,9 @@ type StartRequest struct {
 	// session-scoped rules.
 	ExecSecurity approval.ExecPolicy
 	Allow, Deny  []string
+	// Queued names the queued prompt (journal.QueuedPrompt) this start takes off the
+	// queue, in the same transaction that records the run.
+	Queued string `json:"queued,omitempty"`
 }
 
 // RunConfig is a run's resolved configuration, recorded as its first step (see
@@ -292,6 +295,7 @@ func (r *Runner) start(ctx context.Context, req StartRequest, models Models) (jo
 		Workspace: sess.Workspace,
 		Sandbox:   cfg.Sandbox,
 		Status:    journal.RunPending,
+		FromQueue: req.Queued,
 	}, journal.StepSpec{Name: record.NameConfig, Kind: record.KindConfig, Idempotent: true}, journal.StepResult{Output: blob})
 	if err != nil {
 		return journal.Run{}, fmt.Errorf("agent: create run: %w", err)
@@ -307,7 +311,7 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens, MaxTokensField: def.MaxTokensField,
 		Sandbox: req.Sandbox, Container: req.Container,
-		Approval: def.Approval,
+		Approval: def.Approval, Subagents: def.Subagents,
 	}
 	if req.ExecSecurity != "" {
 		cfg.Approval.Exec = req.ExecSecurity

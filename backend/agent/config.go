@@ -56,6 +56,9 @@ type Definition struct {
 	// session scope) may go without a command before it removes itself; 0 takes the
 	// settings' time, else 15 minutes.
 	SessionIdleMinutes int `json:"session_idle_minutes,omitempty"`
+	// Subagents names the agents this one may delegate to with the task tool; empty
+	// offers no task tool. A subagent gets no tool its parent lacks.
+	Subagents []string `json:"subagents,omitempty"`
 }
 
 // DefaultAgentID names the built-in coding agent.
@@ -165,6 +168,11 @@ func (d Definition) Validate() error {
 			errs = append(errs, fmt.Errorf("%w: tool %q is listed twice", ErrBadDefinition, name))
 		}
 		seen[name] = true
+	}
+	for _, id := range d.Subagents {
+		if !idPattern.MatchString(id) {
+			errs = append(errs, fmt.Errorf("%w: subagent %q is not an agent id", ErrBadDefinition, id))
+		}
 	}
 	if d.MaxSteps < 0 || d.MaxSteps > 10000 {
 		errs = append(errs, fmt.Errorf("%w: max steps %d: want 1 to 10000 (0 means 50)", ErrBadDefinition, d.MaxSteps))

@@ -45,7 +45,7 @@ import (
 )
 
 // goldenVersion is the folder the recorder writes: the record version this release makes.
-const goldenVersion = "v0"
+const goldenVersion = "v1"
 
 var updateGolden = flag.Bool("update-golden", false, "record the golden histories of "+goldenDir+"/"+goldenVersion+" again from real runs")
 
@@ -292,6 +292,7 @@ func (rec *recording) run(run journal.Run, sent []llm.Request) goldenRun {
 		rec.t.Fatal(err)
 	}
 	gr := goldenRun{ID: run.ID, Agent: run.Agent, Prompt: run.Prompt, Status: string(run.Status), Workspace: run.Workspace,
+		ParentRunID: run.ParentRunID, ParentSeq: run.ParentSeq,
 		Sandbox: run.Sandbox, Error: run.Error, CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt,
 		Want: goldenWant{Status: string(run.Status), Error: run.Error, Final: rec.ended[run.ID], Steps: len(steps), Requests: []goldenRequest{}}}
 	for _, st := range steps {
@@ -375,6 +376,7 @@ func TestRecordGoldens(t *testing.T) {
 		"cutoff":    recordCutOff,
 		"session":   recordSession,
 		"imported":  recordImported,
+		"subagents": recordSubagents,
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, g := range record(t) {
@@ -536,6 +538,50 @@ type childJob struct {
 	Run      string `json:"run"`
 	BaseURL  string `json:"base_url"`
 	Requests string `json:"requests"`
+}
+
+// recordSubagents: a lead agent that delegates two tasks in one turn to helpers (one in the
+// shared workspace, one in a copy whose change comes back as a diff), driven at once.
+func recordSubagents(t *testing.T) []golden {
+	const lead, one, two = "Delegate the notes.", "Write one.txt.", "Write two.txt."
+	rec := newRecording(t, scriptedModel{turns: []llm.Response{}, byPrompt: map[string][]llm.Response{
+		lead: {
+			say("Two helpers at once.", [2]string{"task", `{"agent":"helper","prompt":"Write one.txt."}`},
+				[2]string{"task", `{"agent":"helper","prompt":"Write two.txt.","isolation":"copy"}`}),
+			say("one.txt is written; two.txt waits in the helper's copy."),
+		},
+		one: {say("", [2]string{"write", `{"path":"one.txt","content":"one\n"}`}), say("one.txt written.")},
+		two: {say("", [2]string{"write", `{"path":"two.txt","content":"two\n"}`}), say("two.txt written.")},
+	}})
+	defs := map[string]agent.Definition{}
+	for _, d := range agent.Builtin() {
+		defs[d.ID] = d
+	}
+	defs["lead"] = agent.Definition{ID: "lead", System: "You delegate.", Tools: []string{"read", "write", "edit"}, MaxSteps: 10, MaxTokens: 2000, Subagents: []string{"helper"}}
+	defs["helper"] = agent.Definition{ID: "helper", System: "You help.", Tools: []string{"read", "write"}, MaxSteps: 10, MaxTokens: 2000}
+	rec.r.SetAgents(defs)
+	ctx := context.Background()
+	run := rec.start(agent.StartRequest{Agent: "lead", Prompt: lead})
+	rec.drive(ctx, run.ID, journal.RunCompleted)
+	rec.final(run.ID)
+	// The drive sent the lead's and the helpers' requests: each run keeps those of its prompt.
+	kids, err := rec.j.Children(ctx, run.ID)
+	if err != nil || len(kids) != 2 {
+		t.Fatalf("Children(%s) = %d, %v", run.ID, len(kids), err)
+	}
+	all := rec.sent[run.ID]
+	rec.sent = map[string][]llm.Request{}
+	for _, r := range append([]journal.Run{run}, kids...) {
+		for _, req := range all {
+			if _, prompt := turnOf(req); prompt == r.Prompt {
+				rec.sent[r.ID] = append(rec.sent[r.ID], req)
+			}
+		}
+		if r.ID != run.ID {
+			rec.final(r.ID)
+		}
+	}
+	return []golden{rec.history("subagents", "A lead run that starts two helpers in one turn (one in a copy of the workspace), driven at once; each helper is its own run linked to the lead's task step.", run.SessionID)}
 }
 
 // recordKilled: a run whose process is killed (SIGKILL) during a model call, then resumed

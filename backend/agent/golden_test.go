@@ -65,7 +65,10 @@ type goldenRun struct {
 	UpdatedAt time.Time      `json:"updated_at"`
 	Steps     []goldenStep   `json:"steps"`
 	Resumes   []goldenResume `json:"resumes,omitempty"`
-	Want      goldenWant     `json:"want"`
+	// ParentRunID and ParentSeq link a subagent's run to its parent's task step (v1 on).
+	ParentRunID string     `json:"parent_run_id,omitempty"`
+	ParentSeq   int        `json:"parent_seq,omitempty"`
+	Want        goldenWant `json:"want"`
 }
 
 // goldenStep is a step row. Input and output are the stored bytes as a string, not
@@ -117,7 +120,8 @@ func (s goldenSession) journal() journal.Session {
 
 func (g goldenRun) journal(sessionID string) (journal.Run, []journal.Step, []journal.Resume) {
 	run := journal.Run{ID: g.ID, SessionID: sessionID, Agent: g.Agent, Prompt: g.Prompt, Status: journal.RunStatus(g.Status),
-		Workspace: g.Workspace, Sandbox: g.Sandbox, Error: g.Error, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt}
+		Workspace: g.Workspace, Sandbox: g.Sandbox, Error: g.Error, CreatedAt: g.CreatedAt, UpdatedAt: g.UpdatedAt,
+		ParentRunID: g.ParentRunID, ParentSeq: g.ParentSeq}
 	steps := make([]journal.Step, 0, len(g.Steps))
 	for _, s := range g.Steps {
 		steps = append(steps, journal.Step{RunID: g.ID, Seq: s.Seq, Name: s.Name, Kind: s.Kind, Status: journal.StepStatus(s.Status),

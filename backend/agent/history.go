@@ -28,6 +28,9 @@ func (r *Runner) historyUntil(ctx context.Context, sessionID, untilRun string, u
 		return nil, err
 	}
 	for _, run := range runs {
+		if run.ParentRunID != "" {
+			continue // a subagent's conversation is its parent's tool result, not a turn
+		}
 		steps, err := r.config.Journal.Steps(ctx, run.ID)
 		if err != nil {
 			return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)

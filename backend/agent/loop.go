@@ -21,10 +21,28 @@ import (
 // left running by a crash, until it completes, fails, is cancelled (ctx) or must wait for a
 // person (ErrSuspended). It returns the run as it stands at the end. Options change this
 // drive only.
+//
+// A subagent's run whose parent has not ended goes on through its parent: driving it
+// drives the parent, which drives it (and returns the parent's run).
 func (r *Runner) Drive(ctx context.Context, runID string, opts ...DriveOption) (journal.Run, error) {
+	return r.driveRun(ctx, runID, r.drive(opts), true)
+}
+
+// driveRun is Drive with the drive's options applied; viaParent sends a subagent's run to
+// its parent (a parent driving its child does not).
+func (r *Runner) driveRun(ctx context.Context, runID string, d drive, viaParent bool) (journal.Run, error) {
 	run, err := r.config.Journal.Run(ctx, runID)
 	if err != nil {
 		return run, fmt.Errorf("agent: %w", err) // the journal error names the run
+	}
+	if viaParent && run.ParentRunID != "" {
+		parent, err := r.config.Journal.Run(ctx, run.ParentRunID)
+		if err != nil {
+			return run, fmt.Errorf("agent: subagent run %s: %w", run.ID, err)
+		}
+		if !finalRun(parent.Status) {
+			return r.driveRun(ctx, parent.ID, d, true)
+		}
 	}
 	sess, err := r.config.Journal.Session(ctx, run.SessionID)
 	if err != nil {
@@ -42,7 +60,7 @@ func (r *Runner) Drive(ctx context.Context, runID string, opts ...DriveOption) (
 		return run, fmt.Errorf("agent: load run %s: %w", run.ID, err)
 	}
 	history := cur.History()
-	l := &loop{r: r, d: r.drive(opts), run: run, cur: cur}
+	l := &loop{r: r, d: d, run: run, cur: cur}
 	started := EventRunStarted
 	if run.Status != journal.RunPending {
 		started = EventRunResumed
@@ -132,6 +150,7 @@ func outcome(ctx context.Context, runID string, runErr error) (journal.RunStatus
 	var waiting *awaitingApproval
 	var refused *refusedError
 	var cut *cutOffError
+	var stopped *childStopped
 	switch {
 	case runErr == nil:
 	case errors.As(runErr, &refused):
@@ -145,6 +164,13 @@ func outcome(ctx context.Context, runID string, runErr error) (journal.RunStatus
 	case errors.As(runErr, &interrupted):
 		status, typ = journal.RunInterrupted, EventRunSuspended
 		errText = fmt.Sprintf("step %d (%s %s) was cut off before it finished; its side effect may have happened. Resolve it: rerun, skip or fail", interrupted.Seq, interrupted.Kind, interrupted.Name)
+		runErr = fmt.Errorf("%w: %s", ErrSuspended, errText)
+	case errors.As(runErr, &stopped) && ctx.Err() == nil:
+		// A subagent stopped for a person: its parent waits with it.
+		status, typ, errText = journal.RunPaused, EventRunSuspended, "waiting for a subagent: "+stopped.advice()
+		if stopped.run.Status == journal.RunAwaitingApproval {
+			status = journal.RunAwaitingApproval
+		}
 		runErr = fmt.Errorf("%w: %s", ErrSuspended, errText)
 	case ctx.Err() != nil:
 		status, typ, errText = journal.RunCancelled, EventRunCancelled, "cancelled"
@@ -300,16 +326,9 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			// The provider paused a long turn: sent back as it is, the model goes on with it.
 			continue
 		}
-		var results []llm.Block
-		for _, b := range resp.Content {
-			if b.Type != llm.BlockToolUse {
-				continue
-			}
-			res, err := l.toolStep(ctx, b)
-			if err != nil {
-				return "", err
-			}
-			results = append(results, llm.ToolResultBlock(b.ID, res.Content, res.IsError))
+		results, err := l.runTools(ctx, resp, turn)
+		if err != nil {
+			return "", err
 		}
 		if len(results) == 0 && resp.StopReason == llm.StopMaxTokens {
 			answer.WriteString(resp.Text())
@@ -441,6 +460,11 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 		}
 		return tool.Result{}, err
 	}
+	return l.toolFinished(st, use, begun)
+}
+
+// toolFinished reads a completed tool step's result and publishes it.
+func (l *loop) toolFinished(st journal.Step, use llm.Block, begun time.Time) (tool.Result, error) {
 	res, err := record.DecodeToolOutput(st.Output)
 	if err != nil {
 		return res, fmt.Errorf("agent: run %s step %d: recorded tool result: %w", l.run.ID, st.Seq, err)
@@ -513,6 +537,9 @@ func (l *loop) toolSpecs() ([]llm.ToolSpec, error) {
 		}
 		l.tools[name] = t
 		specs = append(specs, llm.ToolSpec{Name: t.Name(), Description: t.Description(), InputSchema: t.Schema()})
+	}
+	if len(l.cfg.Subagents) > 0 {
+		specs = append(specs, taskSpec(l.cfg.Subagents))
 	}
 	return specs, nil
 }

@@ -25,6 +25,9 @@ func (r *Runner) Recover(ctx context.Context) ([]Recovered, error) {
 		if ctx.Err() != nil {
 			break
 		}
+		if run.ParentRunID != "" {
+			continue // its parent, resumed too, drives it
+		}
 		got, err := r.Drive(ctx, run.ID)
 		out = append(out, Recovered{Run: got, Err: err})
 	}

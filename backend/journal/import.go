@@ -41,8 +41,9 @@ func (j *Journal) ImportRun(ctx context.Context, s Session, r Run, steps []Step,
 			return err
 		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, session_id, agent, prompt, status, workspace, sandbox, error,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.SessionID, r.Agent, r.Prompt, string(r.Status), r.Workspace, r.Sandbox, r.Error, stamp(r.CreatedAt), stamp(r.UpdatedAt))
+			created_at, updated_at, parent_run_id, parent_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.SessionID, r.Agent, r.Prompt, string(r.Status), r.Workspace, r.Sandbox, r.Error, stamp(r.CreatedAt), stamp(r.UpdatedAt),
+			r.ParentRunID, r.ParentSeq)
 		if isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY) {
 			return ErrExists
 		}

@@ -47,7 +47,7 @@ func (s RunStatus) inProgress() bool {
 // except is in progress.
 func (j *Journal) checkSessionFree(ctx context.Context, tx *sql.Tx, sessionID, except string) error {
 	var id, status string
-	err := tx.QueryRowContext(ctx, `SELECT id, status FROM runs WHERE session_id = ? AND id != ?
+	err := tx.QueryRowContext(ctx, `SELECT id, status FROM runs WHERE session_id = ? AND id != ? AND parent_run_id = ''
 		AND status IN (?, ?, ?) ORDER BY created_at, id LIMIT 1`,
 		sessionID, except, string(RunPending), string(RunRunning), string(RunAwaitingApproval)).Scan(&id, &status)
 	if errors.Is(err, sql.ErrNoRows) {
@@ -70,7 +70,7 @@ func (j *Journal) checkSessionFree(ctx context.Context, tx *sql.Tx, sessionID, e
 // SessionInUse returns the session's run in progress, if any: the run a new one would wait
 // for.
 func (j *Journal) SessionInUse(ctx context.Context, sessionID string) (Run, bool, error) {
-	runs, err := j.queryRuns(ctx, "runs of "+sessionID, runSelect+` WHERE r.session_id = ? AND r.status IN (?, ?, ?)`+runOrder,
+	runs, err := j.queryRuns(ctx, "runs of "+sessionID, runSelect+` WHERE r.session_id = ? AND r.parent_run_id = '' AND r.status IN (?, ?, ?)`+runOrder,
 		sessionID, string(RunPending), string(RunRunning), string(RunAwaitingApproval))
 	if err != nil || len(runs) == 0 {
 		return Run{}, false, err

@@ -115,12 +115,15 @@ func (j *Journal) ClaimRun(ctx context.Context, runID string, from RunStatus, re
 		if RunStatus(status) != from {
 			return fmt.Errorf("%w: it is %s now, not %s", ErrRunChanged, status, from)
 		}
-		var session string
-		if err := tx.QueryRowContext(ctx, `SELECT session_id FROM runs WHERE id = ?`, runID).Scan(&session); err != nil {
+		var session, parent string
+		if err := tx.QueryRowContext(ctx, `SELECT session_id, parent_run_id FROM runs WHERE id = ?`, runID).Scan(&session, &parent); err != nil {
 			return err
 		}
-		if err := j.checkSessionFree(ctx, tx, session, runID); err != nil {
-			return err
+		// A subagent's run goes on while its parent holds the session.
+		if parent == "" {
+			if err := j.checkSessionFree(ctx, tx, session, runID); err != nil {
+				return err
+			}
 		}
 		o := j.owner
 		// Compare and swap on the holder read above: a process that claimed it in between

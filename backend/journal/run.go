@@ -54,7 +54,14 @@ type Run struct {
 	Workspace string
 	Sandbox   string
 	// Error is the failure text of a failed or interrupted run.
-	Error     string
+	Error string
+	// ParentRunID and ParentSeq name the run and task step that started this run as a
+	// subagent; empty for a run a person started.
+	ParentRunID string
+	ParentSeq   int
+	// FromQueue, set on a run being created, names the queued prompt (QueuedPrompt) it
+	// takes off the queue in the same transaction; it is not stored.
+	FromQueue string
 	CreatedAt time.Time
 	UpdatedAt time.Time
 
@@ -79,7 +86,7 @@ const runSelect = `SELECT r.id, r.session_id, r.agent, r.prompt, r.status, r.wor
 	coalesce(sum(s.input_tokens), 0), coalesce(sum(s.output_tokens), 0),
 	coalesce(sum(s.cache_read_tokens), 0), coalesce(sum(s.cache_write_tokens), 0),
 	coalesce(sum(s.cost_usd), 0),
-	r.owner, r.owner_pid, r.owner_start, r.owner_host, r.heartbeat
+	r.owner, r.owner_pid, r.owner_start, r.owner_host, r.heartbeat, r.parent_run_id, r.parent_seq
 	FROM runs r LEFT JOIN steps s ON s.run_id = r.id`
 
 const runOrder = ` GROUP BY r.id ORDER BY r.created_at, r.id`
@@ -94,7 +101,8 @@ func (j *Journal) scanRun(r scanner) (Run, error) {
 	err := r.Scan(&run.ID, &run.SessionID, &run.Agent, &run.Prompt, &status, &run.Workspace, &run.Sandbox, &run.Error,
 		&created, &updated, &run.Steps,
 		&run.Usage.InputTokens, &run.Usage.OutputTokens, &run.Usage.CacheReadTokens, &run.Usage.CacheWriteTokens,
-		&run.CostUSD, &run.Driver.ID, &run.Driver.PID, &run.Driver.Start, &run.Driver.Host, &beat)
+		&run.CostUSD, &run.Driver.ID, &run.Driver.PID, &run.Driver.Start, &run.Driver.Host, &beat,
+		&run.ParentRunID, &run.ParentSeq)
 	if err != nil {
 		return Run{}, err
 	}
@@ -143,14 +151,19 @@ func (j *Journal) createRun(ctx context.Context, r Run, first *firstStep) (Run, 
 	}
 	now := j.stamp()
 	err := j.tx(ctx, func(tx *sql.Tx) error {
-		if first != nil && r.Status.inProgress() {
+		if first != nil && r.Status.inProgress() && r.ParentRunID == "" {
 			if err := j.checkSessionFree(ctx, tx, r.SessionID, r.ID); err != nil {
 				return err
 			}
 		}
+		if r.FromQueue != "" {
+			if err := takeQueued(ctx, tx, r.FromQueue); err != nil {
+				return err
+			}
+		}
 		_, err := tx.ExecContext(ctx, `INSERT INTO runs (id, session_id, agent, prompt, status, workspace, sandbox, error,
-			created_at, updated_at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-			r.ID, r.SessionID, r.Agent, r.Prompt, string(r.Status), r.Workspace, r.Sandbox, r.Error, now, now)
+			created_at, updated_at, parent_run_id, parent_seq) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+			r.ID, r.SessionID, r.Agent, r.Prompt, string(r.Status), r.Workspace, r.Sandbox, r.Error, now, now, r.ParentRunID, r.ParentSeq)
 		switch {
 		case isConstraint(err, sqlite3.SQLITE_CONSTRAINT_PRIMARYKEY):
 			return ErrExists
@@ -201,6 +214,11 @@ func (j *Journal) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
 		return j.queryRuns(ctx, "runs of "+f.SessionID, runSelect+` WHERE r.session_id = ?`+runOrder, f.SessionID)
 	}
 	return j.queryRuns(ctx, "runs", runSelect+runOrder)
+}
+
+// Children lists the runs parentID's task steps started, by step, oldest first.
+func (j *Journal) Children(ctx context.Context, parentID string) ([]Run, error) {
+	return j.queryRuns(ctx, "children of "+parentID, runSelect+` WHERE r.parent_run_id = ? GROUP BY r.id ORDER BY r.parent_seq, r.created_at, r.id`, parentID)
 }
 
 // RunsWithStatus lists the runs in any of the given states, oldest first;

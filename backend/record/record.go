@@ -20,6 +20,10 @@ const (
 	KindTool = "tool"
 	// KindApproval is the approval gate before a tool call, named after the tool.
 	KindApproval = "approval"
+	// KindSubagent starts a subagent: the child run a task call asked for (named
+	// NameTask); its output is a Subagent. The call's result, the child's answer, is the
+	// tool step (kind tool, name task) that follows the turn's subagent steps.
+	KindSubagent = "subagent"
 )
 
 // Step names of the kinds whose steps all have one name.
@@ -32,6 +36,9 @@ const (
 	// run with MCP servers) that records the tools its servers offered when it first drove
 	// (an mcp.Discovery), so a resumed run offers the same ones.
 	NameMCPTools = "mcp.tools"
+	// NameTask names the task tool's steps: a subagent step that starts the child run,
+	// and the tool step that waits for its answer.
+	NameTask = "task"
 )
 
 // The version each record kind is written at. Version 0 is the format without a "v" member.
@@ -48,6 +55,8 @@ const (
 	GateRequestVersion = 0
 	// GateVersion is the version of GateRecord, a completed gate step's output.
 	GateVersion = 0
+	// SubagentVersion is the version of Subagent, a subagent step's output.
+	SubagentVersion = 0
 )
 
 var (
@@ -86,6 +95,33 @@ type RunConfig struct {
 	// MCP names the MCP servers whose tools the run is offered; the tools themselves are
 	// recorded by the run's mcp.tools step.
 	MCP []string `json:"mcp,omitempty"`
+	// Subagents names the agents the run may start with the task tool; empty offers no
+	// task tool.
+	Subagents []string `json:"subagents,omitempty"`
+}
+
+// Subagent is what a subagent step records: the child run a task call started, or why it
+// started none (Error, which the model then sees as the call's result).
+type Subagent struct {
+	// V is the record's version (SubagentVersion); 0 is not written.
+	V int `json:"v,omitempty"`
+	// Run is the child run's id; empty when Error says why there is none.
+	Run   string `json:"run,omitempty"`
+	Agent string `json:"agent,omitempty"`
+	// Isolation is "shared" (the child works in the parent's workspace) or "copy" (in
+	// Workspace, a copy whose changes come back as a diff).
+	Isolation string `json:"isolation,omitempty"`
+	Workspace string `json:"workspace,omitempty"`
+	// MaxSteps is the step budget the child took from its parent's.
+	MaxSteps int    `json:"max_steps,omitempty"`
+	Error    string `json:"error,omitempty"`
+}
+
+// DecodeSubagent reads a subagent step's output.
+func DecodeSubagent(b []byte) (Subagent, error) {
+	var s Subagent
+	err := decode("subagent", b, &s, &s.V, SubagentVersion)
+	return s, err
 }
 
 // RuleScope is a set of rule lists at one scope, as recorded in a run's configuration.

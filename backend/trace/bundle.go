@@ -54,6 +54,10 @@ type (
 		Error     string    `json:"error,omitempty"`
 		CreatedAt time.Time `json:"created_at"`
 		UpdatedAt time.Time `json:"updated_at"`
+		// ParentRunID and ParentSeq link a subagent's run to the run and step that
+		// started it; absent for a run a person started.
+		ParentRunID string `json:"parent_run_id,omitempty"`
+		ParentSeq   int    `json:"parent_seq,omitempty"`
 	}
 	wireStep struct {
 		Seq          int             `json:"seq"`
@@ -95,7 +99,8 @@ func writeBundle(w io.Writer, b Bundle) error {
 		r := h.Run
 		wr := wireRun{
 			Run: wireRunInfo{ID: r.ID, SessionID: r.SessionID, Agent: r.Agent, Prompt: r.Prompt, Status: string(r.Status),
-				Workspace: r.Workspace, Sandbox: r.Sandbox, Error: r.Error, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt},
+				Workspace: r.Workspace, Sandbox: r.Sandbox, Error: r.Error, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+				ParentRunID: r.ParentRunID, ParentSeq: r.ParentSeq},
 			Steps: make([]wireStep, len(h.Steps)),
 		}
 		for j, st := range h.Steps {
@@ -166,7 +171,8 @@ func decodeBundle(data []byte, rawVersion json.RawMessage) (Bundle, error) {
 		r := wr.Run
 		h := History{
 			Run: journal.Run{ID: r.ID, SessionID: r.SessionID, Agent: r.Agent, Prompt: r.Prompt, Status: journal.RunStatus(r.Status),
-				Workspace: r.Workspace, Sandbox: r.Sandbox, Error: r.Error, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt},
+				Workspace: r.Workspace, Sandbox: r.Sandbox, Error: r.Error, CreatedAt: r.CreatedAt, UpdatedAt: r.UpdatedAt,
+				ParentRunID: r.ParentRunID, ParentSeq: r.ParentSeq},
 			Steps: make([]journal.Step, len(wr.Steps)),
 		}
 		for j, ws := range wr.Steps {

@@ -151,6 +151,9 @@ func Import(ctx context.Context, r io.Reader, sink Sink) (Imported, error) {
 	for _, h := range b.Runs {
 		run := h.Run
 		run.ID, run.SessionID = importID(run.ID), sess.ID
+		if run.ParentRunID != "" {
+			run.ParentRunID = importID(run.ParentRunID)
+		}
 		run.Steps, run.Usage, run.CostUSD = 0, journal.Usage{}, 0
 		steps := make([]journal.Step, len(h.Steps))
 		for i, st := range h.Steps {

@@ -59,13 +59,20 @@ func otlpRequest(b Bundle) (*coltracepb.ExportTraceServiceRequest, error) {
 
 func otlpFromTraces(b Bundle, traces []Trace) *coltracepb.ExportTraceServiceRequest {
 	n := 0
-	for _, t := range traces {
+	runs := make(map[string]journal.Run, len(b.Runs))
+	for i, t := range traces {
 		n += len(t.Spans)
+		runs[b.Runs[i].Run.ID] = b.Runs[i].Run
 	}
 	spans := make([]*tracepb.Span, 0, n)
-	for i, t := range traces {
-		run := b.Runs[i].Run
+	// A subagent's spans go in its parent's trace, its run span a child of the parent's
+	// task step (parentSpanId), when the parent is in the bundle.
+	for _, t := range Nest(traces) {
 		for _, s := range t.Spans {
+			run := runs[t.Run.ID]
+			if s.Group != "" {
+				run = runs[s.Group]
+			}
 			spans = append(spans, otlpSpan(t, run, s))
 		}
 	}
@@ -367,6 +374,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 		return Bundle{}, err
 	}
 	index := map[string]int{} // trace id -> b.Runs
+	byRun := map[string]int{} // run id -> b.Runs, for a subagent's spans in its parent's trace
 	var steps, resumes []*tracepb.Span
 	for _, ss := range rs.GetScopeSpans() {
 		for _, sp := range ss.GetSpans() {
@@ -374,16 +382,25 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 			switch SpanKind(a.str(attrSpanKind)) {
 			case KindRun:
 				tid := hex.EncodeToString(sp.GetTraceId())
-				if _, dup := index[tid]; dup {
-					return Bundle{}, invalid("spans", "two run spans in trace %s", tid)
-				}
-				index[tid] = len(b.Runs)
-				b.Runs = append(b.Runs, History{Run: journal.Run{
+				run := journal.Run{
 					ID: a.str(attrRunID), SessionID: a.str(attrSessionID), Agent: a.str(attrAgentName),
 					Prompt: a.str(attrRunPrompt), Status: journal.RunStatus(a.str(attrRunStatus)),
 					Workspace: a.str(attrRunWorkspace), Sandbox: a.str(attrRunSandbox), Error: a.str(attrRunError),
 					CreatedAt: fromNanos(a.int(attrRunCreated)), UpdatedAt: fromNanos(a.int(attrRunUpdated)),
-				}})
+					ParentRunID: a.str(attrParentRun), ParentSeq: int(clampInt(a.int(attrParentSeq))),
+				}
+				if _, dup := byRun[run.ID]; dup {
+					return Bundle{}, invalid("spans", "two run spans of run %s", describe(run.ID))
+				}
+				byRun[run.ID] = len(b.Runs)
+				if len(sp.GetParentSpanId()) == 0 {
+					// A subagent's run span sits under its parent's step, in its trace.
+					if _, dup := index[tid]; dup {
+						return Bundle{}, invalid("spans", "two run spans in trace %s", tid)
+					}
+					index[tid] = len(b.Runs)
+				}
+				b.Runs = append(b.Runs, History{Run: run})
 				if err := a.err("span " + sp.GetName()); err != nil {
 					return Bundle{}, err
 				}
@@ -399,8 +416,16 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 			}
 		}
 	}
-	for _, sp := range steps {
+	runOf := func(sp *tracepb.Span) (int, bool) {
+		if id := attrMap(sp.GetAttributes()).str(attrRunID); id != "" {
+			i, ok := byRun[id]
+			return i, ok
+		}
 		i, ok := index[hex.EncodeToString(sp.GetTraceId())]
+		return i, ok
+	}
+	for _, sp := range steps {
+		i, ok := runOf(sp)
 		if !ok {
 			return Bundle{}, invalid("spans", "span %q belongs to no run", describe(sp.GetName()))
 		}
@@ -411,7 +436,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 		b.Runs[i].Steps = append(b.Runs[i].Steps, st)
 	}
 	for _, sp := range resumes {
-		i, ok := index[hex.EncodeToString(sp.GetTraceId())]
+		i, ok := runOf(sp)
 		if !ok {
 			return Bundle{}, invalid("spans", "resume %q belongs to no run", describe(sp.GetName()))
 		}

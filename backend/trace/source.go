@@ -87,7 +87,8 @@ func (b Bundle) Traces() ([]Trace, error) {
 	return out, nil
 }
 
-// Load reads a run and builds its trace, for the UI.
+// Load reads a run and builds its trace, for the UI, with its subagents' runs grafted in
+// (see [Graft]).
 func Load(ctx context.Context, src Source, runID string) (Trace, error) {
 	run, err := src.Run(ctx, runID)
 	if err != nil {
@@ -97,10 +98,22 @@ func Load(ctx context.Context, src Source, runID string) (Trace, error) {
 	if err != nil {
 		return Trace{}, err
 	}
-	return h.Trace()
+	kids, err := children(ctx, src, run.ID)
+	if err != nil {
+		return Trace{}, err
+	}
+	traces := make([]Trace, 0, 1+len(kids))
+	for _, h := range append([]History{h}, kids...) {
+		t, err := h.Trace()
+		if err != nil {
+			return Trace{}, err
+		}
+		traces = append(traces, t)
+	}
+	return Nest(traces)[0], nil
 }
 
-// LoadRun reads one run, with its session, as a bundle to export.
+// LoadRun reads one run, with its session and its subagents' runs, as a bundle to export.
 func LoadRun(ctx context.Context, src Source, runID string) (Bundle, error) {
 	run, err := src.Run(ctx, runID)
 	if err != nil {
@@ -114,7 +127,11 @@ func LoadRun(ctx context.Context, src Source, runID string) (Bundle, error) {
 	if err != nil {
 		return Bundle{}, err
 	}
-	return Bundle{Version: Version, Content: ContentFull, Session: sess, Runs: []History{h}}, nil
+	kids, err := children(ctx, src, run.ID)
+	if err != nil {
+		return Bundle{}, err
+	}
+	return Bundle{Version: Version, Content: ContentFull, Session: sess, Runs: append([]History{h}, kids...)}, nil
 }
 
 // LoadSession reads every run of a session, oldest first, as a bundle to

@@ -36,6 +36,7 @@ const (
 	KindCommand  SpanKind = "command"  // the sandbox command an exec tool call ran
 	KindStep     SpanKind = "step"     // a step of a kind this package does not know
 	KindResume   SpanKind = "resume"   // the run was driven again after it had stopped part way
+	KindSubagent SpanKind = "subagent" // a task call started a subagent's run
 )
 
 // Status is how a span ended.
@@ -109,6 +110,9 @@ type Span struct {
 	Input  json.RawMessage `json:"input,omitempty"`
 	Output json.RawMessage `json:"output,omitempty"`
 	Error  string          `json:"error,omitempty"`
+	// Group is, for the spans of a subagent grafted into its parent's trace (see
+	// [Graft]), the subagent's run id; empty for the traced run's own spans.
+	Group string `json:"group,omitempty"`
 	// Attributes are OpenTelemetry-style attributes: the GenAI semantic
 	// conventions (gen_ai.*) and Corral's own (corral.*). Values are string,
 	// int64, float64, bool or []string.
@@ -342,6 +346,10 @@ func (b *builder) build(steps []journal.Step, resumes []journal.Resume) Trace {
 		attrRunCreated:   run.CreatedAt.UnixNano(),
 		attrRunUpdated:   run.UpdatedAt.UnixNano(),
 	}
+	if run.ParentRunID != "" {
+		root.Attributes[attrParentRun] = run.ParentRunID
+		root.Attributes[attrParentSeq] = int64(run.ParentSeq)
+	}
 	b.provider(root.Attributes)
 	if b.cfg.Model != "" {
 		root.Attributes[attrRequestModel] = b.cfg.Model
@@ -474,6 +482,8 @@ func (b *builder) step(spans []Span, rootID string, st journal.Step) []Span {
 	case record.KindApproval:
 		sp.Kind = KindApproval
 		b.approval(&sp, st)
+	case record.KindSubagent:
+		sp.Kind = KindSubagent
 	default:
 		sp.Kind = KindStep
 	}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/trace"
 )
 
@@ -40,6 +41,12 @@ func TestUIFixture(t *testing.T) {
 	if err != nil {
 		t.Fatalf("Load() = %v", err)
 	}
+	checkUIFixture(t, uiFixture, fixtureJSON(t, tr, run))
+}
+
+// fixtureJSON is a trace's JSON with ids, paths and times made stable.
+func fixtureJSON(t *testing.T, tr trace.Trace, run journal.Run) string {
+	t.Helper()
 	blob, err := json.MarshalIndent(tr, "", "  ")
 	if err != nil {
 		t.Fatal(err)
@@ -63,6 +70,12 @@ func TestUIFixture(t *testing.T) {
 	got = reUnixNano.ReplaceAllString(got, "${1}1795428000000000000")
 	got = reHash.ReplaceAllString(got, `${1}"0123abcd"`) + "\n"
 
+	return got
+}
+
+// checkUIFixture compares got with the fixture at path, or writes it with -update.
+func checkUIFixture(t *testing.T, uiFixture, got string) {
+	t.Helper()
 	if *update {
 		if err := os.WriteFile(uiFixture, []byte(got), 0o644); err != nil {
 			t.Fatal(err)
@@ -87,4 +100,17 @@ func TestUIFixture(t *testing.T) {
 		}
 		t.Errorf("the trace of the hello run differs from %s at line %d:\n got: %s\nwant: %s\nIf the change is meant, run go test ./backend/trace -run TestUIFixture -update and check the frontend's reading of it.", uiFixture, i+1, line(g), line(w))
 	}
+}
+
+// TestUISubagentFixture is TestUIFixture for a lead run whose two helpers are grafted into its
+// trace (frontend/src/lib/trace/testdata/delegate.trace.json).
+func TestUISubagentFixture(t *testing.T) {
+	t.Parallel()
+	j := openJournal(t)
+	run, _ := recordDelegation(t, j)
+	tr, err := trace.Load(context.Background(), j, run.ID)
+	if err != nil {
+		t.Fatalf("Load() = %v", err)
+	}
+	checkUIFixture(t, filepath.Join(filepath.Dir(uiFixture), "delegate.trace.json"), fixtureJSON(t, tr, run))
 }

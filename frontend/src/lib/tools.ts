@@ -98,6 +98,14 @@ export function summarizeTool(name: string, input: unknown, output: unknown): To
   let diff: string | undefined = meta.diff || undefined;
 
   switch (name) {
+    case 'task': {
+      // A subagent: the agent and the task it was given (backend/agent/task.go).
+      verb = 'Delegated';
+      subject = `${str(inp.agent)}: ${firstLine(str(inp.prompt))}`;
+      mono = false;
+      if (inp.isolation === 'copy') facts.push({ text: 'in a copy', tone: 'muted' });
+      break;
+    }
     case 'exec': {
       verb = 'Ran';
       subject = firstLine(str(inp.command));

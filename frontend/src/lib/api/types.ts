@@ -351,6 +351,9 @@ export interface RunView {
   driver_pid?: number;
   /** queue says why the run waits: behind its session's run (status 'queued'), or for a free slot (pending). */
   queue?: string;
+  /** parent_run_id and parent_seq name the run and task step that started this run as a subagent. */
+  parent_run_id?: string;
+  parent_seq?: number;
 }
 
 /** SessionOrigin says where a session's runs were recorded: here, or in an imported trace (read-only). */
@@ -389,7 +392,7 @@ export type StepStatus = 'started' | 'completed' | 'failed';
  * (config, llm, tool, approval; "step" for a kind this build does not know), the sandbox
  * command a tool call ran, or a resume (a point in time: the run went on after it had stopped
  * part way; corral.resume.after_seq and corral.resume.reason say where and why). */
-export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume' | 'restore';
+export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume' | 'restore' | 'subagent';
 
 /** Span is one timed operation of a run (backend/trace.Span). Times are RFC 3339; end is absent
  * while the span is unfinished. input and output are the step's recorded JSON. Attributes follow
@@ -411,6 +414,9 @@ export interface Span {
   input?: unknown;
   output?: unknown;
   error?: string;
+  /** group is, for the spans of a subagent's run grafted into its parent's trace, that run's id
+   * (its run span hangs under the parent's task step); absent for the run's own spans. */
+  group?: string;
   attributes?: Record<string, unknown>;
 }
 

@@ -176,9 +176,12 @@ export function searchSessions(sessions: readonly SessionView[], query: string):
   return out;
 }
 
-/** latestRun is the most recently started run of a session. */
+/** latestRun is the most recently started run of a session (not a subagent's). */
 export function latestRun(s: SessionView | undefined): RunView | undefined {
-  return s?.runs[s.runs.length - 1];
+  // A subagent's run is shown inside its parent's trace, not as the session's latest turn.
+  const runs = s?.runs ?? [];
+  for (let i = runs.length - 1; i >= 0; i--) if (!runs[i].parent_run_id) return runs[i];
+  return runs[runs.length - 1];
 }
 
 /** renamedIn returns the list with a session's title changed (the same array when nothing changed). */

@@ -319,3 +319,20 @@ describe('responseThinking and responseRetries', () => {
     expect(responseRetries({ content: [], stop_reason: 'end_turn', usage: {} })).toEqual([]);
   });
 });
+
+describe('subagentsFromTrace', () => {
+  it('reads the helpers grafted under the task steps, and keeps their steps out of the run', async () => {
+    const { subagentsFromTrace } = await import('./steps');
+    const tr = (await import('./testdata/delegate.trace.json')).default as unknown as Trace;
+    const subs = subagentsFromTrace(tr);
+    expect(subs.map((g) => [g.runId, g.agent, g.status, g.hostSeq])).toEqual([
+      ['run_fixture-t3', 'helper', 'completed', 5],
+      ['run_fixture-t4', 'helper', 'completed', 6],
+    ]);
+    expect(subs[0].steps.map((s) => s.kind)).toEqual(['config', 'llm']);
+    expect(subs[0].usage?.input_tokens).toBe(100);
+    // The run's own steps: no helper step takes a seq of the lead's.
+    const own = stepsFromTrace(tr);
+    expect(own.map((s) => `${s.seq}:${s.kind}:${s.name}`)).toEqual(['1:config:run.config', '2:llm:model', '5:tool:task', '6:tool:task', '7:llm:model']);
+  });
+});

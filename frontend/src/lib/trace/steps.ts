@@ -197,6 +197,7 @@ export function stepsFromTrace(tr: Pick<Trace, 'spans'>): TraceStep[] {
   const seqOf = new Map<string, number>();
   const bySpan = new Map<string, TraceStep>();
   for (const sp of tr.spans) {
+    if (sp.group) continue; // a subagent's (subagentsFromTrace)
     if (sp.kind === 'command') {
       const owner = sp.parent_span_id ? bySpan.get(sp.parent_span_id) : undefined;
       if (owner) owner.command = commandOf(sp);
@@ -210,6 +211,46 @@ export function stepsFromTrace(tr: Pick<Trace, 'spans'>): TraceStep[] {
     out.push(s);
   }
   out.sort((a, b) => a.seq - b.seq);
+  return out;
+}
+
+/** TraceSubagent is a subagent's run that one of the run's task calls started: a group of spans
+ * in the run's trace, under the task step that waited for it (backend/trace.Graft). */
+export interface TraceSubagent {
+  runId: string;
+  agent: string;
+  status: string;
+  /** hostSeq is the seq of the parent's step the group hangs under. */
+  hostSeq: number;
+  /** steps are the subagent's own steps (its own subagents are left out). */
+  steps: TraceStep[];
+  usage?: Usage;
+  cost: number;
+}
+
+/** subagentsFromTrace reads the subagents grafted into a run's trace, in trace order; a
+ * subagent's own subagents hang under its steps, not the run's, and are left out. */
+export function subagentsFromTrace(tr: Pick<Trace, 'spans'>): TraceSubagent[] {
+  const out: TraceSubagent[] = [];
+  const seqOf = new Map<string, number>();
+  for (const sp of tr.spans) {
+    if (!sp.group && sp.seq > 0) seqOf.set(sp.span_id, sp.seq);
+  }
+  for (const sp of tr.spans) {
+    if (sp.kind !== 'run' || !sp.group || !sp.parent_span_id) continue;
+    const hostSeq = seqOf.get(sp.parent_span_id);
+    if (hostSeq === undefined) continue; // nested deeper: under a subagent's step
+    const own = tr.spans.filter((x) => x.group === sp.group).map((x) => ({ ...x, group: undefined }));
+    out.push({
+      runId: sp.group,
+      agent: attr<string>(sp, 'gen_ai.agent.name', 'string') ?? '',
+      status: attr<string>(sp, 'corral.run.status', 'string') ?? '',
+      hostSeq,
+      steps: stepsFromTrace({ spans: own }),
+      usage: sp.usage,
+      cost: sp.cost_usd ?? 0,
+    });
+  }
   return out;
 }
 

@@ -5,7 +5,7 @@
 
 import type { Trace, TraceRunInfo } from '../api';
 import type { RunEvent } from '../events';
-import { StepList, restoresFromTrace, resumesFromTrace, stepsFromTrace, type TraceRestore, type TraceResume, type TraceStep } from './steps';
+import { StepList, restoresFromTrace, resumesFromTrace, stepsFromTrace, subagentsFromTrace, type TraceRestore, type TraceResume, type TraceStep, type TraceSubagent } from './steps';
 
 /** TraceState says where a trace's history stands. */
 export type TraceState = 'empty' | 'loading' | 'ready' | 'error';
@@ -20,6 +20,8 @@ export class RunTrace {
   resumes = $state.raw<readonly TraceResume[]>([]);
   /** restores are where a person put the workspace back to a checkpoint. */
   restores = $state.raw<readonly TraceRestore[]>([]);
+  /** subagents are the runs the run's task calls started, each a group under its task step. */
+  subagents = $state.raw<readonly TraceSubagent[]>([]);
   /** run is what the trace says of the run as a whole (status, totals), once loaded. */
   run = $state.raw<TraceRunInfo | null>(null);
   /** state is where loading the journal history stands. */
@@ -58,6 +60,8 @@ export class RunTrace {
     if (resumes.length !== this.resumes.length || resumes.some((r, i) => r.spanId !== this.resumes[i].spanId)) this.resumes = resumes;
     const restores = restoresFromTrace(tr);
     if (restores.length !== this.restores.length) this.restores = restores;
+    const subagents = subagentsFromTrace(tr);
+    if (subagents.length > 0 || this.subagents.length > 0) this.subagents = subagents;
     if (tr.run) this.run = tr.run;
     this.steps = this.#list.steps.slice();
     this.state = 'ready';
