@@ -54,6 +54,8 @@ var runCommand = command{
 		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
 		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")
 		fs.IntVar(&req.MaxTokens, "max-tokens", 0, "output limit of one model call, in tokens (default: the agent's, 8192 for coder); a cut tool call asks again with more")
+		fs.Float64Var(&req.MaxCostUSD, "max-cost", 0, "cost cap of the run in US dollars, by the price table (default: the agent's, else none); reaching it waits for a person: corral approve RUN --raise-cost 1.00, or corral deny RUN to stop")
+		fs.Int64Var(&req.MaxRunTokens, "max-run-tokens", 0, "token cap of the run: input, output and cache tokens of all its model calls (default: the agent's, else none); reaching it waits for a person: corral approve RUN --raise-tokens N")
 		fs.StringVar(&req.Thinking, "thinking", "", "extended thinking: off, low, medium, high, or a budget of thinking tokens (at least 1024) (default: the agent's, off)")
 		// The sandbox flags default to the settings (DATA_DIR/settings.json, edited in the
 		// window's Settings), then to the built-in defaults: flag > settings > built-in.
@@ -75,6 +77,9 @@ var runCommand = command{
 				return fmt.Errorf("%w: want exactly one PROMPT argument (quote it)", errUsage)
 			}
 			req.Prompt = args[0]
+			if req.MaxCostUSD < 0 || req.MaxRunTokens < 0 {
+				return fmt.Errorf("%w: --max-cost and --max-run-tokens must not be negative", errUsage)
+			}
 			req.ExecSecurity = approval.ExecPolicy(*execSecurity)
 			approver, err := approverFor(*approve, p)
 			if err != nil {

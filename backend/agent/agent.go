@@ -87,6 +87,10 @@ type Config struct {
 	// container settings a request leaves empty: the person's settings. A
 	// request's own values win; nil means the built-in defaults.
 	SandboxDefaults func() (string, ContainerSpec, error)
+	// DailyCostCap returns the global cap on a day's model spend in US dollars (settings.json
+	// budget.daily_cost_usd); zero or a nil func caps nothing. It is read before each new
+	// model call.
+	DailyCostCap func() (float64, error)
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }
@@ -215,6 +219,10 @@ type StartRequest struct {
 	// session-scoped rules.
 	ExecSecurity approval.ExecPolicy
 	Allow, Deny  []string
+	// MaxCostUSD and MaxRunTokens replace the agent's spend caps for this run (zero keeps
+	// the agent's).
+	MaxCostUSD   float64
+	MaxRunTokens int64
 }
 
 // RunConfig is a run's resolved configuration, recorded as its first step (see
@@ -308,6 +316,13 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens, MaxTokensField: def.MaxTokensField,
 		Sandbox: req.Sandbox, Container: req.Container,
 		Approval: def.Approval,
+		Budget:   Budget{MaxCostUSD: def.MaxCostUSD, MaxTokens: def.MaxRunTokens},
+	}
+	if req.MaxCostUSD > 0 {
+		cfg.Budget.MaxCostUSD = req.MaxCostUSD
+	}
+	if req.MaxRunTokens > 0 {
+		cfg.Budget.MaxTokens = req.MaxRunTokens
 	}
 	if req.ExecSecurity != "" {
 		cfg.Approval.Exec = req.ExecSecurity

@@ -65,6 +65,9 @@ type Event struct {
 	Model   string          `json:"model,omitempty"`
 	Usage   *llm.Usage      `json:"usage,omitempty"`
 	CostUSD float64         `json:"cost_usd,omitempty"`
+	// ContextTokens is, on model.started and model.finished, the estimated size of the
+	// request in input tokens (llm.EstimateRequestTokens).
+	ContextTokens int64 `json:"context_tokens,omitempty"`
 	Status  string          `json:"status,omitempty"` // run.* : the run status
 	Error   string          `json:"error,omitempty"`
 	Attempt int             `json:"attempt,omitempty"` // model.retry

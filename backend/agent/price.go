@@ -18,6 +18,10 @@ type Price struct {
 	Output     float64 `json:"output"`
 	CacheRead  float64 `json:"cache_read"`
 	CacheWrite float64 `json:"cache_write"`
+	// ContextWindow and MaxOutputTokens, when set, replace the catalog's figures for the
+	// model (what the context gauge and the estimate compare with); zero keeps them.
+	ContextWindow   int `json:"context_window,omitempty"`
+	MaxOutputTokens int `json:"max_output_tokens,omitempty"`
 }
 
 // Prices maps a model name, or a prefix of one ending in "*", to its price.
