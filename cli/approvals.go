@@ -293,6 +293,9 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 		ans.Remember = &approval.Remember{Scope: scope, List: approval.ListAllow, Rules: []string{text}}
 	}
 	if _, err := rt.runner.Answer(ctx, runID, ans); err != nil {
+		if errors.Is(err, approval.ErrBadAnswer) {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
 		return err
 	}
 	verb := map[approval.AnswerKind]string{approval.Approve: "approved", approval.Reject: "denied"}[d.kind]

@@ -354,7 +354,11 @@ var showCommand = command{
 			if run.Error != "" {
 				fmt.Fprintf(p.Stdout, "error: %s\n", run.Error)
 			}
-			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n\n", run.Steps, tokens(run.Usage), run.CostUSD)
+			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n", run.Steps, tokens(run.Usage), run.CostUSD)
+			if spend, err := rt.runner.Spend(ctx, run.ID); err == nil {
+				fmt.Fprintln(p.Stdout, spend)
+			}
+			fmt.Fprintln(p.Stdout)
 			printResumes := func(after int) {
 				for _, r := range resumes {
 					if r.AfterSeq == after {
@@ -367,6 +371,14 @@ var showCommand = command{
 				fmt.Fprintf(p.Stdout, "#%-4d %-6s %-10s %-9s %6s", st.Seq, st.Kind, st.Name, st.Status, duration(st))
 				if st.Usage.InputTokens+st.Usage.OutputTokens > 0 {
 					fmt.Fprintf(p.Stdout, "  %s tok  $%.4f", tokens(st.Usage), st.CostUSD)
+				}
+				if st.Kind == record.KindLLM {
+					if in, err := record.DecodeModelInput(st.Input); err == nil && in.EstimatedTokens > 0 {
+						fmt.Fprintf(p.Stdout, "  ctx ~%d", in.EstimatedTokens)
+						if in.ContextWindow > 0 {
+							fmt.Fprintf(p.Stdout, " / %d window", in.ContextWindow)
+						}
+					}
 				}
 				fmt.Fprintln(p.Stdout)
 				if len(st.Input) > 0 {

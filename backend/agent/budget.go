@@ -190,3 +190,98 @@ func (l *loop) modelInput(req llm.Request, next int64) json.RawMessage {
 	input, _ := json.Marshal(in)
 	return input
 }
+
+// SpendStatus is a run's spend against its caps and its context use, as read from its
+// steps: what the run header, the sidebar and `corral show` show.
+type SpendStatus struct {
+	// Model is the run's model; CostKnown says whether the price table knows it.
+	Model     string  `json:"model"`
+	CostKnown bool    `json:"cost_known"`
+	CostUSD   float64 `json:"cost_usd"`
+	Tokens    int64   `json:"tokens"`
+	// MaxCostUSD and MaxTokens are the run's caps with every raise a person gave; zero
+	// caps nothing.
+	MaxCostUSD float64 `json:"max_cost_usd,omitempty"`
+	MaxTokens  int64   `json:"max_tokens,omitempty"`
+	// ContextTokens is the size of the run's latest model request: the provider's count of
+	// its input when it answered, else the estimate made before it was sent.
+	ContextTokens int64 `json:"context_tokens,omitempty"`
+	// ContextWindow is the model's window (prices.json, else the catalog); 0 when unknown.
+	ContextWindow int `json:"context_window,omitempty"`
+}
+
+// Spend reads a run's SpendStatus from its steps (config, model steps, budget gates).
+func Spend(steps []journal.Step, prices Prices) (SpendStatus, error) {
+	var s SpendStatus
+	var provider string
+	for _, st := range steps {
+		switch {
+		case st.Kind == record.KindConfig && st.Name == record.NameConfig:
+			cfg, err := record.DecodeConfig(st.Output)
+			if err != nil {
+				return s, fmt.Errorf("agent: step %d: %w", st.Seq, err)
+			}
+			s.Model, provider = cfg.Model, cfg.Provider
+			s.MaxCostUSD, s.MaxTokens = cfg.Budget.MaxCostUSD, cfg.Budget.MaxTokens
+		case st.Kind == record.KindLLM:
+			s.CostUSD += st.CostUSD
+			u := st.Usage
+			s.Tokens += u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.CacheWriteTokens
+			if in, err := record.DecodeModelInput(st.Input); err == nil && in.EstimatedTokens > 0 {
+				s.ContextTokens = in.EstimatedTokens
+			}
+			if st.Status == journal.StepCompleted && u.InputTokens > 0 {
+				if resp, err := record.DecodeModelOutput(st.Output); err == nil {
+					s.ContextTokens = llm.NewBaseline(llm.Request{}, resp).InputTokens
+				}
+			}
+		case st.Kind == record.KindApproval && st.Name == record.NameBudget && st.Status == journal.StepCompleted:
+			req, err1 := record.DecodeGateRequest(st.Input)
+			rec, err2 := record.DecodeGate(st.Output)
+			if err1 != nil || err2 != nil || req.Budget == nil || rec.Answer == nil || rec.Answer.Raise == nil {
+				continue
+			}
+			switch req.Budget.Cap {
+			case approval.CapRunCost:
+				s.MaxCostUSD += rec.Answer.Raise.CostUSD
+			case approval.CapRunTokens:
+				s.MaxTokens += rec.Answer.Raise.Tokens
+			}
+		}
+	}
+	_, s.CostKnown = prices.Lookup(s.Model)
+	s.ContextWindow = ContextWindow(prices, provider, s.Model)
+	return s, nil
+}
+
+// Spend is the SpendStatus of a run, priced by the Runner's price table.
+func (r *Runner) Spend(ctx context.Context, runID string) (SpendStatus, error) {
+	steps, err := r.config.Journal.Steps(ctx, runID)
+	if err != nil {
+		return SpendStatus{}, fmt.Errorf("agent: %w", err)
+	}
+	return Spend(steps, r.config.Prices)
+}
+
+// String says a run's spend against its caps and its context use in one line.
+func (s SpendStatus) String() string {
+	cost := fmt.Sprintf("$%.4f", s.CostUSD)
+	if !s.CostKnown {
+		cost = "cost unknown (no price for " + s.Model + ")"
+	}
+	if s.MaxCostUSD > 0 {
+		cost += fmt.Sprintf(" of cap $%.2f", s.MaxCostUSD)
+	}
+	tokens := fmt.Sprintf("%d tokens", s.Tokens)
+	if s.MaxTokens > 0 {
+		tokens += fmt.Sprintf(" of cap %d", s.MaxTokens)
+	}
+	ctx := "context unknown"
+	if s.ContextTokens > 0 {
+		ctx = fmt.Sprintf("context %d", s.ContextTokens)
+		if s.ContextWindow > 0 {
+			ctx += fmt.Sprintf(" / %d window (%.0f%%)", s.ContextWindow, 100*float64(s.ContextTokens)/float64(s.ContextWindow))
+		}
+	}
+	return "spend: " + cost + ", " + tokens + "; " + ctx
+}
