@@ -485,6 +485,10 @@ export interface ModelInput {
   messages: number | unknown[];
   tools: number | unknown[];
   max_tokens?: number;
+  /** estimated_tokens is the request's size estimated before it was sent (record version 1). */
+  estimated_tokens?: number;
+  /** context_window is the model's window when the call was made; absent when unknown. */
+  context_window?: number;
 }
 
 /** ModelRequest is the request a model step sent, rebuilt from the journal (llm.Request; Runs.ModelRequest). */
@@ -622,6 +626,42 @@ export interface ApprovalRequest {
   /** suggestion_notes say, per suggestion, whether it is exact, what else it allows and whether it
    * lets the agent run any code (approval.SuggestionNote); requests recorded before them have none. */
   suggestion_notes?: SuggestionNote[];
+  /** budget is set on a budget gate (tool 'budget'): the spend cap the run reached (approval.Budget). */
+  budget?: BudgetCap;
+}
+
+/** BudgetCap is a spend cap a run reached before a model call (approval.Budget): which cap, its
+ * limit with every raise so far and what was spent (dollars, or tokens for run_tokens). */
+export interface BudgetCap {
+  cap: 'run_cost' | 'run_tokens' | 'daily_cost';
+  limit: number;
+  spent: number;
+  model: string;
+  /** cost_known is false for a model the price table does not know: only tokens cap it. */
+  cost_known: boolean;
+  run_cost_usd: number;
+  run_tokens: number;
+  next_tokens?: number;
+}
+
+/** BudgetRaise is how much a person raises the cap a run reached (approval.Raise). */
+export interface BudgetRaise {
+  cost_usd?: number;
+  tokens?: number;
+}
+
+/** SpendStatus is a run's spend against its caps and its context use (agent.SpendStatus;
+ * Runs.Spend): the run header's gauge. */
+export interface SpendStatus {
+  model: string;
+  cost_known: boolean;
+  cost_usd: number;
+  tokens: number;
+  max_cost_usd?: number;
+  max_tokens?: number;
+  /** context_tokens is the latest request's size: as the provider counted it, else as estimated. */
+  context_tokens?: number;
+  context_window?: number;
 }
 
 /** SuggestionNote explains one suggested rule (approval.SuggestionNote). */
@@ -856,6 +896,8 @@ export interface ApprovalAnswer {
   input?: Record<string, unknown>;
   remember?: RememberRules;
   by: 'window' | 'browser';
+  /** raise is, for a budget gate, how much an approval raises the cap. */
+  raise?: BudgetRaise;
 }
 
 /** EntryView is one file or directory of a session's workspace (app.EntryView). */
