@@ -103,12 +103,31 @@ type Runner struct {
 	// agentsMu guards agents, which SetAgents replaces while runs start.
 	agentsMu sync.RWMutex
 	agents   map[string]Definition
+	// pricesMu guards prices (Config.Prices at first), which SetPrices replaces when the
+	// Settings view saves prices.json.
+	pricesMu sync.RWMutex
+	prices   Prices
+}
+
+// SetPrices replaces the price table (and the context windows it holds) for drives started
+// from now on.
+func (r *Runner) SetPrices(p Prices) {
+	r.pricesMu.Lock()
+	defer r.pricesMu.Unlock()
+	r.prices = p
+}
+
+// Prices returns the price table in force.
+func (r *Runner) Prices() Prices {
+	r.pricesMu.RLock()
+	defer r.pricesMu.RUnlock()
+	return r.prices
 }
 
 // New returns a Runner built from c. Fill every field of c that its documentation does
 // not say may be nil.
 func New(c Config) *Runner {
-	return &Runner{config: c, agents: c.Agents}
+	return &Runner{config: c, agents: c.Agents, prices: c.Prices}
 }
 
 // SetAgents replaces the agent definitions for runs started from now on;

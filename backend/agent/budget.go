@@ -260,7 +260,7 @@ func (r *Runner) Spend(ctx context.Context, runID string) (SpendStatus, error) {
 	if err != nil {
 		return SpendStatus{}, fmt.Errorf("agent: %w", err)
 	}
-	return Spend(steps, r.config.Prices)
+	return Spend(steps, r.Prices())
 }
 
 // String says a run's spend against its caps and its context use in one line.

@@ -13,6 +13,7 @@ export const SETTINGS_SECTIONS = [
   { id: 'sandbox', label: 'Sandbox' },
   { id: 'docker', label: 'Docker' },
   { id: 'mcp', label: 'MCP' },
+  { id: 'models', label: 'Models & budget' },
 ] as const;
 
 /** SettingsSection names a section. */

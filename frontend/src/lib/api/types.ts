@@ -1125,3 +1125,27 @@ export interface CheckpointUsage {
   /** budget is 0 when there is none. */
   budget: number;
 }
+
+/** ModelFacts is one known model's row in Settings → Models & budget (app.ModelFacts): prices in
+ * US dollars per million tokens, and the context window and output cap (0 keeps the catalog's). */
+export interface ModelFacts {
+  provider: string;
+  model: string;
+  /** priced is false for a model the price table does not know: capped by tokens only. */
+  priced: boolean;
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write: number;
+  context_window: number;
+  max_output_tokens: number;
+  catalog_window: number;
+  catalog_output: number;
+}
+
+/** BudgetsView is Settings → Models & budget (app.BudgetsView). */
+export interface BudgetsView {
+  models: ModelFacts[];
+  /** daily_cost_usd caps what every run's model calls of a day cost together; 0 is none. */
+  daily_cost_usd: number;
+}
