@@ -185,6 +185,12 @@ var approvalsCommand = command{
 			}
 			tw.Flush()
 			fmt.Fprintln(p.Stdout, "\nsee one with: corral approve RUN_ID --show; decide with corral approve RUN_ID or corral deny RUN_ID")
+			for _, pd := range list {
+				if pd.Request.Budget != nil {
+					fmt.Fprintln(p.Stdout, "a run at a spend cap: raise it with corral approve RUN_ID --raise-cost USD (a cost cap) or --raise-tokens N (the token cap), or stop it with corral deny RUN_ID")
+					break
+				}
+			}
 			return nil
 		}
 	},
