@@ -196,4 +196,23 @@ func TestTokenCapStop(t *testing.T) {
 	if got := calls.Load(); got != 2 {
 		t.Errorf("model calls after stop = %d, want 2", got)
 	}
+	out, err := corral(t, nil, "show", runID, "--json", "--data-dir", dataDir).Output()
+	if err != nil {
+		t.Fatalf("corral show --json: %v", err)
+	}
+	var shown struct {
+		Spend struct {
+			Tokens        int64 `json:"tokens"`
+			MaxTokens     int64 `json:"max_tokens"`
+			CostKnown     bool  `json:"cost_known"`
+			ContextTokens int64 `json:"context_tokens"`
+			ContextWindow int   `json:"context_window"`
+		} `json:"spend"`
+	}
+	if err := json.Unmarshal(out, &shown); err != nil {
+		t.Fatal(err)
+	}
+	if sp := shown.Spend; sp.Tokens != 202_000 || sp.MaxTokens != 150_000 || !sp.CostKnown || sp.ContextTokens != 100_000 || sp.ContextWindow != 200_000 {
+		t.Errorf("corral show --json spend = %+v, want 202000 of a 150000-token cap, the last request's 100000 of a 200000 window", sp)
+	}
 }

@@ -344,18 +344,23 @@ var showCommand = command{
 				for i, r := range resumes {
 					rv[i] = resumeView{r.At, r.AfterSeq, r.Reason}
 				}
+				var spend *agent.SpendStatus
+				if s, err := agent.Spend(steps, rt.runner.Prices()); err == nil {
+					spend = &s
+				}
 				return writeJSON(p.Stdout, struct {
 					app.RunView
-					StepList []app.StepView `json:"step_list"`
-					Resumes  []resumeView   `json:"resumes"`
-				}{app.NewRunView(run), app.NewStepViews(steps), rv})
+					StepList []app.StepView     `json:"step_list"`
+					Resumes  []resumeView       `json:"resumes"`
+					Spend    *agent.SpendStatus `json:"spend,omitempty"`
+				}{app.NewRunView(run), app.NewStepViews(steps), rv, spend})
 			}
 			fmt.Fprintf(p.Stdout, "run %s  session %s  agent %s  %s\nworkspace %s\nprompt: %s\n", run.ID, run.SessionID, run.Agent, run.Status, run.Workspace, run.Prompt)
 			if run.Error != "" {
 				fmt.Fprintf(p.Stdout, "error: %s\n", run.Error)
 			}
 			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n", run.Steps, tokens(run.Usage), run.CostUSD)
-			if spend, err := rt.runner.Spend(ctx, run.ID); err == nil {
+			if spend, err := agent.Spend(steps, rt.runner.Prices()); err == nil {
 				fmt.Fprintln(p.Stdout, spend)
 			}
 			fmt.Fprintln(p.Stdout)
