@@ -77,3 +77,35 @@ func TestBudgetGates(t *testing.T) {
 		})
 	}
 }
+
+// TestBudgetResolve: a run's caps are its own (--max-cost, --max-run-tokens), else its agent's.
+func TestBudgetResolve(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		req  StartRequest
+		want Budget
+	}{
+		{"the agent's", StartRequest{}, Budget{MaxCostUSD: 5, MaxTokens: 1000}},
+		{"the run's own win", StartRequest{MaxCostUSD: 2.5, MaxRunTokens: 2_000_000}, Budget{MaxCostUSD: 2.5, MaxTokens: 2_000_000}},
+		{"one of each", StartRequest{MaxCostUSD: 1}, Budget{MaxCostUSD: 1, MaxTokens: 1000}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			r, _ := setup(t, &scriptModel{}, func(c *Config) {
+				d := c.Agents[DefaultAgentID]
+				d.MaxCostUSD, d.MaxRunTokens = 5, 1000
+				c.Agents[DefaultAgentID] = d
+			})
+			tc.req.Prompt, tc.req.Workspace = "p", t.TempDir()
+			run := start(t, r, tc.req)
+			cfg, err := r.recordedConfig(context.Background(), run.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if cfg.Budget != tc.want {
+				t.Errorf("recorded budget = %+v, want %+v", cfg.Budget, tc.want)
+			}
+		})
+	}
+}

@@ -164,6 +164,9 @@ export interface AgentView {
   thinking: string;
   /** max_tokens_field names the output limit for OpenAI-compatible servers: '' (automatic), 'max_tokens' or 'max_completion_tokens'. */
   max_tokens_field: string;
+  /** max_cost_usd and max_run_tokens cap each of the agent's runs (0: none). */
+  max_cost_usd: number;
+  max_run_tokens: number;
   approval: ApprovalPolicy;
   /** mcp names the MCP servers the agent uses; empty means every enabled one. */
   mcp?: string[];
