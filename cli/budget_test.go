@@ -164,18 +164,15 @@ func TestTokenCapStop(t *testing.T) {
 	var calls atomic.Int64
 	dataDir, ws := t.TempDir(), t.TempDir()
 	env := []string{"ANTHROPIC_BASE_URL=" + pricedAnthropic(t, budgetTurns(), &calls)}
-	res := corral(t, env, "run", "--json", "--approve", "all", "--max-run-tokens", "150000", "--workspace", ws, "--data-dir", dataDir, "log five calls")
-	out, _ := res.Output()
+	res := corral(t, env, "run", "--approve", "all", "--max-run-tokens", "150000", "--workspace", ws, "--data-dir", dataDir, "log five calls")
+	out, _ := res.CombinedOutput()
 	if res.ProcessState.ExitCode() != ExitSuspended {
 		t.Fatalf("corral run --max-run-tokens: exit %d, want %d\n%s", res.ProcessState.ExitCode(), ExitSuspended, out)
 	}
-	runID := ""
-	for _, line := range strings.Split(string(out), "\n") {
-		var ev runEvent
-		if json.Unmarshal([]byte(line), &ev) == nil && ev.RunID != "" {
-			runID = ev.RunID
-			break
-		}
+	runID := runIDOf(t, dataDir)
+	// The transcript says how to go on, whatever --approve says (no approver raises a cap).
+	if want := "raise it with corral approve " + runID + " --raise-tokens N"; !strings.Contains(string(out), want) {
+		t.Errorf("corral run's transcript at the token cap lacks %q:\n%s", want, out)
 	}
 	// 101,000 tokens a call: two calls reach 150,000.
 	if got := calls.Load(); got != 2 {
