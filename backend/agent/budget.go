@@ -74,7 +74,10 @@ func (l *loop) budget(ctx context.Context, next int64) error {
 				return err
 			}
 			req, err := record.DecodeGateRequest(h.Input)
-			if err != nil || req.Budget == nil {
+			if err == nil && req.Budget == nil {
+				err = fmt.Errorf("%w: no cap in a budget gate", record.ErrMalformed)
+			}
+			if err != nil {
 				return fmt.Errorf("agent: run %s step %d: recorded budget request: %w", l.run.ID, h.Seq, err)
 			}
 			if h.Status != journal.StepCompleted {
@@ -214,6 +217,7 @@ type SpendStatus struct {
 func Spend(steps []journal.Step, prices Prices) (SpendStatus, error) {
 	var s SpendStatus
 	var provider string
+	var last journal.Step // the latest model step: only its request's size is read
 	for _, st := range steps {
 		switch {
 		case st.Kind == record.KindConfig && st.Name == record.NameConfig:
@@ -227,14 +231,7 @@ func Spend(steps []journal.Step, prices Prices) (SpendStatus, error) {
 			s.CostUSD += st.CostUSD
 			u := st.Usage
 			s.Tokens += u.InputTokens + u.OutputTokens + u.CacheReadTokens + u.CacheWriteTokens
-			if in, err := record.DecodeModelInput(st.Input); err == nil && in.EstimatedTokens > 0 {
-				s.ContextTokens = in.EstimatedTokens
-			}
-			if st.Status == journal.StepCompleted && u.InputTokens > 0 {
-				if resp, err := record.DecodeModelOutput(st.Output); err == nil {
-					s.ContextTokens = llm.NewBaseline(llm.Request{}, resp).InputTokens
-				}
-			}
+			last = st
 		case st.Kind == record.KindApproval && st.Name == record.NameBudget && st.Status == journal.StepCompleted:
 			req, err1 := record.DecodeGateRequest(st.Input)
 			rec, err2 := record.DecodeGate(st.Output)
@@ -247,6 +244,14 @@ func Spend(steps []journal.Step, prices Prices) (SpendStatus, error) {
 			case approval.CapRunTokens:
 				s.MaxTokens += rec.Answer.Raise.Tokens
 			}
+		}
+	}
+	if in, err := record.DecodeModelInput(last.Input); err == nil && in.EstimatedTokens > 0 {
+		s.ContextTokens = in.EstimatedTokens
+	}
+	if last.Status == journal.StepCompleted && last.Usage.InputTokens > 0 {
+		if resp, err := record.DecodeModelOutput(last.Output); err == nil {
+			s.ContextTokens = llm.NewBaseline(llm.Request{}, resp).InputTokens
 		}
 	}
 	_, s.CostKnown = prices.Lookup(s.Model)
