@@ -41,6 +41,8 @@ type App struct {
 	Rules      *Rules
 	Containers *Containers
 	MCP        *MCP
+	// Budgets is the models and budget section: prices, context windows, the daily cap.
+	Budgets *Budgets
 	// Checkpoints restores workspaces and forks sessions (Restore to here, Fork from here).
 	Checkpoints *Checkpoints
 	bus         *bus.Bus[agent.Event]
@@ -57,6 +59,7 @@ func New(cfg Config) *App {
 		Agents:     &Agents{dataDir: cfg.Settings.DataDir, runner: cfg.Runner},
 		Rules:      &Rules{ledger: ledgerOf(cfg)},
 		Containers: &Containers{connect: cfg.Settings.Containers},
+		Budgets:    &Budgets{dataDir: cfg.Settings.DataDir, runner: cfg.Runner},
 		bus:        cfg.Bus,
 	}
 	a.Checkpoints = &Checkpoints{store: cfg.Checkpoints, runner: cfg.Runner}
@@ -68,7 +71,7 @@ func New(cfg Config) *App {
 // Bindings lists the services for Wails' Bind option and for server.Options.Services, so
 // the window and the browser expose exactly the same methods.
 func (a *App) Bindings() []any {
-	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers, a.MCP, a.Checkpoints}
+	return []any{a.System, a.Runs, a.Workspace, a.Traces, a.Settings, a.Agents, a.Rules, a.Containers, a.MCP, a.Checkpoints, a.Budgets}
 }
 
 // Start lets the services work in the background (runs started from the UI, events to

@@ -386,6 +386,11 @@ func (r *Runs) Approvals() ([]PendingApproval, error) {
 	return out, nil
 }
 
+// Spend is a run's spend against its caps and its context use: the run header's gauge.
+func (r *Runs) Spend(runID string) (agent.SpendStatus, error) {
+	return r.runner.Spend(context.Background(), runID)
+}
+
 // Answer records a person's decision on a run's pending action (the first answer wins) and
 // continues the run in the background.
 func (r *Runs) Answer(runID string, ans approval.Answer) error {

@@ -194,8 +194,11 @@ type AgentView struct {
 	Thinking string `json:"thinking"`
 	// MaxTokensField names the output limit on the wire for OpenAI-compatible servers:
 	// "" (automatic), "max_tokens" or "max_completion_tokens".
-	MaxTokensField string          `json:"max_tokens_field"`
-	Approval       approval.Policy `json:"approval"`
+	MaxTokensField string `json:"max_tokens_field"`
+	// MaxCostUSD and MaxRunTokens are the caps of each of the agent's runs (0: none).
+	MaxCostUSD   float64         `json:"max_cost_usd"`
+	MaxRunTokens int64           `json:"max_run_tokens"`
+	Approval     approval.Policy `json:"approval"`
 	// MCP names the MCP servers the agent uses; empty means every enabled one.
 	MCP []string `json:"mcp"`
 	// Rules counts the agent's own allow / ask / deny rules (edited in agents.json).
@@ -236,6 +239,7 @@ func (a *Agents) list(defs map[string]agent.Definition) (AgentList, error) {
 		out.Agents = append(out.Agents, AgentView{
 			ID: d.ID, Provider: d.Provider, Model: d.Model, System: d.System, Tools: tools,
 			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Thinking: d.Thinking, MaxTokensField: d.MaxTokensField, Approval: d.Approval, MCP: nonNil(d.MCP),
+			MaxCostUSD: d.MaxCostUSD, MaxRunTokens: d.MaxRunTokens,
 			Rules:   len(d.Rules.Allow) + len(d.Rules.Ask) + len(d.Rules.Deny),
 			Builtin: agent.IsBuiltin(id), Changed: slices.Contains(user, id),
 		})
@@ -264,6 +268,7 @@ func (a *Agents) Save(previous string, v AgentView) (AgentList, error) {
 		d.MCP = v.MCP
 	}
 	d.Thinking, d.MaxTokensField = strings.TrimSpace(v.Thinking), v.MaxTokensField
+	d.MaxCostUSD, d.MaxRunTokens = v.MaxCostUSD, v.MaxRunTokens
 	if err := agent.SaveDefinition(a.dataDir, previous, d); err != nil {
 		return AgentList{}, err
 	}

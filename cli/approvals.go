@@ -193,6 +193,12 @@ var approvalsCommand = command{
 			}
 			tw.Flush()
 			fmt.Fprintln(p.Stdout, "\nsee one with: corral approve RUN_ID --show; decide with corral approve RUN_ID or corral deny RUN_ID")
+			for _, pd := range list {
+				if pd.Request.Budget != nil {
+					fmt.Fprintln(p.Stdout, "a run at a spend cap: raise it with corral approve RUN_ID --raise-cost USD (a cost cap) or --raise-tokens N (the token cap), or stop it with corral deny RUN_ID")
+					break
+				}
+			}
 			return nil
 		}
 	},
@@ -209,11 +215,17 @@ var approveCommand = command{
 		show := fs.Bool("show", false, "only show the pending action and its preview")
 		asJSON := fs.Bool("json", false, "print run events as JSON lines while the run continues")
 		noResume := fs.Bool("no-resume", false, "record the decision only; continue later with corral resume")
+		raiseCost := fs.Float64("raise-cost", 0, "a run waiting at a cost cap (its own or the day's): raise the cap by this many US dollars and go on")
+		raiseTokens := fs.Int64("raise-tokens", 0, "a run waiting at its token cap: raise the cap by this many tokens and go on")
 		return func(ctx context.Context, args []string) error {
 			if len(args) != 1 {
 				return fmt.Errorf("%w: want exactly one RUN_ID", errUsage)
 			}
-			return decide(ctx, p, *dataDir, args[0], decision{kind: approval.Approve, remember: *remember, rule: *rule, show: *show, asJSON: *asJSON, noResume: *noResume})
+			d := decision{kind: approval.Approve, remember: *remember, rule: *rule, show: *show, asJSON: *asJSON, noResume: *noResume}
+			if *raiseCost != 0 || *raiseTokens != 0 {
+				d.raise = &approval.Raise{CostUSD: *raiseCost, Tokens: *raiseTokens}
+			}
+			return decide(ctx, p, *dataDir, args[0], d)
 		}
 	},
 }
@@ -221,7 +233,7 @@ var approveCommand = command{
 var denyCommand = command{
 	name:    "deny",
 	args:    "RUN_ID",
-	summary: "deny the action a run waits for (the model is told, with your message), then continue the run",
+	summary: "deny the action a run waits for (the model is told, with your message), then continue the run; a run waiting at a spend cap is stopped",
 	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
 		dataDir := dataDirFlag(fs)
 		message := fs.String("message", "", "what the model is told about the denial")
@@ -242,6 +254,7 @@ type decision struct {
 	remember, rule string
 	show, asJSON   bool
 	noResume       bool
+	raise          *approval.Raise // a spend cap's raise (approve --raise-cost / --raise-tokens)
 }
 
 func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) error {
@@ -264,7 +277,17 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 		}
 		return nil
 	}
-	ans := approval.Answer{Kind: d.kind, ActionHash: req.ActionHash, Message: d.message, By: "command line"}
+	ans := approval.Answer{Kind: d.kind, ActionHash: req.ActionHash, Message: d.message, By: "command line", Raise: d.raise}
+	if req.Budget != nil && d.kind == approval.Approve && d.raise == nil {
+		flagName := "--raise-cost DOLLARS"
+		if req.Budget.Cap == approval.CapRunTokens {
+			flagName = "--raise-tokens N"
+		}
+		return fmt.Errorf("%w: %s; approve it with %s, or stop the run with corral deny %s", errUsage, req.Preview.Title, flagName, runID)
+	}
+	if req.Budget == nil && d.raise != nil {
+		return fmt.Errorf("%w: --raise-cost and --raise-tokens answer a run waiting at a spend cap; %s waits for %s", errUsage, runID, req.Preview.Title)
+	}
 	if d.remember != "" {
 		run, err := rt.journal.Run(ctx, runID)
 		if err != nil {
@@ -284,9 +307,15 @@ func decide(ctx context.Context, p *Program, dataDir, runID string, d decision) 
 		ans.Remember = &approval.Remember{Scope: scope, List: approval.ListAllow, Rules: []string{text}}
 	}
 	if _, err := rt.runner.Answer(ctx, runID, ans); err != nil {
+		if errors.Is(err, approval.ErrBadAnswer) {
+			return fmt.Errorf("%w: %w", errUsage, err)
+		}
 		return err
 	}
 	verb := map[approval.AnswerKind]string{approval.Approve: "approved", approval.Reject: "denied"}[d.kind]
+	if req.Budget != nil {
+		verb = map[approval.AnswerKind]string{approval.Approve: "cap raised", approval.Reject: "run stopped"}[d.kind]
+	}
 	fmt.Fprintf(p.Stderr, "%s: %s\n", verb, req.Preview.Title)
 	if ans.Remember != nil {
 		fmt.Fprintf(p.Stderr, "remembered: allow %s at %s (corral rules ls)\n", ans.Remember.Rules[0], ans.Remember.Scope)

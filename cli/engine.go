@@ -114,6 +114,7 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 		// base URLs. Keys reach only the adapters, never a run's recorded configuration.
 		Models:          models{getenv: config.SettingsEnv(dir.Path, creds.Getenv(p.Getenv))},
 		SandboxDefaults: sandboxDefaults(dir.Path),
+		DailyCostCap:    dailyCostCap(dir.Path),
 		Sandboxes:       rt.openSandbox,
 		HostSandbox: func(dir string) (sandbox.Sandbox, error) {
 			return local.New(dir, local.Options{})
@@ -258,6 +259,18 @@ func sandboxDefaults(dataDir string) func() (string, agent.ContainerSpec, error)
 			spec.Network = s.Sandbox.NetworkName()
 		}
 		return s.Sandbox.Env, spec, nil
+	}
+}
+
+// dailyCostCap reads the global daily cap from the settings before each model call, so a
+// change in Settings applies to runs already going.
+func dailyCostCap(dataDir string) func() (float64, error) {
+	return func() (float64, error) {
+		s, err := config.LoadSettings(dataDir)
+		if err != nil {
+			return 0, err
+		}
+		return s.Budget.DailyCostUSD, nil
 	}
 }
 

@@ -54,6 +54,8 @@ var runCommand = command{
 		fs.StringVar(&req.BaseURL, "base-url", "", "provider base URL, e.g. http://localhost:11434/v1 for Ollama")
 		fs.IntVar(&req.MaxSteps, "max-steps", 0, "stop after this many model calls (default: the agent's, 50 for coder)")
 		fs.IntVar(&req.MaxTokens, "max-tokens", 0, "output limit of one model call, in tokens (default: the agent's, 8192 for coder); a cut tool call asks again with more")
+		fs.Float64Var(&req.MaxCostUSD, "max-cost", 0, "cost cap of the run in US dollars, by the price table (default: the agent's, else none); reaching it waits for a person: corral approve RUN --raise-cost 1.00, or corral deny RUN to stop")
+		fs.Int64Var(&req.MaxRunTokens, "max-run-tokens", 0, "token cap of the run: input, output and cache tokens of all its model calls (default: the agent's, else none); reaching it waits for a person: corral approve RUN --raise-tokens N")
 		fs.StringVar(&req.Thinking, "thinking", "", "extended thinking: off, low, medium, high, or a budget of thinking tokens (at least 1024) (default: the agent's, off)")
 		// The sandbox flags default to the settings (DATA_DIR/settings.json, edited in the
 		// window's Settings), then to the built-in defaults: flag > settings > built-in.
@@ -75,6 +77,9 @@ var runCommand = command{
 				return fmt.Errorf("%w: want exactly one PROMPT argument (quote it)", errUsage)
 			}
 			req.Prompt = args[0]
+			if req.MaxCostUSD < 0 || req.MaxRunTokens < 0 {
+				return fmt.Errorf("%w: --max-cost and --max-run-tokens must not be negative", errUsage)
+			}
 			req.ExecSecurity = approval.ExecPolicy(*execSecurity)
 			approver, err := approverFor(*approve, p)
 			if err != nil {
@@ -347,12 +352,17 @@ var showCommand = command{
 				for i, c := range children {
 					kids[i] = c.ID
 				}
+				var spend *agent.SpendStatus
+				if s, err := agent.Spend(steps, rt.runner.Prices()); err == nil {
+					spend = &s
+				}
 				return writeJSON(p.Stdout, struct {
 					app.RunView
-					StepList []app.StepView `json:"step_list"`
-					Resumes  []resumeView   `json:"resumes"`
-					Children []string       `json:"children"`
-				}{app.NewRunView(run), app.NewStepViews(steps), rv, kids})
+					StepList []app.StepView     `json:"step_list"`
+					Resumes  []resumeView       `json:"resumes"`
+					Children []string           `json:"children"`
+					Spend    *agent.SpendStatus `json:"spend,omitempty"`
+				}{app.NewRunView(run), app.NewStepViews(steps), rv, kids, spend})
 			}
 			fmt.Fprintf(p.Stdout, "run %s  session %s  agent %s  %s\nworkspace %s\nprompt: %s\n", run.ID, run.SessionID, run.Agent, run.Status, run.Workspace, run.Prompt)
 			if run.Error != "" {
@@ -362,6 +372,9 @@ var showCommand = command{
 				fmt.Fprintf(p.Stdout, "subagent of run %s, step %d\n", run.ParentRunID, run.ParentSeq)
 			}
 			fmt.Fprintf(p.Stdout, "%d steps, %s tokens, $%.4f\n", run.Steps, tokens(run.Usage), run.CostUSD)
+			if spend, err := agent.Spend(steps, rt.runner.Prices()); err == nil {
+				fmt.Fprintln(p.Stdout, spend)
+			}
 			for _, c := range children {
 				fmt.Fprintf(p.Stdout, "  subagent %s  step %d  agent %s  %s  %d steps, %s tokens, $%.4f\n", c.ID, c.ParentSeq, c.Agent, c.Status, c.Steps, tokens(c.Usage), c.CostUSD)
 			}
@@ -378,6 +391,14 @@ var showCommand = command{
 				fmt.Fprintf(p.Stdout, "#%-4d %-6s %-10s %-9s %6s", st.Seq, st.Kind, st.Name, st.Status, duration(st))
 				if st.Usage.InputTokens+st.Usage.OutputTokens > 0 {
 					fmt.Fprintf(p.Stdout, "  %s tok  $%.4f", tokens(st.Usage), st.CostUSD)
+				}
+				if st.Kind == record.KindLLM {
+					if in, err := record.DecodeModelInput(st.Input); err == nil && in.EstimatedTokens > 0 {
+						fmt.Fprintf(p.Stdout, "  ctx ~%d", in.EstimatedTokens)
+						if in.ContextWindow > 0 {
+							fmt.Fprintf(p.Stdout, " / %d window", in.ContextWindow)
+						}
+					}
 				}
 				fmt.Fprintln(p.Stdout)
 				if len(st.Input) > 0 {

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 )
 
@@ -84,7 +85,14 @@ func (t *transcript) print(events <-chan agent.Event) {
 			t.line(fmt.Sprintf("  %s %s", mark, resultSummary(ev.Result.Content)))
 		case agent.EventApprovalRequested:
 			t.spin("")
-			if !t.promptShowsApprovals {
+			if b := ev.Approval.Budget; b != nil {
+				// No approver answers a spend cap: the run waits for a person whatever --approve says.
+				how := "--raise-cost USD"
+				if b.Cap == approval.CapRunTokens {
+					how = "--raise-tokens N"
+				}
+				t.line(fmt.Sprintf("? %s: raise it with corral approve %s %s, or stop with corral deny %s", ev.Approval.Preview.Title, ev.RunID, how, ev.RunID))
+			} else if !t.promptShowsApprovals {
 				t.line("? approval needed: " + ev.Approval.Preview.Title)
 			}
 		case agent.EventApprovalDecided:

@@ -87,6 +87,10 @@ type Config struct {
 	// container settings a request leaves empty: the person's settings. A
 	// request's own values win; nil means the built-in defaults.
 	SandboxDefaults func() (string, ContainerSpec, error)
+	// DailyCostCap returns the global cap on a day's model spend in US dollars (settings.json
+	// budget.daily_cost_usd); zero or a nil func caps nothing. It is read before each new
+	// model call.
+	DailyCostCap func() (float64, error)
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }
@@ -99,12 +103,31 @@ type Runner struct {
 	// agentsMu guards agents, which SetAgents replaces while runs start.
 	agentsMu sync.RWMutex
 	agents   map[string]Definition
+	// pricesMu guards prices (Config.Prices at first), which SetPrices replaces when the
+	// Settings view saves prices.json.
+	pricesMu sync.RWMutex
+	prices   Prices
+}
+
+// SetPrices replaces the price table (and the context windows it holds) for drives started
+// from now on.
+func (r *Runner) SetPrices(p Prices) {
+	r.pricesMu.Lock()
+	defer r.pricesMu.Unlock()
+	r.prices = p
+}
+
+// Prices returns the price table in force.
+func (r *Runner) Prices() Prices {
+	r.pricesMu.RLock()
+	defer r.pricesMu.RUnlock()
+	return r.prices
 }
 
 // New returns a Runner built from c. Fill every field of c that its documentation does
 // not say may be nil.
 func New(c Config) *Runner {
-	return &Runner{config: c, agents: c.Agents}
+	return &Runner{config: c, agents: c.Agents, prices: c.Prices}
 }
 
 // SetAgents replaces the agent definitions for runs started from now on;
@@ -218,6 +241,10 @@ type StartRequest struct {
 	// Queued names the queued prompt (journal.QueuedPrompt) this start takes off the
 	// queue, in the same transaction that records the run.
 	Queued string `json:"queued,omitempty"`
+	// MaxCostUSD and MaxRunTokens replace the agent's spend caps for this run (zero keeps
+	// the agent's).
+	MaxCostUSD   float64
+	MaxRunTokens int64
 }
 
 // RunConfig is a run's resolved configuration, recorded as its first step (see
@@ -312,6 +339,13 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens, MaxTokensField: def.MaxTokensField,
 		Sandbox: req.Sandbox, Container: req.Container,
 		Approval: def.Approval, Subagents: def.Subagents,
+		Budget: Budget{MaxCostUSD: def.MaxCostUSD, MaxTokens: def.MaxRunTokens},
+	}
+	if req.MaxCostUSD > 0 {
+		cfg.Budget.MaxCostUSD = req.MaxCostUSD
+	}
+	if req.MaxRunTokens > 0 {
+		cfg.Budget.MaxTokens = req.MaxRunTokens
 	}
 	if req.ExecSecurity != "" {
 		cfg.Approval.Exec = req.ExecSecurity

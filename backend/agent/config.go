@@ -59,6 +59,11 @@ type Definition struct {
 	// Subagents names the agents this one may delegate to with the task tool; empty
 	// offers no task tool. A subagent gets no tool its parent lacks.
 	Subagents []string `json:"subagents,omitempty"`
+	// MaxCostUSD and MaxRunTokens are the caps of each of the agent's runs (see
+	// record.Budget); a run's own (--max-cost, --max-run-tokens) replace them; zero caps
+	// nothing.
+	MaxCostUSD   float64 `json:"max_cost_usd,omitempty"`
+	MaxRunTokens int64   `json:"max_run_tokens,omitempty"`
 }
 
 // DefaultAgentID names the built-in coding agent.
@@ -179,6 +184,9 @@ func (d Definition) Validate() error {
 	}
 	if d.MaxTokens < 0 {
 		errs = append(errs, fmt.Errorf("%w: max tokens %d is negative", ErrBadDefinition, d.MaxTokens))
+	}
+	if d.MaxCostUSD < 0 || d.MaxRunTokens < 0 {
+		errs = append(errs, fmt.Errorf("%w: a spend cap is negative (0 caps nothing)", ErrBadDefinition))
 	}
 	if _, err := d.OwnMCPServers(); err != nil {
 		errs = append(errs, fmt.Errorf("%w: mcpServers: %w", ErrBadDefinition, err))

@@ -65,10 +65,13 @@ type Event struct {
 	Model   string          `json:"model,omitempty"`
 	Usage   *llm.Usage      `json:"usage,omitempty"`
 	CostUSD float64         `json:"cost_usd,omitempty"`
-	Status  string          `json:"status,omitempty"` // run.* : the run status
-	Error   string          `json:"error,omitempty"`
-	Attempt int             `json:"attempt,omitempty"` // model.retry
-	WaitMS  int64           `json:"wait_ms,omitempty"` // model.retry
+	// ContextTokens is, on model.started and model.finished, the estimated size of the
+	// request in input tokens (llm.EstimateRequestTokens).
+	ContextTokens int64  `json:"context_tokens,omitempty"`
+	Status        string `json:"status,omitempty"` // run.* : the run status
+	Error         string `json:"error,omitempty"`
+	Attempt       int    `json:"attempt,omitempty"` // model.retry
+	WaitMS        int64  `json:"wait_ms,omitempty"` // model.retry
 	// Discard is set on model.retry when the failed attempt had streamed output: what it
 	// showed (text.delta) must be dropped, as the next attempt streams the turn again.
 	Discard  bool  `json:"discard,omitempty"`

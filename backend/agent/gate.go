@@ -118,7 +118,9 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		if err != nil {
 			return approval.Outcome{}, fmt.Errorf("agent: prepare approval: %w", err)
 		}
-		spec.Input, _ = json.Marshal(req)
+		if spec.Input, err = record.EncodeGateRequest(req); err != nil {
+			return approval.Outcome{}, err
+		}
 		if _, err := l.cur.Begin(ctx, spec); err != nil {
 			return approval.Outcome{}, err
 		}

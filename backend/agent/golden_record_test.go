@@ -377,6 +377,7 @@ func TestRecordGoldens(t *testing.T) {
 		"session":   recordSession,
 		"imported":  recordImported,
 		"subagents": recordSubagents,
+		"budget":    recordBudget,
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, g := range record(t) {
@@ -503,6 +504,33 @@ func recordSession(t *testing.T) []golden {
 		rec.final(run.ID)
 	}
 	return []golden{rec.history("session", "Three runs in one session; each follow-up's configuration carries the conversation before it.", first.SessionID)}
+}
+
+// recordBudget: a run with a token cap waits at a budget gate once the cap is reached, a
+// person raises the cap and it completes; a follow-up run reaches its cap and is stopped.
+func recordBudget(t *testing.T) []golden {
+	rec := newRecording(t, scriptedModel{turns: []llm.Response{
+		say("Writing it.", [2]string{"write", `{"path":"cap.txt","content":"one\n"}`}),
+		say("", [2]string{"exec", `{"command":"cat cap.txt"}`}),
+		say("cap.txt holds one line."),
+	}})
+	ctx := context.Background()
+	// 170 tokens for the first call, 370 for the second: the cap is reached after two.
+	run := rec.start(agent.StartRequest{Prompt: "Write cap.txt and show it.", MaxRunTokens: 300})
+	rec.drive(ctx, run.ID, journal.RunAwaitingApproval)
+	waiting := rec.history("budget-waiting", "A run waiting at its token cap for a person (never answered).", run.SessionID)
+	rec.answer(run.ID, func(req approval.Request) approval.Answer {
+		return approval.Answer{Kind: approval.Approve, ActionHash: req.ActionHash, By: "golden", Raise: &approval.Raise{Tokens: 10_000}}
+	})
+	rec.drive(ctx, run.ID, journal.RunCompleted)
+	rec.final(run.ID)
+	next := rec.start(agent.StartRequest{SessionID: run.SessionID, Prompt: "Write cap.txt and show it.", MaxRunTokens: 100})
+	rec.drive(ctx, next.ID, journal.RunAwaitingApproval)
+	rec.answer(next.ID, func(req approval.Request) approval.Answer {
+		return approval.Answer{Kind: approval.Reject, ActionHash: req.ActionHash, By: "golden", Message: "enough"}
+	})
+	rec.drive(ctx, next.ID, journal.RunFailed)
+	return []golden{waiting, rec.history("budget", "A run raised at its token cap and completed; a follow-up stopped at its cap.", run.SessionID)}
 }
 
 // recordImported: a run exported as a JSON bundle and imported through trace.Import.

@@ -207,12 +207,16 @@ func (r *Runner) publish(ev Event) {
 	if r.config.Bus == nil {
 		return
 	}
-	if r.config.Now != nil {
-		ev.Time = r.config.Now()
-	} else {
-		ev.Time = time.Now()
-	}
+	ev.Time = r.now()
 	r.config.Bus.Publish(ev, ev.Type.Lossy())
+}
+
+// now is the Runner's clock: Config.Now, else time.Now.
+func (r *Runner) now() time.Time {
+	if r.config.Now != nil {
+		return r.config.Now()
+	}
+	return time.Now()
 }
 
 // loop is one drive of one run: the replay cursor over its history and the lazily opened
@@ -231,6 +235,8 @@ type loop struct {
 	// replayOnly is set by ReplayHistory: nothing is decided or recorded, a cut-off step
 	// stays as it is.
 	replayOnly bool
+	// spent is the run's spend so far and the caps' raises (budget.go).
+	spent spend
 }
 
 // openSandbox opens the run's sandbox on first need.
@@ -311,10 +317,16 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 		if turn > l.cfg.MaxSteps {
 			return "", fmt.Errorf("stopped after %d model calls (max steps); continue in a new run or raise --max-steps", l.cfg.MaxSteps)
 		}
-		resp, err := l.modelStep(ctx, llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, MaxTokensField: l.cfg.MaxTokensField, Thinking: l.cfg.Thinking})
+		req := llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, MaxTokensField: l.cfg.MaxTokensField, Thinking: l.cfg.Thinking}
+		next := l.NextRequestTokens(req)
+		if err := l.budget(ctx, next); err != nil {
+			return "", err
+		}
+		resp, err := l.modelStep(ctx, req, next)
 		if err != nil {
 			return "", err
 		}
+		l.spent.base = llm.NewBaseline(req, resp)
 		msgs = appendAssistant(msgs, resp.Message())
 		switch resp.StopReason {
 		case llm.StopRefusal:
@@ -352,15 +364,15 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 	}
 }
 
-func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, error) {
+func (l *loop) modelStep(ctx context.Context, req llm.Request, next int64) (llm.Response, error) {
 	if l.hooks.Request != nil {
 		l.hooks.Request(l.cur.Seq()+1, req)
 	}
-	input, _ := json.Marshal(record.ModelInput{V: record.ModelInputVersion, Model: req.Model, Messages: len(req.Messages), Tools: len(req.Tools), MaxTokens: req.MaxTokens})
+	input := l.modelInput(req, next)
 	seq := l.cur.Seq() + 1
 	begun := time.Now()
 	st, err := l.step(ctx, journal.StepSpec{Name: record.NameModel, Kind: record.KindLLM, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
-		l.r.publish(Event{Type: EventModelStarted, RunID: l.run.ID, Seq: seq, Model: req.Model})
+		l.r.publish(Event{Type: EventModelStarted, RunID: l.run.ID, Seq: seq, Model: req.Model, ContextTokens: next})
 		if l.model == nil {
 			m, err := l.d.models.Model(l.cfg)
 			if err != nil {
@@ -388,8 +400,9 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request) (llm.Response, er
 	if err != nil {
 		return resp, fmt.Errorf("agent: run %s step %d: recorded model response: %w", l.run.ID, st.Seq, err)
 	}
+	l.spent.count(st)
 	l.r.publish(Event{Type: EventModelFinished, RunID: l.run.ID, Seq: st.Seq, Model: req.Model, Replayed: st.Replayed,
-		Usage: &resp.Usage, CostUSD: st.CostUSD, Text: resp.Text(), Duration: time.Since(begun).Milliseconds()})
+		Usage: &resp.Usage, CostUSD: st.CostUSD, Text: resp.Text(), Duration: time.Since(begun).Milliseconds(), ContextTokens: next})
 	return resp, nil
 }
 

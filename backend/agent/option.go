@@ -30,7 +30,7 @@ func WithPrices(p Prices) DriveOption {
 
 // drive returns the Runner's defaults with opts applied.
 func (r *Runner) drive(opts []DriveOption) drive {
-	d := drive{approver: r.config.Approver, models: r.config.Models, prices: r.config.Prices}
+	d := drive{approver: r.config.Approver, models: r.config.Models, prices: r.Prices()}
 	for _, o := range opts {
 		o(&d)
 	}

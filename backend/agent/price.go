@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/llm"
 )
 
@@ -18,6 +19,10 @@ type Price struct {
 	Output     float64 `json:"output"`
 	CacheRead  float64 `json:"cache_read"`
 	CacheWrite float64 `json:"cache_write"`
+	// ContextWindow and MaxOutputTokens, when set, replace the catalog's figures for the
+	// model (what the context gauge and the estimate compare with); zero keeps them.
+	ContextWindow   int `json:"context_window,omitempty"`
+	MaxOutputTokens int `json:"max_output_tokens,omitempty"`
 }
 
 // Prices maps a model name, or a prefix of one ending in "*", to its price.
@@ -62,6 +67,35 @@ func LoadPrices(dataDir string) (Prices, error) {
 		p[k] = v
 	}
 	return p, nil
+}
+
+// SavePrice sets the entry model (a model name, or a prefix ending in "*") of
+// dataDir/prices.json to p, keeping every other entry, and writes the file atomically.
+func SavePrice(dataDir, model string, p Price) error {
+	if strings.TrimSpace(model) == "" {
+		return errors.New("agent: a price needs a model name")
+	}
+	if p.Input < 0 || p.Output < 0 || p.CacheRead < 0 || p.CacheWrite < 0 || p.ContextWindow < 0 || p.MaxOutputTokens < 0 {
+		return fmt.Errorf("agent: price of %s: no figure may be negative", model)
+	}
+	path := filepath.Join(dataDir, pricesFile)
+	user := Prices{}
+	blob, err := os.ReadFile(path)
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+	case err != nil:
+		return fmt.Errorf("agent: read %s: %w", path, err)
+	default:
+		if err := json.Unmarshal(blob, &user); err != nil {
+			return fmt.Errorf("agent: %s: %w", path, err)
+		}
+	}
+	user[model] = p
+	out, err := json.MarshalIndent(user, "", "  ")
+	if err != nil {
+		return err
+	}
+	return config.WriteFileAtomic(path, append(out, '\n'))
 }
 
 // Lookup finds the price of a model: an exact entry, else the longest matching prefix.

@@ -27,7 +27,7 @@ func (r *Runner) ModelRequest(ctx context.Context, runID string, seq int) (llm.R
 	r.agentsMu.RLock()
 	agents := r.agents
 	r.agentsMu.RUnlock()
-	ro := New(Config{Journal: r.config.Journal, Prices: r.config.Prices, Tools: r.config.Tools, DataDir: r.config.DataDir,
+	ro := New(Config{Journal: r.config.Journal, Prices: r.Prices(), Tools: r.config.Tools, DataDir: r.config.DataDir,
 		Agents: agents, MCP: r.config.MCP, Models: replayOnlyModels{},
 		Sandboxes: func(context.Context, journal.Run, RunConfig) (sandbox.Sandbox, error) {
 			return nil, errReplayOnly

@@ -25,6 +25,9 @@ type Request struct {
 	// it would allow and whether it lets the agent run any code
 	// (NoteSuggestions). Requests recorded before they existed have none.
 	SuggestionNotes []SuggestionNote `json:"suggestion_notes,omitempty"`
+	// Budget is set on a budget gate's request (Tool is BudgetTool): the spend cap the run
+	// reached. Absent from every tool's request.
+	Budget *Budget `json:"budget,omitempty"`
 }
 
 // Prepare builds the Request for a tool call that Check assessed as a:
@@ -78,6 +81,8 @@ type Answer struct {
 	// By says where the answer came from ("window", "browser",
 	// "terminal"), for the record.
 	By string `json:"by,omitempty"`
+	// Raise is how much an approval of a budget gate raises the cap.
+	Raise *Raise `json:"raise,omitempty"`
 }
 
 // Remember is rules to remember with an answer.
@@ -99,6 +104,12 @@ var (
 func (a Answer) Validate(r Request) error {
 	if a.ActionHash != r.ActionHash {
 		return ErrStaleAnswer
+	}
+	if r.Budget != nil {
+		return a.validateBudget(r)
+	}
+	if a.Raise != nil {
+		return fmt.Errorf("%w: only a spend cap is raised", ErrBadAnswer)
 	}
 	switch a.Kind {
 	case Approve, Reject:

@@ -26,6 +26,15 @@ type Settings struct {
 	Providers map[string]Provider `json:"providers,omitempty"`
 	// Checkpoints says what workspace checkpoints leave out and how much disk they may use.
 	Checkpoints Checkpoints `json:"checkpoints,omitzero"`
+	// Budget is the global spend cap.
+	Budget Budget `json:"budget,omitzero"`
+}
+
+// Budget is the global spend cap: what every run's model calls of one day (from local
+// midnight) may cost together before the next call waits for a person.
+type Budget struct {
+	// DailyCostUSD is the day's cap in US dollars; 0 caps nothing.
+	DailyCostUSD float64 `json:"daily_cost_usd,omitempty"`
 }
 
 // Checkpoints are the checkpoint settings (backend/checkpoint.Options).
@@ -135,6 +144,9 @@ func (s Settings) Validate() error {
 	}
 	if s.Sandbox.MaxRuns < 0 || s.Sandbox.MaxRuns > 64 {
 		return fmt.Errorf("%w: max runs %d: want 0 (%d) up to 64", ErrBadSettings, s.Sandbox.MaxRuns, DefaultMaxRuns)
+	}
+	if s.Budget.DailyCostUSD < 0 {
+		return fmt.Errorf("%w: daily cost cap %v: want 0 (no cap) or more", ErrBadSettings, s.Budget.DailyCostUSD)
 	}
 	if s.Sandbox.CPUs < 0 || s.Sandbox.CPUs > 1024 {
 		return fmt.Errorf("%w: cpus %v: want a number between 0 (the sandbox's default) and 1024", ErrBadSettings, s.Sandbox.CPUs)

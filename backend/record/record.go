@@ -39,22 +39,30 @@ const (
 	// NameTask names the task tool's steps: a subagent step that starts the child run,
 	// and the tool step that waits for its answer.
 	NameTask = "task"
+	// NameBudget names a gate step (kind approval) before a model call that would pass one
+	// of the run's spend caps: its request carries an approval.Budget, and the person's
+	// answer raises the cap (approval.Raise) or stops the run.
+	NameBudget = "budget"
 )
 
 // The version each record kind is written at. Version 0 is the format without a "v" member.
 const (
-	// ConfigVersion is the version of RunConfig, the configuration step's output.
-	ConfigVersion = 0
-	// ModelInputVersion is the version of ModelInput, a model step's input.
-	ModelInputVersion = 0
+	// ConfigVersion is the version of RunConfig, the configuration step's output. Version
+	// 1 added Budget (the run's spend caps).
+	ConfigVersion = 1
+	// ModelInputVersion is the version of ModelInput, a model step's input. Version 1
+	// added EstimatedTokens and ContextWindow.
+	ModelInputVersion = 1
 	// ModelOutputVersion is the version of a model step's output (an llm.Response).
 	ModelOutputVersion = 0
 	// ToolOutputVersion is the version of a tool step's output (a tool.Result).
 	ToolOutputVersion = 0
 	// GateRequestVersion is the version of a gate step's input (an approval.Request).
-	GateRequestVersion = 0
-	// GateVersion is the version of GateRecord, a completed gate step's output.
-	GateVersion = 0
+	// Version 1 added Budget: a gate named NameBudget asks about a spend cap, not a tool.
+	GateRequestVersion = 1
+	// GateVersion is the version of GateRecord, a completed gate step's output. Version 1
+	// added the answer's Raise (a spend cap raised by a person).
+	GateVersion = 1
 	// SubagentVersion is the version of Subagent, a subagent step's output.
 	SubagentVersion = 0
 )
@@ -95,9 +103,23 @@ type RunConfig struct {
 	// MCP names the MCP servers whose tools the run is offered; the tools themselves are
 	// recorded by the run's mcp.tools step.
 	MCP []string `json:"mcp,omitempty"`
+	// Budget is the run's spend caps (from --max-cost / --max-run-tokens, else the agent's);
+	// zero caps nothing. Since version 1.
+	Budget Budget `json:"budget,omitzero"`
 	// Subagents names the agents the run may start with the task tool; empty offers no
 	// task tool.
 	Subagents []string `json:"subagents,omitempty"`
+}
+
+// Budget is a run's spend caps. Raises a person gives when a cap is reached are recorded
+// by the budget gate steps, not here.
+type Budget struct {
+	// MaxCostUSD caps what the run's model calls may cost, in US dollars, by the price
+	// table; a model without a known price is not capped by it (MaxTokens still applies).
+	MaxCostUSD float64 `json:"max_cost_usd,omitempty"`
+	// MaxTokens caps the tokens the run's model calls may use: input, output, cache reads
+	// and cache writes together.
+	MaxTokens int64 `json:"max_tokens,omitempty"`
 }
 
 // Subagent is what a subagent step records: the child run a task call started, or why it
@@ -153,6 +175,12 @@ type ModelInput struct {
 	Messages  int    `json:"messages"`
 	Tools     int    `json:"tools"`
 	MaxTokens int    `json:"max_tokens,omitempty"`
+	// EstimatedTokens is how large the request was estimated to be before it was sent
+	// (llm.EstimateRequestTokens), in input tokens. Since version 1.
+	EstimatedTokens int64 `json:"estimated_tokens,omitempty"`
+	// ContextWindow is the model's context window as the catalog (or prices.json) gave it
+	// when the call was made; zero when unknown. Since version 1.
+	ContextWindow int `json:"context_window,omitempty"`
 }
 
 // GateRecord is what a gate step records when it completes: how the action was judged,
@@ -234,6 +262,14 @@ func DecodeGateRequest(b []byte) (approval.Request, error) {
 	}
 	err := decode("approval request", b, &out, &out.V, GateRequestVersion)
 	return out.Request, err
+}
+
+// EncodeGateRequest is a gate step's input: req at GateRequestVersion.
+func EncodeGateRequest(req approval.Request) ([]byte, error) {
+	return json.Marshal(struct {
+		V int `json:"v,omitempty"`
+		approval.Request
+	}{GateRequestVersion, req})
 }
 
 // DecodeGate reads a completed gate step's output. A record without an outcome is

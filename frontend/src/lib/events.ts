@@ -87,6 +87,8 @@ export interface RunEvent {
   model?: string;
   usage?: ModelUsage;
   cost_usd?: number;
+  /** context_tokens is, on model.started and model.finished, the request's estimated size in tokens. */
+  context_tokens?: number;
   /** status is the run status on run.* events. */
   status?: RunStatus;
   error?: string;

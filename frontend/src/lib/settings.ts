@@ -13,6 +13,7 @@ export const SETTINGS_SECTIONS = [
   { id: 'sandbox', label: 'Sandbox' },
   { id: 'docker', label: 'Docker' },
   { id: 'mcp', label: 'MCP' },
+  { id: 'models', label: 'Models & budget' },
 ] as const;
 
 /** SettingsSection names a section. */
@@ -30,6 +31,8 @@ export function newAgent(tools: readonly string[]): AgentView {
     max_tokens: 8192,
     thinking: '',
     max_tokens_field: '',
+    max_cost_usd: 0,
+    max_run_tokens: 0,
     approval: {},
     rules: 0,
     builtin: false,
@@ -59,6 +62,8 @@ export function agentProblems(d: AgentView, previous: string, ids: readonly stri
   if (unknown.length > 0) out.push(`Unknown tool: ${unknown.join(', ')}.`);
   if (!Number.isInteger(d.max_steps) || d.max_steps < 1 || d.max_steps > 10000) out.push('Max steps must be a whole number from 1 to 10000.');
   if (!Number.isInteger(d.max_tokens) || d.max_tokens < 0) out.push('Max tokens must be a whole number, 0 or more.');
+  if (!(d.max_cost_usd >= 0)) out.push('The cost cap is an amount in US dollars, 0 for none.');
+  if (!Number.isInteger(d.max_run_tokens) || d.max_run_tokens < 0) out.push('The token cap must be a whole number, 0 for none.');
   return out;
 }
 

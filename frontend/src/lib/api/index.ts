@@ -13,6 +13,7 @@ import type {
   ReadyReport,
   RunView,
   SessionView,
+  SpendStatus,
   StartRequest,
   Trace,
   TraceExport,
@@ -81,6 +82,11 @@ export async function cancelRun(runId: string): Promise<void> {
 /** approvals asks Runs.Approvals for every action a run waits for a person to decide. */
 export async function approvals(): Promise<PendingApproval[]> {
   return (await call<PendingApproval[] | null>('Runs.Approvals')) ?? [];
+}
+
+/** spend asks Runs.Spend for a run's spend against its caps and its context use. */
+export function spend(runId: string): Promise<SpendStatus> {
+  return call<SpendStatus>('Runs.Spend', runId);
 }
 
 /** answerApproval records a decision with Runs.Answer; the run continues in the background. */

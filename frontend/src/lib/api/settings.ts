@@ -2,7 +2,7 @@
 // defaults and the Docker panel (app/settings.go). Re-exported by index.ts.
 
 import { call } from './transport';
-import type { AgentList, AgentView, ContainersView, MCPTestView, MCPView, ProvidersView, RuleEntry, SandboxSettings, SessionContainerView, Verdict } from './types';
+import type { BudgetsView, ModelFacts, AgentList, AgentView, ContainersView, MCPTestView, MCPView, ProvidersView, RuleEntry, SandboxSettings, SessionContainerView, Verdict } from './types';
 
 /** providers asks Settings.Providers for each provider's saved key (masked), base URL and where keys are kept. */
 export function providers(): Promise<ProvidersView> {
@@ -125,4 +125,19 @@ export function testMCPServer(name: string): Promise<MCPTestView> {
 /** mcpServerLogs returns a server's kept stderr with MCP.Logs. */
 export function mcpServerLogs(name: string): Promise<string> {
   return call<string>('MCP.Logs', name);
+}
+
+/** budgets asks Budgets.List for each known model's prices, context window and output cap, and the daily cap. */
+export function budgets(): Promise<BudgetsView> {
+  return call<BudgetsView>('Budgets.List');
+}
+
+/** saveModelFacts saves a model's prices, window and output cap to prices.json with Budgets.SaveModel. */
+export function saveModelFacts(m: ModelFacts): Promise<BudgetsView> {
+  return call<BudgetsView>('Budgets.SaveModel', m);
+}
+
+/** saveDailyCap saves the global daily cost cap (0 removes it) with Budgets.SaveDailyCap. */
+export function saveDailyCap(usd: number): Promise<BudgetsView> {
+  return call<BudgetsView>('Budgets.SaveDailyCap', usd);
 }

@@ -164,6 +164,9 @@ export interface AgentView {
   thinking: string;
   /** max_tokens_field names the output limit for OpenAI-compatible servers: '' (automatic), 'max_tokens' or 'max_completion_tokens'. */
   max_tokens_field: string;
+  /** max_cost_usd and max_run_tokens cap each of the agent's runs (0: none). */
+  max_cost_usd: number;
+  max_run_tokens: number;
   approval: ApprovalPolicy;
   /** mcp names the MCP servers the agent uses; empty means every enabled one. */
   mcp?: string[];
@@ -491,6 +494,10 @@ export interface ModelInput {
   messages: number | unknown[];
   tools: number | unknown[];
   max_tokens?: number;
+  /** estimated_tokens is the request's size estimated before it was sent (record version 1). */
+  estimated_tokens?: number;
+  /** context_window is the model's window when the call was made; absent when unknown. */
+  context_window?: number;
 }
 
 /** ModelRequest is the request a model step sent, rebuilt from the journal (llm.Request; Runs.ModelRequest). */
@@ -628,6 +635,42 @@ export interface ApprovalRequest {
   /** suggestion_notes say, per suggestion, whether it is exact, what else it allows and whether it
    * lets the agent run any code (approval.SuggestionNote); requests recorded before them have none. */
   suggestion_notes?: SuggestionNote[];
+  /** budget is set on a budget gate (tool 'budget'): the spend cap the run reached (approval.Budget). */
+  budget?: BudgetCap;
+}
+
+/** BudgetCap is a spend cap a run reached before a model call (approval.Budget): which cap, its
+ * limit with every raise so far and what was spent (dollars, or tokens for run_tokens). */
+export interface BudgetCap {
+  cap: 'run_cost' | 'run_tokens' | 'daily_cost';
+  limit: number;
+  spent: number;
+  model: string;
+  /** cost_known is false for a model the price table does not know: only tokens cap it. */
+  cost_known: boolean;
+  run_cost_usd: number;
+  run_tokens: number;
+  next_tokens?: number;
+}
+
+/** BudgetRaise is how much a person raises the cap a run reached (approval.Raise). */
+export interface BudgetRaise {
+  cost_usd?: number;
+  tokens?: number;
+}
+
+/** SpendStatus is a run's spend against its caps and its context use (agent.SpendStatus;
+ * Runs.Spend): the run header's gauge. */
+export interface SpendStatus {
+  model: string;
+  cost_known: boolean;
+  cost_usd: number;
+  tokens: number;
+  max_cost_usd?: number;
+  max_tokens?: number;
+  /** context_tokens is the latest request's size: as the provider counted it, else as estimated. */
+  context_tokens?: number;
+  context_window?: number;
 }
 
 /** SuggestionNote explains one suggested rule (approval.SuggestionNote). */
@@ -862,6 +905,8 @@ export interface ApprovalAnswer {
   input?: Record<string, unknown>;
   remember?: RememberRules;
   by: 'window' | 'browser';
+  /** raise is, for a budget gate, how much an approval raises the cap. */
+  raise?: BudgetRaise;
 }
 
 /** EntryView is one file or directory of a session's workspace (app.EntryView). */
@@ -1107,4 +1152,28 @@ export interface CheckpointUsage {
   bytes: number;
   /** budget is 0 when there is none. */
   budget: number;
+}
+
+/** ModelFacts is one known model's row in Settings → Models & budget (app.ModelFacts): prices in
+ * US dollars per million tokens, and the context window and output cap (0 keeps the catalog's). */
+export interface ModelFacts {
+  provider: string;
+  model: string;
+  /** priced is false for a model the price table does not know: capped by tokens only. */
+  priced: boolean;
+  input: number;
+  output: number;
+  cache_read: number;
+  cache_write: number;
+  context_window: number;
+  max_output_tokens: number;
+  catalog_window: number;
+  catalog_output: number;
+}
+
+/** BudgetsView is Settings → Models & budget (app.BudgetsView). */
+export interface BudgetsView {
+  models: ModelFacts[];
+  /** daily_cost_usd caps what every run's model calls of a day cost together; 0 is none. */
+  daily_cost_usd: number;
 }

@@ -25,6 +25,20 @@ export function denyAnswer(req: ApprovalRequest, by: AnswerBy, message = ''): Ap
   return a;
 }
 
+/** isBudget reports whether the request is a budget gate: a run at a spend cap, not a tool call. */
+export function isBudget(req: ApprovalRequest): boolean {
+  return req.budget !== undefined;
+}
+
+/** raiseAnswer raises the cap a budget gate reached by amount: dollars for a cost cap, tokens for
+ * the token cap. */
+export function raiseAnswer(req: ApprovalRequest, by: AnswerBy, amount: number): ApprovalAnswer {
+  if (!req.budget) throw new Error('only a spend cap is raised');
+  if (!(amount > 0)) throw new Error('raise the cap by more than nothing');
+  const raise = req.budget.cap === 'run_tokens' ? { tokens: Math.round(amount) } : { cost_usd: amount };
+  return { kind: 'approve', action_hash: req.action_hash ?? '', by, raise };
+}
+
 /** EDIT_FIELDS is the input field a person edits for each tool that can be edited. */
 export const EDIT_FIELDS: Readonly<Record<string, string>> = {
   exec: 'command',

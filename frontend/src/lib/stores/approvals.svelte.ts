@@ -94,7 +94,8 @@ export class ApprovalsStore {
 
   #notifyOf(runId: string, req: PendingApproval['request'] | undefined, tool?: string): void {
     const title = req?.preview?.title || `${req?.tool ?? tool ?? 'A tool'} call`;
-    this.#notify('Corral: approval needed', title, `corral-approval-${runId}`);
+    const heading = req?.budget ? 'Corral: a run reached its spend cap' : 'Corral: approval needed';
+    this.#notify(heading, title, `corral-approval-${runId}`);
   }
 
   /** load fetches every pending approval from the backend. With notify, an approval not queued

@@ -46,6 +46,19 @@ describe('ApprovalsStore', () => {
     expect(notify).toHaveBeenCalledTimes(1);
   });
 
+  it('notifies a run at its spend cap as such', () => {
+    const { store, notify } = setup();
+    const budget = { cap: 'run_cost' as const, limit: 1, spent: 1.26, model: 'm', cost_known: true, run_cost_usd: 1.26, run_tokens: 404000 };
+    const a: PendingApproval = {
+      run_id: 'r9',
+      seq: 14,
+      request: { tool: 'budget', input: budget, action_hash: 'h', budget, preview: { tool: 'budget', title: 'The run reached its cost cap ($1.00)', decision: 'ask', reason: '' } },
+    };
+    store.applyBatch([requested(a)]);
+    expect(notify).toHaveBeenCalledWith('Corral: a run reached its spend cap', 'The run reached its cost cap ($1.00)', 'corral-approval-r9');
+    expect(store.current?.request.budget?.cap).toBe('run_cost');
+  });
+
   it('adds on approval.requested, notifies, and removes on approval.decided', async () => {
     const { store, notify, setBackend } = setup();
     const a = pending('r1', 3);
