@@ -44,6 +44,9 @@ const tooLongPrefix = "context too long: "
 // compactedMarker opens the user turn that stands for the compacted turns.
 const compactedMarker = "[Corral compacted the conversation before this point to fit the model's context window.]"
 
+// ledgerHeading separates a compacted turn's summary from its ledger.
+const ledgerHeading = "\n\n## Ledger (built by Corral from its journal: complete and exact)\n\n"
+
 // summarySystem is the system prompt of a compaction's model call.
 const summarySystem = `You write the working memory of a coding agent whose older conversation is being removed from its context window. The agent will continue from your summary alone, plus an exact ledger Corral appends (every prompt of the person, file written or edited, command run with its exit code, and approval denied), so do not copy that ledger out.
 Write a concise summary, in this order: the person's goal and the current request; what was done and learned (decisions, their reasons, findings, errors met and how they were solved); the state of the work now; what is left to do. Keep names exact (files, functions, commands, identifiers). Write only the summary.`
@@ -57,7 +60,7 @@ func compactedText(summary, ledger string) string {
 	b.WriteString(compactedMarker)
 	b.WriteString("\n\n## Summary of the earlier conversation\n\n")
 	b.WriteString(strings.TrimSpace(summary))
-	b.WriteString("\n\n## Ledger (built by Corral from its journal: complete and exact)\n\n")
+	b.WriteString(ledgerHeading)
 	b.WriteString(ledger)
 	return b.String()
 }
@@ -411,7 +414,7 @@ func (r *Runner) LatestSummary(ctx context.Context, id string) (Summary, bool, e
 	if run, err := r.config.Journal.Run(ctx, id); err == nil {
 		sessionID = run.SessionID
 	}
-	runs, err := r.sessionRuns(ctx, sessionID, "", 0)
+	runs, err := r.sessionRuns(ctx, sessionID, "", 0, record.KindCompact)
 	if err != nil {
 		return Summary{}, false, err
 	}

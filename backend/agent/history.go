@@ -2,6 +2,8 @@ package agent
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"slices"
 	"strings"
 
@@ -18,17 +20,47 @@ func (r *Runner) history(ctx context.Context, sessionID string, clip int) ([]llm
 	return r.historyUntil(ctx, sessionID, "", 0, clip)
 }
 
-// historyUntil is history stopping after step untilSeq of run untilRun ("": all of it). A
-// forked session's history starts with its origin's up to the fork point.
+// historyUntil is history stopping after step untilSeq of run untilRun ("": all of it). It
+// reads one run: the session's latest (or untilRun), whose recorded configuration holds the
+// conversation before it, continued with its own turns. A forked session without runs yet
+// starts with its origin's conversation up to the fork point.
 func (r *Runner) historyUntil(ctx context.Context, sessionID, untilRun string, untilSeq, clip int) ([]llm.Message, error) {
-	runs, err := r.sessionRuns(ctx, sessionID, untilRun, untilSeq)
+	runs, err := r.config.Journal.Runs(ctx, journal.RunFilter{SessionID: sessionID})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
+	}
+	if untilRun != "" {
+		if i := slices.IndexFunc(runs, func(run journal.Run) bool { return run.ID == untilRun }); i >= 0 {
+			runs = runs[:i+1]
+		}
+	}
+	if len(runs) == 0 {
+		f, err := r.config.Journal.ForkOf(ctx, sessionID)
+		switch {
+		case errors.Is(err, journal.ErrNotFound):
+			return nil, nil
+		case err != nil:
+			return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
+		}
+		return r.historyUntil(ctx, f.FromSession, f.FromRun, f.AtSeq, clip)
+	}
+	run := runs[len(runs)-1]
+	steps, err := r.config.Journal.Steps(ctx, run.ID)
+	if err != nil {
+		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
+	}
+	if run.ID == untilRun {
+		steps = stepsUpTo(steps, untilSeq)
 	}
 	var v view
-	for _, rs := range runs {
-		v.run(rs.run.Prompt, rs.steps, clip)
+	if len(steps) > 0 && steps[0].Kind == record.KindConfig {
+		cfg, err := record.DecodeConfig(steps[0].Output)
+		if err != nil {
+			return nil, fmt.Errorf("agent: session %s history: run %s configuration: %w", sessionID, run.ID, err)
+		}
+		v.msgs = cfg.History
 	}
+	v.run(run.Prompt, steps, clip)
 	return v.msgs, nil
 }
 
@@ -47,10 +79,6 @@ func Conversation(prompt string, steps []journal.Step) []llm.Message {
 // run: compactions replace what came before them, as they did in the loop.
 type view struct {
 	msgs []llm.Message
-	// compaction is the latest compaction met (its run and seq), for a summary edit.
-	compaction    record.Compaction
-	compactionRun string
-	compactionSeq int
 }
 
 // run adds a run's prompt and turns to the view. The run's turns are rebuilt on their own
@@ -75,7 +103,6 @@ func (v *view) run(prompt string, steps []journal.Step, clip int) {
 			if st.Status == journal.StepCompleted && st.Name == record.NameCompact {
 				if c, err := record.DecodeCompaction(st.Output); err == nil {
 					v.msgs, local = nil, compactedMessages(c)
-					v.compaction, v.compactionRun, v.compactionSeq = c, st.RunID, st.Seq
 				}
 			} else if st.Status == journal.StepCompleted && st.Name == record.NameCompactEdit {
 				local = trimUnanswered(local, pending, results)
@@ -131,19 +158,20 @@ func (v *view) run(prompt string, steps []journal.Step, clip int) {
 	local = trimUnanswered(local, pending, results)
 }
 
-// edit applies a person's summary edit to the view: the summary is the first block of the
-// first turn for as long as no later compaction replaced it.
+// edit applies a person's summary edit to the view: the summary is in the first block of
+// the first turn for as long as no later compaction replaced it; the ledger after it stays.
 func (v *view) edit(st journal.Step) {
 	e, err := record.DecodeCompactEdit(st.Output)
-	if err != nil || e.Run != v.compactionRun || e.Seq != v.compactionSeq || len(v.msgs) == 0 {
+	if err != nil || len(v.msgs) == 0 || len(v.msgs[0].Content) == 0 {
 		return
 	}
-	v.compaction.Summary = e.Summary
 	first := v.msgs[0]
-	if len(first.Content) == 0 || first.Content[0].Type != llm.BlockText {
+	text := first.Content[0].Text
+	i := strings.Index(text, ledgerHeading)
+	if first.Content[0].Type != llm.BlockText || !strings.HasPrefix(text, compactedMarker) || i < 0 {
 		return
 	}
-	content := append([]llm.Block{llm.TextBlock(compactedText(e.Summary, v.compaction.Ledger))}, first.Content[1:]...)
+	content := append([]llm.Block{llm.TextBlock(compactedText(e.Summary, text[i+len(ledgerHeading):]))}, first.Content[1:]...)
 	v.msgs = append([]llm.Message{{Role: first.Role, Content: content}}, v.msgs[1:]...)
 }
 

@@ -24,12 +24,12 @@ type runSteps struct {
 }
 
 // sessionRuns returns the runs whose turns make a session's conversation, oldest first,
-// with their steps: a forked session's origin up to the fork point first, then its own
-// runs, stopping after step untilSeq of run untilRun ("": all of them).
-func (r *Runner) sessionRuns(ctx context.Context, sessionID, untilRun string, untilSeq int) ([]runSteps, error) {
+// with their steps of the given kinds: a forked session's origin up to the fork point
+// first, then its own runs, stopping after step untilSeq of run untilRun ("": all of them).
+func (r *Runner) sessionRuns(ctx context.Context, sessionID, untilRun string, untilSeq int, kinds ...string) ([]runSteps, error) {
 	var out []runSteps
 	if f, err := r.config.Journal.ForkOf(ctx, sessionID); err == nil {
-		if out, err = r.sessionRuns(ctx, f.FromSession, f.FromRun, f.AtSeq); err != nil {
+		if out, err = r.sessionRuns(ctx, f.FromSession, f.FromRun, f.AtSeq, kinds...); err != nil {
 			return nil, err
 		}
 	} else if !errors.Is(err, journal.ErrNotFound) {
@@ -39,11 +39,16 @@ func (r *Runner) sessionRuns(ctx context.Context, sessionID, untilRun string, un
 	if err != nil {
 		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
 	}
+	steps, err := r.config.Journal.SessionSteps(ctx, sessionID, kinds...)
+	if err != nil {
+		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
+	}
+	byRun := map[string][]journal.Step{}
+	for _, st := range steps {
+		byRun[st.RunID] = append(byRun[st.RunID], st)
+	}
 	for _, run := range runs {
-		steps, err := r.config.Journal.Steps(ctx, run.ID)
-		if err != nil {
-			return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
-		}
+		steps := byRun[run.ID]
 		if run.ID == untilRun {
 			steps = stepsUpTo(steps, untilSeq)
 		}
@@ -59,7 +64,7 @@ func (r *Runner) sessionRuns(ctx context.Context, sessionID, untilRun string, un
 // most budget bytes (0: no limit): past it, the oldest commands, then the oldest files, are
 // counted instead of listed.
 func (r *Runner) ledger(ctx context.Context, sessionID, runID string, seq, budget int) (string, error) {
-	runs, err := r.sessionRuns(ctx, sessionID, runID, seq-1)
+	runs, err := r.sessionRuns(ctx, sessionID, runID, seq-1, record.KindTool, record.KindApproval)
 	if err != nil {
 		return "", err
 	}
