@@ -276,7 +276,11 @@ func (l *loop) done(ctx context.Context) error {
 		if !ok || h.Kind != record.KindCompact {
 			return l.cur.Done()
 		}
-		if _, err := l.cur.Begin(ctx, journal.StepSpec{Name: h.Name, Kind: h.Kind, Idempotent: h.Idempotent}); err != nil {
+		spec := journal.StepSpec{Name: h.Name, Kind: h.Kind, Idempotent: h.Idempotent, Input: h.Input}
+		if l.hooks.Step != nil {
+			l.hooks.Step(l.cur.Seq()+1, spec)
+		}
+		if _, err := l.cur.Begin(ctx, spec); err != nil {
 			return err
 		}
 	}

@@ -71,6 +71,9 @@ func windowSetup(t *testing.T, window, bulk int) (*Runner, *llmtest.Server) {
 // and every request after a compaction carries every file path and command of the earlier
 // turns (its ledger).
 func TestLongSessionCompacts(t *testing.T) {
+	if testing.Short() {
+		t.Skip("300 runs, about a second each on a busy machine")
+	}
 	t.Parallel()
 	turns, window := longTurns(), 50_000
 	r, srv := windowSetup(t, window, 3000)
@@ -133,7 +136,7 @@ func TestLongSessionCompacts(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(cfg.History) == 0 || !strings.HasPrefix(cfg.History[0].Content[0].Text, compactedMarker) || len(cfg.History) > 100 {
+	if len(cfg.History) == 0 || !strings.HasPrefix(cfg.History[0].Content[0].Text, compactedMarker) || len(cfg.History) > 4*turns/3 {
 		t.Errorf("the last follow-up's history has %d messages starting %.80q; want it to start from the compacted view", len(cfg.History), cfg.History[0].Content[0].Text)
 	}
 	for _, st := range steps {
@@ -152,8 +155,6 @@ func lastRun(t *testing.T, r *Runner, sessionID string) journal.Run {
 	}
 	return runs[len(runs)-1]
 }
-
-
 
 // longTurns is the session's length: 300, or CORRAL_LONG_TURNS while working on it.
 func longTurns() int {
