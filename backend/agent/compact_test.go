@@ -163,3 +163,56 @@ func longTurns() int {
 	}
 	return 300
 }
+
+// TestTooLongCompacts: when the provider counts more than the estimate and answers "prompt
+// is too long", the model step is recorded failed (with its marker), the run compacts and
+// asks again, and it completes; follow-ups skip the failed step.
+func TestTooLongCompacts(t *testing.T) {
+	t.Parallel()
+	const limit = 10_000
+	srv := llmtest.NewAnthropicServer(t, llmtest.AnthropicWindow(limit, workModel{bulk: 3000}, 0))
+	client := anthropic.New(anthropic.Options{APIKey: "sk-window-test", BaseURL: srv.BaseURL, MaxRetries: -1})
+	r, _ := setup(t, client, func(c *Config) {
+		def := c.Agents[DefaultAgentID]
+		def.ContextWindow, def.CompactAt = limit*11/10, 100 // believes in more than the server takes
+		c.Agents = map[string]Definition{DefaultAgentID: def}
+	})
+	ctx := context.Background()
+	sessionID, tooLong := "", 0
+	for i := 0; i < 40 && tooLong == 0; i++ {
+		req := StartRequest{SessionID: sessionID, Prompt: fmt.Sprintf("turn %d: write src/f%d.txt and log %d", i, i, i)}
+		if sessionID == "" {
+			req.Workspace = t.TempDir()
+		}
+		run := start(t, r, req)
+		sessionID = run.SessionID
+		got, err := r.Drive(ctx, run.ID)
+		if err != nil || got.Status != journal.RunCompleted {
+			t.Fatalf("turn %d: Drive() = %s, %v; want completed", i, got.Status, err)
+		}
+		steps, err := r.config.Journal.Steps(ctx, run.ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for j, st := range steps {
+			if st.Kind != record.KindLLM || st.Status != journal.StepFailed {
+				continue
+			}
+			tooLong++
+			if !strings.HasPrefix(st.Error, tooLongPrefix) || !strings.Contains(st.Error, "prompt is too long") {
+				t.Errorf("failed model step %d error = %q, want the marker and the provider's message", st.Seq, st.Error)
+			}
+			in, err := record.DecodeCompactInput(steps[j+1].Input)
+			if steps[j+1].Kind != record.KindCompact || err != nil || in.Reason != record.CompactTooLong {
+				t.Errorf("step after the refused call = %s %s %+v, want a compaction for too_long", steps[j+1].Kind, steps[j+1].Name, in)
+			}
+		}
+	}
+	if tooLong == 0 {
+		t.Fatal("the server never refused a request: nothing was tested")
+	}
+	run := start(t, r, StartRequest{SessionID: sessionID, Prompt: "turn 99: write src/f99.txt and log 99"})
+	if got, err := r.Drive(ctx, run.ID); err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("follow-up after the refusal: Drive() = %s, %v; want completed", got.Status, err)
+	}
+}

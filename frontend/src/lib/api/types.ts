@@ -380,7 +380,7 @@ export interface SessionView {
  * model call, a tool call, or the approval gate before a tool call with side
  * effects (exec, write, edit).
  */
-export type StepKind = 'config' | 'llm' | 'tool' | 'approval';
+export type StepKind = 'config' | 'llm' | 'tool' | 'approval' | 'compact';
 
 /** StepStatus is the state of a journal step. */
 export type StepStatus = 'started' | 'completed' | 'failed';
@@ -389,7 +389,7 @@ export type StepStatus = 'started' | 'completed' | 'failed';
  * (config, llm, tool, approval; "step" for a kind this build does not know), the sandbox
  * command a tool call ran, or a resume (a point in time: the run went on after it had stopped
  * part way; corral.resume.after_seq and corral.resume.reason say where and why). */
-export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume' | 'restore';
+export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'compact' | 'command' | 'step' | 'resume' | 'restore';
 
 /** Span is one timed operation of a run (backend/trace.Span). Times are RFC 3339; end is absent
  * while the span is unfinished. input and output are the step's recorded JSON. Attributes follow
