@@ -1083,3 +1083,16 @@ export interface CheckpointUsage {
   /** budget is 0 when there is none. */
   budget: number;
 }
+
+/** SummaryView is a session's latest compaction (Runs.Summary, EditSummary, Compact): the
+ * summary follow-up requests carry (a person's edit, else the model's) and the ledger Corral
+ * built from the journal. */
+export interface SummaryView {
+  found: boolean;
+  run_id: string;
+  seq: number;
+  summary: string;
+  ledger: string;
+  edited: boolean;
+  at: string;
+}
