@@ -7,14 +7,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"regexp"
 	"strings"
 	"sync"
 	"testing"
-	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/journal"
@@ -109,30 +106,7 @@ func runKilledCompaction(t *testing.T) *killedCompaction {
 	kc.first = rec.start(agent.StartRequest{Prompt: "turn 0 x20: write src/f0_K.txt for K from 0 to 19, logging each"})
 
 	job := childJob{DB: filepath.Join(rec.dir, "corral.db"), Run: kc.first.ID, BaseURL: kc.srv.BaseURL, Requests: filepath.Join(rec.dir, "child-requests.jsonl")}
-	blob, _ := json.Marshal(job)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestGoldenChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), childEnv+"="+string(blob))
-	var out bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &out, &out
-	cmd.WaitDelay = 10 * time.Second
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	exited := make(chan error, 1)
-	go func() { exited <- cmd.Wait() }()
-	select {
-	case <-hung:
-	case err := <-exited:
-		t.Fatalf("child exited before its compaction: %v\n%s", err, out.String())
-	case <-ctx.Done():
-		t.Fatal("child did not reach its compaction")
-	}
-	if err := cmd.Process.Kill(); err != nil {
-		t.Fatal(err)
-	}
-	<-exited
+	killChildWhen(t, job, hung, "its compaction")
 	if got, err := rec.j.Run(context.Background(), kc.first.ID); err != nil || got.Status != journal.RunRunning {
 		t.Fatalf("killed run = %s, %v; want it left running", got.Status, err)
 	}

@@ -573,8 +573,23 @@ func recordKilled(t *testing.T) []golden {
 	run := rec.start(agent.StartRequest{Prompt: "Say hi in a file."})
 
 	job := childJob{DB: filepath.Join(rec.dir, "corral.db"), Run: run.ID, BaseURL: srv.BaseURL, Requests: filepath.Join(rec.dir, "child-requests.jsonl")}
+	killChildWhen(t, job, hung, "its third model call")
+	if got, err := rec.j.Run(context.Background(), run.ID); err != nil || got.Status != journal.RunRunning {
+		t.Fatalf("killed run = %s, %v; want it left running", got.Status, err)
+	}
+	rec.sent[run.ID] = readRequests(t, job.Requests)
+	rec.drive(context.Background(), run.ID, journal.RunCompleted)
+	rec.final(run.ID)
+	return []golden{rec.history("killed", "A run killed (SIGKILL) during its third model call and resumed by another process; the call is made again (attempt 2).", run.SessionID)}
+}
+
+// killChildWhen drives job's run in a child process (TestGoldenChild) and kills it
+// (SIGKILL) once hung is closed, when the child has reached what; the child ending first
+// fails the test.
+func killChildWhen(t *testing.T, job childJob, hung <-chan struct{}, what string) {
+	t.Helper()
 	blob, _ := json.Marshal(job)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestGoldenChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"="+string(blob))
@@ -589,21 +604,14 @@ func recordKilled(t *testing.T) []golden {
 	select {
 	case <-hung:
 	case err := <-exited:
-		t.Fatalf("child exited before its third model call: %v\n%s", err, out.String())
+		t.Fatalf("child exited before %s: %v\n%s", what, err, out.String())
 	case <-ctx.Done():
-		t.Fatal("child did not reach its third model call")
+		t.Fatalf("child did not reach %s", what)
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	<-exited
-	if got, err := rec.j.Run(context.Background(), run.ID); err != nil || got.Status != journal.RunRunning {
-		t.Fatalf("killed run = %s, %v; want it left running", got.Status, err)
-	}
-	rec.sent[run.ID] = readRequests(t, job.Requests)
-	rec.drive(context.Background(), run.ID, journal.RunCompleted)
-	rec.final(run.ID)
-	return []golden{rec.history("killed", "A run killed (SIGKILL) during its third model call and resumed by another process; the call is made again (attempt 2).", run.SessionID)}
 }
 
 func readRequests(t *testing.T, path string) []llm.Request {

@@ -290,17 +290,24 @@ func anthropicContent(raw json.RawMessage) ([]llm.Block, error) {
 // streamed in the Messages API format with deltas of chunk bytes. Backed
 // by the demo model it makes a deterministic fake Anthropic API.
 func AnthropicModel(m llm.Model, chunk int) Script {
-	return func(_ int, r Request) Reply {
-		req, err := DecodeAnthropicRequest(r.Body)
-		if err != nil {
-			return AnthropicError(http.StatusBadRequest, "invalid_request_error", err.Error())
-		}
-		resp, err := m.Stream(context.Background(), req, nil)
-		if err != nil {
-			return AnthropicError(http.StatusInternalServerError, "api_error", err.Error())
-		}
-		return Reply{Body: AnthropicBody(resp, chunk)}
+	return func(_ int, r Request) Reply { return answerAnthropic(m, r, chunk, nil) }
+}
+
+// answerAnthropic answers r with m's response (changed by adjust, if set), streamed in
+// deltas of chunk bytes; a body that does not decode is a 400, a model error a 500.
+func answerAnthropic(m llm.Model, r Request, chunk int, adjust func(*llm.Response)) Reply {
+	req, err := DecodeAnthropicRequest(r.Body)
+	if err != nil {
+		return AnthropicError(http.StatusBadRequest, "invalid_request_error", err.Error())
 	}
+	resp, err := m.Stream(context.Background(), req, nil)
+	if err != nil {
+		return AnthropicError(http.StatusInternalServerError, "api_error", err.Error())
+	}
+	if adjust != nil {
+		adjust(&resp)
+	}
+	return Reply{Body: AnthropicBody(resp, chunk)}
 }
 
 // Chunks splits s into pieces of at most n bytes without splitting a rune
@@ -357,15 +364,6 @@ func AnthropicWindow(limit int, m llm.Model, chunk int) Script {
 				"request_id": fmt.Sprintf("req_llmtest_%d", n)})
 			return Reply{Status: http.StatusBadRequest, Body: string(j), Header: http.Header{"Request-Id": {fmt.Sprintf("req_llmtest_%d", n)}}}
 		}
-		req, err := DecodeAnthropicRequest(r.Body)
-		if err != nil {
-			return AnthropicError(http.StatusBadRequest, "invalid_request_error", err.Error())
-		}
-		resp, err := m.Stream(context.Background(), req, nil)
-		if err != nil {
-			return AnthropicError(http.StatusInternalServerError, "api_error", err.Error())
-		}
-		resp.Usage.InputTokens = int64(tokens)
-		return Reply{Body: AnthropicBody(resp, chunk)}
+		return answerAnthropic(m, r, chunk, func(resp *llm.Response) { resp.Usage.InputTokens = int64(tokens) })
 	}
 }
