@@ -18,6 +18,7 @@ import (
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
 	"github.com/corral-dev/corral/backend/record"
+	"github.com/corral-dev/corral/backend/trace"
 )
 
 // summaryOpening starts the system prompt of a compaction's model call.
@@ -155,6 +156,23 @@ func TestCompactionKilled(t *testing.T) {
 	}
 	if compactions == 0 {
 		t.Fatal("the run never compacted")
+	}
+	// The trace shows each compaction as a span of its own kind, with why it ran.
+	tr, err := trace.Load(context.Background(), kc.rec.j, kc.first.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spans := 0
+	for _, sp := range tr.Spans {
+		if sp.Kind == trace.KindCompact {
+			spans++
+			if sp.Attributes["corral.compact.reason"] != record.CompactThreshold || sp.Usage.InputTokens == 0 {
+				t.Errorf("compaction span %s: reason %v, usage %+v; want threshold and the call's usage", sp.Name, sp.Attributes["corral.compact.reason"], sp.Usage)
+			}
+		}
+	}
+	if spans != compactions {
+		t.Errorf("the trace has %d compaction spans, want %d", spans, compactions)
 	}
 	if kc.summary != compactions+1 {
 		t.Errorf("the server got %d summary requests for %d compactions; want one more (the call in flight when the process was killed), no other", kc.summary, compactions)
