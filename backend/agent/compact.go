@@ -124,11 +124,33 @@ func (l *loop) compactIfNeeded(ctx context.Context, msgs []llm.Message, fixed in
 		return msgs, nil
 	}
 	est := l.gauge.estimateRequestTokens(msgs, fixed)
-	if est < limit {
+	if est < limit || !worthCompacting(msgs, cutPoint(msgs, l.cfg.ContextWindow*bytesPerToken*keepShare/100), l.cfg.ContextWindow) {
 		return msgs, nil
 	}
 	out, _, err := l.compact(ctx, msgs, record.CompactThreshold, est)
 	return out, err
+}
+
+// minGainShare is the least, in percent of the window, that a compaction must take out of
+// the conversation (besides an earlier summary) to be worth its model call: below it the
+// run goes on, and a compaction waits for the provider to refuse (too_long).
+const minGainShare = 10
+
+// worthCompacting reports whether summarizing msgs[:cut] frees enough: an earlier
+// compaction's turn is not counted, as it comes back in another form.
+func worthCompacting(msgs []llm.Message, cut, window int) bool {
+	if cut == 0 {
+		return false
+	}
+	from := 0
+	if first := msgs[0]; len(first.Content) > 0 && strings.HasPrefix(first.Content[0].Text, compactedMarker) {
+		from = 1
+	}
+	gain := 0
+	for _, m := range msgs[from:cut] {
+		gain += messageSize(m)
+	}
+	return gain >= window*bytesPerToken*minGainShare/100
 }
 
 // compact records a compaction step over msgs and returns the conversation after it;

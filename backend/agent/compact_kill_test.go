@@ -74,7 +74,7 @@ type killedCompaction struct {
 	summary int // summary requests the server received
 }
 
-const compactWindow = 8000 // tokens: the fake API's limit and the agent's context window
+const compactWindow = 4000 // tokens: the fake API's limit and the agent's context window
 
 func runKilledCompaction(t *testing.T) *killedCompaction {
 	t.Helper()
@@ -82,7 +82,7 @@ func runKilledCompaction(t *testing.T) *killedCompaction {
 	var once sync.Once
 	var mu sync.Mutex
 	kc := &killedCompaction{}
-	script := llmtest.AnthropicWindow(compactWindow, growModel{bulk: 1500}, 64)
+	script := llmtest.AnthropicWindow(compactWindow, growModel{bulk: 300}, 64)
 	kc.srv = llmtest.NewAnthropicServer(t, func(n int, r llmtest.Request) llmtest.Reply {
 		if bytes.Contains(r.Body, []byte(summaryOpening)) {
 			mu.Lock()
@@ -104,7 +104,7 @@ func runKilledCompaction(t *testing.T) *killedCompaction {
 	def.ContextWindow = compactWindow
 	rec.r.SetAgents(map[string]agent.Definition{def.ID: def})
 	kc.rec = rec
-	kc.first = rec.start(agent.StartRequest{Prompt: "turn 0 x20: write src/f0_K.txt for K from 0 to 19, logging each"})
+	kc.first = rec.start(agent.StartRequest{Prompt: "turn 0 x16: write src/f0_K.txt for K from 0 to 15, logging each"})
 
 	job := childJob{DB: filepath.Join(rec.dir, "corral.db"), Run: kc.first.ID, BaseURL: kc.srv.BaseURL, Requests: filepath.Join(rec.dir, "child-requests.jsonl")}
 	killChildWhen(t, job, hung, "its compaction")
@@ -166,8 +166,8 @@ func TestCompactionKilled(t *testing.T) {
 	for _, sp := range tr.Spans {
 		if sp.Kind == trace.KindCompact {
 			spans++
-			if sp.Attributes["corral.compact.reason"] != record.CompactThreshold || sp.Usage.InputTokens == 0 {
-				t.Errorf("compaction span %s: reason %v, usage %+v; want threshold and the call's usage", sp.Name, sp.Attributes["corral.compact.reason"], sp.Usage)
+			if r := sp.Attributes["corral.compact.reason"]; (r != record.CompactThreshold && r != record.CompactTooLong) || sp.Usage.InputTokens == 0 {
+				t.Errorf("compaction span %s: reason %v, usage %+v; want threshold or too_long and the call's usage", sp.Name, r, sp.Usage)
 			}
 		}
 	}
@@ -202,9 +202,9 @@ func recordCompaction(t *testing.T) []golden {
 	if _, err := rec.r.Compact(ctx, next.SessionID); err != nil {
 		t.Fatalf("Compact(%s) = %v", next.SessionID, err)
 	}
-	if _, err := rec.r.EditSummary(ctx, next.SessionID, "Edited by a person: twenty files for turn 0, three for turn 1; nothing is left."); err != nil {
+	if _, err := rec.r.EditSummary(ctx, next.SessionID, "Edited by a person: sixteen files for turn 0, three for turn 1; nothing is left."); err != nil {
 		t.Fatalf("EditSummary(%s) = %v", next.SessionID, err)
 	}
 	rec.models.take() // the compaction by hand's call: no model step's
-	return []golden{rec.history("compaction", "A run that compacts at its threshold (window 8,000 tokens), killed (SIGKILL) during the compaction's model call and resumed by another process (the compaction runs again, attempt 2); a follow-up starting from the compacted view; corral compact and a summary edit at its end.", kc.first.SessionID)}
+	return []golden{rec.history("compaction", "A run that compacts at its threshold and when the API answers that the prompt is too long (window 4,000 tokens), killed (SIGKILL) during the compaction's model call and resumed by another process (the compaction runs again, attempt 2); a follow-up starting from the compacted view; corral compact and a summary edit at its end.", kc.first.SessionID)}
 }
