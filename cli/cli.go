@@ -57,7 +57,7 @@ type command struct {
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
 	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, approvalsCommand, approveCommand, denyCommand, rulesCommand,
-		mcpCommand, runsCommand, showCommand, sessionsCommand, checkpointsCommand, restoreCommand, forkCommand, exportCommand, importCommand, replayCommand, sandboxCommand, serveCommand, doctorCommand, versionCommand}
+		mcpCommand, runsCommand, showCommand, sessionsCommand, compactCommand, checkpointsCommand, restoreCommand, forkCommand, exportCommand, importCommand, replayCommand, sandboxCommand, serveCommand, doctorCommand, versionCommand}
 }
 
 // Main runs the command line with args (without the program name) and returns the exit code.

@@ -388,7 +388,10 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 		return cfg, fmt.Errorf("agent %s: %w", def.ID, err)
 	}
 	cfg.Provider, cfg.Model = models.Resolve(cfg.Provider, cfg.Model)
-	history, err := r.history(ctx, sessionID)
+	if cfg.ContextWindow = contextWindow(def, r.Prices(), cfg.Provider, cfg.Model); cfg.ContextWindow > 0 {
+		cfg.CompactAt = compactAt(def)
+	}
+	history, err := r.history(ctx, sessionID, clipBudget(cfg))
 	if err != nil {
 		return cfg, err
 	}

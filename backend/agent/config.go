@@ -64,6 +64,12 @@ type Definition struct {
 	// nothing.
 	MaxCostUSD   float64 `json:"max_cost_usd,omitempty"`
 	MaxRunTokens int64   `json:"max_run_tokens,omitempty"`
+	// ContextWindow is the model's context window in tokens, for a model the provider
+	// catalog does not know (or to compact earlier); 0 takes the catalog's.
+	ContextWindow int `json:"context_window,omitempty"`
+	// CompactAt is the percentage of the context window a request may reach before the run
+	// compacts its conversation first (1-100); 0 means DefaultCompactAt.
+	CompactAt int `json:"compact_at,omitempty"`
 }
 
 // DefaultAgentID names the built-in coding agent.

@@ -9,7 +9,6 @@ import (
 
 	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/journal"
-	"github.com/corral-dev/corral/backend/llm"
 )
 
 // Forked is a session made by Fork.
@@ -73,19 +72,6 @@ func (r *Runner) Fork(ctx context.Context, runID string, atSeq int) (Forked, err
 		return Forked{}, fmt.Errorf("agent: fork: %w", err)
 	}
 	return Forked{Session: sess, Fork: f, Warning: warning}, nil
-}
-
-// forkPrefix is the conversation a forked session starts from: its origin session's
-// history up to the fork point (nil for a session that was not forked).
-func (r *Runner) forkPrefix(ctx context.Context, sessionID string) ([]llm.Message, error) {
-	f, err := r.config.Journal.ForkOf(ctx, sessionID)
-	switch {
-	case errors.Is(err, journal.ErrNotFound):
-		return nil, nil
-	case err != nil:
-		return nil, fmt.Errorf("agent: session %s history: %w", sessionID, err)
-	}
-	return r.historyUntil(ctx, f.FromSession, f.FromRun, f.AtSeq)
 }
 
 // stepsUpTo keeps the steps numbered up to seq.

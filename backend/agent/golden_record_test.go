@@ -24,6 +24,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"sync"
 	"syscall"
 	"testing"
@@ -295,9 +296,12 @@ func (rec *recording) run(run journal.Run, sent []llm.Request) goldenRun {
 		ParentRunID: run.ParentRunID, ParentSeq: run.ParentSeq,
 		Sandbox: run.Sandbox, Error: run.Error, CreatedAt: run.CreatedAt, UpdatedAt: run.UpdatedAt,
 		Want: goldenWant{Status: string(run.Status), Error: run.Error, Final: rec.ended[run.ID], Steps: len(steps), Requests: []goldenRequest{}}}
+	next := 0 // the first request of sent not paired yet
 	for _, st := range steps {
 		gr.Steps = append(gr.Steps, goldenStepOf(st))
-		if st.Kind != record.KindLLM || st.Status != journal.StepCompleted {
+		// A model call refused as too long was sent too (the run compacted and asked again).
+		refused := st.Status == journal.StepFailed && strings.HasPrefix(st.Error, "context too long: ")
+		if st.Kind != record.KindLLM || (st.Status != journal.StepCompleted && !refused) {
 			continue
 		}
 		var in struct {
@@ -306,17 +310,20 @@ func (rec *recording) run(run journal.Run, sent []llm.Request) goldenRun {
 		if err := json.Unmarshal(st.Input, &in); err != nil {
 			rec.t.Fatalf("run %s step %d input: %v", run.ID, st.Seq, err)
 		}
+		// Requests pair with model steps in order, by message count: a compacted run sends
+		// the same count again later. A call made twice (cut off, then again) is sent
+		// twice, identically.
 		var blob []byte
-		for _, req := range sent {
-			if len(req.Messages) != in.Messages {
-				continue
-			}
-			b, err := json.Marshal(req)
+		for next < len(sent) && len(sent[next].Messages) != in.Messages {
+			next++
+		}
+		for ; next < len(sent) && len(sent[next].Messages) == in.Messages; next++ {
+			b, err := json.Marshal(sent[next])
 			if err != nil {
 				rec.t.Fatal(err)
 			}
 			if blob != nil && !bytes.Equal(blob, b) {
-				rec.t.Fatalf("run %s step %d was sent twice with different requests:\n%s\n%s", run.ID, st.Seq, blob, b)
+				break // the next step's, which has as many messages
 			}
 			blob = b
 		}
@@ -378,6 +385,8 @@ func TestRecordGoldens(t *testing.T) {
 		"imported":  recordImported,
 		"subagents": recordSubagents,
 		"budget":    recordBudget,
+		// v1: the compact record kind.
+		"compaction": recordCompaction,
 	} {
 		t.Run(name, func(t *testing.T) {
 			for _, g := range record(t) {
@@ -641,8 +650,23 @@ func recordKilled(t *testing.T) []golden {
 	run := rec.start(agent.StartRequest{Prompt: "Say hi in a file."})
 
 	job := childJob{DB: filepath.Join(rec.dir, "corral.db"), Run: run.ID, BaseURL: srv.BaseURL, Requests: filepath.Join(rec.dir, "child-requests.jsonl")}
+	killChildWhen(t, job, hung, "its third model call")
+	if got, err := rec.j.Run(context.Background(), run.ID); err != nil || got.Status != journal.RunRunning {
+		t.Fatalf("killed run = %s, %v; want it left running", got.Status, err)
+	}
+	rec.sent[run.ID] = readRequests(t, job.Requests)
+	rec.drive(context.Background(), run.ID, journal.RunCompleted)
+	rec.final(run.ID)
+	return []golden{rec.history("killed", "A run killed (SIGKILL) during its third model call and resumed by another process; the call is made again (attempt 2).", run.SessionID)}
+}
+
+// killChildWhen drives job's run in a child process (TestGoldenChild) and kills it
+// (SIGKILL) once hung is closed, when the child has reached what; the child ending first
+// fails the test.
+func killChildWhen(t *testing.T, job childJob, hung <-chan struct{}, what string) {
+	t.Helper()
 	blob, _ := json.Marshal(job)
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, os.Args[0], "-test.run=^TestGoldenChild$", "-test.count=1")
 	cmd.Env = append(os.Environ(), childEnv+"="+string(blob))
@@ -657,21 +681,14 @@ func recordKilled(t *testing.T) []golden {
 	select {
 	case <-hung:
 	case err := <-exited:
-		t.Fatalf("child exited before its third model call: %v\n%s", err, out.String())
+		t.Fatalf("child exited before %s: %v\n%s", what, err, out.String())
 	case <-ctx.Done():
-		t.Fatal("child did not reach its third model call")
+		t.Fatalf("child did not reach %s", what)
 	}
 	if err := cmd.Process.Kill(); err != nil {
 		t.Fatal(err)
 	}
 	<-exited
-	if got, err := rec.j.Run(context.Background(), run.ID); err != nil || got.Status != journal.RunRunning {
-		t.Fatalf("killed run = %s, %v; want it left running", got.Status, err)
-	}
-	rec.sent[run.ID] = readRequests(t, job.Requests)
-	rec.drive(context.Background(), run.ID, journal.RunCompleted)
-	rec.final(run.ID)
-	return []golden{rec.history("killed", "A run killed (SIGKILL) during its third model call and resumed by another process; the call is made again (attempt 2).", run.SessionID)}
 }
 
 func readRequests(t *testing.T, path string) []llm.Request {

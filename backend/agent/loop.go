@@ -232,6 +232,7 @@ type loop struct {
 	ws    approval.Workspace // set with sb
 	tools map[string]tool.Tool
 	hooks ReplayHooks // what ReplayHistory watches; empty when driving
+	gauge gauge       // how large the next request will be (context.go)
 	// replayOnly is set by ReplayHistory: nothing is decided or recorded, a cut-off step
 	// stays as it is.
 	replayOnly bool
@@ -312,10 +313,15 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 	msgs := appendUser(append([]llm.Message(nil), l.cfg.History...), llm.TextBlock(l.run.Prompt))
 	var answer strings.Builder // the parts of an answer the output limit cut, continued
 	continued := 0
+	fixed := fixedSize(l.cfg.System, specs)
+	clip := clipBudget(l.cfg)
 
 	for turn := 1; ; turn++ {
 		if turn > l.cfg.MaxSteps {
 			return "", fmt.Errorf("stopped after %d model calls (max steps); continue in a new run or raise --max-steps", l.cfg.MaxSteps)
+		}
+		if msgs, err = l.compactIfNeeded(ctx, msgs, fixed); err != nil {
+			return "", err
 		}
 		req := llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, MaxTokensField: l.cfg.MaxTokensField, Thinking: l.cfg.Thinking}
 		next := l.NextRequestTokens(req)
@@ -323,14 +329,28 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			return "", err
 		}
 		resp, err := l.modelStep(ctx, req, next)
+		if failedTooLong(err) {
+			// The provider counted more than the estimate: compact and ask again, once.
+			var done bool
+			if msgs, done, err = l.compact(ctx, msgs, record.CompactTooLong, l.gauge.estimateRequestTokens(msgs, fixed)); err == nil && done {
+				req.Messages = msgs
+				next = l.NextRequestTokens(req)
+				if resp, err = l.modelStep(ctx, req, next); failedTooLong(err) {
+					err = fmt.Errorf("the conversation is still too long for the model after compacting it: %w", err)
+				}
+			} else if err == nil {
+				err = errors.New("the conversation is too long for the model and has nothing left to compact; start a new session or pick a model with a larger context")
+			}
+		}
 		if err != nil {
 			return "", err
 		}
+		l.gauge.answered(msgs, resp.Usage)
 		l.spent.base = llm.NewBaseline(req, resp)
 		msgs = appendAssistant(msgs, resp.Message())
 		switch resp.StopReason {
 		case llm.StopRefusal:
-			if err := l.cur.Done(); err != nil {
+			if err := l.done(ctx); err != nil {
 				return "", err
 			}
 			return resp.Text(), &refusedError{explanation: refusal(resp)}
@@ -338,7 +358,7 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			// The provider paused a long turn: sent back as it is, the model goes on with it.
 			continue
 		}
-		results, err := l.runTools(ctx, resp, turn)
+		results, err := l.runTools(ctx, resp, turn, clip)
 		if err != nil {
 			return "", err
 		}
@@ -349,7 +369,7 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 				msgs = appendUser(msgs, llm.TextBlock(continuePrompt))
 				continue
 			}
-			if err := l.cur.Done(); err != nil {
+			if err := l.done(ctx); err != nil {
 				return "", err
 			}
 			return answer.String(), &cutOffError{limit: l.limitUsed(resp)}
@@ -358,7 +378,7 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 			// The run is complete: a step the history has beyond this one means the
 			// code and the record went different ways.
 			answer.WriteString(resp.Text())
-			return answer.String(), l.cur.Done()
+			return answer.String(), l.done(ctx)
 		}
 		msgs = appendUser(msgs, results...)
 	}
@@ -381,6 +401,10 @@ func (l *loop) modelStep(ctx context.Context, req llm.Request, next int64) (llm.
 			l.model = m
 		}
 		resp, err := l.stream(ctx, seq, req)
+		if err != nil && threshold(l.cfg) > 0 && errors.Is(err, llm.ErrContextTooLong) {
+			// Recorded failed, not left to resume: the loop compacts and asks again.
+			return journal.StepResult{}, &tooLong{err: err}
+		}
 		if err != nil {
 			// Whatever stopped the call (the provider kept failing, a key, a quota), a
 			// retry or a person can clear it: the step stays started and the run resumes here.

@@ -93,14 +93,20 @@ func (r *Runner) sessionContainer(ctx context.Context, sessionID string) (Contai
 		return ContainerSpec{}, false, fmt.Errorf("agent: session %s sandbox: %w", sessionID, err)
 	}
 	for i := len(runs) - 1; i >= 0; i-- {
-		steps, err := r.config.Journal.Steps(ctx, runs[i].ID)
+		if runs[i].Sandbox != "docker" {
+			continue // only a docker run's configuration can name a session container
+		}
+		first, err := r.config.Journal.GetStep(ctx, runs[i].ID, 1)
+		if errors.Is(err, journal.ErrNotFound) {
+			continue
+		}
 		if err != nil {
 			return ContainerSpec{}, false, fmt.Errorf("agent: session %s sandbox: %w", sessionID, err)
 		}
-		if len(steps) == 0 || steps[0].Kind != record.KindConfig {
+		if first.Kind != record.KindConfig {
 			continue
 		}
-		cfg, err := record.DecodeConfig(steps[0].Output)
+		cfg, err := record.DecodeConfig(first.Output)
 		if err != nil {
 			continue // a record this Corral cannot read says nothing about the container
 		}

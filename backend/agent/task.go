@@ -110,8 +110,8 @@ func (b *brood) stop() {
 }
 
 // runTools answers a model turn's tool calls in order, task calls by subagents started
-// together before the others run.
-func (l *loop) runTools(ctx context.Context, resp llm.Response, turn int) ([]llm.Block, error) {
+// together before the others run; each result is clipped to the run's budget (clip.go).
+func (l *loop) runTools(ctx context.Context, resp llm.Response, turn, clip int) ([]llm.Block, error) {
 	kids, err := l.spawn(ctx, resp.Content, turn)
 	defer kids.stop()
 	if err != nil {
@@ -131,7 +131,7 @@ func (l *loop) runTools(ctx context.Context, resp llm.Response, turn int) ([]llm
 		if err != nil {
 			return nil, err
 		}
-		results = append(results, llm.ToolResultBlock(b.ID, res.Content, res.IsError))
+		results = append(results, llm.ToolResultBlock(b.ID, clipResult(b.Name, res.Content, clip), res.IsError))
 	}
 	return results, nil
 }

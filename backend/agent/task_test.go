@@ -177,7 +177,7 @@ func TestSubagentsRunInParallel(t *testing.T) {
 		t.Errorf("task B result = %q (diff %q), want the answer and the copy's diff", b.Content, b.Meta.Diff)
 	}
 	// The session's conversation is the lead's: a follow-up run does not see the helpers'.
-	hist, err := r.history(t.Context(), run.SessionID)
+	hist, err := r.history(t.Context(), run.SessionID, 0)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	sqlite3 "modernc.org/sqlite/lib"
@@ -574,4 +575,47 @@ func (j *Journal) KeepPartial(ctx context.Context, runID string, seq int, output
 		return fmt.Errorf("keep partial output of step %s/%d: %w", runID, seq, ErrNotInterrupted)
 	}
 	return nil
+}
+
+// SessionSteps returns the steps of every run of a session whose kind is one of kinds,
+// ordered as the session's runs are (created, then id) and by seq within a run, in one
+// query: for readers of a whole session (a compaction's ledger) that need a few kinds and
+// not every run's configuration.
+func (j *Journal) SessionSteps(ctx context.Context, sessionID string, kinds ...string) ([]Step, error) {
+	if len(kinds) == 0 {
+		return nil, nil
+	}
+	q := `SELECT ` + prefixed("s.", stepColumns) + ` FROM steps s JOIN runs r ON r.id = s.run_id
+		WHERE r.session_id = ? AND s.kind IN (?` + strings.Repeat(",?", len(kinds)-1) + `)
+		ORDER BY r.created_at, r.id, s.seq`
+	args := []any{sessionID}
+	for _, k := range kinds {
+		args = append(args, k)
+	}
+	rows, err := j.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return nil, fmt.Errorf("steps of session %s: %w", sessionID, classify(err))
+	}
+	defer rows.Close()
+	var steps []Step
+	for rows.Next() {
+		s, err := scanStep(rows)
+		if err != nil {
+			return nil, fmt.Errorf("steps of session %s: %w", sessionID, classify(err))
+		}
+		steps = append(steps, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("steps of session %s: %w", sessionID, classify(err))
+	}
+	return steps, nil
+}
+
+// prefixed qualifies each column of a comma-separated list with prefix.
+func prefixed(prefix, columns string) string {
+	parts := strings.Split(columns, ",")
+	for i, p := range parts {
+		parts[i] = prefix + strings.TrimSpace(p)
+	}
+	return strings.Join(parts, ", ")
 }

@@ -158,7 +158,8 @@ func (e *APIError) Kind() ErrorKind {
 		e.Status == http.StatusPaymentRequired || strings.Contains(msg, "credit balance is too low"):
 		return KindQuota
 	case e.Code == "context_length_exceeded" || e.Type == "request_too_large" || e.Status == http.StatusRequestEntityTooLarge ||
-		strings.Contains(msg, "prompt is too long") || strings.Contains(msg, "maximum context length"):
+		strings.Contains(msg, "prompt is too long") || strings.Contains(msg, "maximum context length") ||
+		strings.Contains(msg, "exceed context limit"):
 		return KindContextTooLong
 	case e.Is(ErrAuth):
 		return KindAuth
@@ -197,7 +198,7 @@ func (k ErrorKind) Action() string {
 	case KindBadRequest:
 		return "the provider rejected the request; check the model and settings, then resume"
 	case KindContextTooLong:
-		return "the conversation is longer than the model accepts; start a new session or pick a model with a larger context"
+		return "the conversation is longer than the model accepts; compact it (corral compact), start a new session or pick a model with a larger context"
 	case KindNotFound:
 		return "check the model name and base URL, then resume"
 	case KindRateLimited, KindOverloaded, KindServer, KindStream:

@@ -392,6 +392,7 @@ func TestErrorKind(t *testing.T) {
 		{"anthropic credit 400", &APIError{Status: 400, Type: "invalid_request_error", Message: "Your credit balance is too low to access the Anthropic API."}, KindQuota, ErrQuota, false},
 		{"anthropic prompt too long", &APIError{Status: 400, Type: "invalid_request_error", Message: "prompt is too long: 210000 tokens > 200000 maximum"}, KindContextTooLong, ErrContextTooLong, false},
 		{"openai context length", &APIError{Status: 400, Code: "context_length_exceeded"}, KindContextTooLong, ErrContextTooLong, false},
+		{"anthropic input plus max_tokens", &APIError{Status: 400, Type: "invalid_request_error", Message: "input length and `max_tokens` exceed context limit: 199759 + 8192 > 200000, decrease input length or `max_tokens` and try again"}, KindContextTooLong, ErrContextTooLong, false},
 		{"413", &APIError{Status: 413, Type: "request_too_large"}, KindContextTooLong, ErrContextTooLong, false},
 		{"404", &APIError{Status: 404, Type: "not_found_error"}, KindNotFound, ErrBadRequest, false},
 		{"400", &APIError{Status: 400, Type: "invalid_request_error"}, KindBadRequest, ErrBadRequest, false},

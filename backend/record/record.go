@@ -24,6 +24,9 @@ const (
 	// NameTask); its output is a Subagent. The call's result, the child's answer, is the
 	// tool step (kind tool, name task) that follows the turn's subagent steps.
 	KindSubagent = "subagent"
+	// KindCompact is a compaction of the conversation (named NameCompact: a model call that
+	// summarizes the older turns) or a person's edit of its summary (NameCompactEdit).
+	KindCompact = "compact"
 )
 
 // Step names of the kinds whose steps all have one name.
@@ -43,6 +46,12 @@ const (
 	// of the run's spend caps: its request carries an approval.Budget, and the person's
 	// answer raises the cap (approval.Raise) or stops the run.
 	NameBudget = "budget"
+	// NameCompact names a compaction step: its input is a CompactInput, its output a
+	// Compaction.
+	NameCompact = "compact"
+	// NameCompactEdit names a person's edit of the latest compaction's summary: its output
+	// is a CompactEdit.
+	NameCompactEdit = "compact.edit"
 )
 
 // The version each record kind is written at. Version 0 is the format without a "v" member.
@@ -65,6 +74,10 @@ const (
 	GateVersion = 1
 	// SubagentVersion is the version of Subagent, a subagent step's output.
 	SubagentVersion = 0
+	// CompactionVersion is the version of CompactInput, Compaction and CompactEdit (the
+	// compact kind's records). The kind is new with version 1, so its records always carry
+	// "v".
+	CompactionVersion = 1
 )
 
 var (
@@ -100,6 +113,12 @@ type RunConfig struct {
 	Approval approval.Policy `json:"approval,omitzero"`
 	Rules    []RuleScope     `json:"rules,omitempty"`
 	History  []llm.Message   `json:"history,omitempty"` // earlier runs of the session
+	// ContextWindow is the model's context window in tokens (the agent's, else the
+	// catalog's) and CompactAt the percentage of it a request may reach before the run
+	// compacts its conversation first; 0 (absent, as in runs recorded before compaction)
+	// never compacts and never clips a tool result.
+	ContextWindow int `json:"context_window,omitempty"`
+	CompactAt     int `json:"compact_at,omitempty"`
 	// MCP names the MCP servers whose tools the run is offered; the tools themselves are
 	// recorded by the run's mcp.tools step.
 	MCP []string `json:"mcp,omitempty"`
@@ -181,6 +200,56 @@ type ModelInput struct {
 	// ContextWindow is the model's context window as the catalog (or prices.json) gave it
 	// when the call was made; zero when unknown. Since version 1.
 	ContextWindow int `json:"context_window,omitempty"`
+}
+
+// Compaction reasons: why a compaction step ran.
+const (
+	// CompactThreshold: the next request would have passed CompactAt percent of the window.
+	CompactThreshold = "threshold"
+	// CompactTooLong: the provider answered that the prompt is too long.
+	CompactTooLong = "too_long"
+	// CompactManual: a person asked for it (corral compact, the window).
+	CompactManual = "manual"
+)
+
+// CompactInput is what a compaction step records as its input: why it ran and how much of
+// the conversation it replaces.
+type CompactInput struct {
+	// V is the record's version (CompactionVersion).
+	V      int    `json:"v"`
+	Reason string `json:"reason"`
+	// Messages is how many messages the conversation had; Summarized how many of the oldest
+	// the summary replaces (the rest are kept unchanged).
+	Messages   int `json:"messages"`
+	Summarized int `json:"summarized"`
+	// Tokens is the estimated size of the request that would have been sent, Window the
+	// context window it was measured against.
+	Tokens int `json:"tokens,omitempty"`
+	Window int `json:"window,omitempty"`
+}
+
+// Compaction is what a compaction step records as its output: the model's summary of the
+// older turns, the ledger Corral built from the journal, and the recent turns kept as they
+// were. The requests after it carry CompactedMessage(Summary, Ledger) followed by Kept.
+type Compaction struct {
+	// V is the record's version (CompactionVersion).
+	V       int    `json:"v"`
+	Summary string `json:"summary"`
+	Ledger  string `json:"ledger"`
+	// Kept are the most recent messages, unchanged; the first is an assistant turn or a
+	// user turn without tool results.
+	Kept []llm.Message `json:"kept"`
+}
+
+// CompactEdit is a person's edit of a compaction's summary (step NameCompactEdit): the
+// requests after it carry Summary instead of the model's.
+type CompactEdit struct {
+	// V is the record's version (CompactionVersion).
+	V int `json:"v"`
+	// Run and Seq name the compaction step whose summary is replaced.
+	Run     string `json:"run"`
+	Seq     int    `json:"seq"`
+	Summary string `json:"summary"`
 }
 
 // GateRecord is what a gate step records when it completes: how the action was judged,
@@ -287,6 +356,27 @@ func DecodeGate(b []byte) (GateRecord, error) {
 	}
 	out.GateRecord.Outcome = *out.Outcome
 	return out.GateRecord, nil
+}
+
+// DecodeCompactInput reads a compaction step's input.
+func DecodeCompactInput(b []byte) (CompactInput, error) {
+	var in CompactInput
+	err := decode("compaction input", b, &in, &in.V, CompactionVersion)
+	return in, err
+}
+
+// DecodeCompaction reads a compaction step's output.
+func DecodeCompaction(b []byte) (Compaction, error) {
+	var out Compaction
+	err := decode("compaction", b, &out, &out.V, CompactionVersion)
+	return out, err
+}
+
+// DecodeCompactEdit reads a summary edit step's output.
+func DecodeCompactEdit(b []byte) (CompactEdit, error) {
+	var out CompactEdit
+	err := decode("summary edit", b, &out, &out.V, CompactionVersion)
+	return out, err
 }
 
 // decode unmarshals a record of the named kind into v, whose version lands in *version, and

@@ -27,12 +27,45 @@ const (
 
 // decoders runs every decoder the same way: its record, decoded.
 var decoders = map[string]func([]byte) (any, error){
-	"config":       func(b []byte) (any, error) { return record.DecodeConfig(b) },
-	"model input":  func(b []byte) (any, error) { return record.DecodeModelInput(b) },
-	"model output": func(b []byte) (any, error) { return record.DecodeModelOutput(b) },
-	"tool output":  func(b []byte) (any, error) { return record.DecodeToolOutput(b) },
-	"gate request": func(b []byte) (any, error) { return record.DecodeGateRequest(b) },
-	"gate":         func(b []byte) (any, error) { return record.DecodeGate(b) },
+	"config":        func(b []byte) (any, error) { return record.DecodeConfig(b) },
+	"model input":   func(b []byte) (any, error) { return record.DecodeModelInput(b) },
+	"model output":  func(b []byte) (any, error) { return record.DecodeModelOutput(b) },
+	"tool output":   func(b []byte) (any, error) { return record.DecodeToolOutput(b) },
+	"gate request":  func(b []byte) (any, error) { return record.DecodeGateRequest(b) },
+	"gate":          func(b []byte) (any, error) { return record.DecodeGate(b) },
+	"compact input": func(b []byte) (any, error) { return record.DecodeCompactInput(b) },
+	"compaction":    func(b []byte) (any, error) { return record.DecodeCompaction(b) },
+	"compact edit":  func(b []byte) (any, error) { return record.DecodeCompactEdit(b) },
+}
+
+// TestCompactionRecords: the compact kind's records are written at version 1, with "v",
+// and read back as written.
+func TestCompactionRecords(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		name string
+		v    any
+		dec  func([]byte) (any, error)
+	}{
+		{"compact input", record.CompactInput{V: record.CompactionVersion, Reason: record.CompactThreshold, Messages: 40, Summarized: 30, Tokens: 6500, Window: 8000}, decoders["compact input"]},
+		{"compaction", record.Compaction{V: record.CompactionVersion, Summary: "s", Ledger: "l", Kept: []llm.Message{llm.UserText("go on")}}, decoders["compaction"]},
+		{"compact edit", record.CompactEdit{V: record.CompactionVersion, Run: "run_1", Seq: 7, Summary: "edited"}, decoders["compact edit"]},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			b, err := json.Marshal(tc.v)
+			if err != nil || !strings.HasPrefix(string(b), `{"v":1,`) {
+				t.Fatalf("Marshal(%s) = %s, %v; want it to start with version 1", tc.name, b, err)
+			}
+			got, err := tc.dec(b)
+			if err != nil {
+				t.Fatalf("Decode %s(%s) = %v", tc.name, b, err)
+			}
+			if d := cmp.Diff(tc.v, got); d != "" {
+				t.Errorf("Decode %s(Marshal) differs (-want +got):\n%s", tc.name, d)
+			}
+		})
+	}
 }
 
 func TestDecodeVersion0(t *testing.T) {

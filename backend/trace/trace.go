@@ -33,6 +33,7 @@ const (
 	KindModel    SpanKind = "llm"      // one model call
 	KindTool     SpanKind = "tool"     // one tool call
 	KindApproval SpanKind = "approval" // a person's decision
+	KindCompact  SpanKind = "compact"  // a compaction of the conversation, or a person's edit of its summary
 	KindCommand  SpanKind = "command"  // the sandbox command an exec tool call ran
 	KindStep     SpanKind = "step"     // a step of a kind this package does not know
 	KindResume   SpanKind = "resume"   // the run was driven again after it had stopped part way
@@ -484,6 +485,9 @@ func (b *builder) step(spans []Span, rootID string, st journal.Step) []Span {
 		b.approval(&sp, st)
 	case record.KindSubagent:
 		sp.Kind = KindSubagent
+	case record.KindCompact:
+		sp.Kind = KindCompact
+		b.compact(&sp, st)
 	default:
 		sp.Kind = KindStep
 	}
@@ -637,6 +641,28 @@ func (b *builder) tool(sp *Span, st journal.Step) []Span {
 
 // approval describes the gate a tool call passed: the call it gates, how
 // it was judged, the person's answer and whether the tool ran.
+// compact describes a compaction (a model call: its provider, why it ran and how much it
+// replaced) or a summary edit.
+func (b *builder) compact(sp *Span, st journal.Step) {
+	a := sp.Attributes
+	if st.Name != record.NameCompact {
+		return
+	}
+	a[attrOperation] = "chat"
+	b.provider(a)
+	if b.cfg.Model != "" {
+		a[attrRequestModel] = b.cfg.Model
+	}
+	if in, err := record.DecodeCompactInput(st.Input); err == nil {
+		a["corral.compact.reason"] = in.Reason
+		a["corral.compact.messages"] = int64(in.Messages)
+		a["corral.compact.summarized"] = int64(in.Summarized)
+		if in.Tokens > 0 {
+			a["corral.compact.estimated_tokens"] = int64(in.Tokens)
+		}
+	}
+}
+
 func (b *builder) approval(sp *Span, st journal.Step) {
 	a := sp.Attributes
 	sp.Name = "approval " + st.Name

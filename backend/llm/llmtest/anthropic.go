@@ -290,17 +290,24 @@ func anthropicContent(raw json.RawMessage) ([]llm.Block, error) {
 // streamed in the Messages API format with deltas of chunk bytes. Backed
 // by the demo model it makes a deterministic fake Anthropic API.
 func AnthropicModel(m llm.Model, chunk int) Script {
-	return func(_ int, r Request) Reply {
-		req, err := DecodeAnthropicRequest(r.Body)
-		if err != nil {
-			return AnthropicError(http.StatusBadRequest, "invalid_request_error", err.Error())
-		}
-		resp, err := m.Stream(context.Background(), req, nil)
-		if err != nil {
-			return AnthropicError(http.StatusInternalServerError, "api_error", err.Error())
-		}
-		return Reply{Body: AnthropicBody(resp, chunk)}
+	return func(_ int, r Request) Reply { return answerAnthropic(m, r, chunk, nil) }
+}
+
+// answerAnthropic answers r with m's response (changed by adjust, if set), streamed in
+// deltas of chunk bytes; a body that does not decode is a 400, a model error a 500.
+func answerAnthropic(m llm.Model, r Request, chunk int, adjust func(*llm.Response)) Reply {
+	req, err := DecodeAnthropicRequest(r.Body)
+	if err != nil {
+		return AnthropicError(http.StatusBadRequest, "invalid_request_error", err.Error())
 	}
+	resp, err := m.Stream(context.Background(), req, nil)
+	if err != nil {
+		return AnthropicError(http.StatusInternalServerError, "api_error", err.Error())
+	}
+	if adjust != nil {
+		adjust(&resp)
+	}
+	return Reply{Body: AnthropicBody(resp, chunk)}
 }
 
 // Chunks splits s into pieces of at most n bytes without splitting a rune
@@ -337,4 +344,26 @@ func marshal(v any) ([]byte, error) {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil
+}
+
+// BytesPerToken is how AnthropicWindow counts tokens: a request of n bytes is n/4 tokens,
+// deterministically.
+const BytesPerToken = 4
+
+// AnthropicWindow is a Script for a fake Anthropic API whose model has a context window of
+// limit tokens, counted as the request body's bytes / BytesPerToken. A request past it is
+// answered as the API answers one: 400 invalid_request_error "prompt is too long: N tokens
+// > M maximum" (the body carries the request id, as the API's does). Others get m's
+// response with its input_tokens set to the count, streamed in deltas of chunk bytes.
+func AnthropicWindow(limit int, m llm.Model, chunk int) Script {
+	return func(n int, r Request) Reply {
+		tokens := len(r.Body) / BytesPerToken
+		if tokens > limit {
+			j, _ := marshal(map[string]any{"type": "error",
+				"error":      map[string]string{"type": "invalid_request_error", "message": fmt.Sprintf("prompt is too long: %d tokens > %d maximum", tokens, limit)},
+				"request_id": fmt.Sprintf("req_llmtest_%d", n)})
+			return Reply{Status: http.StatusBadRequest, Body: string(j), Header: http.Header{"Request-Id": {fmt.Sprintf("req_llmtest_%d", n)}}}
+		}
+		return answerAnthropic(m, r, chunk, func(resp *llm.Response) { resp.Usage.InputTokens = int64(tokens) })
+	}
 }

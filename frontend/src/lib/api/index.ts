@@ -9,6 +9,7 @@ import type {
   HealthReport,
   ImportResult,
   ModelRequest,
+  SummaryView,
   PendingApproval,
   ReadyReport,
   RunView,
@@ -44,6 +45,21 @@ export async function tracePainted(paint: TracePaint): Promise<void> {
  * tools and every message, rebuilt from the journal. */
 export function modelRequest(runId: string, seq: number): Promise<ModelRequest> {
   return call<ModelRequest>('Runs.ModelRequest', runId, seq);
+}
+
+/** summary asks Runs.Summary for the latest compaction of a run's session. */
+export function summary(id: string): Promise<SummaryView> {
+  return call<SummaryView>('Runs.Summary', id);
+}
+
+/** editSummary replaces the latest compaction's summary (Runs.EditSummary): a journal step. */
+export function editSummary(id: string, text: string): Promise<SummaryView> {
+  return call<SummaryView>('Runs.EditSummary', id, text);
+}
+
+/** compact compacts a session now (Runs.Compact), as corral compact does. */
+export function compact(id: string): Promise<SummaryView> {
+  return call<SummaryView>('Runs.Compact', id);
 }
 
 /** sessions asks Runs.Sessions for every session with its runs, most recently active first. */

@@ -386,7 +386,7 @@ export interface SessionView {
  * model call, a tool call, or the approval gate before a tool call with side
  * effects (exec, write, edit).
  */
-export type StepKind = 'config' | 'llm' | 'tool' | 'approval';
+export type StepKind = 'config' | 'llm' | 'tool' | 'approval' | 'compact';
 
 /** StepStatus is the state of a journal step. */
 export type StepStatus = 'started' | 'completed' | 'failed';
@@ -395,7 +395,7 @@ export type StepStatus = 'started' | 'completed' | 'failed';
  * (config, llm, tool, approval; "step" for a kind this build does not know), the sandbox
  * command a tool call ran, or a resume (a point in time: the run went on after it had stopped
  * part way; corral.resume.after_seq and corral.resume.reason say where and why). */
-export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'command' | 'step' | 'resume' | 'restore' | 'subagent';
+export type SpanKind = 'run' | 'config' | 'llm' | 'tool' | 'approval' | 'compact' | 'command' | 'step' | 'resume' | 'restore' | 'subagent';
 
 /** Span is one timed operation of a run (backend/trace.Span). Times are RFC 3339; end is absent
  * while the span is unfinished. input and output are the step's recorded JSON. Attributes follow
@@ -1176,4 +1176,17 @@ export interface BudgetsView {
   models: ModelFacts[];
   /** daily_cost_usd caps what every run's model calls of a day cost together; 0 is none. */
   daily_cost_usd: number;
+}
+
+/** SummaryView is a session's latest compaction (Runs.Summary, EditSummary, Compact): the
+ * summary follow-up requests carry (a person's edit, else the model's) and the ledger Corral
+ * built from the journal. */
+export interface SummaryView {
+  found: boolean;
+  run_id: string;
+  seq: number;
+  summary: string;
+  ledger: string;
+  edited: boolean;
+  at: string;
 }

@@ -137,7 +137,7 @@ function attr<T>(sp: Span, key: string, want: 'string' | 'number' | 'boolean'): 
   return typeof v === want ? (v as T) : undefined;
 }
 
-const STEP_KINDS = new Set<string>(['config', 'llm', 'tool', 'approval', 'step']);
+const STEP_KINDS = new Set<string>(['config', 'llm', 'tool', 'approval', 'compact', 'step']);
 
 /** stepFromSpan converts the span of a journal step; it returns undefined for the run span and
  * for derived spans (commands). The journal's own facts come from the corral.step.* attributes. */
