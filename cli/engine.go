@@ -155,6 +155,9 @@ func (rt *engine) close() {
 		cancel()
 	}
 	rt.dockerMu.Unlock()
+	if rt.checkpoints != nil {
+		rt.checkpoints.Close() // its workspace watchers
+	}
 	rt.journal.Close()
 }
 

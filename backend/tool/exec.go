@@ -26,7 +26,7 @@ type Exec struct {
 	MaxOutput int
 	// MaxTrackedFiles bounds the workspace files listed before and after the
 	// command to tell which files it changed (Meta.Changed); a larger
-	// workspace is not tracked, and Meta.Untracked says so (default 20,000).
+	// workspace is not tracked, and Meta.Untracked says so (default 200,000).
 	// Negative turns tracking off.
 	MaxTrackedFiles int
 }
