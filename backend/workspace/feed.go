@@ -62,6 +62,7 @@ func (f *feed) start(fsw *fsnotify.Watcher) error {
 	}
 	f.mu.Lock()
 	f.dir = dir
+	f.gen++ // cursors start above 0, which means none
 	f.mu.Unlock()
 	return nil
 }
