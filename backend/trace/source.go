@@ -36,8 +36,8 @@ type History struct {
 	Run     journal.Run
 	Steps   []journal.Step
 	Resumes []journal.Resume
-	// Restores are the times the run's workspace was restored to a checkpoint (local
-	// history only: exports do not carry them).
+	// Restores are the times the run's workspace was restored to a checkpoint; exports
+	// carry them without the checkpoints' ids (those name this machine's store).
 	Restores []journal.Restore
 }
 
