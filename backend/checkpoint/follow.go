@@ -216,15 +216,26 @@ func compareExcluded(a, b Excluded) int { return strings.Compare(a.Path, b.Path)
 // mergeEntries is prev with the listed folders' contents replaced by what was found, and
 // whatever lay under a folder that is gone (or no longer a folder) dropped; sorted.
 func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
+	// prev is sorted and what was found is small: sort that and merge the two.
+	found = slices.Clone(found)
+	slices.SortFunc(found, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	found = slices.CompactFunc(found, func(a, b Entry) bool { return a.Path == b.Path })
 	out := make([]Entry, 0, len(prev)+len(found))
+	i := 0
 	for _, e := range prev {
-		if !listed[parentOf(e.Path)] {
-			out = append(out, e)
+		if listed[parentOf(e.Path)] {
+			continue
 		}
+		for i < len(found) && found[i].Path < e.Path {
+			out = append(out, found[i])
+			i++
+		}
+		if i < len(found) && found[i].Path == e.Path {
+			continue // listed again (a folder's own entry in a listed parent is found anew)
+		}
+		out = append(out, e)
 	}
-	out = append(out, found...)
-	slices.SortFunc(out, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
-	out = slices.CompactFunc(out, func(a, b Entry) bool { return a.Path == b.Path })
+	out = append(out, found[i:]...)
 	// A parent sorts before its children, so one pass drops whole subtrees.
 	alive := make(map[string]bool)
 	return slices.DeleteFunc(out, func(e Entry) bool {

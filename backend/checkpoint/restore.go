@@ -379,7 +379,11 @@ func (s *Store) write(root *os.Root, e Entry, op string) error {
 	if op == OpCreate {
 		tmp = e.Path // nothing is there to replace: write it in place
 	}
-	dst, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	perm := fs.FileMode(0o600)
+	if e.Mode == e.Mode&fs.ModePerm&^umask() {
+		perm = e.Mode // the umask leaves it as it is: no chmod needed
+	}
+	dst, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}
@@ -392,7 +396,7 @@ func (s *Store) write(root *os.Root, e Entry, op string) error {
 	} else {
 		_, err = io.Copy(dst, src)
 	}
-	if err == nil {
+	if err == nil && perm != e.Mode {
 		err = dst.Chmod(e.Mode) // the mode asked of OpenFile passes through the umask
 	}
 	if cerr := dst.Close(); err == nil {
