@@ -2,7 +2,9 @@ package trace
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"maps"
 
 	"github.com/corral-dev/corral/backend/journal"
 )
@@ -125,4 +127,39 @@ func validateRestores(path string, h History) error {
 // restores (*journal.Journal has it). Without it they are not imported.
 type RestoreSink interface {
 	AddRestore(ctx context.Context, r journal.Restore) (journal.Restore, error)
+}
+
+// ForkSource is an optional capability of a [Source]: where a session was forked from
+// (*journal.Journal has it). The trace's root then says so (corral.fork.*), and the window
+// links to the origin.
+type ForkSource interface {
+	ForkOf(ctx context.Context, sessionID string) (journal.Fork, error)
+}
+
+// Fork lineage attributes of a run's root span.
+const (
+	attrForkSession = "corral.fork.from_session"
+	attrForkRun     = "corral.fork.from_run"
+	attrForkSeq     = "corral.fork.at_seq"
+)
+
+// withFork marks the root of a forked session's run with where the session came from.
+func withFork(ctx context.Context, src Source, run journal.Run, t Trace) (Trace, error) {
+	fs, ok := src.(ForkSource)
+	if !ok || len(t.Spans) == 0 {
+		return t, nil
+	}
+	f, err := fs.ForkOf(ctx, run.SessionID)
+	switch {
+	case errors.Is(err, journal.ErrNotFound):
+		return t, nil
+	case err != nil:
+		return t, fmt.Errorf("trace: load run %s: %w", run.ID, err)
+	}
+	root := &t.Spans[0]
+	attrs := make(map[string]any, len(root.Attributes)+3)
+	maps.Copy(attrs, root.Attributes)
+	attrs[attrForkSession], attrs[attrForkRun], attrs[attrForkSeq] = f.FromSession, f.FromRun, int64(f.AtSeq)
+	root.Attributes = attrs
+	return t, nil
 }

@@ -113,3 +113,22 @@ func mustLoad(t *testing.T, src trace.Source, runID string) trace.Trace {
 	}
 	return tr
 }
+
+// TestForkLineage: the root of a forked session's run says which session, run and step it
+// was forked from; a run of a session never forked says nothing.
+func TestForkLineage(t *testing.T) {
+	t.Parallel()
+	j := openJournal(t)
+	origin := recordRun(t, j, helloScript, "say hi")
+	fork := recordRun(t, j, helloScript, "say hi again")
+	if _, err := j.AddFork(t.Context(), journal.Fork{SessionID: fork.SessionID, FromSession: origin.SessionID, FromRun: origin.ID, AtSeq: 3}); err != nil {
+		t.Fatal(err)
+	}
+	got := mustLoad(t, j, fork.ID).Spans[0].Attributes
+	if got["corral.fork.from_session"] != origin.SessionID || got["corral.fork.from_run"] != origin.ID || got["corral.fork.at_seq"] != int64(3) {
+		t.Errorf("forked run's root attributes = %v, want forked from %s / %s at step 3", got, origin.SessionID, origin.ID)
+	}
+	if a := mustLoad(t, j, origin.ID).Spans[0].Attributes; a["corral.fork.from_session"] != nil {
+		t.Errorf("the origin's root says it was forked: %v", a)
+	}
+}

@@ -97,7 +97,11 @@ func Load(ctx context.Context, src Source, runID string) (Trace, error) {
 	if err != nil {
 		return Trace{}, err
 	}
-	return h.Trace()
+	t, err := h.Trace()
+	if err != nil {
+		return t, err
+	}
+	return withFork(ctx, src, run, t)
 }
 
 // LoadRun reads one run, with its session, as a bundle to export.
