@@ -266,3 +266,49 @@ func BenchmarkDiskPerChange(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkStepTracking is what checkpointing and change tracking add to one side-effect
+// step under the agent, the command aside: the checkpoint before, the checkpoint after (a
+// command rewrote one file in between, untimed) and the comparison exec reports from. The
+// baseline is BenchmarkWalkBaseline at the same size (the old tracking walked twice, and
+// each checkpoint once more).
+func BenchmarkStepTracking(b *testing.B) {
+	for _, n := range []int{10000, 200000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			store, run := benchBundle(b)
+			makeTree(b, run.Workspace, n)
+			at := checkpoint.Point{RunID: run.ID, Seq: 2, Phase: journal.PhaseBefore, Workspace: run.Workspace}
+			if _, err := store.Take(b.Context(), at); err != nil {
+				b.Fatal(err)
+			}
+			name := filepath.Join(run.Workspace, "pkg000", "file00000.go")
+			var cpu time.Duration
+			round := 0
+			for b.Loop() {
+				round++
+				start := cpuTime()
+				before, err := store.Take(b.Context(), at)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				cpu += cpuTime() - start
+				if err := os.WriteFile(name, fmt.Appendf(nil, "round %d\n", round), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start = cpuTime()
+				after, err := store.Take(b.Context(), at)
+				if err != nil {
+					b.Fatal(err)
+				}
+				changed, err := store.Compare(b.Context(), before, after)
+				cpu += cpuTime() - start
+				if err != nil || len(changed) != 1 {
+					b.Fatalf("Compare() = %v, %v; want the one file", changed, err)
+				}
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(max(round, 1)), "cpu-ms/op")
+		})
+	}
+}
