@@ -23,7 +23,8 @@ import (
 // the change, restores the workspace to before the step (the script the step wrote is gone
 // on disk), and Undo restore puts it back byte for byte. Then Fork from here makes a new
 // session, badged as a fork, whose workspace holds the script as the step wrote it.
-// Screenshots: restore-preview.png, restore-done.png, fork-done.png.
+// The graph and the timeline mark the step restored to. Screenshots: restore-preview.png,
+// restore-done.png, restore-timeline.png, fork-done.png.
 func TestRestoreAndForkInUI(t *testing.T) {
 	dd, ws := t.TempDir(), t.TempDir()
 	cmd := exec.Command(corralBin(t), "run", "--json", "--approve", "all", "--data-dir", dd, "--workspace", ws, "show me")
@@ -92,6 +93,8 @@ func TestRestoreAndForkInUI(t *testing.T) {
 	if _, err := os.Stat(script); !errors.Is(err, fs.ErrNotExist) {
 		t.Errorf("after restoring to before step %d, wordcount.sh: %v; want it gone (the step wrote it)", writeSeq, err)
 	}
+	marker := `[data-testid="trace-restored"][data-seq="` + strconv.Itoa(writeSeq) + `"]`
+	do("the graph marks the step restored to", chromedp.WaitVisible(marker))
 	shoot(t, ctx, "restore-done.png")
 	do("undo the restore", chromedp.Click(`[data-testid="checkpoint-undo"]`, chromedp.NodeVisible),
 		chromedp.Poll(`document.querySelector('[data-testid="checkpoint-done"]').textContent.includes("back as it was")`, nil,
@@ -101,6 +104,9 @@ func TestRestoreAndForkInUI(t *testing.T) {
 	}
 	do("close the dialog", chromedp.Evaluate(`document.querySelector('[data-testid="checkpoint-dialog"]').close()`, nil),
 		chromedp.WaitNotPresent(`[data-testid="checkpoint-dialog"]`))
+	do("the timeline marks it too", chromedp.Click(`[data-testid="tab-timeline"]`, chromedp.NodeVisible),
+		chromedp.WaitVisible(`[data-testid="timeline-restored"][data-seq="`+strconv.Itoa(writeSeq)+`"]`))
+	shoot(t, ctx, "restore-timeline.png")
 
 	do("fork from the step", chromedp.Click(`[data-testid="inspector-fork"]`, chromedp.NodeVisible),
 		chromedp.Click(`[data-testid="checkpoint-fork"]`, chromedp.NodeVisible),
