@@ -48,7 +48,7 @@ func (s *Store) follow(ctx context.Context, root string) feed {
 	if s.refused[root] {
 		return nil
 	}
-	w, err := workspace.New(root, workspace.Options{})
+	w, err := workspace.New(root, workspace.Options{FeedOnly: true})
 	if err == nil {
 		// The watcher lives as long as the store, not as the step that started it.
 		err = w.Start(context.WithoutCancel(ctx))

@@ -3,6 +3,7 @@ package workspace_test
 import (
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,6 +16,15 @@ import (
 // among the folders Changed names, and nothing is named when nothing changed.
 func TestWatcherFeed(t *testing.T) {
 	t.Parallel()
+	for _, feedOnly := range []bool{false, true} {
+		t.Run(fmt.Sprintf("FeedOnly=%v", feedOnly), func(t *testing.T) {
+			t.Parallel()
+			testFeed(t, workspace.Options{FeedOnly: feedOnly})
+		})
+	}
+}
+
+func testFeed(t *testing.T, opts workspace.Options) {
 	root := t.TempDir()
 	for _, d := range []string{"a/b", "c", ".git/refs", "ign"} {
 		if err := os.MkdirAll(filepath.Join(root, d), 0o755); err != nil {
@@ -24,7 +34,7 @@ func TestWatcherFeed(t *testing.T) {
 	if err := os.WriteFile(filepath.Join(root, ".gitignore"), []byte("ign/\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	w, err := workspace.New(root, workspace.Options{})
+	w, err := workspace.New(root, opts)
 	if err != nil {
 		t.Fatal(err)
 	}

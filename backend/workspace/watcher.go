@@ -48,6 +48,10 @@ type Options struct {
 	// Poll makes the Watcher poll from the start, for file systems whose
 	// changes the OS does not report (network and some container mounts).
 	Poll bool
+	// FeedOnly keeps only the change feed (Sync, Changed) for a reader that
+	// keeps its own copy of the tree: no Batches are sent (the channel is
+	// closed when the watcher stops), which saves stating every changed path.
+	FeedOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -531,6 +535,9 @@ func rootError(err error) error {
 // existed before (anything but a creation).
 func (w *Watcher) note(rel string, existed bool) {
 	w.feed.touch(rel)
+	if w.opts.FeedOnly {
+		return
+	}
 	now := time.Now()
 	if w.first.IsZero() {
 		w.first = now
