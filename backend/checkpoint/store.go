@@ -195,6 +195,7 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 		return "", nil, 0, err
 	}
 	s.last[workspace] = &cached{id: id, m: m, cursor: cursor}
+	s.remember(id, m) // the step's tracking compares it with the one before, right away
 	return id, m, added + n, nil
 }
 
@@ -293,13 +294,18 @@ func (s *Store) Load(id string) (*Manifest, error) {
 	for i := len(chain) - 2; i >= 0; i-- {
 		m = chain[i].apply(m)
 	}
+	s.remember(id, m)
+	return m, nil
+}
+
+// remember keeps a decoded manifest for Load.
+func (s *Store) remember(id string, m *Manifest) {
 	s.loadedMu.Lock()
+	defer s.loadedMu.Unlock()
 	if len(s.loaded) >= maxLoaded {
 		clear(s.loaded)
 	}
 	s.loaded[id] = m
-	s.loadedMu.Unlock()
-	return m, nil
 }
 
 // maxLoaded bounds the manifests kept decoded in memory.
