@@ -2,7 +2,6 @@ package checkpoint
 
 import (
 	"context"
-	"slices"
 	"strings"
 
 	"github.com/corral-dev/corral/backend/journal"
@@ -39,27 +38,46 @@ func (s *Store) Compare(ctx context.Context, a, b journal.Checkpoint) ([]FileCha
 	return compareFiles(am, bm), nil
 }
 
+// compareFiles walks the two sorted entry lists side by side (no index, no allocation but
+// the answer).
 func compareFiles(a, b *Manifest) []FileChange {
 	var out []FileChange
-	for _, e := range b.Entries {
-		if e.Type != TypeFile {
-			continue
+	ae, be := a.Entries, b.Entries
+	i, j := 0, 0
+	for i < len(ae) || j < len(be) {
+		var c int
+		switch {
+		case i == len(ae):
+			c = 1
+		case j == len(be):
+			c = -1
+		default:
+			c = strings.Compare(ae[i].Path, be[j].Path)
 		}
-		switch p, ok := a.Get(e.Path); {
-		case !ok || p.Type != TypeFile:
-			out = append(out, FileChange{Path: e.Path, Op: "created", Size: e.Size})
-		case p != e:
-			out = append(out, FileChange{Path: e.Path, Op: "modified", Size: e.Size})
+		switch {
+		case c < 0: // only in a
+			if ae[i].Type == TypeFile {
+				out = append(out, FileChange{Path: ae[i].Path, Op: "deleted"})
+			}
+			i++
+		case c > 0: // only in b
+			if be[j].Type == TypeFile {
+				out = append(out, FileChange{Path: be[j].Path, Op: "created", Size: be[j].Size})
+			}
+			j++
+		default:
+			p, e := ae[i], be[j]
+			switch {
+			case p.Type == TypeFile && e.Type != TypeFile:
+				out = append(out, FileChange{Path: p.Path, Op: "deleted"})
+			case p.Type != TypeFile && e.Type == TypeFile:
+				out = append(out, FileChange{Path: e.Path, Op: "created", Size: e.Size})
+			case e.Type == TypeFile && p != e:
+				out = append(out, FileChange{Path: e.Path, Op: "modified", Size: e.Size})
+			}
+			i++
+			j++
 		}
 	}
-	for _, e := range a.Entries {
-		if e.Type != TypeFile {
-			continue
-		}
-		if n, ok := b.Get(e.Path); !ok || n.Type != TypeFile {
-			out = append(out, FileChange{Path: e.Path, Op: "deleted"})
-		}
-	}
-	slices.SortFunc(out, func(x, y FileChange) int { return strings.Compare(x.Path, y.Path) })
 	return out
 }
