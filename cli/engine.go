@@ -156,6 +156,9 @@ func (rt *engine) close() {
 		cancel()
 	}
 	rt.dockerMu.Unlock()
+	if rt.checkpoints != nil {
+		rt.checkpoints.Close() // its workspace watchers
+	}
 	rt.journal.Close()
 }
 

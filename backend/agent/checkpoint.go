@@ -19,6 +19,8 @@ type Checkpointer interface {
 	Find(ctx context.Context, runID string, seq int, after bool) (journal.Run, journal.Checkpoint, error)
 	// Materialize writes a checkpoint's workspace into an empty folder.
 	Materialize(ctx context.Context, c journal.Checkpoint, dir string) error
+	// Compare returns the regular files that differ between two checkpoints.
+	Compare(ctx context.Context, a, b journal.Checkpoint) ([]checkpoint.FileChange, error)
 }
 
 // runToolCheckpointed runs a tool call, checkpointing the run's workspace just before and
@@ -31,16 +33,51 @@ func (l *loop) runToolCheckpointed(ctx context.Context, seq int, t tool.Tool, kn
 		return l.runTool(ctx, t, known, use, out)
 	}
 	at := checkpoint.Point{RunID: l.run.ID, Seq: seq, Phase: journal.PhaseBefore, Workspace: l.run.Workspace}
-	if _, err := l.r.config.Checkpoints.Take(ctx, at); err != nil {
+	before, err := l.r.config.Checkpoints.Take(ctx, at)
+	if err != nil {
 		return tool.Result{}, fmt.Errorf("agent: checkpoint before step %d: %w", seq, err)
 	}
-	res, err := l.runTool(ctx, t, known, use, out)
+	at.Phase = journal.PhaseAfter
+	tr := &stepTracker{cp: l.r.config.Checkpoints, at: at, before: before}
+	res, err := l.runTool(tool.WithTracker(ctx, tr), t, known, use, out)
 	if err != nil {
 		return res, err
 	}
-	at.Phase = journal.PhaseAfter
-	if _, err := l.r.config.Checkpoints.Take(ctx, at); err != nil {
-		return res, fmt.Errorf("agent: checkpoint after step %d: %w", seq, err)
+	if !tr.taken {
+		if _, err := l.r.config.Checkpoints.Take(ctx, at); err != nil {
+			return res, fmt.Errorf("agent: checkpoint after step %d: %w", seq, err)
+		}
 	}
 	return res, nil
+}
+
+// stepTracker tells exec what its command changed from the step's checkpoints: it takes the
+// checkpoint after the step (once) and compares it with the one before, so a command costs
+// no walk of its own.
+type stepTracker struct {
+	cp     Checkpointer
+	at     checkpoint.Point
+	before journal.Checkpoint
+	taken  bool
+}
+
+// Changed implements tool.Tracker.
+func (t *stepTracker) Changed(ctx context.Context) ([]tool.FileChange, error) {
+	if t.taken {
+		return nil, fmt.Errorf("agent: step %d: changes asked for twice", t.at.Seq)
+	}
+	after, err := t.cp.Take(ctx, t.at)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint after step %d: %w", t.at.Seq, err)
+	}
+	t.taken = true
+	diff, err := t.cp.Compare(ctx, t.before, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tool.FileChange, len(diff))
+	for i, c := range diff {
+		out[i] = tool.FileChange{Path: c.Path, Op: c.Op, Bytes: c.Size}
+	}
+	return out, nil
 }

@@ -18,16 +18,23 @@ import (
 // benchBundle is setup for benchmarks: a journal, a store and one run.
 func benchBundle(b *testing.B) (*checkpoint.Store, journal.Run) {
 	b.Helper()
+	return benchBundleOpts(b, checkpoint.Options{})
+}
+
+// benchBundleOpts is benchBundle with the store's options.
+func benchBundleOpts(b *testing.B, opts checkpoint.Options) (*checkpoint.Store, journal.Run) {
+	b.Helper()
 	dataDir := b.TempDir()
 	j, err := journal.Open(b.Context(), filepath.Join(dataDir, "corral.db"))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { j.Close() })
-	store, err := checkpoint.Open(dataDir, j, checkpoint.Options{})
+	store, err := checkpoint.Open(dataDir, j, opts)
 	if err != nil {
 		b.Fatal(err)
 	}
+	b.Cleanup(store.Close)
 	s, err := j.CreateSession(b.Context(), journal.Session{ID: journal.NewID("ses"), Workspace: b.TempDir()})
 	if err != nil {
 		b.Fatal(err)
@@ -86,7 +93,7 @@ func reportCPU(b *testing.B, start time.Duration, ops int) {
 // BenchmarkWalkBaseline is the floor a checkpoint of an unchanged tree is measured
 // against: filepath.WalkDir with a stat of every entry.
 func BenchmarkWalkBaseline(b *testing.B) {
-	for _, n := range benchSizes {
+	for _, n := range []int{1000, 10000, 200000} {
 		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
 			root := b.TempDir()
 			makeTree(b, root, n)
@@ -114,28 +121,66 @@ func BenchmarkWalkBaseline(b *testing.B) {
 }
 
 // BenchmarkCheckpointUnchanged is the cost of one checkpoint (a step takes two: before and
-// after) of a tree no file of which changed, the journal record included.
+// after) of a tree no file of which changed, the journal record included: walking the whole
+// tree (NoWatch) and from the watcher's account of what changed (the default).
 func BenchmarkCheckpointUnchanged(b *testing.B) {
 	for _, n := range benchSizes {
-		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
-			store, run := benchBundle(b)
-			makeTree(b, run.Workspace, n)
-			at := checkpoint.Point{RunID: run.ID, Seq: 2, Phase: journal.PhaseBefore, Workspace: run.Workspace}
-			first, err := store.Take(b.Context(), at)
-			if err != nil || first.Files < n {
-				b.Fatalf("Take() = %+v, %v", first, err)
-			}
-			start, ops := cpuTime(), 0
-			for b.Loop() {
-				ops++
-				c, err := store.Take(b.Context(), at)
-				if err != nil || c.AddedBytes != 0 || c.Manifest != first.Manifest {
-					b.Fatalf("Take() of an unchanged tree = %+v, %v; want the first manifest and nothing added", c, err)
+		for _, mode := range []string{"walk", "watched"} {
+			b.Run(fmt.Sprintf("files=%d/%s", n, mode), func(b *testing.B) {
+				benchCheckpoint(b, n, mode == "walk", 0)
+			})
+		}
+	}
+}
+
+// BenchmarkCheckpointWatched is a checkpoint from the watcher at 10,000 and 200,000 files,
+// with nothing changed and with one file rewritten before each (the baseline is
+// BenchmarkWalkBaseline at the same size).
+func BenchmarkCheckpointWatched(b *testing.B) {
+	for _, n := range []int{10000, 200000} {
+		for _, changed := range []int{0, 1} {
+			b.Run(fmt.Sprintf("files=%d/changed=%d", n, changed), func(b *testing.B) {
+				benchCheckpoint(b, n, false, changed)
+			})
+		}
+	}
+}
+
+// benchCheckpoint checkpoints a tree of n files again and again, rewriting changed files
+// before each.
+func benchCheckpoint(b *testing.B, n int, noWatch bool, changed int) {
+	store, run := benchBundleOpts(b, checkpoint.Options{NoWatch: noWatch})
+	makeTree(b, run.Workspace, n)
+	at := checkpoint.Point{RunID: run.ID, Seq: 2, Phase: journal.PhaseBefore, Workspace: run.Workspace}
+	first, err := store.Take(b.Context(), at)
+	if err != nil || first.Files < n {
+		b.Fatalf("Take() = %+v, %v", first, err)
+	}
+	var cpu time.Duration
+	round := 0
+	for b.Loop() {
+		round++
+		if changed > 0 {
+			b.StopTimer()
+			for f := range changed {
+				name := filepath.Join(run.Workspace, fmt.Sprintf("pkg%03d", f), fmt.Sprintf("file%05d.go", f*100))
+				if err := os.WriteFile(name, fmt.Appendf(nil, "round %d\n", round), 0o644); err != nil {
+					b.Fatal(err)
 				}
 			}
-			reportCPU(b, start, ops)
-		})
+			b.StartTimer()
+		}
+		start := cpuTime()
+		c, err := store.Take(b.Context(), at)
+		cpu += cpuTime() - start
+		if err != nil || c.Files != first.Files {
+			b.Fatalf("Take() = %+v, %v; want %d files", c, err, first.Files)
+		}
+		if changed == 0 && (c.AddedBytes != 0 || c.Manifest != first.Manifest) {
+			b.Fatalf("Take() of an unchanged tree = %+v; want the first manifest and nothing added", c)
+		}
 	}
+	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(max(round, 1)), "cpu-ms/op")
 }
 
 // BenchmarkWriteBaseline10000 is the floor a restore is measured against: writing the same
@@ -160,32 +205,37 @@ func BenchmarkWriteBaseline10000(b *testing.B) {
 }
 
 // BenchmarkRestore10000 restores 10,000 files deleted since the checkpoint (rm -rf of the
-// whole tree); the checkpoint of the empty tree taken first is included.
+// whole tree); the checkpoint of the empty tree taken first is included. With the store's
+// watcher on (watched), its handling of the restore's own events is counted too.
 func BenchmarkRestore10000(b *testing.B) {
-	store, run := benchBundle(b)
-	makeTree(b, run.Workspace, 10000)
-	c, err := store.Take(b.Context(), checkpoint.Point{RunID: run.ID, Seq: 2, Phase: journal.PhaseBefore, Workspace: run.Workspace})
-	if err != nil {
-		b.Fatal(err)
-	}
-	var cpu time.Duration
-	for i := 0; i < b.N; i++ {
-		b.StopTimer()
-		entries, _ := os.ReadDir(run.Workspace)
-		for _, e := range entries {
-			if err := os.RemoveAll(filepath.Join(run.Workspace, e.Name())); err != nil {
+	for _, mode := range []string{"walk", "watched"} {
+		b.Run(mode, func(b *testing.B) {
+			store, run := benchBundleOpts(b, checkpoint.Options{NoWatch: mode == "walk"})
+			makeTree(b, run.Workspace, 10000)
+			c, err := store.Take(b.Context(), checkpoint.Point{RunID: run.ID, Seq: 2, Phase: journal.PhaseBefore, Workspace: run.Workspace})
+			if err != nil {
 				b.Fatal(err)
 			}
-		}
-		b.StartTimer()
-		start := cpuTime()
-		res, err := store.Restore(b.Context(), c, checkpoint.RestoreOptions{})
-		cpu += cpuTime() - start
-		if err != nil || len(res.Changes) < 10000 {
-			b.Fatalf("Restore() = %d changes, %v", len(res.Changes), err)
-		}
+			var cpu time.Duration
+			for i := 0; i < b.N; i++ {
+				b.StopTimer()
+				entries, _ := os.ReadDir(run.Workspace)
+				for _, e := range entries {
+					if err := os.RemoveAll(filepath.Join(run.Workspace, e.Name())); err != nil {
+						b.Fatal(err)
+					}
+				}
+				b.StartTimer()
+				start := cpuTime()
+				res, err := store.Restore(b.Context(), c, checkpoint.RestoreOptions{})
+				cpu += cpuTime() - start
+				if err != nil || len(res.Changes) < 10000 {
+					b.Fatalf("Restore() = %d changes, %v", len(res.Changes), err)
+				}
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
+		})
 	}
-	b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(b.N), "cpu-ms/op")
 }
 
 // BenchmarkDiskPerChange reports the store's growth per byte changed: k files of a
@@ -218,6 +268,52 @@ func BenchmarkDiskPerChange(b *testing.B) {
 				added += c.AddedBytes
 			}
 			b.ReportMetric(float64(added)/float64(changed), "disk/changed")
+		})
+	}
+}
+
+// BenchmarkStepTracking is what checkpointing and change tracking add to one side-effect
+// step under the agent, the command aside: the checkpoint before, the checkpoint after (a
+// command rewrote one file in between, untimed) and the comparison exec reports from. The
+// baseline is BenchmarkWalkBaseline at the same size (the old tracking walked twice, and
+// each checkpoint once more).
+func BenchmarkStepTracking(b *testing.B) {
+	for _, n := range []int{10000, 200000} {
+		b.Run(fmt.Sprintf("files=%d", n), func(b *testing.B) {
+			store, run := benchBundle(b)
+			makeTree(b, run.Workspace, n)
+			at := checkpoint.Point{RunID: run.ID, Seq: 2, Phase: journal.PhaseBefore, Workspace: run.Workspace}
+			if _, err := store.Take(b.Context(), at); err != nil {
+				b.Fatal(err)
+			}
+			name := filepath.Join(run.Workspace, "pkg000", "file00000.go")
+			var cpu time.Duration
+			round := 0
+			for b.Loop() {
+				round++
+				start := cpuTime()
+				before, err := store.Take(b.Context(), at)
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.StopTimer()
+				cpu += cpuTime() - start
+				if err := os.WriteFile(name, fmt.Appendf(nil, "round %d\n", round), 0o644); err != nil {
+					b.Fatal(err)
+				}
+				b.StartTimer()
+				start = cpuTime()
+				after, err := store.Take(b.Context(), at)
+				if err != nil {
+					b.Fatal(err)
+				}
+				changed, err := store.Compare(b.Context(), before, after)
+				cpu += cpuTime() - start
+				if err != nil || len(changed) != 1 {
+					b.Fatalf("Compare() = %v, %v; want the one file", changed, err)
+				}
+			}
+			b.ReportMetric(float64(cpu)/float64(time.Millisecond)/float64(max(round, 1)), "cpu-ms/op")
 		})
 	}
 }

@@ -3,7 +3,9 @@ package checkpoint_test
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"os"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -28,6 +30,8 @@ type corpusCase struct {
 	git bool
 	// excluded are paths the checkpoint must leave out (and a restore leave alone).
 	excluded []string
+	// ignored are paths the workspace's ignore files hide from exec's change tracking.
+	ignored []string
 }
 
 var corpus = []corpusCase{
@@ -84,7 +88,8 @@ var corpus = []corpusCase{
 	{name: "tar extract", setup: "mkdir -p t/a; echo 1 > t/a/x; tar cf t.tar t; rm -rf t", cmd: "tar xf t.tar"},
 	{name: "mtime only", setup: "echo x > f", cmd: "touch -d '2001-02-03 04:05:06' f"},
 	{name: "read-only command", setup: "echo x > f", cmd: "ls -la; cat f"},
-	{name: "gitignored file is captured", setup: "echo 'build/' > .gitignore", cmd: "mkdir build && echo artifact > build/out.o"},
+	{name: "gitignored file is captured", setup: "echo 'build/' > .gitignore", cmd: "mkdir build && echo artifact > build/out.o",
+		ignored: []string{"build"}},
 	{name: "script written and run", cmd: "printf '#!/bin/sh\\necho ran > ran.txt\\n' > s.sh && chmod 755 s.sh && ./s.sh"},
 	{name: "node_modules left out", setup: "mkdir -p node_modules/a; echo 1 > node_modules/a/i.js", cmd: "echo 2 > node_modules/a/j.js && echo app > app.js",
 		excluded: []string{"node_modules"}},
@@ -161,14 +166,19 @@ func runCorpus(t *testing.T, open func(*testing.T, string) sandbox.Sandbox, host
 				skip = append(skip, ".git")
 			}
 			before := state(t, run.Workspace, skip...)
-			b.take(run, 2, journal.PhaseBefore)
+			first := b.take(run, 2, journal.PhaseBefore)
 			in, _ := json.Marshal(map[string]string{"command": tc.cmd})
-			res, err := exec.Run(t.Context(), sb, in)
+			// Exec learns what the command changed from the checkpoints, as under the agent.
+			tr := &storeTracker{b: b, run: run, before: first}
+			res, err := exec.Run(tool.WithTracker(t.Context(), tr), sb, in)
 			if err != nil || res.IsError {
 				t.Fatalf("exec %q = %+v, %v", tc.cmd, res, err)
 			}
 			after := state(t, run.Workspace, skip...)
-			b.take(run, 2, journal.PhaseAfter)
+			if !tr.taken {
+				t.Fatalf("exec %q did not ask the tracker what changed (Meta.Untracked %q)", tc.cmd, res.Meta.Untracked)
+			}
+			checkTracked(t, res.Meta, before, after, append(skip, tc.ignored...))
 
 			target, err := b.store.At(t.Context(), run, 2, false)
 			if err != nil {
@@ -197,4 +207,69 @@ func runCorpus(t *testing.T, open func(*testing.T, string) sandbox.Sandbox, host
 			}
 		})
 	}
+}
+
+// storeTracker is the agent's tracker: the checkpoint after the step, compared with the one
+// before.
+type storeTracker struct {
+	b      *bundle
+	run    journal.Run
+	before journal.Checkpoint
+	taken  bool
+}
+
+func (s *storeTracker) Changed(ctx context.Context) ([]tool.FileChange, error) {
+	s.taken = true
+	after := s.b.take(s.run, 2, journal.PhaseAfter)
+	diff, err := s.b.store.Compare(ctx, s.before, after)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]tool.FileChange, len(diff))
+	for i, c := range diff {
+		out[i] = tool.FileChange{Path: c.Path, Op: c.Op, Bytes: c.Size}
+	}
+	return out, nil
+}
+
+// checkTracked checks that every regular file whose content, mode or existence the command
+// changed (outside .git and what the case leaves out) is in exec's Meta.Changed with the
+// right operation; a file whose stat alone changed may be listed too.
+func checkTracked(t *testing.T, meta tool.Meta, before, after map[string]string, skip []string) {
+	t.Helper()
+	if !meta.ChangesTracked {
+		t.Fatalf("Meta.ChangesTracked = false (%q)", meta.Untracked)
+	}
+	if meta.ChangedOmitted > 0 {
+		return // only the first ones are listed
+	}
+	listed := map[string]string{}
+	for _, c := range meta.Changed {
+		listed[c.Path] = c.Op
+	}
+	isFile := func(s string) bool { return strings.HasPrefix(s, "file ") }
+	for _, p := range slices.Sorted(maps.Keys(merged(before, after))) {
+		if strings.HasPrefix(p, ".git/") || slices.ContainsFunc(skip, func(s string) bool { return p == s || strings.HasPrefix(p, s+"/") }) {
+			continue
+		}
+		b, a := before[p], after[p]
+		want := ""
+		switch {
+		case isFile(a) && !isFile(b):
+			want = tool.OpCreated
+		case isFile(b) && !isFile(a):
+			want = tool.OpDeleted
+		case isFile(a) && a != b:
+			want = tool.OpModified
+		}
+		if want != "" && listed[p] != want {
+			t.Errorf("Meta.Changed has %s as %q, want %q (Changed = %+v)", p, listed[p], want, meta.Changed)
+		}
+	}
+}
+
+func merged(a, b map[string]string) map[string]string {
+	out := maps.Clone(a)
+	maps.Copy(out, b)
+	return out
 }

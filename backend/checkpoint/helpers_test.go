@@ -37,6 +37,7 @@ func setup(t *testing.T, opts checkpoint.Options) *bundle {
 	if err != nil {
 		t.Fatalf("Open() = %v", err)
 	}
+	t.Cleanup(store.Close)
 	s, err := j.CreateSession(t.Context(), journal.Session{ID: journal.NewID("ses"), Title: "checkpoints", Workspace: t.TempDir()})
 	if err != nil {
 		t.Fatal(err)

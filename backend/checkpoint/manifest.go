@@ -77,6 +77,21 @@ type Manifest struct {
 
 	indexOnce sync.Once
 	index     map[string]int // path -> position in Entries, built on first use
+
+	dirsOnce sync.Once
+	dirList  []string // the folders' paths, built on first use
+}
+
+// dirs returns the paths of the manifest's folders.
+func (m *Manifest) dirs() []string {
+	m.dirsOnce.Do(func() {
+		for _, e := range m.Entries {
+			if e.Type == TypeDir {
+				m.dirList = append(m.dirList, e.Path)
+			}
+		}
+	})
+	return m.dirList
 }
 
 // Get returns the entry for a path.

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"os"
+	"path"
 	"slices"
 	"strings"
 	"sync"
@@ -374,16 +375,28 @@ func (s *Store) write(root *os.Root, e Entry, op string) error {
 		return err
 	}
 	defer src.Close()
-	tmp := parentOf(e.Path) + "/.corral-restore-" + journal.NewID("tmp")
+	tmp := path.Join(parentOf(e.Path), ".corral-restore-"+journal.NewID("tmp"))
 	if op == OpCreate {
 		tmp = e.Path // nothing is there to replace: write it in place
 	}
-	dst, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	perm := fs.FileMode(0o600)
+	if e.Mode == e.Mode&fs.ModePerm&^umask() {
+		perm = e.Mode // the umask leaves it as it is: no chmod needed
+	}
+	dst, err := root.OpenFile(tmp, os.O_WRONLY|os.O_CREATE|os.O_EXCL, perm)
 	if err != nil {
 		return err
 	}
-	_, err = io.Copy(dst, src)
-	if err == nil {
+	if e.Size <= smallFile {
+		// One read and one write: cheaper than io.Copy's copy_file_range for small files.
+		var data []byte
+		if data, err = io.ReadAll(src); err == nil {
+			_, err = dst.Write(data)
+		}
+	} else {
+		_, err = io.Copy(dst, src)
+	}
+	if err == nil && perm != e.Mode {
 		err = dst.Chmod(e.Mode) // the mode asked of OpenFile passes through the umask
 	}
 	if cerr := dst.Close(); err == nil {
@@ -425,36 +438,45 @@ func (s *Store) Materialize(ctx context.Context, c journal.Checkpoint, dir strin
 // restoreWorkers write files at once during a restore.
 const restoreWorkers = 4
 
-// writeAll writes files and links (no folders) from several goroutines, stopping at the
-// first error.
+// writeAll writes files and links (no folders) from several goroutines, one folder at a
+// time each (opened once, so each file is one openat below it), stopping at the first error.
 func (s *Store) writeAll(root *os.Root, target *Manifest, changes []Change) error {
+	byDir := map[string][]Change{}
+	var dirs []string
+	for _, ch := range changes {
+		d := parentOf(ch.Path)
+		if _, ok := byDir[d]; !ok {
+			dirs = append(dirs, d)
+		}
+		byDir[d] = append(byDir[d], ch)
+	}
 	var (
 		next  atomic.Int64
 		mu    sync.Mutex
 		first error
 		wg    sync.WaitGroup
 	)
+	fail := func(err error) {
+		mu.Lock()
+		if first == nil {
+			first = err
+		}
+		mu.Unlock()
+	}
+	failed := func() bool {
+		mu.Lock()
+		defer mu.Unlock()
+		return first != nil
+	}
 	for range restoreWorkers {
 		wg.Go(func() {
 			for {
 				i := int(next.Add(1)) - 1
-				if i >= len(changes) {
+				if i >= len(dirs) || failed() {
 					return
 				}
-				mu.Lock()
-				failed := first != nil
-				mu.Unlock()
-				if failed {
-					return
-				}
-				ch := changes[i]
-				t, _ := target.Get(ch.Path)
-				if err := s.write(root, t, ch.Op); err != nil {
-					mu.Lock()
-					if first == nil {
-						first = fmt.Errorf("%s: %w", ch.Path, err)
-					}
-					mu.Unlock()
+				if err := s.writeDir(root, target, dirs[i], byDir[dirs[i]]); err != nil {
+					fail(err)
 					return
 				}
 			}
@@ -462,4 +484,24 @@ func (s *Store) writeAll(root *os.Root, target *Manifest, changes []Change) erro
 	}
 	wg.Wait()
 	return first
+}
+
+// writeDir writes the changes of one folder through a root opened on it.
+func (s *Store) writeDir(root *os.Root, target *Manifest, dir string, changes []Change) error {
+	sub := root
+	if dir != "." {
+		var err error
+		if sub, err = root.OpenRoot(dir); err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		defer sub.Close()
+	}
+	for _, ch := range changes {
+		t, _ := target.Get(ch.Path)
+		t.Path = path.Base(t.Path)
+		if err := s.write(sub, t, ch.Op); err != nil {
+			return fmt.Errorf("%s: %w", ch.Path, err)
+		}
+	}
+	return nil
 }

@@ -12,6 +12,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/corral-dev/corral/backend/walk"
 )
 
 // scanWorkers read directories at once.
@@ -52,60 +54,11 @@ func (s *scan) run(ctx context.Context) (*Manifest, int64, error) {
 	if s.prev != nil {
 		s.racy = s.prev.Taken - int64(racyMargin)
 	}
-	var (
-		mu      sync.Mutex
-		cond    = sync.NewCond(&mu)
-		queue   = []string{"."}
-		active  int
-		stopped bool
-		first   error
-	)
-	var wg sync.WaitGroup
-	for range scanWorkers {
-		wg.Go(func() {
-			var entries []Entry
-			var excluded []Excluded
-			var added int64
-			defer func() {
-				s.mu.Lock()
-				s.entries = append(s.entries, entries...)
-				s.excluded = append(s.excluded, excluded...)
-				s.added += added
-				s.mu.Unlock()
-			}()
-			for {
-				mu.Lock()
-				for len(queue) == 0 && active > 0 && !stopped {
-					cond.Wait()
-				}
-				if stopped || len(queue) == 0 {
-					cond.Broadcast()
-					mu.Unlock()
-					return
-				}
-				dir := queue[len(queue)-1]
-				queue = queue[:len(queue)-1]
-				active++
-				mu.Unlock()
-
-				subdirs, err := s.readDir(ctx, dir, &entries, &excluded, &added)
-				mu.Lock()
-				active--
-				queue = append(queue, subdirs...)
-				if err != nil && first == nil {
-					first, stopped = err, true
-				}
-				cond.Broadcast()
-				mu.Unlock()
-				if err != nil {
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if first != nil {
-		return nil, 0, first
+	err := walk.Tree(ctx, scanWorkers, []string{"."}, func(ctx context.Context, _ int, dir string) ([]string, error) {
+		return s.readDir(ctx, dir)
+	})
+	if err != nil {
+		return nil, 0, err
 	}
 	m := &Manifest{Taken: taken, Entries: s.entries, Excluded: s.excluded}
 	if s.prev != nil && !s.dirty.Load() && len(m.Entries) == len(s.prev.Entries) {
@@ -122,78 +75,91 @@ func (s *scan) run(ctx context.Context) (*Manifest, int64, error) {
 	return m, s.added, nil
 }
 
-// readDir lists one directory into entries and returns its subdirectories to walk.
-func (s *scan) readDir(ctx context.Context, dir string, entries *[]Entry, excluded *[]Excluded, added *int64) ([]string, error) {
-	if err := ctx.Err(); err != nil {
-		return nil, err
-	}
+// readDir lists one directory into s's entries and returns its subdirectories to walk.
+func (s *scan) readDir(ctx context.Context, dir string) ([]string, error) {
 	f, err := os.OpenFile(filepath.Join(s.root, filepath.FromSlash(dir)), os.O_RDONLY|noFollow|directoryOnly, 0)
 	if err != nil {
 		if dir == "." {
 			return nil, err
 		}
-		*excluded = append(*excluded, Excluded{Path: dir, Reason: ReasonUnread})
+		s.exclude(Excluded{Path: dir, Reason: ReasonUnread})
 		return nil, nil
 	}
-	list, err := f.ReadDir(-1)
-	f.Close()
-	if err != nil && len(list) == 0 {
+	defer f.Close()
+	names, err := f.Readdirnames(-1)
+	if err != nil && len(names) == 0 {
 		if dir == "." {
 			return nil, err
 		}
-		*excluded = append(*excluded, Excluded{Path: dir, Reason: ReasonUnread})
+		s.exclude(Excluded{Path: dir, Reason: ReasonUnread})
 		return nil, nil
 	}
-	var subdirs []string
-	for _, d := range list {
-		name := d.Name()
+	var (
+		entries  []Entry
+		excluded []Excluded
+		subdirs  []string
+		added    int64
+		failed   error
+	)
+	walk.StatAt(f, names, func(i int, in walk.Info) {
+		if failed != nil {
+			return
+		}
+		name := names[i]
 		if dir != "." {
 			name = dir + "/" + name
 		}
-		if d.IsDir() && s.opts.excludesFolder(d.Name()) {
-			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonFolder})
-			continue
+		if in.Mode.IsDir() && s.opts.excludesFolder(names[i]) {
+			excluded = append(excluded, Excluded{Path: name, Reason: ReasonFolder})
+			return
 		}
-		if d.IsDir() && s.dataDir != "" && filepath.Join(s.root, filepath.FromSlash(name)) == s.dataDir {
-			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonDataDir})
-			continue
+		if in.Mode.IsDir() && s.dataDir != "" && filepath.Join(s.root, filepath.FromSlash(name)) == s.dataDir {
+			excluded = append(excluded, Excluded{Path: name, Reason: ReasonDataDir})
+			return
 		}
-		fi, err := d.Info()
-		if err != nil {
-			if errors.Is(err, fs.ErrNotExist) {
-				continue // gone since the directory was read
-			}
-			*excluded = append(*excluded, Excluded{Path: name, Reason: ReasonUnread})
-			continue
-		}
-		e, skip, err := s.entry(name, fi, added)
+		e, skip, err := s.entry(name, in, &added)
 		switch {
 		case err != nil:
-			return nil, err
+			failed = err
+			return
 		case skip != nil:
-			*excluded = append(*excluded, *skip)
-			continue
+			excluded = append(excluded, *skip)
+			return
 		}
 		if !s.dirty.Load() {
 			if p, ok := s.prev.Get(name); !ok || p != e {
 				s.dirty.Store(true)
 			}
 		}
-		*entries = append(*entries, e)
+		entries = append(entries, e)
 		if e.Type == TypeDir {
 			subdirs = append(subdirs, name)
 		}
+	})
+	if failed != nil {
+		return nil, failed
 	}
-	return subdirs, nil
+	s.mu.Lock()
+	s.entries = append(s.entries, entries...)
+	s.excluded = append(s.excluded, excluded...)
+	s.added += added
+	s.mu.Unlock()
+	return subdirs, ctx.Err()
+}
+
+// exclude lists a path left out.
+func (s *scan) exclude(x Excluded) {
+	s.mu.Lock()
+	s.excluded = append(s.excluded, x)
+	s.mu.Unlock()
 }
 
 // entry describes one path, storing a file's content when it is not known already. A path
 // left out comes back as skip; err is a store failure.
-func (s *scan) entry(name string, fi fs.FileInfo, added *int64) (e Entry, skip *Excluded, err error) {
-	ctime, ino := statExtra(fi)
-	e = Entry{Path: name, Mode: fi.Mode() & modeBits, MTime: fi.ModTime().UnixNano(), CTime: ctime, Ino: ino}
+func (s *scan) entry(name string, in walk.Info, added *int64) (e Entry, skip *Excluded, err error) {
+	e = Entry{Path: name, Mode: in.Mode & modeBits, MTime: in.MTime, CTime: in.CTime, Ino: in.Ino}
 	abs := filepath.Join(s.root, filepath.FromSlash(name))
-	switch t := fi.Mode().Type(); {
+	switch t := in.Mode.Type(); {
 	case t == fs.ModeDir:
 		e.Type = TypeDir
 	case t == fs.ModeSymlink:
@@ -204,7 +170,7 @@ func (s *scan) entry(name string, fi fs.FileInfo, added *int64) (e Entry, skip *
 		}
 		e.Target = target
 	case t.IsRegular():
-		e.Type, e.Size = TypeFile, fi.Size()
+		e.Type, e.Size = TypeFile, in.Size
 		if s.opts.MaxFileSize > 0 && e.Size > s.opts.MaxFileSize {
 			return e, &Excluded{Path: name, Reason: ReasonTooLarge, Size: e.Size}, nil
 		}

@@ -35,6 +35,11 @@ type Options struct {
 	// Budget is the size the store may grow to before garbage collection removes the
 	// oldest checkpoints (bytes); 0 means no budget.
 	Budget int64
+	// NoWatch turns off following workspaces with a file-system watcher: every checkpoint
+	// then walks its whole workspace. With it on (the default), a workspace's first
+	// checkpoint starts a watcher (inotify) and later ones list only the folders it says
+	// changed, plus the folders it does not watch (ignored ones, such as .git).
+	NoWatch bool
 }
 
 func (o Options) withDefaults() Options {
@@ -65,13 +70,19 @@ type Store struct {
 	loadedMu sync.Mutex
 	loaded   map[string]*Manifest // decoded manifests by id (immutable once built)
 
-	mu   sync.Mutex
-	last map[string]*cached // workspace -> its newest manifest, as this process knows it
+	mu       sync.Mutex
+	last     map[string]*cached   // workspace -> its newest manifest, as this process knows it
+	followed map[string]*follower // workspace -> the watcher the store runs for it
+	order    []string             // followed workspaces, oldest first
+	refused  map[string]bool      // workspaces that could not be watched
 }
 
 type cached struct {
 	id string
 	m  *Manifest
+	// cursor is the watcher's change number from just before m's scan began (0: none):
+	// what changed after it is what the next checkpoint must read.
+	cursor uint64
 }
 
 // Open opens (creating) the store under dataDir.
@@ -86,6 +97,7 @@ func Open(dataDir string, j *journal.Journal, opts Options) (*Store, error) {
 		dir: dir, journal: j, opts: opts.withDefaults(),
 		blobs: &blobs{dir: filepath.Join(dir, "blobs"), tmp: filepath.Join(dir, "tmp")},
 		last:  map[string]*cached{}, grace: gcGrace, loaded: map[string]*Manifest{},
+		followed: map[string]*follower{}, refused: map[string]bool{},
 	}, nil
 }
 
@@ -134,11 +146,28 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 	if err != nil {
 		return "", nil, 0, err
 	}
-	sc := &scan{root: filepath.Clean(workspace), opts: s.opts, blobs: s.blobs, dataDir: filepath.Dir(s.dir)}
+	root := filepath.Clean(workspace)
+	sc := &scan{root: root, opts: s.opts, blobs: s.blobs, dataDir: filepath.Dir(s.dir)}
 	if prev != nil {
 		sc.prev = prev.m
 	}
-	m, added, err := sc.run(ctx)
+	var cursor uint64
+	var m *Manifest
+	var added int64
+	if f := s.follow(ctx, root); f != nil {
+		// Every change made before the cursor is known: the next checkpoint reads what
+		// changed after it, this one's scan included.
+		var serr error
+		if cursor, serr = f.Sync(ctx); serr != nil {
+			cursor = 0 // this checkpoint walks the whole tree
+		}
+		if changed, ok := f.Changed(cachedCursor(prev)); ok && cursor != 0 && sc.prev != nil {
+			m, added, err = sc.runIncremental(ctx, f, changed)
+		}
+	}
+	if m == nil && err == nil {
+		m, added, err = sc.run(ctx)
+	}
 	if err != nil {
 		return "", nil, 0, fmt.Errorf("checkpoint: scan %s: %w", workspace, err)
 	}
@@ -149,6 +178,7 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 		if m != prev.m {
 			prev.m.Taken = m.Taken
 		}
+		prev.cursor = cursor
 		return prev.id, prev.m, added, nil
 	}
 	var prevID string
@@ -164,8 +194,17 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 	if err != nil {
 		return "", nil, 0, err
 	}
-	s.last[workspace] = &cached{id: id, m: m}
+	s.last[workspace] = &cached{id: id, m: m, cursor: cursor}
+	s.remember(id, m) // the step's tracking compares it with the one before, right away
 	return id, m, added + n, nil
+}
+
+// cachedCursor is c's cursor, 0 for none.
+func cachedCursor(c *cached) uint64 {
+	if c == nil {
+		return 0
+	}
+	return c.cursor
 }
 
 // previous returns the workspace's newest manifest: this process's, else the journal's.
@@ -255,13 +294,18 @@ func (s *Store) Load(id string) (*Manifest, error) {
 	for i := len(chain) - 2; i >= 0; i-- {
 		m = chain[i].apply(m)
 	}
+	s.remember(id, m)
+	return m, nil
+}
+
+// remember keeps a decoded manifest for Load.
+func (s *Store) remember(id string, m *Manifest) {
 	s.loadedMu.Lock()
+	defer s.loadedMu.Unlock()
 	if len(s.loaded) >= maxLoaded {
 		clear(s.loaded)
 	}
 	s.loaded[id] = m
-	s.loadedMu.Unlock()
-	return m, nil
 }
 
 // maxLoaded bounds the manifests kept decoded in memory.

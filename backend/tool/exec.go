@@ -26,7 +26,7 @@ type Exec struct {
 	MaxOutput int
 	// MaxTrackedFiles bounds the workspace files listed before and after the
 	// command to tell which files it changed (Meta.Changed); a larger
-	// workspace is not tracked, and Meta.Untracked says so (default 20,000).
+	// workspace is not tracked, and Meta.Untracked says so (default 200,000).
 	// Negative turns tracking off.
 	MaxTrackedFiles int
 }
@@ -122,7 +122,11 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 	limit := cmp.Or(e.MaxTrackedFiles, defaultMaxTracked)
 	var before map[string]fileSig
 	untracked := "tracking changed files is turned off"
-	if limit > 0 {
+	tracker := trackerFrom(ctx)
+	if limit <= 0 {
+		tracker = nil
+	}
+	if limit > 0 && tracker == nil {
 		var err error
 		if before, err = snapshot(ctx, sb.Files(), limit); err != nil {
 			untracked = untrackedReason(err, limit)
@@ -173,13 +177,23 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		Truncated:  res.StdoutDropped > 0 || res.StderrDropped > 0,
 		Path:       dir,
 	}
-	if before != nil {
+	if before != nil || tracker != nil {
 		// The command has ended (or was killed): what it changed is settled.
-		after, err := snapshot(ctx, sb.Files(), limit)
+		var changed []FileChange
+		var err error
+		if tracker != nil {
+			if changed, err = tracker.Changed(ctx); err == nil {
+				changed = tracked(sb.Files(), changed)
+			}
+		} else {
+			var after map[string]fileSig
+			if after, err = snapshot(ctx, sb.Files(), limit); err == nil {
+				changed = compareSnapshots(sb.Files(), before, after)
+			}
+		}
 		if err != nil {
 			untracked = untrackedReason(err, limit)
 		} else {
-			changed := compareSnapshots(sb.Files(), before, after)
 			meta.ChangesTracked = true
 			meta.Changed = changed[:min(len(changed), maxChangedListed)]
 			meta.ChangedOmitted = len(changed) - len(meta.Changed)

@@ -10,6 +10,7 @@ import (
 	"sync/atomic"
 
 	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/walk"
 )
 
 // FileChange is one workspace file a command created, modified or deleted
@@ -32,7 +33,7 @@ const (
 
 const (
 	// defaultMaxTracked is Exec.MaxTrackedFiles's default.
-	defaultMaxTracked = 20000
+	defaultMaxTracked = 200000
 	// maxChangedListed caps Meta.Changed; Meta.ChangedOmitted counts the rest.
 	maxChangedListed = 200
 	// maxChangedShown caps the files named to the model.
@@ -43,13 +44,7 @@ const (
 
 // fileSig is what a snapshot knows of one regular file: a change to any of
 // it marks the file modified.
-type fileSig struct {
-	mode  fs.FileMode
-	size  int64
-	mtime int64 // unix nanoseconds
-	ctime int64 // unix nanoseconds; 0 where the platform does not say
-	ino   uint64
-}
+type fileSig = walk.Info
 
 type namedSig struct {
 	name string
@@ -78,10 +73,7 @@ func snapshot(ctx context.Context, files sandbox.Files, limit int) (map[string]f
 			}
 			return nil // gone since the directory was read
 		}
-		ctime, ino := statExtra(fi)
-		parts[worker] = append(parts[worker], namedSig{f.name, fileSig{
-			mode: fi.Mode(), size: fi.Size(), mtime: fi.ModTime().UnixNano(), ctime: ctime, ino: ino,
-		}})
+		parts[worker] = append(parts[worker], namedSig{f.name, walk.Stat(fi)})
 		return nil
 	})
 	if err != nil {
@@ -106,9 +98,9 @@ func compareSnapshots(files sandbox.Files, before, after map[string]fileSig) []F
 		b, ok := before[name]
 		switch {
 		case !ok:
-			out = append(out, FileChange{Path: name, Op: OpCreated, Bytes: a.size})
+			out = append(out, FileChange{Path: name, Op: OpCreated, Bytes: a.Size})
 		case a != b:
-			out = append(out, FileChange{Path: name, Op: OpModified, Bytes: a.size})
+			out = append(out, FileChange{Path: name, Op: OpModified, Bytes: a.Size})
 		}
 	}
 	for name := range before {

@@ -6,11 +6,11 @@ import (
 	"io/fs"
 	"path"
 	"strings"
-	"sync"
 
 	"github.com/go-git/go-git/v5/plumbing/format/gitignore"
 
 	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/walk"
 )
 
 // skippedDirs are version-control directories never listed or searched.
@@ -148,57 +148,10 @@ type dirJob struct {
 // stops at the first error from visit or a directory read failing with
 // sandbox.ErrUnavailable, and when ctx ends.
 func (w *walker) walk(ctx context.Context, root string, visit func(worker int, f fileEntry) error) error {
-	workers := max(w.workers, 1)
-	var (
-		mu      sync.Mutex
-		cond    = sync.NewCond(&mu)
-		queue   = []dirJob{{name: root, ig: rootIgnores(w.files, root)}}
-		active  int
-		stopped bool
-		first   error
-	)
-	fail := func(err error) {
-		mu.Lock()
-		if first == nil {
-			first = err
-		}
-		stopped = true
-		cond.Broadcast()
-		mu.Unlock()
-	}
-	var wg sync.WaitGroup
-	for worker := range workers {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				for len(queue) == 0 && active > 0 && !stopped {
-					cond.Wait()
-				}
-				if stopped || len(queue) == 0 {
-					cond.Broadcast()
-					mu.Unlock()
-					return
-				}
-				job := queue[len(queue)-1]
-				queue = queue[:len(queue)-1]
-				active++
-				mu.Unlock()
-
-				subdirs, err := w.readDir(ctx, job, worker, visit)
-				mu.Lock()
-				active--
-				queue = append(queue, subdirs...)
-				cond.Broadcast()
-				mu.Unlock()
-				if err != nil {
-					fail(err)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	return first
+	roots := []dirJob{{name: root, ig: rootIgnores(w.files, root)}}
+	return walk.Tree(ctx, w.workers, roots, func(ctx context.Context, worker int, job dirJob) ([]dirJob, error) {
+		return w.readDir(ctx, job, worker, visit)
+	})
 }
 
 // readDir lists one directory, visits its files and returns its

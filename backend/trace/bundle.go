@@ -37,6 +37,16 @@ type (
 		Run     wireRunInfo  `json:"run"`
 		Steps   []wireStep   `json:"steps"`
 		Resumes []wireResume `json:"resumes,omitempty"`
+		// Restores (added in version 1 files by later releases; older readers ignore them).
+		Restores []wireRestore `json:"restores,omitempty"`
+	}
+	wireRestore struct {
+		At       time.Time `json:"at"`
+		Seq      int       `json:"seq"`
+		Phase    string    `json:"phase"`
+		Changed  int       `json:"changed"`
+		Git      bool      `json:"git,omitempty"`
+		Warnings []string  `json:"warnings,omitempty"`
 	}
 	wireResume struct {
 		At       time.Time `json:"at"`
@@ -118,6 +128,9 @@ func writeBundle(w io.Writer, b Bundle) error {
 		for _, r := range h.Resumes {
 			wr.Resumes = append(wr.Resumes, wireResume{At: r.At, AfterSeq: r.AfterSeq, Reason: r.Reason})
 		}
+		for _, r := range h.Restores {
+			wr.Restores = append(wr.Restores, wireRestore{At: r.At, Seq: r.Seq, Phase: r.Phase, Changed: r.Changed, Git: r.Git, Warnings: r.Warnings})
+		}
 		wb.Runs[i] = wr
 	}
 	enc := json.NewEncoder(w)
@@ -194,6 +207,9 @@ func decodeBundle(data []byte, rawVersion json.RawMessage) (Bundle, error) {
 		}
 		for j, wr := range wr.Resumes {
 			h.Resumes = append(h.Resumes, journal.Resume{RunID: r.ID, N: j + 1, At: wr.At, AfterSeq: wr.AfterSeq, Reason: wr.Reason})
+		}
+		for _, x := range wr.Restores {
+			h.Restores = append(h.Restores, journal.Restore{RunID: r.ID, Seq: x.Seq, Phase: x.Phase, Changed: x.Changed, Git: x.Git, Warnings: x.Warnings, At: x.At})
 		}
 		b.Runs[i] = h
 	}
@@ -304,7 +320,10 @@ func validateRun(path, sessionID string, h History) error {
 			return err
 		}
 	}
-	return validateResumes(path, h)
+	if err := validateResumes(path, h); err != nil {
+		return err
+	}
+	return validateRestores(path, h)
 }
 
 // validateResumes checks a run's resumes: each after a step of the run (or

@@ -189,6 +189,11 @@ func (s *memSink) ImportRun(_ context.Context, sess journal.Session, run journal
 // method to keep those too).
 type journalSink struct{ j *journal.Journal }
 
+// AddRestore makes journalSink a trace.RestoreSink.
+func (s journalSink) AddRestore(ctx context.Context, r journal.Restore) (journal.Restore, error) {
+	return s.j.AddRestore(ctx, r)
+}
+
 func (s journalSink) ImportRun(ctx context.Context, sess journal.Session, run journal.Run, steps []journal.Step, resumes []journal.Resume) error {
 	if _, err := s.j.CreateSession(ctx, sess); err != nil && !errors.Is(err, journal.ErrExists) {
 		return err

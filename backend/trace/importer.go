@@ -169,6 +169,14 @@ func Import(ctx context.Context, r io.Reader, sink Sink) (Imported, error) {
 		if err := sink.ImportRun(ctx, sess, run, steps, resumes); err != nil {
 			return out, fmt.Errorf("trace: import run %s: %w", h.Run.ID, err)
 		}
+		if rs, ok := restoreSink(sink); ok {
+			for _, r := range h.Restores {
+				r.ID, r.RunID = "", run.ID
+				if _, err := rs.AddRestore(ctx, r); err != nil {
+					return out, fmt.Errorf("trace: import run %s: %w", h.Run.ID, err)
+				}
+			}
+		}
 		out.Runs = append(out.Runs, run)
 	}
 	return out, nil
@@ -186,6 +194,15 @@ type namedSink struct {
 func (n namedSink) ImportRun(ctx context.Context, s journal.Session, r journal.Run, steps []journal.Step, resumes []journal.Resume) error {
 	s.ImportedFrom = n.name
 	return n.sink.ImportRun(ctx, s, r, steps, resumes)
+}
+
+// restoreSink returns the sink's RestoreSink, through Named.
+func restoreSink(s Sink) (RestoreSink, bool) {
+	if n, ok := s.(namedSink); ok {
+		s = n.sink
+	}
+	rs, ok := s.(RestoreSink)
+	return rs, ok
 }
 
 // importID returns the id an imported session or run gets.

@@ -112,10 +112,10 @@ func otlpSpan(t Trace, run journal.Run, s Span) *tracepb.Span {
 			attrs[attrRunError] = s.Error
 		}
 	case KindCommand:
-	case KindResume:
-		// Without corral.span.kind a Corral from before resumes skips the span
-		// as not its own instead of refusing the file; corral.resume.* tell
-		// this one what it is.
+	case KindResume, KindRestore:
+		// Without corral.span.kind a Corral from before resumes (or restores)
+		// skips the span as not its own instead of refusing the file;
+		// corral.resume.* and corral.restore.* tell this one what it is.
 		delete(attrs, attrSpanKind)
 	default:
 		if len(s.Input) > 0 {
@@ -375,7 +375,7 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 	}
 	index := map[string]int{} // trace id -> b.Runs
 	byRun := map[string]int{} // run id -> b.Runs, for a subagent's spans in its parent's trace
-	var steps, resumes []*tracepb.Span
+	var steps, resumes, restores []*tracepb.Span
 	for _, ss := range rs.GetScopeSpans() {
 		for _, sp := range ss.GetSpans() {
 			a := attrMap(sp.GetAttributes())
@@ -409,8 +409,13 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 				if _, ok := a.m[attrResumeAfter]; ok {
 					resumes = append(resumes, sp)
 				}
+				if _, ok := a.m[attrRestoreSeq]; ok {
+					restores = append(restores, sp)
+				}
 			case KindResume:
 				resumes = append(resumes, sp)
+			case KindRestore:
+				restores = append(restores, sp)
 			default:
 				steps = append(steps, sp)
 			}
@@ -450,8 +455,25 @@ func fromOTLP(req *coltracepb.ExportTraceServiceRequest) (Bundle, error) {
 		}
 		b.Runs[i].Resumes = append(b.Runs[i].Resumes, r)
 	}
+	for _, sp := range restores {
+		i, ok := index[hex.EncodeToString(sp.GetTraceId())]
+		if !ok {
+			return Bundle{}, invalid("spans", "restore %q belongs to no run", describe(sp.GetName()))
+		}
+		a := attrMap(sp.GetAttributes())
+		r := journal.Restore{
+			RunID: b.Runs[i].Run.ID, At: fromNanos(int64(min(sp.GetStartTimeUnixNano(), math.MaxInt64))),
+			Seq: int(clampInt(a.int(attrRestoreSeq))), Phase: a.str(attrRestorePhase),
+			Changed: int(clampInt(a.int(attrRestoreChanged))), Git: a.bool(attrRestoreGit), Warnings: a.strs(attrRestoreWarnings),
+		}
+		if err := a.err(fmt.Sprintf("span %q", describe(sp.GetName()))); err != nil {
+			return Bundle{}, err
+		}
+		b.Runs[i].Restores = append(b.Runs[i].Restores, r)
+	}
 	for i := range b.Runs {
 		h := &b.Runs[i]
+		sort.SliceStable(h.Restores, func(x, y int) bool { return h.Restores[x].At.Before(h.Restores[y].At) })
 		sort.SliceStable(h.Steps, func(x, y int) bool { return h.Steps[x].Seq < h.Steps[y].Seq })
 		// Spans come in the trace's order, which places resumes by the step they
 		// follow; a file that reordered them is put back in that order.
@@ -563,6 +585,28 @@ func (a *attrs) bool(key string) bool {
 		return false
 	}
 	return b.BoolValue
+}
+
+func (a *attrs) strs(key string) []string {
+	v, ok := a.m[key]
+	if !ok {
+		return nil
+	}
+	arr, ok := v.GetValue().(*commonpb.AnyValue_ArrayValue)
+	if !ok {
+		a.wrong(key, "a list of strings")
+		return nil
+	}
+	var out []string
+	for _, e := range arr.ArrayValue.GetValues() {
+		s, ok := e.GetValue().(*commonpb.AnyValue_StringValue)
+		if !ok {
+			a.wrong(key, "a list of strings")
+			return nil
+		}
+		out = append(out, s.StringValue)
+	}
+	return out
 }
 
 func (a *attrs) err(where string) error {

@@ -287,7 +287,7 @@ func sanitize(b Bundle, opts Options) Bundle {
 			steps[j] = st
 		}
 		// A resume's reason is a word Corral chose ("interrupted"), like a step's kind.
-		out.Runs[i] = History{Run: run, Steps: steps, Resumes: h.Resumes}
+		out.Runs[i] = History{Run: run, Steps: steps, Resumes: h.Resumes, Restores: exportedRestores(h.Restores, r)}
 	}
 	return out
 }

@@ -36,8 +36,8 @@ type History struct {
 	Run     journal.Run
 	Steps   []journal.Step
 	Resumes []journal.Resume
-	// Restores are the times the run's workspace was restored to a checkpoint (local
-	// history only: exports do not carry them).
+	// Restores are the times the run's workspace was restored to a checkpoint; exports
+	// carry them without the checkpoints' ids (those name this machine's store).
 	Restores []journal.Restore
 }
 
@@ -110,7 +110,7 @@ func Load(ctx context.Context, src Source, runID string) (Trace, error) {
 		}
 		traces = append(traces, t)
 	}
-	return Nest(traces)[0], nil
+	return withFork(ctx, src, run, Nest(traces)[0])
 }
 
 // LoadRun reads one run, with its session and its subagents' runs, as a bundle to export.

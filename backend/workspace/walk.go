@@ -7,8 +7,9 @@ import (
 	"os"
 	"path"
 	"path/filepath"
-	"sync"
 	"syscall"
+
+	"github.com/corral-dev/corral/backend/walk"
 )
 
 // errUnreadable from walker.enter leaves a directory unlisted and marked
@@ -53,47 +54,7 @@ type walkJob struct {
 // ignored; ig is the chain in force in rel's parent. It returns the first
 // error from enter or the context.
 func (w *walker) walk(ctx context.Context, rel string, ig *ignores) error {
-	workers := max(w.workers, 1)
-	var (
-		mu      sync.Mutex
-		cond    = sync.NewCond(&mu)
-		queue   = []walkJob{{rel: rel, ig: ig}}
-		active  int
-		stopped bool
-		first   error
-	)
-	var wg sync.WaitGroup
-	for worker := range workers {
-		wg.Go(func() {
-			for {
-				mu.Lock()
-				for len(queue) == 0 && active > 0 && !stopped {
-					cond.Wait()
-				}
-				if stopped || len(queue) == 0 {
-					cond.Broadcast()
-					mu.Unlock()
-					return
-				}
-				job := queue[len(queue)-1]
-				queue = queue[:len(queue)-1]
-				active++
-				mu.Unlock()
-
-				subdirs, err := w.list(ctx, worker, job)
-				mu.Lock()
-				active--
-				queue = append(queue, subdirs...)
-				if err != nil && first == nil {
-					first, stopped = err, true
-				}
-				cond.Broadcast()
-				mu.Unlock()
-			}
-		})
-	}
-	wg.Wait()
-	return first
+	return walk.Tree(ctx, w.workers, []walkJob{{rel: rel, ig: ig}}, w.list)
 }
 
 // list reads one directory, visits it and returns its subdirectories to

@@ -48,6 +48,10 @@ type Options struct {
 	// Poll makes the Watcher poll from the start, for file systems whose
 	// changes the OS does not report (network and some container mounts).
 	Poll bool
+	// FeedOnly keeps only the change feed (Sync, Changed) for a reader that
+	// keeps its own copy of the tree: no Batches are sent (the channel is
+	// closed when the watcher stops), which saves stating every changed path.
+	FeedOnly bool
 }
 
 func (o Options) withDefaults() Options {
@@ -129,6 +133,8 @@ type Watcher struct {
 	baseline   []Entry // polling: the tree as last reported
 	queue      []Batch // to send, in order
 	final      bool    // the last batch is queued
+
+	feed feed // which directories changed, for Sync and Changed
 }
 
 // pendingChange is what is known before a batch of a path that changed
@@ -249,6 +255,9 @@ func (w *Watcher) begin(ctx context.Context) error {
 		w.closeNotify()
 		return fs.ErrNotExist // removed since New
 	}
+	if err := w.feed.start(w.fsw); err != nil {
+		return w.fallBack(ctx, err)
+	}
 	return nil
 }
 
@@ -257,11 +266,14 @@ func (w *Watcher) notifyAdd(name string) error { return w.fsw.Add(name) }
 
 // closeNotify stops notifications and forgets the watches.
 func (w *Watcher) closeNotify() {
+	w.feed.close()
 	if w.fsw != nil {
 		w.fsw.Close()
 		w.fsw = nil
 	}
+	w.treeMu.Lock()
 	clear(w.dirs)
+	w.treeMu.Unlock()
 }
 
 // fallBack switches to polling because watching failed with cause.
@@ -334,6 +346,8 @@ func (w *Watcher) enter(rel string) error {
 
 // unwatch removes the watches of the directory rel and below.
 func (w *Watcher) unwatch(rel string) {
+	w.treeMu.Lock()
+	defer w.treeMu.Unlock()
 	for dir := range w.dirs {
 		if isUnder(dir, rel) {
 			// The watch may be gone already, with its directory.
@@ -401,6 +415,9 @@ func (w *Watcher) run(ctx context.Context) {
 		case ev, ok := <-events:
 			if !ok {
 				w.switchToPolling(ctx, errNotifyClosed)
+				break
+			}
+			if w.feed.marker(ev) {
 				break
 			}
 			w.handle(ctx, ev)
@@ -517,6 +534,10 @@ func rootError(err error) error {
 // note records that rel changed; existed says whether the event implies it
 // existed before (anything but a creation).
 func (w *Watcher) note(rel string, existed bool) {
+	w.feed.touch(rel)
+	if w.opts.FeedOnly {
+		return
+	}
 	now := time.Now()
 	if w.first.IsZero() {
 		w.first = now
@@ -538,6 +559,7 @@ func (w *Watcher) note(rel string, existed bool) {
 
 // setRescan gives up listing the pending changes.
 func (w *Watcher) setRescan() {
+	w.feed.lose()
 	w.rescan = true
 	clear(w.pending)
 	if w.first.IsZero() {

@@ -16,6 +16,8 @@ import (
 	"time"
 
 	"github.com/moby/moby/client"
+
+	"github.com/corral-dev/corral/backend/walk"
 )
 
 // workspaceSync keeps a copied workspace in step between the host directory
@@ -49,22 +51,15 @@ type workspaceSync struct {
 	dirty bool               // the container may hold changes not pulled yet
 }
 
-// fileSig is what tells a host entry changed.
-type fileSig struct {
-	mode  fs.FileMode
-	size  int64
-	mtime int64
-	ctime int64
-	ino   uint64
-}
+// fileSig is what tells a host entry changed (a folder's size is not compared).
+type fileSig = walk.Info
 
 func sigOf(fi fs.FileInfo) fileSig {
-	ctime, ino := statExtra(fi)
-	size := fi.Size()
+	in := walk.Stat(fi)
 	if fi.IsDir() {
-		size = 0
+		in.Size = 0
 	}
-	return fileSig{mode: fi.Mode(), size: size, mtime: fi.ModTime().UnixNano(), ctime: ctime, ino: ino}
+	return in
 }
 
 func syncableMode(m fs.FileMode) bool { return fileType(m) != 0 }
@@ -153,7 +148,7 @@ func (s *workspaceSync) push(ctx context.Context, b *box, id string) error {
 	}
 	var changed, deleted []string
 	for p, sig := range cur {
-		if old, ok := s.known[p]; (!ok || old != sig) && syncableMode(sig.mode) {
+		if old, ok := s.known[p]; (!ok || old != sig) && syncableMode(sig.Mode) {
 			changed = append(changed, p)
 		}
 	}
@@ -329,13 +324,13 @@ func (s *workspaceSync) pull(ctx context.Context, b *box, id string, tr *trailer
 			continue
 		}
 		k, known := s.known[p]
-		retyped := !known || fileType(k.mode) != e.mode.typ()
+		retyped := !known || fileType(k.Mode) != e.mode.typ()
 		changed := !e.ctime.Before(tr.stamp)
 		switch {
 		case retyped:
 			fetch = append(fetch, p) // a directory comes whole
 		case e.mode.typ() == modeDir:
-			if changed && uint32(k.mode.Perm()) != e.mode.perm()&0o777 {
+			if changed && uint32(k.Mode.Perm()) != e.mode.perm()&0o777 {
 				dirModes[p] = fs.FileMode(e.mode.perm() & 0o777)
 			}
 		case changed:

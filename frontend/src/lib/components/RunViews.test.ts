@@ -205,4 +205,18 @@ describe('RunArea', () => {
     const timeline = render(RunArea, { props: { store, onopenproviders: noop, tab: 'timeline' } }).body;
     expect(timeline).toContain('data-testid="timeline"');
   });
+
+  it("links a forked session's trace to the session it was forked from", async () => {
+    const origin = sessionFixture({ id: 'ses_o', title: 'the original' });
+    const fork = sessionFixture({
+      id: 'ses_f',
+      runs: [runFixture({ id: 'run_f', session_id: 'ses_f' })],
+      forked_from: { session_id: 'ses_f', workspace: '/w', from_session: 'ses_o', from_run: 'run_1', at_seq: 4 },
+    });
+    const store = await storeWith([origin, fork], ['ses_f', 'run_f']);
+    const body = render(RunArea, { props: { store, onopenproviders: noop, tab: 'trace' } }).body;
+    expect(body).toMatch(/data-testid="trace-fork-lineage"[^>]*>.*Forked from.*"the original".*after step #4/s);
+    const plain = await storeWith([origin], ['ses_o', 'run_1']);
+    expect(render(RunArea, { props: { store: plain, onopenproviders: noop, tab: 'trace' } }).body).not.toContain('trace-fork-lineage');
+  });
 });

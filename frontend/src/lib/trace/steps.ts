@@ -310,6 +310,20 @@ export function restoresFromTrace(tr: Pick<Trace, 'spans'>): TraceRestore[] {
   return out;
 }
 
+/** restoredSteps groups restores by the step they went back to, for the graph's and the
+ * timeline's markers. */
+export function restoredSteps(restores: readonly TraceRestore[]): Map<number, TraceRestore[]> {
+  const out = new Map<number, TraceRestore[]>();
+  for (const r of restores) out.set(r.seq, [...(out.get(r.seq) ?? []), r]);
+  return out;
+}
+
+/** restoreTitle says what restores to one step did: "Workspace restored to before this step
+ * (3 paths), 12/7/2026, 9:00:00 PM", one line each. */
+export function restoreTitle(rs: readonly TraceRestore[]): string {
+  return rs.map((r) => `Workspace restored to ${r.phase} this step (${r.changed} ${r.changed === 1 ? 'path' : 'paths'}), ${new Date(r.at).toLocaleString()}`).join('\n');
+}
+
 /** resumeLabel names a resume for people: "resumed (interrupted)". */
 export function resumeLabel(r: Pick<TraceResume, 'reason'>): string {
   return r.reason ? `resumed (${r.reason})` : 'resumed';

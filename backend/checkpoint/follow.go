@@ -1,0 +1,281 @@
+package checkpoint
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/corral-dev/corral/backend/walk"
+	"github.com/corral-dev/corral/backend/workspace"
+)
+
+// maxFollowed bounds the workspaces followed with a watcher at once (each holds an inotify
+// instance and a watch per folder); the one followed longest ago is let go first.
+const maxFollowed = 8
+
+// feed is what a checkpoint needs of a file-system watcher (workspace.Watcher): which
+// folders changed since the previous checkpoint, after every change made so far is known.
+type feed interface {
+	Sync(ctx context.Context) (uint64, error)
+	Changed(since uint64) (dirs []string, ok bool)
+	Watched(rel string) bool
+}
+
+// follower is a watcher the store runs for one workspace.
+type follower struct {
+	w    *workspace.Watcher
+	done chan struct{} // closed when its batches are drained to the end
+}
+
+// follow returns the watcher of a workspace, starting one if none runs; nil when the
+// workspace cannot be watched with notifications (checkpoints then walk it whole). Callers
+// hold s.mu.
+func (s *Store) follow(ctx context.Context, root string) feed {
+	if s.opts.NoWatch {
+		return nil
+	}
+	if f, ok := s.followed[root]; ok {
+		if f.w.Mode() == workspace.ModeNotify {
+			return f.w
+		}
+		s.unfollow(root) // fell back to polling: a walk per checkpoint is cheaper
+		return nil
+	}
+	if s.refused[root] {
+		return nil
+	}
+	w, err := workspace.New(root, workspace.Options{FeedOnly: true})
+	if err == nil {
+		// The watcher lives as long as the store, not as the step that started it.
+		err = w.Start(context.WithoutCancel(ctx))
+	}
+	if err != nil || w.Mode() != workspace.ModeNotify {
+		if w != nil {
+			w.Stop()
+		}
+		s.refused[root] = true
+		return nil
+	}
+	f := &follower{w: w, done: make(chan struct{})}
+	go func() {
+		defer close(f.done)
+		for range w.Batches() { // nobody shows them; they must still be read
+		}
+	}()
+	if len(s.order) >= maxFollowed {
+		s.unfollow(s.order[0])
+	}
+	s.followed[root] = f
+	s.order = append(s.order, root)
+	return w
+}
+
+// unfollow stops a workspace's watcher. Callers hold s.mu.
+func (s *Store) unfollow(root string) {
+	f, ok := s.followed[root]
+	if !ok {
+		return
+	}
+	f.w.Stop()
+	<-f.done
+	delete(s.followed, root)
+	s.order = slices.DeleteFunc(s.order, func(r string) bool { return r == root })
+	for ws, c := range s.last {
+		if filepath.Clean(ws) == root {
+			c.cursor = 0 // changes from now on go unseen
+		}
+	}
+}
+
+// Close stops the watchers the store runs. It may be called more than once; checkpoints
+// taken afterwards walk their workspace whole.
+func (s *Store) Close() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for len(s.order) > 0 {
+		s.unfollow(s.order[0])
+	}
+	s.opts.NoWatch = true
+}
+
+// job is a folder an incremental scan lists: alone, or with everything below (a folder
+// new since the previous checkpoint, or one the watcher does not watch).
+type job struct {
+	dir       string
+	recursive bool
+}
+
+// runIncremental is run for a tree whose changes since prev the watcher names: only the
+// folders it says changed, the new ones and the ones it does not watch (ignored, such as
+// .git) are listed; everything else is prev's.
+func (s *scan) runIncremental(ctx context.Context, f feed, changed []string) (*Manifest, int64, error) {
+	taken := time.Now().UnixNano()
+	s.racy = s.prev.Taken - int64(racyMargin)
+	// A folder whose listing changed is listed again, and so is its parent: the folder's own
+	// entry (its mtime) is in the parent's listing. A changed folder prev does not have is
+	// new, and its parent lists it; one that is no longer a folder is left to its parent.
+	var roots []job
+	queued := map[string]bool{}
+	for _, d := range changed {
+		for _, dir := range []string{d, parentOf(d)} {
+			if queued[dir] || (d == "." && dir != d) {
+				continue
+			}
+			queued[dir] = true
+			if dir == "." {
+				roots = append(roots, job{dir: dir})
+				continue
+			}
+			if e, ok := s.prev.Get(dir); ok && e.Type == TypeDir && s.isDir(dir) {
+				roots = append(roots, job{dir: dir})
+			}
+		}
+	}
+	for _, d := range s.prev.dirs() {
+		if !queued[d] && !f.Watched(d) && (parentOf(d) == "." || f.Watched(parentOf(d))) && s.isDir(d) {
+			roots = append(roots, job{dir: d, recursive: true})
+		}
+	}
+	if len(roots) == 0 {
+		return s.prev, 0, nil
+	}
+	var mu sync.Mutex
+	listed := map[string]bool{}
+	err := walk.Tree(ctx, scanWorkers, roots, func(ctx context.Context, _ int, j job) ([]job, error) {
+		subdirs, err := s.readDir(ctx, j.dir)
+		if err != nil {
+			return nil, err
+		}
+		mu.Lock()
+		listed[j.dir] = true
+		mu.Unlock()
+		var next []job
+		for _, d := range subdirs {
+			if e, ok := s.prev.Get(d); j.recursive || !ok || e.Type != TypeDir || !f.Watched(d) {
+				next = append(next, job{dir: d, recursive: true})
+			}
+		}
+		return next, nil
+	})
+	if err != nil {
+		return nil, 0, err
+	}
+	if !s.dirty.Load() && !s.excludedChanged(listed) && !s.lostAny(listed) {
+		s.prev.Taken = taken
+		return s.prev, s.added, nil
+	}
+	m := &Manifest{Taken: taken}
+	m.Entries = mergeEntries(s.prev.Entries, s.entries, listed)
+	m.Excluded = mergeExcluded(s.prev.Excluded, s.excluded, listed, m)
+	return m, s.added, nil
+}
+
+// isDir reports whether rel is a folder now (not a link to one).
+func (s *scan) isDir(rel string) bool {
+	fi, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
+	return err == nil && fi.IsDir()
+}
+
+// lostAny reports whether a path prev has directly in a listed folder is gone.
+func (s *scan) lostAny(listed map[string]bool) bool {
+	now := make(map[string]bool, len(s.entries))
+	for _, e := range s.entries {
+		now[e.Path] = true
+	}
+	for _, x := range s.excluded {
+		now[x.Path] = true
+	}
+	for _, e := range s.prev.Entries {
+		if listed[parentOf(e.Path)] && !now[e.Path] {
+			return true
+		}
+	}
+	return false
+}
+
+// excludedChanged reports whether what was left out in the listed folders differs from prev.
+func (s *scan) excludedChanged(listed map[string]bool) bool {
+	var before []Excluded
+	for _, x := range s.prev.Excluded {
+		if listed[parentOf(x.Path)] || (listed[x.Path] && x.Reason == ReasonUnread) {
+			before = append(before, x)
+		}
+	}
+	after := slices.Clone(s.excluded)
+	slices.SortFunc(before, compareExcluded)
+	slices.SortFunc(after, compareExcluded)
+	return !slices.Equal(before, after)
+}
+
+func compareExcluded(a, b Excluded) int { return strings.Compare(a.Path, b.Path) }
+
+// mergeEntries is prev with the listed folders' contents replaced by what was found, and
+// whatever lay under a folder that is gone (or no longer a folder) dropped; sorted.
+func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
+	// prev is sorted and what was found is small: sort that and merge the two.
+	found = slices.Clone(found)
+	slices.SortFunc(found, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
+	found = slices.CompactFunc(found, func(a, b Entry) bool { return a.Path == b.Path })
+	out := make([]Entry, 0, len(prev)+len(found))
+	i := 0
+	for _, e := range prev {
+		if listed[parentOf(e.Path)] {
+			continue
+		}
+		for i < len(found) && found[i].Path < e.Path {
+			out = append(out, found[i])
+			i++
+		}
+		if i < len(found) && found[i].Path == e.Path {
+			continue // listed again (a folder's own entry in a listed parent is found anew)
+		}
+		out = append(out, e)
+	}
+	out = append(out, found[i:]...)
+	// A parent sorts before its children, so one pass drops whole subtrees.
+	alive := make(map[string]bool)
+	return slices.DeleteFunc(out, func(e Entry) bool {
+		if orphan(e.Path, alive) {
+			return true
+		}
+		if e.Type == TypeDir {
+			alive[e.Path] = true
+		}
+		return false
+	})
+}
+
+// mergeExcluded is mergeEntries for what was left out; m holds the merged entries.
+func mergeExcluded(prev, found []Excluded, listed map[string]bool, m *Manifest) []Excluded {
+	out := make([]Excluded, 0, len(prev)+len(found))
+	for _, x := range prev {
+		if !listed[parentOf(x.Path)] && !(listed[x.Path] && x.Reason == ReasonUnread) {
+			out = append(out, x)
+		}
+	}
+	out = append(out, found...)
+	slices.SortFunc(out, compareExcluded)
+	out = slices.CompactFunc(out, func(a, b Excluded) bool { return a.Path == b.Path })
+	dirs := make(map[string]bool)
+	for _, e := range m.Entries {
+		if e.Type == TypeDir {
+			dirs[e.Path] = true
+		}
+	}
+	return slices.DeleteFunc(out, func(x Excluded) bool {
+		if x.Reason == ReasonUnread && dirs[x.Path] {
+			return false
+		}
+		return orphan(x.Path, dirs)
+	})
+}
+
+// orphan reports whether a path's parent folder is not among dirs (the top is always there).
+func orphan(p string, dirs map[string]bool) bool {
+	parent := parentOf(p)
+	return parent != "." && !dirs[parent]
+}
