@@ -57,6 +57,7 @@ type Servers struct {
 
 	// Hits counts requests by host name; RawConns and Datagrams the rest.
 	hits                map[string]*atomic.Int64
+	total               atomic.Int64
 	RawConns, Datagrams atomic.Int64
 	// Roots trusts the TLS server's certificate (for the proxy's upstream).
 	Roots *x509.CertPool
@@ -78,6 +79,7 @@ func Start(t testing.TB, ip netip.Addr) *Servers {
 		return l
 	}
 	s.HTTP = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.total.Add(1)
 		host, _, _ := net.SplitHostPort(r.Host)
 		if c := s.hits[host]; c != nil {
 			c.Add(1)
@@ -92,6 +94,7 @@ func Start(t testing.TB, ip netip.Addr) *Servers {
 	s.HTTP.Start()
 	t.Cleanup(s.HTTP.Close)
 	s.TLS = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s.total.Add(1)
 		s.hits[Secure].Add(1)
 		fmt.Fprintf(w, "hello over TLS from %s\n", r.TLS.ServerName)
 	}))
@@ -139,6 +142,17 @@ func (s *Servers) Hosts() Hosts {
 
 // Hits is how many requests reached the server named host.
 func (s *Servers) Hits(host string) int64 { return s.hits[host].Load() }
+
+// Total is how many requests reached the HTTP and TLS servers, under any name.
+func (s *Servers) Total() int64 { return s.total.Load() }
+
+func (s *Servers) hitsList() map[string]int64 {
+	m := map[string]int64{}
+	for k, v := range s.hits {
+		m[k] = v.Load()
+	}
+	return m
+}
 
 // HTTPPort, TLSPort, RawPort and UDPPort are the servers' ports.
 func (s *Servers) HTTPPort() string { return port(s.HTTP.Listener.Addr()) }

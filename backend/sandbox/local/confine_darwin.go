@@ -2,6 +2,7 @@ package local
 
 import (
 	_ "embed"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -51,6 +52,9 @@ func sbplString(s string) string {
 // shellCommand makes the process that runs line with env: the shell under
 // sandbox-exec with s's profile, in its own process group.
 func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
+	if s.egress != "" {
+		return nil, nil, errors.New("the egress proxy needs Linux network namespaces")
+	}
 	cmd := exec.Command("/bin/sh", "-c", line)
 	if seatbeltAvailable() {
 		cmd = exec.Command(sandboxExec, "-p", s.profile(), "/bin/sh", "-c", line)

@@ -194,6 +194,12 @@ func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchSta
 	spec := m.spec
 	spec.Writable = s.writable
 	spec.Env = env
+	if s.egress != "" {
+		if !m.launcher || m.cloneflags&syscall.CLONE_NEWNET == 0 {
+			return nil, nil, fmt.Errorf("the egress proxy needs network namespaces, which this machine does not give (%s)", m.why)
+		}
+		spec.ProxySocket, spec.ProxyPort = s.egress, s.egressPort
+	}
 	cmd, status, err := m.command(spec, s.network, line)
 	if err != nil {
 		return nil, nil, err

@@ -3,6 +3,7 @@
 package local
 
 import (
+	"errors"
 	"os/exec"
 	"runtime"
 )
@@ -16,6 +17,9 @@ func (*launchStatus) check() error { return nil }
 // shellCommand makes the process that runs line with env: the shell
 // itself, in its own process group.
 func (s *Sandbox) shellCommand(line string, env []string) (*exec.Cmd, *launchStatus, error) {
+	if s.egress != "" {
+		return nil, nil, errors.New("the egress proxy needs Linux network namespaces")
+	}
 	cmd := exec.Command("/bin/sh", "-c", line)
 	cmd.Env = env
 	setProcessGroup(cmd)

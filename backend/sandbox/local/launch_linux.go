@@ -3,8 +3,11 @@ package local
 import (
 	"encoding/json"
 	"fmt"
+	"io"
+	"net"
 	"os"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
@@ -25,7 +28,7 @@ const statusFD = 3
 // launchProtocol versions launchSpec: a launcher refuses a spec of another
 // version, so that a stale corral-sandbox-init never confines less than the
 // Corral that starts it asks.
-const launchProtocol = 2
+const launchProtocol = 3
 
 // launchSpec is what the launcher must set up before it starts the shell.
 // Every field that is set must succeed, or the command does not run.
@@ -43,6 +46,11 @@ type launchSpec struct {
 	DenyTCP  bool     `json:"denyTCP,omitempty"`
 	// Env is the shell's environment; the launcher's own is empty.
 	Env []string `json:"env,omitempty"`
+	// ProxySocket, with Loopback, makes 127.0.0.1:ProxyPort inside the
+	// network namespace forward each connection to this Unix socket (the
+	// egress proxy's, outside): the only way out of the namespace.
+	ProxySocket string `json:"proxySocket,omitempty"`
+	ProxyPort   int    `json:"proxyPort,omitempty"`
 }
 
 func init() {
@@ -114,6 +122,14 @@ func confine(spec launchSpec) error {
 	if spec.Loopback {
 		if err := loopbackUp(); err != nil {
 			return fmt.Errorf("loopback: %w", err)
+		}
+	}
+	if spec.ProxySocket != "" {
+		if !spec.Loopback {
+			return fmt.Errorf("egress proxy: needs a network namespace of its own")
+		}
+		if err := forwardProxy(spec.ProxyPort, spec.ProxySocket); err != nil {
+			return fmt.Errorf("egress proxy: %w", err)
 		}
 	}
 	if spec.Proc || os.Geteuid() == 0 {
@@ -202,4 +218,44 @@ func loopbackUp() error {
 	}
 	req.SetUint16(req.Uint16() | unix.IFF_UP)
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, req)
+}
+
+// forwardProxy listens on 127.0.0.1:port of the namespace and relays every
+// connection to the Unix socket sock, from goroutines of the launcher that
+// live as long as it does. The socket is reached by path, which no network
+// namespace hides; nothing else of the host's network is reachable.
+func forwardProxy(port int, sock string) error {
+	l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	go func() {
+		for {
+			c, err := l.Accept()
+			if err != nil {
+				return
+			}
+			go relay(c, sock)
+		}
+	}()
+	return nil
+}
+
+// relay copies c to and from a new connection to the Unix socket sock.
+func relay(c net.Conn, sock string) {
+	defer c.Close()
+	up, err := net.Dial("unix", sock)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	done := make(chan struct{})
+	go func() {
+		io.Copy(up, c)
+		up.(*net.UnixConn).CloseWrite()
+		close(done)
+	}()
+	io.Copy(c, up)
+	c.(*net.TCPConn).CloseWrite()
+	<-done
 }
