@@ -223,3 +223,11 @@ func (p Policy) Decide(host string, port int) Decision {
 	}
 	return Decision{Reason: "the network policy is none"}
 }
+
+// Env is the environment that points programs at the proxy url:
+// HTTP_PROXY, HTTPS_PROXY, their lower-case forms (curl, wget and busybox
+// read only those), and NO_PROXY for the command's own loopback.
+func Env(url string) []string {
+	return []string{"HTTP_PROXY=" + url, "HTTPS_PROXY=" + url, "http_proxy=" + url, "https_proxy=" + url,
+		"NO_PROXY=localhost,127.0.0.1", "no_proxy=localhost,127.0.0.1"}
+}

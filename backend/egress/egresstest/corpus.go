@@ -97,39 +97,39 @@ func (s *Servers) Run(t *testing.T, sb sandbox.Sandbox, direct string) {
 }
 
 var (
-	clientOnce sync.Once
-	clientPath string
-	clientErr  error
+	buildMu sync.Mutex
+	built   = map[string]string{}
 )
 
 // ClientBinary builds the corpus client (static, linux/GOARCH) once per
 // test process and returns its path.
-func ClientBinary(t testing.TB) string {
+func ClientBinary(t testing.TB) string { return static(t, "./client") }
+
+// Launcher builds cmd/corral-sandbox-init static once per test process and
+// returns its path: the Docker sandbox's egress forwarder.
+func Launcher(t testing.TB) string { return static(t, "../../../cmd/corral-sandbox-init") }
+
+// static builds the package pkg (relative to this directory) with CGO off
+// for Linux, once per test process.
+func static(t testing.TB, pkg string) string {
 	t.Helper()
-	clientOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "corral-egress-client-")
-		if err != nil {
-			clientErr = err
-			return
-		}
-		clientPath = filepath.Join(dir, "egress-client")
-		_, self, _, _ := runtime.Caller(0)
-		cmd := exec.Command("go", "build", "-o", clientPath, "./client")
-		cmd.Dir = filepath.Dir(self)
-		cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
-		if out, err := cmd.CombinedOutput(); err != nil {
-			clientErr = &buildError{out: string(out), err: err}
-		}
-	})
-	if clientErr != nil {
-		t.Fatalf("build the egress client: %v", clientErr)
+	buildMu.Lock()
+	defer buildMu.Unlock()
+	if p, ok := built[pkg]; ok {
+		return p
 	}
-	return clientPath
+	dir, err := os.MkdirTemp("", "corral-egress-build-")
+	if err != nil {
+		t.Fatal(err)
+	}
+	out := filepath.Join(dir, filepath.Base(pkg))
+	_, self, _, _ := runtime.Caller(0)
+	cmd := exec.Command("go", "build", "-o", out, pkg)
+	cmd.Dir = filepath.Dir(self)
+	cmd.Env = append(os.Environ(), "CGO_ENABLED=0", "GOOS=linux")
+	if msg, err := cmd.CombinedOutput(); err != nil {
+		t.Fatalf("build %s: %v\n%s", pkg, err, msg)
+	}
+	built[pkg] = out
+	return out
 }
-
-type buildError struct {
-	out string
-	err error
-}
-
-func (e *buildError) Error() string { return e.err.Error() + ": " + e.out }

@@ -211,3 +211,21 @@ func selfSigned(t testing.TB, name string) (tls.Certificate, *x509.Certificate) 
 func (s *Servers) CertPEM() []byte {
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: s.TLS.TLS.Certificates[0].Certificate[0]})
 }
+
+// HostAddress is the host's first IPv4 address outside loopback, else
+// 127.0.0.1: where servers go that a sandbox could reach only by leaving
+// its network (namespace, or Docker's internal network).
+func HostAddress() netip.Addr {
+	addrs, _ := net.InterfaceAddrs()
+	for _, a := range addrs {
+		n, ok := a.(*net.IPNet)
+		if !ok || n.IP.To4() == nil {
+			continue
+		}
+		ip, _ := netip.AddrFromSlice(n.IP.To4())
+		if !ip.IsLoopback() && !ip.IsLinkLocalUnicast() {
+			return ip
+		}
+	}
+	return netip.MustParseAddr("127.0.0.1")
+}

@@ -4,7 +4,6 @@ package local_test
 
 import (
 	"net"
-	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -40,7 +39,7 @@ func busyboxPath(t *testing.T) string {
 func TestEgressCorpus(t *testing.T) {
 	confined(t)
 	bin := busyboxPath(t)
-	ip := hostAddress()
+	ip := egresstest.HostAddress()
 	srv := egresstest.Start(t, ip)
 	pol, err := egress.NewPolicy(egress.ModeAllowlist, srv.Allowlist(), nil)
 	if err != nil {
@@ -78,17 +77,4 @@ func TestEgressCorpus(t *testing.T) {
 			t.Errorf("no event %s among %+v", want, events)
 		}
 	}
-}
-
-// hostAddress is the host's first IPv4 address outside loopback, else 127.0.0.1.
-func hostAddress() netip.Addr {
-	addrs, _ := net.InterfaceAddrs()
-	for _, a := range addrs {
-		if n, ok := a.(*net.IPNet); ok {
-			if ip, ok := netip.AddrFromSlice(n.IP.To4()); ok && n.IP.To4() != nil && !ip.IsLoopback() {
-				return ip
-			}
-		}
-	}
-	return netip.MustParseAddr("127.0.0.1")
 }

@@ -2,10 +2,12 @@ package local
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net"
 	"os"
+	"path/filepath"
 	"runtime"
 	"strconv"
 	"syscall"
@@ -53,10 +55,59 @@ type launchSpec struct {
 	ProxyPort   int    `json:"proxyPort,omitempty"`
 }
 
+// ForwarderName is the name (argv[0]'s base) under which the launcher's
+// binary is the egress forwarder instead: "corral-egress-forward PORT
+// SOCKET" listens on 127.0.0.1:PORT, hands the listener to a copy of
+// itself that relays every connection to the Unix socket SOCKET, and exits
+// 0 once it listens (also when something already listens there: an earlier
+// forwarder). The Docker sandbox runs it in containers without a network.
+const ForwarderName = "corral-egress-forward"
+
 func init() {
 	if len(os.Args) >= 3 && os.Args[0] == launcherName {
 		os.Exit(launch(os.Args[1], os.Args[2:]))
 	}
+	if len(os.Args) == 3 && filepath.Base(os.Args[0]) == ForwarderName {
+		os.Exit(forwarder(os.Args[1], os.Args[2]))
+	}
+}
+
+// forwarder is the egress forwarder's main (see ForwarderName).
+func forwarder(port, sock string) int {
+	if port == "serve" {
+		l, err := net.FileListener(os.NewFile(3, "listener"))
+		if err != nil {
+			return 1
+		}
+		serveRelay(l, sock)
+		return 0
+	}
+	l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", port))
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	_, err = os.StartProcess("/proc/self/exe", []string{ForwarderName, "serve", sock}, &os.ProcAttr{
+		Env: []string{}, Files: []*os.File{null, null, null, f}, Sys: &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 // launch is the launcher's main: confine, start argv, report, then reap
@@ -229,16 +280,19 @@ func forwardProxy(port int, sock string) error {
 	if err != nil {
 		return err
 	}
-	go func() {
-		for {
-			c, err := l.Accept()
-			if err != nil {
-				return
-			}
-			go relay(c, sock)
-		}
-	}()
+	go serveRelay(l, sock)
 	return nil
+}
+
+// serveRelay relays every connection l accepts to the Unix socket sock.
+func serveRelay(l net.Listener, sock string) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go relay(c, sock)
+	}
 }
 
 // relay copies c to and from a new connection to the Unix socket sock.

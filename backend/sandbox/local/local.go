@@ -26,6 +26,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/sandbox"
 )
 
@@ -140,7 +141,7 @@ func New(workspace string, opts Options) (*Sandbox, error) {
 		if s.egressPort == 0 {
 			s.egressPort = DefaultEgressPort
 		}
-		opts.Env = append(ProxyEnv("http://127.0.0.1:"+strconv.Itoa(s.egressPort)), opts.Env...)
+		opts.Env = append(egress.Env("http://127.0.0.1:"+strconv.Itoa(s.egressPort)), opts.Env...)
 	}
 	s.writable = append([]string{abs, s.home, s.tmp}, opts.Writable...)
 	s.env = append(baseEnv(s.home, opts), "TMPDIR="+s.tmp)
@@ -149,14 +150,6 @@ func New(workspace string, opts Options) (*Sandbox, error) {
 
 // DefaultEgressPort is the proxy's port inside a command's namespace.
 const DefaultEgressPort = 3128
-
-// ProxyEnv is the environment that points programs at the proxy url:
-// HTTP_PROXY, HTTPS_PROXY, http_proxy, https_proxy, and NO_PROXY for the
-// command's own loopback.
-func ProxyEnv(url string) []string {
-	return []string{"HTTP_PROXY=" + url, "HTTPS_PROXY=" + url, "http_proxy=" + url, "https_proxy=" + url,
-		"NO_PROXY=localhost,127.0.0.1", "no_proxy=localhost,127.0.0.1"}
-}
 
 func baseEnv(home string, opts Options) []string {
 	var env []string
