@@ -44,6 +44,29 @@ type Event struct {
 	Error string `json:"error,omitempty"`
 }
 
+// Describe is ev in one line for a person or a model: "allowed GET
+// allowed.test:80 (200, 141 B in, 0 B out, 3 ms)" or "blocked CONNECT
+// denied.test:443: denied.test:443 is not on the allowlist".
+func Describe(ev Event) string {
+	target := net.JoinHostPort(ev.Host, strconv.Itoa(ev.Port))
+	if !ev.Allowed {
+		why := ev.Reason
+		if ev.Error != "" {
+			why = ev.Error
+		}
+		return fmt.Sprintf("blocked %s %s: %s", ev.Method, target, why)
+	}
+	s := fmt.Sprintf("allowed %s %s (", ev.Method, target)
+	if ev.Status != 0 {
+		s += strconv.Itoa(ev.Status) + ", "
+	}
+	s += fmt.Sprintf("%d B in, %d B out, %d ms)", ev.BytesIn, ev.BytesOut, ev.DurationMS)
+	if ev.Error != "" {
+		s += ": " + ev.Error
+	}
+	return s
+}
+
 // Resolver resolves host names for the proxy; *net.Resolver is one.
 type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
@@ -85,6 +108,7 @@ type Proxy struct {
 	mu     sync.Mutex
 	lns    map[net.Listener]struct{}
 	conns  map[net.Conn]struct{}
+	idle   chan struct{} // closed while no connection is open
 	closed bool
 	wg     sync.WaitGroup
 }
@@ -97,7 +121,8 @@ func New(opts Options) *Proxy {
 	if opts.Timeout <= 0 {
 		opts.Timeout = 10 * time.Second
 	}
-	p := &Proxy{opts: opts, lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}}
+	p := &Proxy{opts: opts, lns: map[net.Listener]struct{}{}, conns: map[net.Conn]struct{}{}, idle: make(chan struct{})}
+	close(p.idle)
 	pol := opts.Policy
 	p.policy.Store(&pol)
 	p.transport = &http.Transport{
@@ -163,6 +188,9 @@ func (p *Proxy) track(c net.Conn) bool {
 	if p.closed {
 		return false
 	}
+	if len(p.conns) == 0 {
+		p.idle = make(chan struct{})
+	}
 	p.conns[c] = struct{}{}
 	p.wg.Add(1)
 	return true
@@ -172,7 +200,24 @@ func (p *Proxy) untrack(c net.Conn) {
 	c.Close()
 	p.mu.Lock()
 	delete(p.conns, c)
+	if len(p.conns) == 0 {
+		close(p.idle)
+	}
 	p.mu.Unlock()
+}
+
+// Quiet waits until no connection is open (so every attempt so far has
+// its event) or ctx ends, and reports which.
+func (p *Proxy) Quiet(ctx context.Context) bool {
+	p.mu.Lock()
+	idle := p.idle
+	p.mu.Unlock()
+	select {
+	case <-idle:
+		return true
+	case <-ctx.Done():
+		return false
+	}
 }
 
 // Close stops every listener and connection and waits for their goroutines.

@@ -36,8 +36,11 @@ const (
 
 // The version each record kind is written at. Version 0 is the format without a "v" member.
 const (
-	// ConfigVersion is the version of RunConfig, the configuration step's output.
-	ConfigVersion = 0
+	// ConfigVersion is the version of RunConfig, the configuration step's output. Version 1
+	// added Egress; a configuration without it is still written at version 0 (see
+	// RunConfig.Version), so a Corral that reads only version 0 refuses exactly the runs
+	// whose network policy it would not enforce.
+	ConfigVersion = 1
 	// ModelInputVersion is the version of ModelInput, a model step's input.
 	ModelInputVersion = 0
 	// ModelOutputVersion is the version of a model step's output (an llm.Response).
@@ -86,6 +89,21 @@ type RunConfig struct {
 	// MCP names the MCP servers whose tools the run is offered; the tools themselves are
 	// recorded by the run's mcp.tools step.
 	MCP []string `json:"mcp,omitempty"`
+	// Egress is the network policy of the run's commands through the egress proxy:
+	// "allowlist" (the net(...) allow rules of Rules and of the ledger, read when the
+	// sandbox opens) or "open"; empty (version 0) is none, the sandbox's own network
+	// setting. Since version 1.
+	Egress string `json:"egress,omitempty"`
+}
+
+// Version is the version c is written at: the lowest that holds what it uses (1 with
+// Egress, else 0, which is not written), so records without the newer members stay byte
+// for byte what older releases wrote and read.
+func (c RunConfig) Version() int {
+	if c.Egress != "" {
+		return 1
+	}
+	return 0
 }
 
 // RuleScope is a set of rule lists at one scope, as recorded in a run's configuration.

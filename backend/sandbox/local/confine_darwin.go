@@ -83,3 +83,9 @@ func probe() Confinement {
 		{Name: "signal scoping", Active: true, Detail: "the Seatbelt profile denies signals to processes outside the sandbox"},
 	}}
 }
+
+// Forwarder fails: the egress forwarder is a Linux binary, and Docker's
+// egress needs a local engine on Linux.
+func Forwarder() (string, error) {
+	return "", errors.New("egress forwarder: the Docker sandbox's egress needs Corral on Linux")
+}

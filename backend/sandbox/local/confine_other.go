@@ -37,3 +37,9 @@ func probe() Confinement {
 	}
 	return c
 }
+
+// Forwarder fails: the egress forwarder is a Linux binary, and Docker's
+// egress needs a local engine on Linux.
+func Forwarder() (string, error) {
+	return "", errors.New("egress forwarder: the Docker sandbox's egress needs Corral on Linux")
+}
