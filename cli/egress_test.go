@@ -67,7 +67,7 @@ func TestEgressScriptedRun(t *testing.T) {
 		t.Fatalf("corral run = %d\n%s\n%s", code, out, errOut)
 	}
 	session := regexp.MustCompile(`--session (ses_\w+)`).FindStringSubmatch(out)
-	for _, want := range []string{"⇄ allowed GET " + allowed + " (200", "⇄ blocked GET " + denied + ": " + denied + " is not on the allowlist — allow it: corral allow-host " + egresstest.Denied} {
+	for _, want := range []string{"⇄ allowed GET " + allowed + " (200", "⇄ blocked GET " + denied + ": " + denied + " is not on the allowlist — allow it: corral allow-host " + denied + " --session ses_"} {
 		if !strings.Contains(out, want) {
 			t.Errorf("console lacks %q:\n%s", want, out)
 		}

@@ -89,7 +89,7 @@ func (t *transcript) print(events <-chan agent.Event) {
 			for _, c := range ev.Result.Meta.Egress {
 				line := "  ⇄ " + egress.Describe(c)
 				if !c.Allowed {
-					line += " — allow it: corral allow-host " + c.Host + " --session " + t.session
+					line += " — allow it: corral allow-host " + egress.AllowPattern(c) + " --session " + t.session
 				}
 				t.line(line)
 			}

@@ -67,6 +67,19 @@ func Describe(ev Event) string {
 	return s
 }
 
+// AllowPattern is the host pattern a net(...) rule needs to let ev through: the host, with
+// its port when it is not 80 or 443 (a pattern without a port allows those two).
+func AllowPattern(ev Event) string {
+	host := ev.Host
+	if strings.Contains(host, ":") {
+		host = "[" + host + "]"
+	}
+	if ev.Port == 80 || ev.Port == 443 || ev.Port == 0 {
+		return host
+	}
+	return host + ":" + strconv.Itoa(ev.Port)
+}
+
 // Resolver resolves host names for the proxy; *net.Resolver is one.
 type Resolver interface {
 	LookupNetIP(ctx context.Context, network, host string) ([]netip.Addr, error)
@@ -289,8 +302,8 @@ func refuse(w io.Writer, status int, msg string) {
 		status, http.StatusText(status), len(body), body)
 }
 
-func blockedText(host string, d Decision) string {
-	return "blocked " + host + ": " + d.Reason + " (allow it with: corral allow-host " + host + ")"
+func blockedText(host string, port int, d Decision) string {
+	return "blocked " + host + ": " + d.Reason + " (allow it with: corral allow-host " + AllowPattern(Event{Host: host, Port: port}) + ")"
 }
 
 // tunnel handles CONNECT: policy, then the client's TLS ClientHello, whose
@@ -308,7 +321,7 @@ func (p *Proxy) tunnel(c net.Conn, br *bufio.Reader, req *http.Request) {
 	d := p.Policy().Decide(host, port)
 	ev.Allowed, ev.Rule, ev.Reason = d.Allowed, d.Rule, d.Reason
 	if !d.Allowed {
-		refuse(c, http.StatusForbidden, blockedText(host, d))
+		refuse(c, http.StatusForbidden, blockedText(host, port, d))
 		p.emit(ev, start)
 		return
 	}
@@ -405,7 +418,7 @@ func (p *Proxy) forward(c net.Conn, req *http.Request) bool {
 	d := p.Policy().Decide(host, port)
 	ev.Allowed, ev.Rule, ev.Reason = d.Allowed, d.Rule, d.Reason
 	if !d.Allowed {
-		refuse(c, http.StatusForbidden, blockedText(host, d))
+		refuse(c, http.StatusForbidden, blockedText(host, port, d))
 		p.emit(ev, start)
 		return false
 	}

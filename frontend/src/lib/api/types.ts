@@ -555,6 +555,27 @@ export interface ToolMeta {
   untracked?: string;
   /** mcp is an MCP server tool's server, tool, images and resources. */
   mcp?: MCPMeta;
+  /** egress lists the connections a command attempted through the egress proxy (egress.Event). */
+  egress?: EgressEvent[];
+}
+
+/** EgressEvent is one connection attempt through the egress proxy (egress.Event). */
+export interface EgressEvent {
+  time: string;
+  /** method is CONNECT for an HTTPS tunnel, else the HTTP method forwarded. */
+  method: string;
+  host: string;
+  port: number;
+  url?: string;
+  allowed: boolean;
+  /** rule is the net(...) entry that decided, if one did. */
+  rule?: string;
+  reason?: string;
+  status?: number;
+  bytes_out: number;
+  bytes_in: number;
+  duration_ms: number;
+  error?: string;
 }
 
 /** MCPMeta is what an MCP tool returned besides its text (tool.MCPMeta). */
