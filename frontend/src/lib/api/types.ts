@@ -412,6 +412,8 @@ export interface Span {
   output?: unknown;
   error?: string;
   attributes?: Record<string, unknown>;
+  /** egress, on a command span, are the connections the command attempted through the egress proxy. */
+  egress?: EgressEvent[];
 }
 
 /** TraceRunInfo describes a traced run; usage and cost are summed over its steps. */
