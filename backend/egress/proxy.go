@@ -255,12 +255,12 @@ func (p *Proxy) Close() error {
 func (p *Proxy) serveConn(c net.Conn) {
 	br := bufio.NewReader(c)
 	for {
-		c.SetReadDeadline(time.Now().Add(p.opts.Timeout * 6))
+		_ = c.SetReadDeadline(time.Now().Add(p.opts.Timeout * 6))
 		req, err := http.ReadRequest(br)
 		if err != nil {
 			return
 		}
-		c.SetReadDeadline(time.Time{})
+		_ = c.SetReadDeadline(time.Time{})
 		if req.Method == http.MethodConnect {
 			p.tunnel(c, br, req)
 			return
@@ -326,9 +326,9 @@ func (p *Proxy) tunnel(c net.Conn, br *bufio.Reader, req *http.Request) {
 		return
 	}
 	fmt.Fprint(c, "HTTP/1.1 200 Connection established\r\n\r\n")
-	c.SetReadDeadline(time.Now().Add(p.opts.Timeout))
+	_ = c.SetReadDeadline(time.Now().Add(p.opts.Timeout))
 	sni, head, err := clientHello(br)
-	c.SetReadDeadline(time.Time{})
+	_ = c.SetReadDeadline(time.Time{})
 	_, isIP := parseIP(host)
 	switch {
 	case err != nil:
@@ -372,19 +372,19 @@ func pipe(c net.Conn, r io.Reader, up net.Conn) (out, in int64) {
 		defer wg.Done()
 		out, _ = io.Copy(up, r)
 		if tc, ok := up.(interface{ CloseWrite() error }); ok {
-			tc.CloseWrite()
+			_ = tc.CloseWrite()
 		} else {
 			up.Close()
 		}
 	}()
 	in, _ = io.Copy(c, up)
 	if tc, ok := c.(interface{ CloseWrite() error }); ok {
-		tc.CloseWrite()
+		_ = tc.CloseWrite()
 	} else {
 		c.Close()
 	}
 	// The client may keep its side open after the server finished.
-	c.SetReadDeadline(time.Now().Add(5 * time.Second))
+	_ = c.SetReadDeadline(time.Now().Add(5 * time.Second))
 	wg.Wait()
 	return out, in
 }

@@ -305,11 +305,11 @@ func relay(c net.Conn, sock string) {
 	defer up.Close()
 	done := make(chan struct{})
 	go func() {
-		io.Copy(up, c)
-		up.(*net.UnixConn).CloseWrite()
+		_, _ = io.Copy(up, c)
+		_ = up.(*net.UnixConn).CloseWrite()
 		close(done)
 	}()
-	io.Copy(c, up)
-	c.(*net.TCPConn).CloseWrite()
+	_, _ = io.Copy(c, up)
+	_ = c.(*net.TCPConn).CloseWrite()
 	<-done
 }

@@ -101,7 +101,7 @@ func (s *Sandbox) event(ev egress.Event) {
 func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.ExecResult, error) {
 	res, err := s.Sandbox.Exec(ctx, req)
 	qctx, cancel := context.WithTimeout(context.Background(), quietWait)
-	s.proxy.Quiet(qctx)
+	_ = s.proxy.Quiet(qctx)
 	cancel()
 	s.mu.Lock()
 	res.Egress, s.pending = s.pending, nil

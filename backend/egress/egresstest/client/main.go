@@ -28,7 +28,7 @@ func main() {
 		os.Exit(1)
 	}
 	defer resp.Body.Close()
-	io.Copy(os.Stdout, resp.Body)
+	_, _ = io.Copy(os.Stdout, resp.Body)
 	if resp.StatusCode != 200 {
 		fmt.Fprintln(os.Stderr, resp.Status)
 		os.Exit(1)
