@@ -65,13 +65,19 @@ func startProxy(t *testing.T, srv *egresstest.Servers, mode egress.Mode) (string
 	}
 	evs := &events{more: make(chan struct{}, 1)}
 	p := egress.New(egress.Options{Policy: pol, Resolver: srv.Hosts(), AllowLocal: true, UpstreamTLS: srv.UpstreamTLS(), OnEvent: evs.add})
+	return listen(t, p), evs
+}
+
+// listen serves p on 127.0.0.1 until tb ends and returns its address.
+func listen(tb testing.TB, p *egress.Proxy) string {
+	tb.Helper()
 	l, err := net.Listen("tcp4", "127.0.0.1:0")
 	if err != nil {
-		t.Fatal(err)
+		tb.Fatal(err)
 	}
 	go p.Serve(l)
-	t.Cleanup(func() { p.Close() })
-	return l.Addr().String(), evs
+	tb.Cleanup(func() { p.Close() })
+	return l.Addr().String()
 }
 
 func TestProxyCorpus(t *testing.T) {
