@@ -119,7 +119,14 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 		// base URLs. Keys reach only the adapters, never a run's recorded configuration.
 		Models:          models{getenv: config.SettingsEnv(dir.Path, creds.Getenv(p.Getenv))},
 		SandboxDefaults: sandboxDefaults(dir.Path),
-		Sandboxes:       rt.openSandbox,
+		EgressDefault: func() string {
+			s, err := config.LoadSettings(dir.Path)
+			if err != nil {
+				return ""
+			}
+			return s.Sandbox.Egress
+		},
+		Sandboxes: rt.openSandbox,
 		HostSandbox: func(dir string) (sandbox.Sandbox, error) {
 			return local.New(dir, local.Options{})
 		},

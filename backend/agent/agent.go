@@ -90,6 +90,9 @@ type Config struct {
 	// container settings a request leaves empty: the person's settings. A
 	// request's own values win; nil means the built-in defaults.
 	SandboxDefaults func() (string, ContainerSpec, error)
+	// EgressDefault gives the settings' network policy ("", none, allowlist or open) for a
+	// run that, its agent and its session leave it open; nil means none.
+	EgressDefault func() string
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }
@@ -398,6 +401,12 @@ func (r *Runner) egressMode(ctx context.Context, def Definition, req StartReques
 	}
 	if name == "" && len(req.AllowHosts) > 0 {
 		name = string(egress.ModeAllowlist)
+	}
+	if name == "" && r.config.EgressDefault != nil {
+		// The settings' default gives way to a container network the request names.
+		if req.Sandbox != "docker" || req.Container.Network == "" || req.Container.Network == "none" {
+			name = r.config.EgressDefault()
+		}
 	}
 	mode, err = egress.ParseMode(name)
 	if err != nil {

@@ -132,6 +132,8 @@ export interface SandboxSettings {
   env?: '' | 'local' | 'docker';
   image?: string;
   network?: boolean;
+  /** egress is the default network policy through Corral's egress proxy; allowlist and open need network off. */
+  egress?: '' | 'none' | 'allowlist' | 'open';
   /** writable lists more directories local commands may write, separated by ":" as in PATH. */
   writable?: string;
   /** memory is a size such as "512m" or "2g". */
