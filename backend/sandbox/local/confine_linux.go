@@ -256,7 +256,7 @@ func (m mode) confinement() Confinement {
 	sigOK, sigDetail := llDetail(6, "signals and abstract sockets only within the run")
 	// Landlock alone refuses TCP only: reported missing, with what it does.
 	netOK := ns
-	netDetail := nsDetail("own network namespace, loopback only")
+	netDetail := nsDetail("own network namespace, loopback only; with a network policy (allowlist, open) the egress proxy is its only way out")
 	if !ns && m.spec.DenyTCP && m.abi >= 4 {
 		netDetail = "only partly: TCP bind and connect refused (Landlock ABI " + strconv.Itoa(m.abi) + "), but UDP, DNS and Multipath TCP still reach the network"
 	}
