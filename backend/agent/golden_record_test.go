@@ -356,6 +356,12 @@ func (rec *recording) final(runID string) {
 
 func writeGolden(t *testing.T, g golden) {
 	t.Helper()
+	writeGoldenIn(t, goldenVersion, g)
+}
+
+// writeGoldenIn writes g into the folder of record version version.
+func writeGoldenIn(t *testing.T, version string, g golden) {
+	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -363,7 +369,7 @@ func writeGolden(t *testing.T, g golden) {
 	if err := enc.Encode(g); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(goldenDir, goldenVersion)
+	dir := filepath.Join(goldenDir, version)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -405,21 +411,7 @@ func TestRecordEgressGolden(t *testing.T) {
 	if c := local.Probe(); c.Mechanism != "namespaces+landlock" {
 		t.Skipf("the egress proxy needs network namespaces: %+v", c.Missing())
 	}
-	g := recordEgress(t)
-	var buf bytes.Buffer
-	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(g); err != nil {
-		t.Fatal(err)
-	}
-	dir := filepath.Join(goldenDir, "v1")
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		t.Fatal(err)
-	}
-	if err := os.WriteFile(filepath.Join(dir, g.Name+".json"), buf.Bytes(), 0o644); err != nil {
-		t.Fatal(err)
-	}
+	writeGoldenIn(t, "v1", recordEgress(t))
 }
 
 // recordEgress: a run with the allowlist policy whose command fetches an allowed and a
