@@ -30,6 +30,7 @@ export function newAgent(tools: readonly string[]): AgentView {
     max_tokens: 8192,
     thinking: '',
     max_tokens_field: '',
+    network: '',
     approval: {},
     rules: 0,
     builtin: false,

@@ -166,6 +166,8 @@ export interface AgentView {
   thinking: string;
   /** max_tokens_field names the output limit for OpenAI-compatible servers: '' (automatic), 'max_tokens' or 'max_completion_tokens'. */
   max_tokens_field: string;
+  /** network is the agent's egress policy: '' (the session's, else the settings'), 'none', 'allowlist' or 'open'. */
+  network?: string;
   approval: ApprovalPolicy;
   /** mcp names the MCP servers the agent uses; empty means every enabled one. */
   mcp?: string[];
