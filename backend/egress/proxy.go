@@ -424,6 +424,10 @@ func (p *Proxy) forward(c net.Conn, req *http.Request) bool {
 	}
 	out := req.Clone(context.Background())
 	out.RequestURI = ""
+	// The upstream sees the host the policy judged, never a Host header naming another
+	// (fronting a disallowed name on an allowed address); http.ReadRequest already ignores
+	// Host for an absolute URL, this keeps it so whatever reads the request.
+	out.Host = req.URL.Host
 	for _, h := range []string{"Proxy-Connection", "Proxy-Authorization", "Proxy-Authenticate", "Connection", "Keep-Alive", "Te", "Trailer", "Upgrade"} {
 		out.Header.Del(h)
 	}

@@ -144,6 +144,27 @@ func TestProxyCorpus(t *testing.T) {
 	}
 }
 
+// TestProxyHostHeader: a plain request for an allowed URL whose Host header names a
+// disallowed host reaches the upstream as the allowed host.
+func TestProxyHostHeader(t *testing.T) {
+	srv := egresstest.Start(t, netip.MustParseAddr("127.0.0.1"))
+	addr, _ := startProxy(t, srv, egress.ModeAllowlist)
+	c, err := net.Dial("tcp4", addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	fmt.Fprintf(c, "GET http://%s:%s/ HTTP/1.1\r\nHost: %s:%s\r\nConnection: close\r\n\r\n", egresstest.Allowed, srv.HTTPPort(), egresstest.Denied, srv.HTTPPort())
+	resp, err := http.ReadResponse(bufio.NewReader(c), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	if n := srv.Hits(egresstest.Denied); n != 0 || !strings.Contains(string(body), "hello from "+egresstest.Allowed) {
+		t.Errorf("fronted request: %d hits on %s, body %q; want 0 and the allowed host's answer", n, egresstest.Denied, body)
+	}
+}
+
 // TestProxyConnectSNI: a CONNECT to an allowed host whose ClientHello names
 // another host (domain fronting) is cut, and so is a tunnel that is not TLS.
 func TestProxyConnectSNI(t *testing.T) {
