@@ -201,6 +201,9 @@ type AgentView struct {
 	Approval     approval.Policy `json:"approval"`
 	// MCP names the MCP servers the agent uses; empty means every enabled one.
 	MCP []string `json:"mcp"`
+	// Network is the agent's egress policy: "" (the session's, else the settings'), "none",
+	// "allowlist" (the hosts of its net(...) rules and the ledger's) or "open".
+	Network string `json:"network"`
 	// Rules counts the agent's own allow / ask / deny rules (edited in agents.json).
 	Rules int `json:"rules"`
 	// Builtin reports an agent that ships with Corral; Changed one that agents.json changes
@@ -240,6 +243,7 @@ func (a *Agents) list(defs map[string]agent.Definition) (AgentList, error) {
 			ID: d.ID, Provider: d.Provider, Model: d.Model, System: d.System, Tools: tools,
 			MaxSteps: d.MaxSteps, MaxTokens: d.MaxTokens, Thinking: d.Thinking, MaxTokensField: d.MaxTokensField, Approval: d.Approval, MCP: nonNil(d.MCP),
 			MaxCostUSD: d.MaxCostUSD, MaxRunTokens: d.MaxRunTokens,
+			Network: d.Network,
 			Rules:   len(d.Rules.Allow) + len(d.Rules.Ask) + len(d.Rules.Deny),
 			Builtin: agent.IsBuiltin(id), Changed: slices.Contains(user, id),
 		})
@@ -267,7 +271,7 @@ func (a *Agents) Save(previous string, v AgentView) (AgentList, error) {
 	if v.MCP != nil { // a view without the key (an older UI) keeps the agent's list
 		d.MCP = v.MCP
 	}
-	d.Thinking, d.MaxTokensField = strings.TrimSpace(v.Thinking), v.MaxTokensField
+	d.Thinking, d.MaxTokensField, d.Network = strings.TrimSpace(v.Thinking), v.MaxTokensField, v.Network
 	d.MaxCostUSD, d.MaxRunTokens = v.MaxCostUSD, v.MaxRunTokens
 	if err := agent.SaveDefinition(a.dataDir, previous, d); err != nil {
 		return AgentList{}, err

@@ -148,8 +148,18 @@ func TestAgentsService(t *testing.T) {
 	if _, err := a.Save("", bad); !errors.Is(err, agent.ErrBadDefinition) {
 		t.Errorf("Save(empty id) = %v, want ErrBadDefinition", err)
 	}
+	bad = rev
+	bad.Network = "sometimes"
+	if _, err := a.Save("reviewer", bad); !errors.Is(err, agent.ErrBadDefinition) {
+		t.Errorf("Save(network sometimes) = %v, want ErrBadDefinition", err)
+	}
+	withNet := rev
+	withNet.Network = "allowlist"
+	if list, err := a.Save("reviewer", withNet); err != nil || list.Agents[1].Network != "allowlist" {
+		t.Errorf("Save(network allowlist) = %+v, %v; want the agent's network kept", list.Agents, err)
+	}
 	// The runner sees the new agent at once.
-	if d, ok := runner.Agent("reviewer"); !ok || d.System != "Review only." {
+	if d, ok := runner.Agent("reviewer"); !ok || d.System != "Review only." || d.Network != "allowlist" {
 		t.Errorf("runner after Save has reviewer = %+v, %v; want the saved definition", d, ok)
 	}
 	// Changing the built-in marks it changed; deleting returns it to its defaults.

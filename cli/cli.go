@@ -11,6 +11,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"io/fs"
 	"strings"
@@ -40,6 +41,9 @@ type Program struct {
 	Stdout  io.Writer
 	Stderr  io.Writer
 	Getenv  func(string) string
+	// EgressResolver resolves host names for the egress proxy; nil is the system's
+	// resolver. Only tests set it, to reach their own servers under made-up names.
+	EgressResolver egress.Resolver
 }
 
 // errUsage marks a command-line mistake; Main prints the command's usage and exits 2.
@@ -56,7 +60,7 @@ type command struct {
 
 // commands lists every subcommand, in the order help shows them.
 func commands() []command {
-	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, approvalsCommand, approveCommand, denyCommand, rulesCommand,
+	return []command{windowCommand, runCommand, resumeCommand, resolveCommand, approvalsCommand, approveCommand, denyCommand, rulesCommand, allowHostCommand,
 		mcpCommand, runsCommand, showCommand, sessionsCommand, compactCommand, checkpointsCommand, restoreCommand, forkCommand, exportCommand, importCommand, replayCommand, sandboxCommand, serveCommand, doctorCommand, versionCommand}
 }
 

@@ -18,6 +18,7 @@ import (
 	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/credential"
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/catalog"
@@ -25,6 +26,7 @@ import (
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/docker"
 	"github.com/corral-dev/corral/backend/sandbox/local"
+	"github.com/corral-dev/corral/backend/sandbox/proxied"
 	"github.com/corral-dev/corral/backend/tool"
 	"github.com/corral-dev/corral/backend/trace"
 )
@@ -50,6 +52,9 @@ type engine struct {
 	dockerMu  sync.Mutex
 	docker    *docker.Manager
 	reaper    *docker.Reaper
+
+	// egressResolver resolves names for the egress proxy (Program.EgressResolver).
+	egressResolver egress.Resolver
 }
 
 // openEngine opens the data directory's journal and builds the runner on it.
@@ -100,7 +105,7 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 		return nil, err
 	}
 	b := bus.New[agent.Event]()
-	rt := &engine{dir: dir, journal: j, bus: b, creds: creds, log: slog.New(slog.NewTextHandler(p.Stderr, nil))}
+	rt := &engine{dir: dir, journal: j, bus: b, creds: creds, log: slog.New(slog.NewTextHandler(p.Stderr, nil)), egressResolver: p.EgressResolver}
 	if err := rt.openCheckpoints(); err != nil {
 		j.Close()
 		return nil, err
@@ -115,7 +120,14 @@ func buildEngine(ctx context.Context, p *Program, dir config.DataDir, opts journ
 		Models:          models{getenv: config.SettingsEnv(dir.Path, creds.Getenv(p.Getenv))},
 		SandboxDefaults: sandboxDefaults(dir.Path),
 		DailyCostCap:    dailyCostCap(dir.Path),
-		Sandboxes:       rt.openSandbox,
+		EgressDefault: func() string {
+			s, err := config.LoadSettings(dir.Path)
+			if err != nil {
+				return ""
+			}
+			return s.Sandbox.Egress
+		},
+		Sandboxes: rt.openSandbox,
 		HostSandbox: func(dir string) (sandbox.Sandbox, error) {
 			return local.New(dir, local.Options{})
 		},
@@ -337,13 +349,32 @@ func localOptions(dataDir string) (local.Options, error) {
 	return local.Options{Network: s.Sandbox.Network, Writable: s.Sandbox.WritablePaths()}, nil
 }
 
-// openSandbox opens the sandbox a run's configuration names.
+// openSandbox opens the sandbox a run's configuration names; with an egress policy, behind
+// the egress proxy (backend/sandbox/proxied), its rules read from the ledger now.
 func (rt *engine) openSandbox(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+	if cfg.Egress == "" {
+		return rt.openSandboxWith(ctx, run, cfg, "", "")
+	}
+	pol, err := rt.runner.EgressPolicy(cfg, run.SessionID)
+	if err != nil {
+		return nil, err
+	}
+	return proxied.Open(egress.Options{Policy: pol, Resolver: rt.egressResolver}, func(dir, socket string) (sandbox.Sandbox, error) {
+		return rt.openSandboxWith(ctx, run, cfg, dir, socket)
+	})
+}
+
+// openSandboxWith opens the run's sandbox, with the egress proxy's socket (in dir) as its
+// only way out when socket is set.
+func (rt *engine) openSandboxWith(ctx context.Context, run journal.Run, cfg agent.RunConfig, dir, socket string) (sandbox.Sandbox, error) {
 	switch cfg.Sandbox {
 	case "", "local":
 		opts, err := localOptions(rt.dir.Path)
 		if err != nil {
 			return nil, err
+		}
+		if socket != "" {
+			opts.Network, opts.Egress = false, socket
 		}
 		return local.New(run.Workspace, opts)
 	case "docker":
@@ -358,6 +389,14 @@ func (rt *engine) openSandbox(ctx context.Context, run journal.Run, cfg agent.Ru
 			RunID:     run.ID,
 			Workspace: run.Workspace,
 			Config:    docker.Config{Image: c.Image, Memory: c.Memory, CPUs: c.CPUs, Network: c.Network},
+		}
+		if socket != "" {
+			fw, err := local.Forwarder()
+			if err != nil {
+				return nil, err
+			}
+			spec.Config.Network = "none"
+			spec.Config.Egress = &docker.Egress{SocketDir: dir, SocketName: filepath.Base(socket), Forwarder: fw}
 		}
 		if spec.Scope == docker.ScopeSession {
 			// The session's container outlives this process: any later Corral adopts it,

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"flag"
 	"fmt"
+	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"strings"
 	"text/tabwriter"
@@ -63,7 +64,11 @@ var runCommand = command{
 		fs.StringVar(&req.Container.Image, "image", "", "docker: the container image (default: the settings' image, else "+docker.DefaultImage+")")
 		fs.StringVar(&req.Container.Scope, "scope", "", "docker: one container per run (run) or per session (session: reused by the session's later runs, in any Corral process, until idle) (default: the settings', else run)")
 		idle := fs.Duration("idle", 0, "docker, --scope session: remove the session's container after this long without a command, e.g. 30m (default: the agent's, else the settings', else 15m)")
-		fs.StringVar(&req.Container.Network, "network", "", "docker: none (no network), bridge, or a named Docker network (default: the settings', else none)")
+		fs.StringVar(&req.Container.Network, "network", "", "none (no network); allowlist (only the hosts of --allow-host and net(...) rules, through Corral's egress proxy, every connection in the trace) or open (any host, through the proxy); docker also: bridge or a named Docker network (default: the agent's, else the session's, else the settings', else none)")
+		fs.Func("allow-host", "with --network allowlist (implied): a host commands may reach, e.g. registry.npmjs.org, '*.github.com' or api.test:8443; a net(HOST) rule for this session; repeatable", func(v string) error {
+			req.AllowHosts = append(req.AllowHosts, v)
+			return nil
+		})
 		memory := fs.String("memory", "", "docker: memory limit, e.g. 512m or 2g (default: the settings', else the sandbox's)")
 		fs.Float64Var(&req.Container.CPUs, "cpus", 0, "docker: CPUs the container may use, e.g. 1.5 (default: the settings', else the sandbox's)")
 		asJSON := fs.Bool("json", false, "print one JSON object per event instead of a transcript")
@@ -96,6 +101,9 @@ var runCommand = command{
 				return fmt.Errorf("%w: --idle %s: want a second or more", errUsage, *idle)
 			}
 			req.Container.IdleSeconds = int64(*idle / time.Second)
+			if m := egress.Mode(req.Container.Network); m == egress.ModeAllowlist || m == egress.ModeOpen {
+				req.Network, req.Container.Network = string(m), ""
+			}
 			if req.Sandbox != "" && req.Sandbox != "local" && req.Sandbox != "docker" {
 				return fmt.Errorf("%w: --env must be local or docker", errUsage)
 			}

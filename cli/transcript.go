@@ -3,6 +3,7 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
+	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"os"
 	"strings"
@@ -23,6 +24,8 @@ type transcript struct {
 
 	// promptShowsApprovals is set when a terminal prompt presents approval requests.
 	promptShowsApprovals bool
+	// session is the run's session, from its first event, for the "allow this host" hint.
+	session string
 
 	mu   sync.Mutex
 	stop chan struct{}
@@ -51,6 +54,7 @@ func (t *transcript) print(events <-chan agent.Event) {
 				}
 			}
 			fmt.Fprintf(t.out, "%s %s · session %s · workspace %s\n", verb, ev.RunID, ev.SessionID, ev.Workspace)
+			t.session = ev.SessionID
 		case agent.EventModelStarted:
 			t.spin("waiting for " + ev.Model)
 		case agent.EventModelRetry:
@@ -83,6 +87,13 @@ func (t *transcript) print(events <-chan agent.Event) {
 				mark = "✗"
 			}
 			t.line(fmt.Sprintf("  %s %s", mark, resultSummary(ev.Result.Content)))
+			for _, c := range ev.Result.Meta.Egress {
+				line := "  ⇄ " + egress.Describe(c)
+				if !c.Allowed {
+					line += " — allow it: corral allow-host " + egress.AllowPattern(c) + " --session " + t.session
+				}
+				t.line(line)
+			}
 		case agent.EventApprovalRequested:
 			t.spin("")
 			if b := ev.Approval.Budget; b != nil {

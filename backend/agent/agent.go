@@ -10,17 +10,20 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"sync"
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/mcp"
@@ -91,6 +94,9 @@ type Config struct {
 	// budget.daily_cost_usd); zero or a nil func caps nothing. It is read before each new
 	// model call.
 	DailyCostCap func() (float64, error)
+	// EgressDefault gives the settings' network policy ("", none, allowlist or open) for a
+	// run that, its agent and its session leave it open; nil means none.
+	EgressDefault func() string
 	// Now is the clock for event times; nil means time.Now.
 	Now func() time.Time
 }
@@ -245,6 +251,13 @@ type StartRequest struct {
 	// the agent's).
 	MaxCostUSD   float64
 	MaxRunTokens int64
+	// Network is the egress policy of the run's commands: "none", "allowlist" or "open"
+	// (egress.Mode); empty takes the agent's, else the session's last run's, else
+	// "allowlist" when AllowHosts names hosts, else none.
+	Network string
+	// AllowHosts adds net(HOST) allow rules at the session's scope ("*.github.com",
+	// "registry.npmjs.org:443").
+	AllowHosts []string
 }
 
 // RunConfig is a run's resolved configuration, recorded as its first step (see
@@ -334,7 +347,6 @@ func (r *Runner) start(ctx context.Context, req StartRequest, models Models) (jo
 // request's overrides, defaults filled in, and the session's earlier conversation.
 func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, sessionID string, models Models) (RunConfig, error) {
 	cfg := RunConfig{
-		V:     record.ConfigVersion,
 		Agent: def.ID, Provider: def.Provider, Model: def.Model, BaseURL: def.BaseURL,
 		System: def.System, Tools: def.Tools, MaxSteps: def.MaxSteps, MaxTokens: def.MaxTokens, MaxTokensField: def.MaxTokensField,
 		Sandbox: req.Sandbox, Container: req.Container,
@@ -353,9 +365,22 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 	if err := cfg.Approval.Validate(); err != nil {
 		return cfg, fmt.Errorf("agent %s: %w", def.ID, err)
 	}
+	mode, inherited, err := r.egressMode(ctx, def, req, sessionID)
+	if err != nil {
+		return cfg, err
+	}
+	allow := slices.Clone(req.Allow)
+	for _, h := range append(inherited, req.AllowHosts...) {
+		if rule := "net(" + h + ")"; !slices.Contains(allow, rule) {
+			allow = append(allow, rule)
+		}
+	}
+	if mode != egress.ModeNone {
+		cfg.Egress = string(mode)
+	}
 	for _, rs := range []RuleScope{
 		{Scope: approval.AgentScope(def.ID), Lists: def.Rules},
-		{Scope: approval.SessionScope(sessionID), Lists: approval.RuleLists{Allow: req.Allow, Deny: req.Deny}},
+		{Scope: approval.SessionScope(sessionID), Lists: approval.RuleLists{Allow: allow, Deny: req.Deny}},
 	} {
 		if _, err := rs.Lists.Rules(rs.Scope); err != nil {
 			return cfg, fmt.Errorf("agent: rules: %w", err)
@@ -383,7 +408,6 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 	if req.Thinking != "" {
 		thinking = req.Thinking
 	}
-	var err error
 	if cfg.Thinking, err = ParseThinking(thinking); err != nil {
 		return cfg, fmt.Errorf("agent %s: %w", def.ID, err)
 	}
@@ -399,7 +423,40 @@ func (r *Runner) resolve(ctx context.Context, def Definition, req StartRequest, 
 	if cfg.MCP, err = r.mcpServers(def); err != nil {
 		return cfg, err
 	}
+	cfg.V = record.ConfigVersion
 	return cfg, nil
+}
+
+// egressMode settles a run's egress policy: the request's, else the agent's, else the
+// session's last run's, else allowlist when the request allows hosts, else none. A run in
+// an existing session also inherits the hosts earlier runs allowed for the session
+// (--allow-host), returned as inherited.
+func (r *Runner) egressMode(ctx context.Context, def Definition, req StartRequest, sessionID string) (mode egress.Mode, inherited []string, err error) {
+	name := cmp.Or(req.Network, def.Network)
+	if req.SessionID != "" {
+		prev, hosts, err := r.sessionEgress(ctx, sessionID)
+		if err != nil {
+			return "", nil, err
+		}
+		name, inherited = cmp.Or(name, prev), hosts
+	}
+	if name == "" && len(req.AllowHosts) > 0 {
+		name = string(egress.ModeAllowlist)
+	}
+	if name == "" && r.config.EgressDefault != nil {
+		// The settings' default gives way to a container network the request names.
+		if req.Sandbox != "docker" || req.Container.Network == "" || req.Container.Network == "none" {
+			name = r.config.EgressDefault()
+		}
+	}
+	mode, err = egress.ParseMode(name)
+	if err != nil {
+		return "", nil, fmt.Errorf("agent %s: %w", def.ID, err)
+	}
+	if mode != egress.ModeNone && req.Sandbox == "docker" && req.Container.Network != "" && req.Container.Network != "none" {
+		return "", nil, fmt.Errorf("agent: egress policy %s needs the container network none, not %q (the proxy is its way out)", mode, req.Container.Network)
+	}
+	return mode, inherited, nil
 }
 
 func (r *Runner) session(ctx context.Context, req StartRequest) (journal.Session, error) {

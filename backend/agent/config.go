@@ -15,6 +15,7 @@ import (
 
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/config"
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/catalog"
 	"github.com/corral-dev/corral/backend/tool"
@@ -52,6 +53,9 @@ type Definition struct {
 	// MCPServers are the agent's own MCP servers, in the peers' shape
 	// ({"name": {"command": ...}}): only its runs use them, besides MCP's.
 	MCPServers json.RawMessage `json:"mcpServers,omitempty"`
+	// Network is the egress policy of the agent's runs: "none" (or empty), "allowlist"
+	// (the hosts of its net(...) allow rules, and the ledger's) or "open".
+	Network string `json:"network,omitempty"`
 	// SessionIdleMinutes is how long the agent's session container (docker sandbox,
 	// session scope) may go without a command before it removes itself; 0 takes the
 	// settings' time, else 15 minutes.
@@ -206,6 +210,9 @@ func (d Definition) Validate() error {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))
 	}
 	if err := d.Approval.Validate(); err != nil {
+		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))
+	}
+	if _, err := egress.ParseMode(d.Network); err != nil {
 		errs = append(errs, fmt.Errorf("%w: %w", ErrBadDefinition, err))
 	}
 	if d.ID != "" {

@@ -21,6 +21,7 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -33,6 +34,8 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/bus"
+	"github.com/corral-dev/corral/backend/egress"
+	"github.com/corral-dev/corral/backend/egress/egresstest"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/anthropic"
@@ -41,6 +44,7 @@ import (
 	"github.com/corral-dev/corral/backend/record"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/sandbox/local"
+	"github.com/corral-dev/corral/backend/sandbox/proxied"
 	"github.com/corral-dev/corral/backend/tool"
 	"github.com/corral-dev/corral/backend/trace"
 )
@@ -199,19 +203,24 @@ func anthropicClient(baseURL string) *anthropic.Client {
 }
 
 func goldenRunner(j *journal.Journal, models agent.Models, dir string) *agent.Runner {
+	return goldenRunnerWith(j, models, dir, func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+		return local.New(run.Workspace, local.Options{})
+	})
+}
+
+// goldenRunnerWith is goldenRunner with the run sandboxes of sandboxes.
+func goldenRunnerWith(j *journal.Journal, models agent.Models, dir string, sandboxes func(context.Context, journal.Run, agent.RunConfig) (sandbox.Sandbox, error)) *agent.Runner {
 	defs := map[string]agent.Definition{}
 	for _, d := range agent.Builtin() {
 		defs[d.ID] = d
 	}
 	return agent.New(agent.Config{
-		Journal: j,
-		Bus:     bus.New[agent.Event](),
-		Agents:  defs,
-		Prices:  agent.Prices{"claude-golden-*": {Input: 3, Output: 15}},
-		Models:  models,
-		Sandboxes: func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
-			return local.New(run.Workspace, local.Options{})
-		},
+		Journal:     j,
+		Bus:         bus.New[agent.Event](),
+		Agents:      defs,
+		Prices:      agent.Prices{"claude-golden-*": {Input: 3, Output: 15}},
+		Models:      models,
+		Sandboxes:   sandboxes,
 		HostSandbox: func(dir string) (sandbox.Sandbox, error) { return local.New(dir, local.Options{}) },
 		Tools:       tool.Builtin(),
 		Approver:    approveAll{},
@@ -355,6 +364,12 @@ func (rec *recording) final(runID string) {
 
 func writeGolden(t *testing.T, g golden) {
 	t.Helper()
+	writeGoldenIn(t, goldenVersion, g)
+}
+
+// writeGoldenIn writes g into the folder of record version version.
+func writeGoldenIn(t *testing.T, version string, g golden) {
+	t.Helper()
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
 	enc.SetEscapeHTML(false)
@@ -362,7 +377,7 @@ func writeGolden(t *testing.T, g golden) {
 	if err := enc.Encode(g); err != nil {
 		t.Fatal(err)
 	}
-	dir := filepath.Join(goldenDir, goldenVersion)
+	dir := filepath.Join(goldenDir, version)
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
@@ -394,6 +409,47 @@ func TestRecordGoldens(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestRecordEgressGolden records v1/egress.json (with -update-golden), the first history of
+// record version 1 (RunConfig.Egress). Run it alone: TestRecordGoldens rewrites the
+// goldenVersion folder (v0), which is never regenerated.
+//
+//	go test ./backend/agent/ -run TestRecordEgressGolden -update-golden
+func TestRecordEgressGolden(t *testing.T) {
+	if !*updateGolden {
+		t.Skip("records testdata/golden/v1/egress.json with -update-golden")
+	}
+	if c := local.Probe(); c.Mechanism != "namespaces+landlock" {
+		t.Skipf("the egress proxy needs network namespaces: %+v", c.Missing())
+	}
+	writeGoldenIn(t, "v1", recordEgress(t))
+}
+
+// recordEgress: a run with the allowlist policy whose command fetches an allowed and a
+// disallowed host through the egress proxy (servers of egresstest on 127.0.0.1 under *.test
+// names); the exec result records both connections.
+func recordEgress(t *testing.T) golden {
+	srv := egresstest.Start(t, netip.MustParseAddr("127.0.0.1"))
+	allowed, denied := egresstest.Allowed+":"+srv.HTTPPort(), egresstest.Denied+":"+srv.HTTPPort()
+	cmd := fmt.Sprintf("busybox wget -q -O- http://%s/; busybox wget -q -O- http://%s/", allowed, denied)
+	rec := newRecording(t, scriptedModel{turns: []llm.Response{
+		say("Fetching both.", [2]string{"exec", fmt.Sprintf(`{"command":%q}`, cmd)}),
+		say("One host answered; the other is not on the allowlist."),
+	}})
+	rec.r = goldenRunnerWith(rec.j, rec.models, rec.dir, func(ctx context.Context, run journal.Run, cfg agent.RunConfig) (sandbox.Sandbox, error) {
+		pol, err := rec.r.EgressPolicy(cfg, run.SessionID)
+		if err != nil {
+			return nil, err
+		}
+		return proxied.Open(egress.Options{Policy: pol, Resolver: srv.Hosts(), AllowLocal: true}, func(_, socket string) (sandbox.Sandbox, error) {
+			return local.New(run.Workspace, local.Options{Egress: socket})
+		})
+	})
+	run := rec.start(agent.StartRequest{Prompt: "Fetch the allowed and the denied host.", AllowHosts: []string{allowed}})
+	rec.drive(context.Background(), run.ID, journal.RunCompleted)
+	rec.final(run.ID)
+	return rec.history("egress", "Record version 1: a run with the allowlist network policy; its command reached the allowed host and was refused the other, both connections in the exec result.", run.SessionID)
 }
 
 // recordDemo: the demo model's session, every action approved.

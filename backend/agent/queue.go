@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
+	"github.com/corral-dev/corral/backend/approval"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/record"
 )
@@ -115,4 +117,40 @@ func (r *Runner) sessionContainer(ctx context.Context, sessionID string) (Contai
 		}
 	}
 	return ContainerSpec{}, false, nil
+}
+
+// sessionEgress returns the egress policy of the session's last run whose configuration
+// this Corral reads ("" when none set one) and the net(...) allow rules it recorded at the
+// session's scope (its --allow-host hosts, and those it inherited).
+func (r *Runner) sessionEgress(ctx context.Context, sessionID string) (string, []string, error) {
+	runs, err := r.config.Journal.Runs(ctx, journal.RunFilter{SessionID: sessionID})
+	if err != nil {
+		return "", nil, fmt.Errorf("agent: session %s network: %w", sessionID, err)
+	}
+	for i := len(runs) - 1; i >= 0; i-- {
+		steps, err := r.config.Journal.Steps(ctx, runs[i].ID)
+		if err != nil {
+			return "", nil, fmt.Errorf("agent: session %s network: %w", sessionID, err)
+		}
+		if len(steps) == 0 || steps[0].Kind != record.KindConfig {
+			continue
+		}
+		cfg, err := record.DecodeConfig(steps[0].Output)
+		if err != nil {
+			continue
+		}
+		var hosts []string
+		for _, rs := range cfg.Rules {
+			if rs.Scope != approval.SessionScope(sessionID) {
+				continue
+			}
+			for _, rule := range rs.Lists.Allow {
+				if h, ok := strings.CutPrefix(rule, "net("); ok {
+					hosts = append(hosts, strings.TrimSuffix(h, ")"))
+				}
+			}
+		}
+		return cfg.Egress, hosts, nil
+	}
+	return "", nil, nil
 }

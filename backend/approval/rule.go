@@ -9,6 +9,7 @@ import (
 	"unicode/utf8"
 
 	"github.com/bmatcuk/doublestar/v4"
+	"github.com/corral-dev/corral/backend/egress"
 	"mvdan.cc/sh/v3/syntax"
 )
 
@@ -31,6 +32,9 @@ var ErrBadRule = errors.New("approval: bad rule")
 //   - read(PATH): the same, for files read.
 //   - mcp(SERVER/TOOL): a glob over an MCP server's tool (see CheckMCP);
 //     mcp(github/*) is every tool of the server github.
+//   - net(HOST): a host the sandbox's commands may reach through the egress
+//     proxy (allow) or never (deny): a name, *.domain or an IP address, with
+//     an optional :PORT or :* (see egress.ParseHost); net(*.github.com).
 //
 // Build rules with ParseRule; a Rule made otherwise matches nothing.
 type Rule struct {
@@ -93,10 +97,17 @@ func ParseRule(list List, scope Scope, text string) (Rule, error) {
 		r.path = arg
 	case "mcp":
 		return parseMCPRule(r, text, arg)
+	case "net":
+		h, err := egress.ParseHost(arg)
+		if err != nil {
+			return Rule{}, fmt.Errorf("%w %q: %w", ErrBadRule, text, err)
+		}
+		r.Text, r.path = "net("+h.Pattern+")", h.Pattern
+		return r, nil
 	case "edit":
 		return Rule{}, fmt.Errorf("%w %q: write(...) rules cover both write and edit", ErrBadRule, text)
 	default:
-		return Rule{}, fmt.Errorf("%w %q: unknown tool %q (want exec, write, read or mcp)", ErrBadRule, text, tool)
+		return Rule{}, fmt.Errorf("%w %q: unknown tool %q (want exec, write, read, mcp or net)", ErrBadRule, text, tool)
 	}
 	return r, nil
 }
@@ -330,6 +341,17 @@ func (s RuleSet) Rules() []Rule { return slices.Clone(s.rules) }
 
 // Len is the number of rules.
 func (s RuleSet) Len() int { return len(s.rules) }
+
+// NetHosts returns the host patterns of the net(...) rules on list, in order.
+func (s RuleSet) NetHosts(list List) []string {
+	var hosts []string
+	for _, r := range s.rules {
+		if r.tool == "net" && r.List == list {
+			hosts = append(hosts, r.path)
+		}
+	}
+	return hosts
+}
 
 // RuleLists is the rules of one scope as configured, for example in an
 // agent's definition: {"allow": ["exec(npm test)"], "deny": ["exec(rm *)"]}.

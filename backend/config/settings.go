@@ -61,6 +61,10 @@ type Sandbox struct {
 	// lets local commands reach the network (off, a confined local command
 	// has only a loopback interface of its own).
 	Network bool `json:"network,omitempty"`
+	// Egress is the default network policy through Corral's egress proxy: "" or "none"
+	// (Network decides), "allowlist" (only hosts of net(...) rules) or "open" (every host,
+	// recorded). It needs Network off: the proxy is then the only way out.
+	Egress string `json:"egress,omitempty"`
 	// Writable lists absolute host directories local commands may write
 	// besides the workspace, their HOME and their temporary directory, where
 	// the kernel confines writes (e.g. a shared build cache), separated as in
@@ -130,6 +134,15 @@ func (s Settings) Validate() error {
 	case "", "local", "docker":
 	default:
 		return fmt.Errorf("%w: sandbox %q: want local or docker", ErrBadSettings, s.Sandbox.Env)
+	}
+	switch s.Sandbox.Egress {
+	case "", "none":
+	case "allowlist", "open":
+		if s.Sandbox.Network {
+			return fmt.Errorf("%w: egress %s goes through the proxy, so the network must be off", ErrBadSettings, s.Sandbox.Egress)
+		}
+	default:
+		return fmt.Errorf("%w: egress %q: want none, allowlist or open", ErrBadSettings, s.Sandbox.Egress)
 	}
 	switch s.Sandbox.Scope {
 	case "", "run", "session":

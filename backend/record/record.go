@@ -57,7 +57,8 @@ const (
 // The version each record kind is written at. Version 0 is the format without a "v" member.
 const (
 	// ConfigVersion is the version of RunConfig, the configuration step's output. Version
-	// 1 added Budget (the run's spend caps).
+	// 1 added Budget (the run's spend caps), Subagents, ContextWindow and CompactAt, and
+	// Egress (the network policy).
 	ConfigVersion = 1
 	// ModelInputVersion is the version of ModelInput, a model step's input. Version 1
 	// added EstimatedTokens and ContextWindow.
@@ -128,6 +129,11 @@ type RunConfig struct {
 	// Subagents names the agents the run may start with the task tool; empty offers no
 	// task tool.
 	Subagents []string `json:"subagents,omitempty"`
+	// Egress is the network policy of the run's commands through the egress proxy:
+	// "allowlist" (the net(...) allow rules of Rules and of the ledger, read when the
+	// sandbox opens) or "open"; empty is none, the sandbox's own network setting. Since
+	// version 1.
+	Egress string `json:"egress,omitempty"`
 }
 
 // Budget is a run's spend caps. Raises a person gives when a cap is reached are recorded

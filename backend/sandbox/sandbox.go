@@ -2,6 +2,7 @@ package sandbox
 
 import (
 	"context"
+	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"io/fs"
 	"time"
@@ -105,6 +106,10 @@ type ExecResult struct {
 	TimedOut bool
 	// Duration is the wall time from start to exit.
 	Duration time.Duration
+	// Egress lists the connections the command attempted through the egress
+	// proxy, allowed and blocked, when the sandbox has one (see
+	// backend/sandbox/proxied); nil otherwise.
+	Egress []egress.Event
 }
 
 // Info describes a sandbox.

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/corral-dev/corral/backend/egress"
 	"io/fs"
 	"strings"
 	"syscall"
@@ -169,6 +170,7 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 	if stdout == "" && stderr == "" {
 		b.WriteString("(no output)\n")
 	}
+	b.WriteString(egressLines(res.Egress))
 	code := res.ExitCode
 	meta := Meta{
 		ExitCode:   &code,
@@ -176,6 +178,7 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 		DurationMS: res.Duration.Milliseconds(),
 		Truncated:  res.StdoutDropped > 0 || res.StderrDropped > 0,
 		Path:       dir,
+		Egress:     res.Egress,
 	}
 	if before != nil || tracker != nil {
 		// The command has ended (or was killed): what it changed is settled.
@@ -215,4 +218,19 @@ func (e *Exec) Run(ctx context.Context, sb sandbox.Sandbox, input json.RawMessag
 // seconds formats d for the model: "120 s", "1.5 s".
 func seconds(d time.Duration) string {
 	return fmt.Sprintf("%g s", d.Seconds())
+}
+
+// egressLines tells the model which connections the command attempted and which the
+// network policy blocked (a person can allow a blocked host; the model cannot).
+func egressLines(evs []egress.Event) string {
+	if len(evs) == 0 {
+		return ""
+	}
+	var b strings.Builder
+	b.WriteString("--- network ---\n")
+	for _, ev := range evs {
+		b.WriteString(egress.Describe(ev))
+		b.WriteString("\n")
+	}
+	return b.String()
 }

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"github.com/corral-dev/corral/backend/egress"
 	"io/fs"
 	"reflect"
 	"strings"
@@ -76,6 +77,10 @@ type Meta struct {
 	// Resolved says how Corral decided about this call when a crash had cut it off
 	// (recorded as done, or run again), and why; empty for a call that ran once.
 	Resolved string `json:"resolved,omitempty"`
+
+	// Egress lists the connections the command attempted through the egress proxy, with
+	// the policy's verdict, bytes and time (exec in a sandbox with a network policy).
+	Egress []egress.Event `json:"egress,omitempty"`
 
 	// ChangesTracked reports that exec listed the workspace's files before
 	// and after the command, so Changed is complete (empty: nothing changed).

@@ -154,6 +154,18 @@ func otlpSpan(t Trace, run journal.Run, s Span) *tracepb.Span {
 	case s.Status == StatusOK:
 		sp.Status.Code = tracepb.Status_STATUS_CODE_OK
 	}
+	for _, ev := range s.Egress {
+		sp.Events = append(sp.Events, &tracepb.Span_Event{
+			Name:         "corral.egress",
+			TimeUnixNano: uint64(nanos(ev.Time)),
+			Attributes: keyValues(map[string]any{
+				"server.address": ev.Host, "server.port": int64(ev.Port), "http.request.method": ev.Method,
+				"corral.egress.allowed": ev.Allowed, "corral.egress.reason": ev.Reason,
+				"corral.egress.bytes_in": ev.BytesIn, "corral.egress.bytes_out": ev.BytesOut,
+				"corral.egress.duration_ms": ev.DurationMS,
+			}),
+		})
+	}
 	if s.RequestedBy != "" {
 		sp.Links = []*tracepb.Span_Link{{
 			TraceId: mustHex(t.ID), SpanId: mustHex(s.RequestedBy),

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/record"
@@ -118,6 +119,10 @@ type Span struct {
 	// conventions (gen_ai.*) and Corral's own (corral.*). Values are string,
 	// int64, float64, bool or []string.
 	Attributes map[string]any `json:"attributes,omitempty"`
+	// Egress, on a command span, are the connections the command attempted
+	// through the egress proxy (from the tool's recorded result); OTLP gives
+	// each as a span event named "corral.egress".
+	Egress []egress.Event `json:"egress,omitempty"`
 }
 
 // Duration is End minus Start, or zero for an unfinished span.
@@ -636,6 +641,7 @@ func (b *builder) tool(sp *Span, st journal.Step) []Span {
 	if in, err := record.DecodeToolInput(st.Input); err == nil && in.Command != "" {
 		cmd.Attributes[attrCommandLine] = in.Command
 	}
+	egressAttributes(&cmd, m.Egress)
 	return []Span{cmd}
 }
 
@@ -710,5 +716,31 @@ func scalars(attrs map[string]any, record []byte) {
 		case bool:
 			attrs["corral.approval."+k] = v
 		}
+	}
+}
+
+// egressAttributes gives a command span its connections: how many were allowed and
+// blocked, and the blocked hosts (corral.egress.*), with the events themselves.
+func egressAttributes(cmd *Span, evs []egress.Event) {
+	if len(evs) == 0 {
+		return
+	}
+	cmd.Egress = evs
+	var allowed, blocked int64
+	var hosts []string
+	for _, ev := range evs {
+		if ev.Allowed {
+			allowed++
+			continue
+		}
+		blocked++
+		if h := egress.AllowPattern(ev); !slices.Contains(hosts, h) {
+			hosts = append(hosts, h)
+		}
+	}
+	cmd.Attributes["corral.egress.allowed"] = allowed
+	cmd.Attributes["corral.egress.blocked"] = blocked
+	if len(hosts) > 0 {
+		cmd.Attributes["corral.egress.blocked_hosts"] = hosts
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"errors"
 	"fmt"
 	"path"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -41,6 +42,13 @@ type Config struct {
 	// or the name of a Docker network; anything but "none" must be listed
 	// in Options.AllowedNetworks.
 	Network string `json:"network,omitempty"`
+	// Egress, when set, makes the egress proxy the container's only way
+	// out: the network stays "none" (loopback only: no route, no DNS, no
+	// IPv6), and a forwarder started in the container relays
+	// 127.0.0.1:EgressPort to the proxy's Unix socket, mounted in; commands
+	// get HTTP_PROXY and HTTPS_PROXY pointing there. It needs a local
+	// engine on Linux (the socket and the forwarder are host files).
+	Egress *Egress `json:"egress,omitempty"`
 	// Env holds KEY=VALUE variables for every command, on top of the base
 	// environment (HOME=/tmp, TERM=dumb, PAGER=cat, GIT_PAGER=cat,
 	// GIT_TERMINAL_PROMPT=0, LANG=C.UTF-8 and the image's PATH). Nothing of
@@ -95,6 +103,10 @@ func (c Config) withDefaults() Config {
 		c.TmpSize = DefaultTmpSize
 	}
 	c.Env = slices.Clone(c.Env)
+	if c.Egress != nil {
+		e := *c.Egress
+		c.Egress = &e
+	}
 	c.Mounts = slices.Clone(c.Mounts)
 	return c
 }
@@ -116,6 +128,14 @@ func (c Config) validate(allowedNetworks []string) error {
 		return bad("pids limit %d is too small to run a shell", c.PidsLimit)
 	case c.TmpSize < 1<<20:
 		return bad("tmp size %d is below 1 MiB", c.TmpSize)
+	}
+	if c.Egress != nil {
+		switch {
+		case c.Network != "none":
+			return bad("egress through the proxy needs network none, not %q", c.Network)
+		case !filepath.IsAbs(c.Egress.SocketDir) || !filepath.IsAbs(c.Egress.Forwarder):
+			return bad("egress socket dir %q and forwarder %q must be absolute host paths", c.Egress.SocketDir, c.Egress.Forwarder)
+		}
 	}
 	if c.Network != "none" && !slices.Contains(allowedNetworks, c.Network) {
 		return bad("network %q is not allowed (allowed: none%s)", c.Network, prefixAll(", ", allowedNetworks))

@@ -36,11 +36,13 @@ type box struct {
 
 	users int // open sandboxes; guarded by m.mu
 
-	mu      sync.Mutex // serializes creation and removal; guards the fields below
-	id      string     // "" until created, and after the container is gone
-	name    string
-	created time.Time
-	removed bool // removed for good: no more recreation
+	mu sync.Mutex // serializes creation and removal; guards the fields below
+	id string     // "" until created, and after the container is gone
+	// forwarding is the container whose egress forwarder was started.
+	forwarding string
+	name       string
+	created    time.Time
+	removed    bool // removed for good: no more recreation
 
 	lastUsed atomic.Int64 // unix nanoseconds of m.now
 	busy     atomic.Int32 // commands running
@@ -80,10 +82,16 @@ func (b *box) ensure(ctx context.Context, progress func(Progress)) (string, erro
 	}
 	if b.outlives() {
 		if ok, err := b.adopt(ctx); err != nil || ok {
+			if err == nil {
+				err = b.startForwarder(ctx, b.id)
+			}
 			return b.id, err
 		}
 	}
 	if err := b.create(ctx, progress); err != nil {
+		return "", err
+	}
+	if err := b.startForwarder(ctx, b.id); err != nil {
 		return "", err
 	}
 	return b.id, nil
@@ -199,6 +207,13 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 	if b.outlives() {
 		entrypoint = b.watchdogArgs()
 	}
+	env := append(append([]string(nil), baseEnv...), cfg.Env...)
+	if cfg.Egress != nil {
+		for _, mt := range cfg.Egress.mounts() {
+			mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: mt.Source, Target: mt.Target, ReadOnly: true})
+		}
+		env = append(cfg.Egress.env(), env...)
+	}
 	opCtx, cancel := b.m.opContext(ctx)
 	defer cancel()
 	created, err := b.m.cli.ContainerCreate(opCtx, client.ContainerCreateOptions{
@@ -206,7 +221,7 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 		Config: &container.Config{
 			Image:      cfg.Image,
 			User:       cfg.User,
-			Env:        append(append([]string(nil), baseEnv...), cfg.Env...),
+			Env:        env,
 			WorkingDir: WorkDir,
 			Entrypoint: entrypoint,
 			Labels:     b.labels(),

@@ -2,6 +2,7 @@ package local
 
 import (
 	_ "embed"
+	"errors"
 	"os"
 	"os/exec"
 	"strings"
@@ -51,6 +52,9 @@ func sbplString(s string) string {
 // command makes the process that runs argv (argv[0] a path) with env:
 // under sandbox-exec with s's profile, in its own process group.
 func (s *Sandbox) command(argv, env []string) (*exec.Cmd, *launchStatus, error) {
+	if s.egress != "" {
+		return nil, nil, errors.New("the egress proxy needs Linux network namespaces")
+	}
 	cmd := &exec.Cmd{Path: argv[0], Args: argv}
 	if seatbeltAvailable() {
 		cmd = exec.Command(sandboxExec, append([]string{"-p", s.profile()}, argv...)...)
@@ -78,4 +82,10 @@ func probe() Confinement {
 		{Name: "filesystem writes", Active: true, Detail: "the Seatbelt profile allows writes only in the workspace, its temp dir, HOME and added paths"},
 		{Name: "signal scoping", Active: true, Detail: "the Seatbelt profile denies signals to processes outside the sandbox"},
 	}}
+}
+
+// Forwarder fails: the egress forwarder is a Linux binary, and Docker's
+// egress needs a local engine on Linux.
+func Forwarder() (string, error) {
+	return "", errors.New("egress forwarder: the Docker sandbox's egress needs Corral on Linux")
 }

@@ -1,6 +1,7 @@
 package local
 
 import (
+	"debug/elf"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -195,6 +196,12 @@ func (s *Sandbox) command(argv, env []string) (*exec.Cmd, *launchStatus, error) 
 	spec := m.spec
 	spec.Writable = s.writable
 	spec.Env = env
+	if s.egress != "" {
+		if !m.launcher || m.cloneflags&syscall.CLONE_NEWNET == 0 {
+			return nil, nil, fmt.Errorf("the egress proxy needs network namespaces, which this machine does not give (%s)", m.why)
+		}
+		spec.ProxySocket, spec.ProxyPort = s.egress, s.egressPort
+	}
 	cmd, status, err := m.command(spec, s.network, argv)
 	if err != nil {
 		return nil, nil, err
@@ -250,7 +257,7 @@ func (m mode) confinement() Confinement {
 	sigOK, sigDetail := llDetail(6, "signals and abstract sockets only within the run")
 	// Landlock alone refuses TCP only: reported missing, with what it does.
 	netOK := ns
-	netDetail := nsDetail("own network namespace, loopback only")
+	netDetail := nsDetail("own network namespace, loopback only; with a network policy (allowlist, open) the egress proxy is its only way out")
 	if !ns && m.spec.DenyTCP && m.abi >= 4 {
 		netDetail = "only partly: TCP bind and connect refused (Landlock ABI " + strconv.Itoa(m.abi) + "), but UDP, DNS and Multipath TCP still reach the network"
 	}
@@ -265,4 +272,38 @@ func (m mode) confinement() Confinement {
 		c.Protections[4].Detail = nsDetail("own PID namespace: no process outside the run can be named")
 	}
 	return c
+}
+
+// Forwarder returns a static Linux binary that runs as the egress forwarder
+// under the name ForwarderName (see the Docker sandbox's Config.Egress): the
+// corral-sandbox-init installed beside Corral, else Corral's own binary when
+// it is not dynamically linked (the `corral` build is CGO-free; the desktop
+// build is not, and needs the launcher beside it).
+func Forwarder() (string, error) {
+	exe, err := os.Executable()
+	if err != nil {
+		return "", fmt.Errorf("egress forwarder: %w", err)
+	}
+	if paths := launcherPaths(exe); len(paths) > 1 {
+		return paths[0], nil
+	}
+	if static, err := isStatic(exe); err != nil || !static {
+		return "", fmt.Errorf("egress forwarder: no %s beside %s, and it is not a static binary", launcherName, exe)
+	}
+	return exe, nil
+}
+
+// isStatic reports whether the ELF file path has no program interpreter.
+func isStatic(path string) (bool, error) {
+	f, err := elf.Open(path)
+	if err != nil {
+		return false, err
+	}
+	defer f.Close()
+	for _, p := range f.Progs {
+		if p.Type == elf.PT_INTERP {
+			return false, nil
+		}
+	}
+	return true, nil
 }

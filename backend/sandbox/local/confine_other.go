@@ -3,6 +3,7 @@
 package local
 
 import (
+	"errors"
 	"os/exec"
 	"runtime"
 )
@@ -16,6 +17,9 @@ func (*launchStatus) check() error { return nil }
 // command makes the process that runs argv (argv[0] a path) with env: the
 // program itself, in its own process group.
 func (s *Sandbox) command(argv, env []string) (*exec.Cmd, *launchStatus, error) {
+	if s.egress != "" {
+		return nil, nil, errors.New("the egress proxy needs Linux network namespaces")
+	}
 	cmd := &exec.Cmd{Path: argv[0], Args: argv}
 	cmd.Env = env
 	setProcessGroup(cmd)
@@ -32,4 +36,10 @@ func probe() Confinement {
 		c.Protections = append(c.Protections, Protection{Name: name, Detail: detail})
 	}
 	return c
+}
+
+// Forwarder fails: the egress forwarder is a Linux binary, and Docker's
+// egress needs a local engine on Linux.
+func Forwarder() (string, error) {
+	return "", errors.New("egress forwarder: the Docker sandbox's egress needs Corral on Linux")
 }

@@ -2,9 +2,14 @@ package local
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
+	"io"
+	"net"
 	"os"
+	"path/filepath"
 	"runtime"
+	"strconv"
 	"syscall"
 
 	"github.com/landlock-lsm/go-landlock/landlock"
@@ -25,7 +30,7 @@ const statusFD = 3
 // launchProtocol versions launchSpec: a launcher refuses a spec of another
 // version, so that a stale corral-sandbox-init never confines less than the
 // Corral that starts it asks.
-const launchProtocol = 2
+const launchProtocol = 3
 
 // launchSpec is what the launcher must set up before it starts the shell.
 // Every field that is set must succeed, or the command does not run.
@@ -43,12 +48,66 @@ type launchSpec struct {
 	DenyTCP  bool     `json:"denyTCP,omitempty"`
 	// Env is the shell's environment; the launcher's own is empty.
 	Env []string `json:"env,omitempty"`
+	// ProxySocket, with Loopback, makes 127.0.0.1:ProxyPort inside the
+	// network namespace forward each connection to this Unix socket (the
+	// egress proxy's, outside): the only way out of the namespace.
+	ProxySocket string `json:"proxySocket,omitempty"`
+	ProxyPort   int    `json:"proxyPort,omitempty"`
 }
+
+// ForwarderName is the name (argv[0]'s base) under which the launcher's
+// binary is the egress forwarder instead: "corral-egress-forward PORT
+// SOCKET" listens on 127.0.0.1:PORT, hands the listener to a copy of
+// itself that relays every connection to the Unix socket SOCKET, and exits
+// 0 once it listens (also when something already listens there: an earlier
+// forwarder). The Docker sandbox runs it in containers without a network.
+const ForwarderName = "corral-egress-forward"
 
 func init() {
 	if len(os.Args) >= 3 && os.Args[0] == launcherName {
 		os.Exit(launch(os.Args[1], os.Args[2:]))
 	}
+	if len(os.Args) == 3 && filepath.Base(os.Args[0]) == ForwarderName {
+		os.Exit(forwarder(os.Args[1], os.Args[2]))
+	}
+}
+
+// forwarder is the egress forwarder's main (see ForwarderName).
+func forwarder(port, sock string) int {
+	if port == "serve" {
+		l, err := net.FileListener(os.NewFile(3, "listener"))
+		if err != nil {
+			return 1
+		}
+		serveRelay(l, sock)
+		return 0
+	}
+	l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", port))
+	if errors.Is(err, syscall.EADDRINUSE) {
+		return 0
+	}
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	f, err := l.(*net.TCPListener).File()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	null, err := os.Open(os.DevNull)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	_, err = os.StartProcess("/proc/self/exe", []string{ForwarderName, "serve", sock}, &os.ProcAttr{
+		Env: []string{}, Files: []*os.File{null, null, null, f}, Sys: &syscall.SysProcAttr{Setsid: true},
+	})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, err)
+		return 1
+	}
+	return 0
 }
 
 // launch is the launcher's main: confine, start argv, report, then reap
@@ -114,6 +173,14 @@ func confine(spec launchSpec) error {
 	if spec.Loopback {
 		if err := loopbackUp(); err != nil {
 			return fmt.Errorf("loopback: %w", err)
+		}
+	}
+	if spec.ProxySocket != "" {
+		if !spec.Loopback {
+			return fmt.Errorf("egress proxy: needs a network namespace of its own")
+		}
+		if err := forwardProxy(spec.ProxyPort, spec.ProxySocket); err != nil {
+			return fmt.Errorf("egress proxy: %w", err)
 		}
 	}
 	if spec.Proc || os.Geteuid() == 0 {
@@ -202,4 +269,47 @@ func loopbackUp() error {
 	}
 	req.SetUint16(req.Uint16() | unix.IFF_UP)
 	return unix.IoctlIfreq(fd, unix.SIOCSIFFLAGS, req)
+}
+
+// forwardProxy listens on 127.0.0.1:port of the namespace and relays every
+// connection to the Unix socket sock, from goroutines of the launcher that
+// live as long as it does. The socket is reached by path, which no network
+// namespace hides; nothing else of the host's network is reachable.
+func forwardProxy(port int, sock string) error {
+	l, err := net.Listen("tcp4", net.JoinHostPort("127.0.0.1", strconv.Itoa(port)))
+	if err != nil {
+		return err
+	}
+	go serveRelay(l, sock)
+	return nil
+}
+
+// serveRelay relays every connection l accepts to the Unix socket sock.
+func serveRelay(l net.Listener, sock string) {
+	for {
+		c, err := l.Accept()
+		if err != nil {
+			return
+		}
+		go relay(c, sock)
+	}
+}
+
+// relay copies c to and from a new connection to the Unix socket sock.
+func relay(c net.Conn, sock string) {
+	defer c.Close()
+	up, err := net.Dial("unix", sock)
+	if err != nil {
+		return
+	}
+	defer up.Close()
+	done := make(chan struct{})
+	go func() {
+		_, _ = io.Copy(up, c)
+		_ = up.(*net.UnixConn).CloseWrite()
+		close(done)
+	}()
+	_, _ = io.Copy(c, up)
+	_ = c.(*net.TCPConn).CloseWrite()
+	<-done
 }

@@ -21,10 +21,12 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strconv"
 	"sync"
 	"syscall"
 	"time"
 
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/sandbox"
 )
 
@@ -49,6 +51,15 @@ type Options struct {
 	// confined command has a network namespace of its own with only a
 	// loopback interface (see Probe).
 	Network bool
+	// Egress, when set, gives commands one way out: the egress proxy
+	// listening on this Unix socket, reached as 127.0.0.1:EgressPort in the
+	// command's network namespace, with HTTP_PROXY, HTTPS_PROXY (and their
+	// lower-case forms) pointing there. It needs network namespaces (see
+	// Probe); without them Exec refuses to run, since nothing would keep a
+	// command from going around the proxy. Network must be off.
+	Egress string
+	// EgressPort is the proxy's port inside the namespace (default 3128).
+	EgressPort int
 	// Writable lists host directories commands may write besides the
 	// workspace, HOME and the sandbox's temporary directory (TMPDIR), when
 	// the kernel confines writes (see Probe).
@@ -57,14 +68,16 @@ type Options struct {
 
 // Sandbox runs commands on the host in one workspace.
 type Sandbox struct {
-	workspace string
-	dir       *sandbox.Dir
-	env       []string
-	home      string
-	ownHome   bool
-	tmp       string   // TMPDIR of commands, removed by Close
-	writable  []string // where confined commands may write: workspace, HOME, TMPDIR, then Options.Writable
-	network   bool
+	workspace  string
+	dir        *sandbox.Dir
+	env        []string
+	home       string
+	ownHome    bool
+	tmp        string   // TMPDIR of commands, removed by Close
+	writable   []string // where confined commands may write: workspace, HOME, TMPDIR, then Options.Writable
+	network    bool
+	egress     string // the proxy's Unix socket, "" for none
+	egressPort int
 
 	closeOnce sync.Once
 	closeErr  error
@@ -119,10 +132,24 @@ func New(workspace string, opts Options) (*Sandbox, error) {
 		return nil, fmt.Errorf("local sandbox: temp dir: %w", err)
 	}
 	s.network = opts.Network
+	if opts.Egress != "" {
+		if opts.Network {
+			s.Close()
+			return nil, fmt.Errorf("local sandbox: egress through a proxy and the whole network are exclusive")
+		}
+		s.egress, s.egressPort = opts.Egress, opts.EgressPort
+		if s.egressPort == 0 {
+			s.egressPort = DefaultEgressPort
+		}
+		opts.Env = append(egress.Env("http://127.0.0.1:"+strconv.Itoa(s.egressPort)), opts.Env...)
+	}
 	s.writable = append([]string{abs, s.home, s.tmp}, opts.Writable...)
 	s.env = append(baseEnv(s.home, opts), "TMPDIR="+s.tmp)
 	return s, nil
 }
+
+// DefaultEgressPort is the proxy's port inside a command's namespace.
+const DefaultEgressPort = 3128
 
 func baseEnv(home string, opts Options) []string {
 	var env []string
@@ -155,7 +182,10 @@ func (s *Sandbox) Files() sandbox.Files { return s.dir }
 // Probe), "host" otherwise.
 func (s *Sandbox) Info() sandbox.Info {
 	network := "host"
-	if !s.network && networkOff() {
+	switch {
+	case s.egress != "":
+		network = "proxy"
+	case !s.network && networkOff():
 		network = "none"
 	}
 	return sandbox.Info{Kind: "local", Workspace: s.workspace, WorkDir: s.workspace, Network: network}

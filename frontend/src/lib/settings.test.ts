@@ -87,6 +87,9 @@ describe('sandbox and containers', () => {
       'docker · alpine:3 · network on · 2g · 1.5 CPUs · per session',
     );
     expect(sandboxSummary({ env: 'docker' })).toBe('docker · no network');
+    expect(sandboxSummary({ env: 'docker', egress: 'allowlist' })).toBe('docker · egress allowlist');
+    expect(sandboxSummary({ env: 'local', egress: 'open' })).toBe('local · egress open');
+    expect(sandboxSummary({ env: 'docker', egress: 'open', network: true })).toBe('docker · network on');
   });
   it('parses CPUs', () => {
     expect(parseCPUs('')).toBe(0);

@@ -33,6 +33,7 @@ export function newAgent(tools: readonly string[]): AgentView {
     max_tokens_field: '',
     max_cost_usd: 0,
     max_run_tokens: 0,
+    network: '',
     approval: {},
     rules: 0,
     builtin: false,
@@ -93,10 +94,11 @@ export function keyStateText(p: ProviderState): string {
 
 /** sandboxSummary describes sandbox defaults in one line, e.g. "docker · alpine · network on · 2g · 1.5 CPUs". */
 export function sandboxSummary(s: SandboxSettings | null | undefined): string {
-  if (!s || !s.env || s.env === 'local') return 'local';
+  const egress = !s?.network && (s?.egress === 'allowlist' || s?.egress === 'open') ? `egress ${s.egress}` : '';
+  if (!s || !s.env || s.env === 'local') return egress ? `local · ${egress}` : 'local';
   const parts: string[] = ['docker'];
   if (s.image) parts.push(s.image);
-  parts.push(s.network ? 'network on' : 'no network');
+  parts.push(egress || (s.network ? 'network on' : 'no network'));
   if (s.memory) parts.push(s.memory);
   if (s.cpus) parts.push(`${s.cpus} CPU${s.cpus === 1 ? '' : 's'}`);
   if (s.scope === 'session') parts.push('per session');

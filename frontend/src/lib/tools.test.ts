@@ -39,6 +39,17 @@ describe('summarizeTool', () => {
   });
 });
 
+describe('egress facts', () => {
+  it('counts the blocked connections of a command', () => {
+    const ev = (host: string, allowed: boolean) => ({ time: '', method: 'GET', host, port: 80, allowed, bytes_in: 0, bytes_out: 0, duration_ms: 1 });
+    const out = { content: 'Exit code: 0', meta: { exit_code: 0, egress: [ev('a.test', true), ev('b.test', false), ev('c.test', false)] } };
+    const facts = summarizeTool('exec', { command: 'wget' }, out).facts;
+    expect(facts).toContainEqual({ text: '2 connections blocked', tone: 'bad' });
+    const none = summarizeTool('exec', { command: 'wget' }, { content: '', meta: { exit_code: 0, egress: [ev('a.test', true)] } }).facts;
+    expect(none.some((f) => f.text.endsWith('blocked'))).toBe(false);
+  });
+});
+
 describe('helpers', () => {
   it('exitCode prefers meta', () => {
     expect(exitCode({ content: 'Exit code: 3', meta: { exit_code: 0 } })).toBe(0);

@@ -115,6 +115,8 @@ export function summarizeTool(name: string, input: unknown, output: unknown): To
       if (meta.duration_ms) facts.push({ text: durationText(meta.duration_ms), tone: 'muted' });
       const changed = (meta.changed?.length ?? 0) + (meta.changed_omitted ?? 0);
       if (changed > 0) facts.push({ text: `${plural(changed, 'file')} changed`, tone: 'muted' });
+      const blocked = (meta.egress ?? []).filter((e) => !e.allowed).length;
+      if (blocked > 0) facts.push({ text: `${plural(blocked, 'connection')} blocked`, tone: 'bad' });
       break;
     }
     case 'write': {

@@ -132,6 +132,8 @@ export interface SandboxSettings {
   env?: '' | 'local' | 'docker';
   image?: string;
   network?: boolean;
+  /** egress is the default network policy through Corral's egress proxy; allowlist and open need network off. */
+  egress?: '' | 'none' | 'allowlist' | 'open';
   /** writable lists more directories local commands may write, separated by ":" as in PATH. */
   writable?: string;
   /** memory is a size such as "512m" or "2g". */
@@ -167,6 +169,8 @@ export interface AgentView {
   /** max_cost_usd and max_run_tokens cap each of the agent's runs (0: none). */
   max_cost_usd: number;
   max_run_tokens: number;
+  /** network is the agent's egress policy: '' (the session's, else the settings'), 'none', 'allowlist' or 'open'. */
+  network?: string;
   approval: ApprovalPolicy;
   /** mcp names the MCP servers the agent uses; empty means every enabled one. */
   mcp?: string[];
@@ -421,6 +425,8 @@ export interface Span {
    * (its run span hangs under the parent's task step); absent for the run's own spans. */
   group?: string;
   attributes?: Record<string, unknown>;
+  /** egress, on a command span, are the connections the command attempted through the egress proxy. */
+  egress?: EgressEvent[];
 }
 
 /** TraceRunInfo describes a traced run; usage and cost are summed over its steps. */
@@ -568,6 +574,27 @@ export interface ToolMeta {
   untracked?: string;
   /** mcp is an MCP server tool's server, tool, images and resources. */
   mcp?: MCPMeta;
+  /** egress lists the connections a command attempted through the egress proxy (egress.Event). */
+  egress?: EgressEvent[];
+}
+
+/** EgressEvent is one connection attempt through the egress proxy (egress.Event). */
+export interface EgressEvent {
+  time: string;
+  /** method is CONNECT for an HTTPS tunnel, else the HTTP method forwarded. */
+  method: string;
+  host: string;
+  port: number;
+  url?: string;
+  allowed: boolean;
+  /** rule is the net(...) entry that decided, if one did. */
+  rule?: string;
+  reason?: string;
+  status?: number;
+  bytes_out: number;
+  bytes_in: number;
+  duration_ms: number;
+  error?: string;
 }
 
 /** MCPMeta is what an MCP tool returned besides its text (tool.MCPMeta). */

@@ -144,8 +144,13 @@ function nodeOf(s: TraceStep, rank: number): GraphNode {
     const sum = summarizeTool(s.name, s.input, s.output);
     n.label = excerpt(sum.subject, LABEL_CHARS - 2);
     const change = sum.facts.filter((x) => /^[+−]\d/.test(x.text) || x.text === 'new');
+    const blocked = sum.facts.find((x) => x.text.endsWith(' blocked'));
     const f = sum.facts[0];
-    if (change.length > 0) {
+    if (blocked) {
+      // A blocked connection is what a person must act on: it wins the one badge.
+      n.badge = blocked.text;
+      n.badgeTone = 'bad';
+    } else if (change.length > 0) {
       n.badge = change.map((x) => x.text).join(' ');
       n.badgeTone = 'add';
     } else if (f) {
