@@ -2,6 +2,7 @@ package agent
 
 import (
 	"context"
+	"github.com/corral-dev/corral/backend/record"
 	"slices"
 	"strings"
 	"testing"
@@ -44,12 +45,8 @@ func TestEgressMode(t *testing.T) {
 				t.Fatalf("Start() = %v", err)
 			}
 			cfg := runConfig(t, r, run.ID)
-			wantV := 0
-			if tc.want != "" {
-				wantV = 1
-			}
-			if cfg.Egress != tc.want || cfg.V != wantV {
-				t.Errorf("Egress = %q at v%d, want %q at v%d", cfg.Egress, cfg.V, tc.want, wantV)
+			if cfg.Egress != tc.want || cfg.V != record.ConfigVersion {
+				t.Errorf("Egress = %q at v%d, want %q at v%d", cfg.Egress, cfg.V, tc.want, record.ConfigVersion)
 			}
 		})
 	}
