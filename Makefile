@@ -67,7 +67,7 @@ test-frontend: frontend
 	cd frontend && npm run check && npm test
 
 test-go: frontend docker-deps
-	go test -count=1 ./...
+	go test -count=1 -timeout 30m ./...
 	go test ./backend/trace -run '^$$' -fuzz '^FuzzImport$$' -fuzztime 20s -fuzzminimizetime 3s
 
 test-e2e: build

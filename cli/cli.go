@@ -11,12 +11,13 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"io/fs"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/corral-dev/corral/backend/egress"
 
 	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/config"

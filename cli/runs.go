@@ -6,11 +6,12 @@ import (
 	"errors"
 	"flag"
 	"fmt"
-	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"strings"
 	"text/tabwriter"
 	"time"
+
+	"github.com/corral-dev/corral/backend/egress"
 
 	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/agent"

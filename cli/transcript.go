@@ -3,12 +3,13 @@ package cli
 import (
 	"encoding/json"
 	"fmt"
-	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"os"
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/corral-dev/corral/backend/egress"
 
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"

@@ -2,10 +2,11 @@ package agent
 
 import (
 	"context"
-	"github.com/corral-dev/corral/backend/record"
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/corral-dev/corral/backend/record"
 
 	"github.com/corral-dev/corral/backend/approval"
 )

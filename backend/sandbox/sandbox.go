@@ -2,10 +2,11 @@ package sandbox
 
 import (
 	"context"
-	"github.com/corral-dev/corral/backend/egress"
 	"io"
 	"io/fs"
 	"time"
+
+	"github.com/corral-dev/corral/backend/egress"
 )
 
 // Sandbox runs commands and exposes files in one workspace. It is safe for

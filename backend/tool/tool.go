@@ -6,11 +6,12 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"github.com/corral-dev/corral/backend/egress"
 	"io/fs"
 	"reflect"
 	"strings"
 	"syscall"
+
+	"github.com/corral-dev/corral/backend/egress"
 
 	"github.com/corral-dev/corral/backend/sandbox"
 )
