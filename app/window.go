@@ -52,9 +52,9 @@ func (a *App) RunWindow(w Window) error {
 		// No accelerated compositing: it kept about 140 MiB more in WebKitWebProcess with a
 		// 1,000-step run open (BenchmarkWindow, docs/ARCHITECTURE.md "Scale and footprint"),
 		// and the graph culls and batches what it draws, so it does not need the GPU.
-		Linux:       &linux.Options{Icon: w.Icon, ProgramName: "corral", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
-		Windows:     &windows.Options{Theme: windows.SystemDefault},
-		Mac:         &mac.Options{Appearance: mac.DefaultAppearance, About: &mac.AboutInfo{Title: w.Title, Icon: w.Icon}},
+		Linux:   &linux.Options{Icon: w.Icon, ProgramName: "corral", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
+		Windows: &windows.Options{Theme: windows.SystemDefault},
+		Mac:     &mac.Options{Appearance: mac.DefaultAppearance, About: &mac.AboutInfo{Title: w.Title, Icon: w.Icon}},
 	})
 	if err != nil {
 		return fmt.Errorf("window: %w", err)
