@@ -83,8 +83,10 @@ lint: frontend
 		|| GOBIN=$(TOOLS) go install github.com/golangci/golangci-lint/v2/cmd/golangci-lint@$(GOLANGCI_VERSION)
 	$(TOOLS)/golangci-lint run ./...
 
-## bench: every Go benchmark, then the browser ones in Chromium against the built binary
-## (open and pan a 10,000-step trace; a file written in the workspace reaching the tree)
+## bench: every Go benchmark, then the end-to-end ones against the built binaries (open and
+## pan a 10,000-step trace, open a 100,000-step one, a file written in the workspace reaching
+## the tree, in Chromium; the window's start and memory under Xvfb; the CLI's start and its
+## read-only commands on a million-step journal)
 bench: build test-deps docker-deps
 	go test -run '^$$' -bench . -benchmem ./...
 	cd frontend && npm run bench

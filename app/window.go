@@ -49,9 +49,12 @@ func (a *App) RunWindow(w Window) error {
 		MinHeight:   560,
 		AssetServer: &assetserver.Options{Assets: w.Assets},
 		Bind:        a.Bindings(),
-		Linux:       &linux.Options{Icon: w.Icon, ProgramName: "corral", WebviewGpuPolicy: linux.WebviewGpuPolicyOnDemand},
-		Windows:     &windows.Options{Theme: windows.SystemDefault},
-		Mac:         &mac.Options{Appearance: mac.DefaultAppearance, About: &mac.AboutInfo{Title: w.Title, Icon: w.Icon}},
+		// No accelerated compositing: it kept about 140 MiB more in WebKitWebProcess with a
+		// 1,000-step run open (BenchmarkWindow, docs/ARCHITECTURE.md "Scale and footprint"),
+		// and the graph culls and batches what it draws, so it does not need the GPU.
+		Linux:   &linux.Options{Icon: w.Icon, ProgramName: "corral", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
+		Windows: &windows.Options{Theme: windows.SystemDefault},
+		Mac:     &mac.Options{Appearance: mac.DefaultAppearance, About: &mac.AboutInfo{Title: w.Title, Icon: w.Icon}},
 	})
 	if err != nil {
 		return fmt.Errorf("window: %w", err)

@@ -12,7 +12,6 @@ import (
 	"strconv"
 	"strings"
 	"sync"
-	"text/tabwriter"
 
 	"github.com/corral-dev/corral/backend/agent"
 	"github.com/corral-dev/corral/backend/approval"
@@ -186,7 +185,7 @@ var approvalsCommand = command{
 				fmt.Fprintln(p.Stdout, "nothing waits for approval")
 				return nil
 			}
-			tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+			tw := newTable(p.Stdout)
 			fmt.Fprintln(tw, "RUN\tSTEP\tACTION\tWHY")
 			for _, pd := range list {
 				fmt.Fprintf(tw, "%s\t%d\t%s\t%s\n", pd.RunID, pd.Seq, clip(pd.Request.Preview.Title, 60), clip(pd.Request.Preview.Reason, 60))
@@ -380,7 +379,7 @@ var rulesCommand = command{
 					}
 					return writeJSON(p.Stdout, entries)
 				}
-				tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+				tw := newTable(p.Stdout)
 				fmt.Fprintln(tw, "ID\tLIST\tRULE\tSCOPE\tSOURCE\tADDED")
 				for _, e := range entries {
 					fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\n", e.ID, e.List, e.Rule, e.Scope, e.Source, age(e.CreatedAt))

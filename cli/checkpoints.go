@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/config"
@@ -124,7 +123,7 @@ func printCheckpoints(w io.Writer, list []journal.Checkpoint) error {
 		fmt.Fprintln(w, "no checkpoints: no step of this run could change the workspace")
 		return nil
 	}
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	fmt.Fprintln(tw, "STEP\tWHEN\tFILES\tSIZE\tNEW\tLEFT OUT\tID")
 	for _, v := range checkpointViews(list) {
 		var left []string

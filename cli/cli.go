@@ -14,7 +14,6 @@ import (
 	"io"
 	"io/fs"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/corral-dev/corral/backend/egress"
@@ -176,7 +175,7 @@ func help(p *Program, args []string) int {
 
 func usage(w io.Writer) {
 	fmt.Fprint(w, "Corral runs AI coding agents safely on your own machine.\n\nUsage:\n  corral [--data-dir DIR]        open the desktop window\n  corral COMMAND [flags] [args]\n\nCommands:\n")
-	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
+	tw := newTable(w)
 	for _, c := range commands() {
 		if c.name != windowCommand.name {
 			fmt.Fprintf(tw, "  %s\t%s\n", c.name, c.summary)

@@ -9,7 +9,6 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
@@ -94,7 +93,7 @@ var mcpCommand = command{
 					}
 					return writeJSON(p.Stdout, servers)
 				}
-				tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+				tw := newTable(p.Stdout)
 				fmt.Fprintln(tw, "NAME\tTRANSPORT\tENABLED\tTARGET")
 				for _, s := range servers {
 					fmt.Fprintf(tw, "%s\t%s\t%v\t%s\n", s.Name, s.Transport, !s.Disabled, serverTarget(s))
@@ -214,7 +213,7 @@ func testServer(ctx context.Context, p *Program, host *mcp.Host, name string, as
 		return fmt.Errorf("mcp server %s: %s", name, st.Error)
 	}
 	fmt.Fprintf(p.Stdout, "%s: connected (%s) in %d ms, %d tools\n", name, st.Transport, time.Since(begun).Milliseconds(), st.Tools)
-	tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(p.Stdout)
 	fmt.Fprintln(tw, "TOOL\tOFFERED AS\tHINTS\tDESCRIPTION")
 	for _, t := range d.Tools {
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", t.Tool, t.Name, hints(t), clip(strings.ReplaceAll(t.Description, "\n", " "), 60))

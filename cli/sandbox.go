@@ -4,7 +4,6 @@ import (
 	"context"
 	"flag"
 	"fmt"
-	"text/tabwriter"
 	"time"
 
 	units "github.com/docker/go-units"
@@ -71,7 +70,7 @@ var sandboxCommand = command{
 }
 
 func printContainers(p *Program, list []docker.Container) {
-	tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(p.Stdout)
 	fmt.Fprintln(tw, "CONTAINER\tNAME\tSTATE\tSESSION\tRUN\tSCOPE\tIMAGE\tAGE\tSIZE\tOWNER")
 	for _, c := range list {
 		fmt.Fprintf(tw, "%.12s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\t%s\n", c.ID, c.Name, c.State, c.Session, c.Run, c.Scope, c.Image,

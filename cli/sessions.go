@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"strings"
-	"text/tabwriter"
 
 	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/agent"
@@ -109,7 +108,7 @@ func listSessions(ctx context.Context, p *Program, rt *engine, asJSON bool) erro
 	if err != nil {
 		return err
 	}
-	tw := tabwriter.NewWriter(p.Stdout, 0, 4, 2, ' ', 0)
+	tw := newTable(p.Stdout)
 	fmt.Fprintln(tw, "SESSION\tACTIVE\tORIGIN\tWORKSPACE\tTITLE")
 	for _, s := range sessions {
 		origin := string(s.Origin)

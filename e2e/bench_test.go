@@ -209,6 +209,50 @@ func BenchmarkTraceRender10k(b *testing.B) {
 	}
 }
 
+// BenchmarkTraceOpen100k opens a finished 100,000-step run's trace graph in a fresh page in
+// Chromium (issue 21: under 1 s), beside a 10,000-step one opened the same way in the same
+// run. Metric: ms from the click on the run to the paint of all its nodes.
+func BenchmarkTraceOpen100k(b *testing.B) {
+	dd := b.TempDir()
+	sizes := []struct {
+		id    string
+		steps int
+	}{{"run_bench_10k", benchSteps}, {"run_bench_100k", 10 * benchSteps}}
+	for i, s := range sizes {
+		seedRun(b, dd, "ses_"+s.id, s.id, s.id, s.steps, time.Now().Add(-time.Duration(len(sizes)-i)*time.Hour))
+	}
+	seedRun(b, dd, "ses_bench_small", "run_bench_small", "a short run", 3, time.Now())
+	url := serve(b, dd)
+	base := strings.SplitN(url, "?", 2)[0]
+	ctx := newBrowserFor(b, 30*time.Minute)
+	page := func(tb testing.TB, url string) {
+		tb.Helper()
+		if err := chromedp.Run(ctx, chromedp.Navigate(url),
+			chromedp.WaitVisible(`[data-testid="run-item"][data-run-id="run_bench_small"][aria-current="true"]`),
+			chromedp.Click(`[data-testid="tab-trace"]`),
+			chromedp.WaitVisible(`[data-testid="trace-graph"][data-painted="3"]`)); err != nil {
+			tb.Fatalf("open the page: %v", err)
+		}
+	}
+	page(b, url) // trades the token for the cookie
+	for _, s := range sizes {
+		b.Run(fmt.Sprint(s.steps), func(b *testing.B) {
+			var times []float64
+			for b.Loop() {
+				b.StopTimer()
+				page(b, base)
+				b.StartTimer()
+				var ms float64
+				if err := chromedp.Run(ctx, evalAsync(fmt.Sprintf(openRunJS, s.steps, s.id), &ms)); err != nil {
+					b.Fatalf("open %s: %v", s.id, err)
+				}
+				times = append(times, ms)
+			}
+			report(b, times, "ms/open")
+		})
+	}
+}
+
 // BenchmarkTraceZoom10k zooms the 10,000-step graph out from 100% to nearly all of it and back
 // in, one Ctrl+wheel event per frame (60 frames each way), through the switch from nodes drawn
 // as elements to batched paths.

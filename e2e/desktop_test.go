@@ -15,7 +15,7 @@ import (
 
 // startXvfb starts a virtual display and returns its name (":N") once Xvfb says it is ready
 // (-displayfd writes the display number when the server accepts connections).
-func startXvfb(t *testing.T) string {
+func startXvfb(t testing.TB) string {
 	t.Helper()
 	r, w, err := os.Pipe()
 	if err != nil {

@@ -28,7 +28,8 @@
 //     [*NondeterminismError] that says whether a step is missing, extra or
 //     different.
 //   - Sessions and runs, with run summaries (step count, tokens and cost)
-//     summed by SQL from the steps, and each run's resumes ([Resume]: when it
+//     kept on the run by triggers on its steps (so listing runs reads no
+//     step), and each run's resumes ([Resume]: when it
 //     was driven again after stopping part way, after which step, why).
 //
 // # What it must not know

@@ -216,3 +216,62 @@ func TestOriginMigration(t *testing.T) {
 		}
 	}
 }
+
+// TestRunTotalsMigration: runs a journal held before 0007_run_totals get their step count,
+// tokens and cost summed from their steps when the file is migrated, and the triggers keep
+// them from then on.
+func TestRunTotalsMigration(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	before := -1
+	for i, m := range migrations {
+		if m.name == "0007_run_totals.sql" {
+			before = i
+		}
+	}
+	if before < 0 {
+		t.Fatal("no 0007_run_totals.sql among the migrations")
+	}
+	j, err := Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	// Rebuild the file as the version before wrote it.
+	for _, q := range []string{"DROP TABLE forks", "DROP TABLE restores", "DROP TABLE checkpoints", "DROP TABLE resumes", "DROP TABLE steps", "DROP TABLE runs", "DROP TABLE sessions", "PRAGMA user_version = 0"} {
+		if _, err := j.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.migrate(ctx, migrations[:before]); err != nil {
+		t.Fatal(err)
+	}
+	for _, q := range []string{
+		`INSERT INTO sessions (id, created_at, updated_at) VALUES ('s', 1, 1)`,
+		`INSERT INTO runs (id, session_id, status, created_at, updated_at) VALUES ('r', 's', 'completed', 1, 1), ('empty', 's', 'completed', 2, 2)`,
+		`INSERT INTO steps (run_id, seq, name, kind, status, started_at, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd)
+			VALUES ('r', 1, 'model', 'llm', 'completed', 1, 100, 10, 50, 5, 0.5), ('r', 2, 'exec', 'tool', 'completed', 1, 0, 0, 0, 0, 0),
+			('r', 3, 'model', 'llm', 'completed', 1, 200, 20, 0, 0, 0.25)`,
+	} {
+		if _, err := j.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.migrate(ctx, migrations); err != nil {
+		t.Fatalf("migrate() = %v", err)
+	}
+	want := Usage{InputTokens: 300, OutputTokens: 30, CacheReadTokens: 50, CacheWriteTokens: 5}
+	if r, err := j.Run(ctx, "r"); err != nil || r.Steps != 3 || r.Usage != want || r.CostUSD != 0.75 {
+		t.Errorf("Run(r) after migration = %d steps, %+v, $%v, %v; want 3, %+v, $0.75", r.Steps, r.Usage, r.CostUSD, err, want)
+	}
+	if r, err := j.Run(ctx, "empty"); err != nil || r.Steps != 0 || r.Usage != (Usage{}) || r.CostUSD != 0 {
+		t.Errorf("Run(empty) after migration = %d steps, %+v, $%v, %v; want nothing", r.Steps, r.Usage, r.CostUSD, err)
+	}
+	if _, err := j.db.ExecContext(ctx, `DELETE FROM steps WHERE run_id = 'r' AND seq = 3`); err != nil {
+		t.Fatal(err)
+	}
+	want = Usage{InputTokens: 100, OutputTokens: 10, CacheReadTokens: 50, CacheWriteTokens: 5}
+	if r, err := j.Run(ctx, "r"); err != nil || r.Steps != 2 || r.Usage != want || r.CostUSD != 0.5 {
+		t.Errorf("Run(r) after a step's deletion = %d steps, %+v, $%v, %v; want 2, %+v, $0.5", r.Steps, r.Usage, r.CostUSD, err, want)
+	}
+}

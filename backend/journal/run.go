@@ -82,14 +82,14 @@ type RunFilter struct {
 }
 
 const runSelect = `SELECT r.id, r.session_id, r.agent, r.prompt, r.status, r.workspace, r.sandbox, r.error,
-	r.created_at, r.updated_at, count(s.seq),
-	coalesce(sum(s.input_tokens), 0), coalesce(sum(s.output_tokens), 0),
-	coalesce(sum(s.cache_read_tokens), 0), coalesce(sum(s.cache_write_tokens), 0),
-	coalesce(sum(s.cost_usd), 0),
+	r.created_at, r.updated_at, r.step_count,
+	r.input_tokens, r.output_tokens, r.cache_read_tokens, r.cache_write_tokens, r.cost_usd,
 	r.owner, r.owner_pid, r.owner_start, r.owner_host, r.heartbeat, r.parent_run_id, r.parent_seq
-	FROM runs r LEFT JOIN steps s ON s.run_id = r.id`
+	FROM runs r`
 
-const runOrder = ` GROUP BY r.id ORDER BY r.created_at, r.id`
+// runOrder is oldest first. The totals are the run's own columns, kept by triggers on steps
+// (migration 0007), so listing runs reads no step.
+const runOrder = ` ORDER BY r.created_at, r.id`
 
 // scanRun reads a run of runSelect, and says whether another live process drives it.
 func (j *Journal) scanRun(r scanner) (Run, error) {

@@ -41,7 +41,14 @@ func bigBundle(n int) trace.Bundle {
 	return b
 }
 
-const benchSteps = 10_000
+// benchSizes are the run lengths every benchmark here is measured at: two sizes a factor
+// of ten apart, so that ns/step shows whether the work stays linear (issue 21).
+var benchSizes = []int{10_000, 100_000}
+
+// perStep reports the time of one op divided among n steps.
+func perStep(b *testing.B, n int) {
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N)/float64(n), "ns/step")
+}
 
 // countWriter stands for the file an export writes: it only counts.
 type countWriter int
@@ -51,46 +58,57 @@ func (c *countWriter) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// BenchmarkExport exports a 10,000-step run in each format.
+// BenchmarkExport exports a 10,000- and a 100,000-step run in each format.
 func BenchmarkExport(b *testing.B) {
-	bundle := bigBundle(benchSteps)
-	for _, f := range []trace.Format{trace.FormatJSON, trace.FormatOTLP, trace.FormatHTML} {
-		b.Run(string(f), func(b *testing.B) {
-			var w countWriter
-			for b.Loop() {
-				w = 0
-				if err := trace.Export(&w, bundle, f, trace.Options{Now: func() time.Time { return t0 }}); err != nil {
-					b.Fatal(err)
+	for _, n := range benchSizes {
+		bundle := bigBundle(n)
+		for _, f := range []trace.Format{trace.FormatJSON, trace.FormatOTLP, trace.FormatHTML} {
+			b.Run(fmt.Sprintf("%s/%d", f, n), func(b *testing.B) {
+				var w countWriter
+				for b.Loop() {
+					w = 0
+					if err := trace.Export(&w, bundle, f, trace.Options{Now: func() time.Time { return t0 }}); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			b.ReportMetric(float64(w)/(1<<20), "MiB")
-		})
+				b.ReportMetric(float64(w)/(1<<20), "MiB")
+				perStep(b, n)
+			})
+		}
 	}
 }
 
-// BenchmarkImport reads, validates and hands to a sink a 10,000-step run in
+// BenchmarkImport reads, validates and hands to a sink a 10,000- and a 100,000-step run in
 // each format that imports.
 func BenchmarkImport(b *testing.B) {
-	bundle := bigBundle(benchSteps)
-	for _, f := range []trace.Format{trace.FormatJSON, trace.FormatOTLP} {
-		file := exportFile(b, bundle, f)
-		b.Run(string(f), func(b *testing.B) {
-			for b.Loop() {
-				if _, err := trace.Import(context.Background(), bytes.NewReader(file), &memSink{}); err != nil {
-					b.Fatal(err)
+	for _, n := range benchSizes {
+		bundle := bigBundle(n)
+		for _, f := range []trace.Format{trace.FormatJSON, trace.FormatOTLP} {
+			file := exportFile(b, bundle, f)
+			b.Run(fmt.Sprintf("%s/%d", f, n), func(b *testing.B) {
+				for b.Loop() {
+					if _, err := trace.Import(context.Background(), bytes.NewReader(file), &memSink{}); err != nil {
+						b.Fatal(err)
+					}
 				}
-			}
-			b.ReportMetric(float64(len(file))/(1<<20), "MiB")
-		})
+				b.ReportMetric(float64(len(file))/(1<<20), "MiB")
+				perStep(b, n)
+			})
+		}
 	}
 }
 
-// BenchmarkBuild builds the trace of a 10,000-step run, as the UI does.
+// BenchmarkBuild builds the trace of a 10,000- and a 100,000-step run, as the UI does.
 func BenchmarkBuild(b *testing.B) {
-	h := bigBundle(benchSteps).Runs[0]
-	for b.Loop() {
-		if _, err := trace.Build(h.Run, h.Steps); err != nil {
-			b.Fatal(err)
-		}
+	for _, n := range benchSizes {
+		h := bigBundle(n).Runs[0]
+		b.Run(fmt.Sprint(n), func(b *testing.B) {
+			for b.Loop() {
+				if _, err := trace.Build(h.Run, h.Steps); err != nil {
+					b.Fatal(err)
+				}
+			}
+			perStep(b, n)
+		})
 	}
 }

@@ -4,7 +4,9 @@ import (
 	"context"
 	"fmt"
 	"os/exec"
+	"slices"
 	"testing"
+	"time"
 
 	"github.com/corral-dev/corral/backend/sandbox"
 )
@@ -74,13 +76,26 @@ func BenchmarkExecDockerCLI(b *testing.B) {
 	}
 }
 
-// BenchmarkColdStart is a new run-scoped sandbox: create and start the
-// container, run the first command, remove it.
+// BenchmarkColdStart compares a sandbox's cold start with `docker run --rm IMAGE true` of the
+// same image, interleaved in one loop so that the machine's load weighs on both alike (issue
+// 21). Each iteration times: docker-run, the CLI creating, starting, running and removing a
+// container; session, a new session's container (it outlives its process, so Close leaves it)
+// created, started and its first command run; run, a run-scoped container created, started,
+// its first command run and the sandbox closed (removal goes on in the background). Metrics:
+// the median ms of each, and each sandbox's median over docker-run's.
 func BenchmarkColdStart(b *testing.B) {
 	m := newManager(b, Options{Workspace: WorkspaceMount})
+	docker := dockerCLI(b)
 	ws := b.TempDir()
-	for b.Loop() {
-		sb, err := m.Sandbox(context.Background(), Spec{Workspace: ws, Config: testConfig()})
+	ctx := context.Background()
+	var dockerRun, session, run []float64
+	timed := func(into *[]float64, f func()) {
+		t0 := time.Now()
+		f()
+		*into = append(*into, float64(time.Since(t0).Microseconds())/1000)
+	}
+	open := func(spec Spec) {
+		sb, err := m.Sandbox(ctx, spec)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -89,17 +104,43 @@ func BenchmarkColdStart(b *testing.B) {
 			b.Fatal(err)
 		}
 	}
-}
-
-// BenchmarkDockerRun is `docker run --rm IMAGE true`, for comparison.
-func BenchmarkDockerRun(b *testing.B) {
-	needEngine(b)
-	docker := dockerCLI(b)
+	i := 0
 	for b.Loop() {
-		if out, err := exec.Command(docker, "run", "--rm", "--network", "none", testImage, "true").CombinedOutput(); err != nil {
-			b.Fatalf("docker run: %v\n%s", err, out)
+		i++
+		steps := []func(){
+			func() {
+				timed(&dockerRun, func() {
+					if out, err := exec.Command(docker, "run", "--rm", "--network", "none", testImage, "true").CombinedOutput(); err != nil {
+						b.Fatalf("docker run: %v\n%s", err, out)
+					}
+				})
+			},
+			func() {
+				spec := Spec{Scope: ScopeSession, SessionID: fmt.Sprintf("bench-%s-%d", randomHex(3), i), Workspace: ws, Config: testConfig(), IdleTimeout: time.Hour}
+				timed(&session, func() { open(spec) })
+				if _, err := m.RemoveSession(ctx, spec.SessionID); err != nil {
+					b.Fatal(err)
+				}
+			},
+			func() { timed(&run, func() { open(Spec{Workspace: ws, Config: testConfig()}) }) },
+		}
+		for k := range steps { // a different one first each time
+			steps[(k+i)%len(steps)]()
 		}
 	}
+	base := median(dockerRun)
+	b.ReportMetric(base, "ms-docker-run")
+	b.ReportMetric(median(session), "ms-session")
+	b.ReportMetric(median(run), "ms-run")
+	b.ReportMetric(median(session)/base, "x-session/docker-run")
+	b.ReportMetric(median(run)/base, "x-run/docker-run")
+}
+
+// median returns the middle of xs (the upper one of an even count).
+func median(xs []float64) float64 {
+	s := slices.Clone(xs)
+	slices.Sort(s)
+	return s[len(s)/2]
 }
 
 // BenchmarkEditExecCopy is the agent's usual step with a copied workspace:
