@@ -238,7 +238,7 @@ func TestRunTotalsMigration(t *testing.T) {
 	}
 	defer j.Close()
 	// Rebuild the file as the version before wrote it.
-	for _, q := range []string{"DROP TABLE forks", "DROP TABLE restores", "DROP TABLE checkpoints", "DROP TABLE resumes", "DROP TABLE steps", "DROP TABLE runs", "DROP TABLE sessions", "PRAGMA user_version = 0"} {
+	for _, q := range []string{"DROP TABLE queued_prompts", "DROP TABLE forks", "DROP TABLE restores", "DROP TABLE checkpoints", "DROP TABLE resumes", "DROP TABLE steps", "DROP TABLE runs", "DROP TABLE sessions", "PRAGMA user_version = 0"} {
 		if _, err := j.db.ExecContext(ctx, q); err != nil {
 			t.Fatal(err)
 		}
