@@ -42,6 +42,9 @@ type Runs struct {
 	queue   []*queuedRun
 	waiting []string
 	pumpMu  sync.Mutex
+	// kept holds, by run, the answers to a turn's later calls given in one dialog and not
+	// used yet (see turn.go).
+	kept map[string][]keptAnswer
 }
 
 // SessionView is a session as the sidebar shows it.
@@ -272,8 +275,12 @@ func (r *Runs) goDrive(runID string) {
 			cancel()
 			r.pump()
 		}()
-		if _, err := r.runner.Drive(ctx, runID); err != nil {
+		run, err := r.runner.Drive(ctx, runID, agent.WithApprover(keptApprover{r}))
+		if err != nil {
 			r.log.Info("run stopped", "run", runID, "err", err)
+		}
+		if run.Status != journal.RunAwaitingApproval {
+			r.dropKept(runID) // the turn is over (or the run stopped): nothing left to answer
 		}
 	}()
 }
