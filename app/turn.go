@@ -15,9 +15,9 @@ import (
 // A model turn that asks for several writes and edits is reviewed in one dialog: Turn lists
 // the waiting call with the turn's later ones, and AnswerTurn answers them all. The first
 // answer is recorded at once (Runner.Answer); the others are kept here, in memory, keyed by
-// run and action hash and bound to the turn's model step, and the drives this app starts
-// get an Approver (keptApprover) that hands a later call its kept answer when the gate
-// reaches it with the same hash. Each still goes through Runner.Answer, which checks the
+// run and action hash and bound to the turn's model step, and a drive this app starts
+// for a run with kept answers gets an Approver (keptApprover) that hands a later call its
+// kept answer when the gate reaches it with the same hash. Each still goes through Runner.Answer, which checks the
 // hash and rechecks an edit; a call with no kept answer (or another hash, or a refused
 // one) waits for a person as before. Kept answers do not survive the process: after a
 // restart the remaining calls ask again, one at a time.
@@ -77,7 +77,7 @@ func (r *Runs) AnswerTurn(runID string, modelSeq int, answers []approval.Answer)
 		r.dropKept(runID)
 		return err
 	}
-	return r.drive(runID)
+	return r.driveAnswered(runID)
 }
 
 func (r *Runs) keep(runID string, modelSeq int, answers []approval.Answer) {
@@ -91,6 +91,11 @@ func (r *Runs) keep(runID string, modelSeq int, answers []approval.Answer) {
 		kept[i] = keptAnswer{modelSeq: modelSeq, answer: a}
 	}
 	r.kept[runID] = kept
+}
+
+// hasKept reports whether answers are kept for the run; r.mu is held.
+func (r *Runs) hasKept(runID string) bool {
+	return len(r.kept[runID]) > 0
 }
 
 func (r *Runs) dropKept(runID string) {
