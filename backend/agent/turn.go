@@ -69,7 +69,7 @@ func (r *Runner) Turn(ctx context.Context, runID string) (Turn, error) {
 		return Turn{}, fmt.Errorf("agent: run %s step %d: recorded model response: %w", runID, model.Seq, err)
 	}
 	uses := resp.ToolUses()
-	if done >= len(uses) {
+	if done >= len(uses) || uses[done].Name != req.Tool {
 		return t, nil // a history this Corral did not write: the waiting call alone
 	}
 	t.Calls[0].Index, t.Calls[0].ToolUseID = done, uses[done].ID

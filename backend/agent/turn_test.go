@@ -142,3 +142,32 @@ func fmtHunks(f *approval.FilePreview) string {
 	}
 	return b.String()
 }
+
+// TestKeptAnswerRefusedAsks: a kept answer Answer refuses (here, for another action than
+// the one it is handed for) is no failure of the run: the call waits for a person.
+func TestKeptAnswerRefusedAsks(t *testing.T) {
+	t.Parallel()
+	m := &scriptModel{turns: []turn{{calls: [][2]string{{"write", `{"path":"a.txt","content":"a\n"}`}}}, {text: "done"}}}
+	r, _ := setup(t, m, askPerson(t))
+	ctx := context.Background()
+	run := start(t, r, StartRequest{Prompt: "write it"})
+	stale := answerAs(func(req approval.Request) approval.Answer {
+		return approval.Answer{Kind: approval.Approve, ActionHash: "not-" + req.ActionHash, By: "test"}
+	})
+	got, err := r.Drive(ctx, run.ID, WithApprover(stale))
+	if !errors.Is(err, ErrSuspended) || got.Status != journal.RunAwaitingApproval {
+		t.Fatalf("Drive(stale kept answer) = %s, %v; want the run waiting for a person", got.Status, err)
+	}
+	if _, req, err := r.Pending(ctx, run.ID); err != nil || req.Tool != "write" {
+		t.Errorf("Pending() = %s, %v; want the write waiting", req.Tool, err)
+	}
+}
+
+// answerAs is a KeptAnswers approver answering every request with fn's answer as it is.
+type answerAs func(req approval.Request) approval.Answer
+
+func (answerAs) Kept() {}
+
+func (f answerAs) Approve(_ context.Context, _ journal.Run, req approval.Request) (approval.Answer, error) {
+	return f(req), nil
+}
