@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { TurnView } from '../api';
-import { approveRest, decide, editProblem, reviewsTurn, tally, turnAnswers, undecided, type Decisions } from './turn';
+import { approveRest, decide, deniedBefore, editProblem, reviewsTurn, tally, turnAnswers, undecided, type Decisions } from './turn';
 
 const edit = (path: string, old: string, nu: string, hash: string, seq = 0, index = 0) => ({
   index,
@@ -51,5 +51,15 @@ describe('turn review', () => {
     expect(d.map((x) => x?.kind)).toEqual(['approve', 'approve', 'deny', 'approve']);
     expect(undecided(turn, d)).toBe(0);
     expect(tally(turn, d)).toBe('3 approved, 1 denied');
+  });
+
+  it('warns when an earlier change of the same file is denied or edited', () => {
+    const withFiles: TurnView = {
+      ...turn,
+      calls: turn.calls.map((c) => ({ ...c, request: { ...c.request, preview: { ...c.request.preview!, file: { path: (c.request.input as { path: string }).path, bytes_before: 1, bytes_after: 1, diff: { hunks: null, added: 0, removed: 0, lines: 0 }, shown: 0 } } } })),
+    };
+    expect(deniedBefore(withFiles, decide([], 0, { kind: 'approve' }), 1)).toBeNull();
+    expect(deniedBefore(withFiles, decide([], 0, { kind: 'deny', message: '' }), 1)).toBe(1);
+    expect(deniedBefore(withFiles, decide([], 0, { kind: 'deny', message: '' }), 2)).toBeNull(); // another file
   });
 });

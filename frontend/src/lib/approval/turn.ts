@@ -71,3 +71,16 @@ export function tally(turn: TurnView, decisions: Decisions): string {
   if (left) parts.push(`${left} undecided`);
   return parts.join(', ');
 }
+
+/** deniedBefore returns the number (from 1) of an earlier call of the turn that changes the same
+ * file and is denied or edited, or null: call i was previewed with that call applied as the model
+ * sent it, so it may fail or differ when it runs. */
+export function deniedBefore(turn: TurnView, decisions: Decisions, i: number): number | null {
+  const path = turn.calls[i]?.request.preview?.file?.path;
+  if (!path) return null;
+  for (let j = i - 1; j >= 0; j--) {
+    const d = decisions[j];
+    if (turn.calls[j].request.preview?.file?.path === path && (d?.kind === 'deny' || d?.kind === 'edit')) return j + 1;
+  }
+  return null;
+}
