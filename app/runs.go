@@ -42,6 +42,11 @@ type Runs struct {
 	queue   []*queuedRun
 	waiting []string
 	pumpMu  sync.Mutex
+	// kept holds, by run, the answers to a turn's later calls given in one dialog and not
+	// used yet (see turn.go).
+	kept map[string][]keptAnswer
+	// again holds runs answered while the drive that suspended them was still ending.
+	again map[string]bool
 }
 
 // SessionView is a session as the sidebar shows it.
@@ -267,17 +272,32 @@ func (r *Runs) goDrive(runID string) {
 	ctx, cancel := context.WithCancel(r.base)
 	r.active[runID] = cancel
 	r.running.Add(1)
+	var opts []agent.DriveOption
+	if r.hasKept(runID) {
+		opts = append(opts, agent.WithApprover(keptApprover{r}))
+	}
 	go func() {
 		defer r.running.Done()
 		defer func() {
 			r.mu.Lock()
 			delete(r.active, runID)
+			again := r.again[runID]
+			delete(r.again, runID)
 			r.mu.Unlock()
 			cancel()
+			if again {
+				if err := r.drive(runID); err != nil {
+					r.log.Info("answered run not driven", "run", runID, "err", err)
+				}
+			}
 			r.pump()
 		}()
-		if _, err := r.runner.Drive(ctx, runID); err != nil {
+		run, err := r.runner.Drive(ctx, runID, opts...)
+		if err != nil {
 			r.log.Info("run stopped", "run", runID, "err", err)
+		}
+		if run.Status != journal.RunAwaitingApproval {
+			r.dropKept(runID) // the turn is over (or the run stopped): nothing left to answer
 		}
 	}()
 }
@@ -397,6 +417,23 @@ func (r *Runs) Answer(runID string, ans approval.Answer) error {
 	if _, err := r.runner.Answer(context.Background(), runID, ans); err != nil {
 		return err
 	}
+	return r.driveAnswered(runID)
+}
+
+// driveAnswered drives a run just answered. The drive that suspended it may not have ended
+// yet (the run's suspension is announced before its drive returns): that drive then drives
+// it again when it ends.
+func (r *Runs) driveAnswered(runID string) error {
+	r.mu.Lock()
+	if _, ok := r.active[runID]; ok {
+		if r.again == nil {
+			r.again = map[string]bool{}
+		}
+		r.again[runID] = true
+		r.mu.Unlock()
+		return nil
+	}
+	r.mu.Unlock()
 	return r.drive(runID)
 }
 

@@ -127,22 +127,47 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		pending = &req
 	}
 	seq := l.cur.Seq()
+	requested := Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending}
 	if l.d.approver != nil {
-		l.r.publish(Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending})
+		_, kept := l.d.approver.(KeptAnswers)
+		if !kept {
+			l.r.publish(requested) // a prompt shows the request before it asks
+		}
 		ans, err := l.d.approver.Approve(ctx, l.run, *pending)
-		if err == nil {
+		switch {
+		case err == nil:
 			st, err := l.r.Answer(ctx, l.run.ID, ans)
-			if err != nil {
+			if err == nil {
+				return l.decided(st)
+			}
+			if !kept || !refusedAnswer(err) {
 				return approval.Outcome{}, err
 			}
-			return l.decided(st)
-		}
-		if !errors.Is(err, ErrNoAnswer) {
+			// A kept answer Answer refuses (an edit the rules now deny): the person is asked.
+		case !errors.Is(err, ErrNoAnswer):
 			return approval.Outcome{}, err
+		case !kept:
+			return approval.Outcome{}, &awaitingApproval{seq: seq, tool: use.Name}
 		}
 	}
-	l.r.publish(Event{Type: EventApprovalRequested, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input, Approval: pending})
+	l.r.publish(requested)
 	return approval.Outcome{}, &awaitingApproval{seq: seq, tool: use.Name}
+}
+
+// KeptAnswers is an Approver that answers only from answers a person gave beforehand (the
+// window's answers to a turn's later calls, reviewed in one dialog), and ErrNoAnswer for
+// anything else. The gate asks it before announcing the request, so a call it answers is
+// never shown as waiting; an answer Answer refuses (a stale hash, an edit the rules now
+// deny) is not an error of the run: the person is asked, as without it.
+type KeptAnswers interface {
+	Approver
+	// Kept marks the Approver as one that only replays answers given before.
+	Kept()
+}
+
+// refusedAnswer reports whether Answer refused an answer as given (not a journal failure).
+func refusedAnswer(err error) bool {
+	return errors.Is(err, ErrEditRefused) || errors.Is(err, approval.ErrStaleAnswer) || errors.Is(err, approval.ErrBadAnswer)
 }
 
 // decided turns a completed gate step into its outcome.

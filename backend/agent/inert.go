@@ -60,18 +60,9 @@ func (r *Runner) recheckEdit(ctx context.Context, runID string, req approval.Req
 	if err != nil {
 		return err
 	}
-	rules := approval.NewRuleSet()
-	if r.config.Ledger != nil {
-		if rules, err = r.config.Ledger.RuleSet(cfg.Agent, run.SessionID); err != nil {
-			return fmt.Errorf("agent: rules: %w", err)
-		}
-	}
-	for _, rs := range cfg.Rules {
-		more, err := rs.Lists.Rules(rs.Scope)
-		if err != nil {
-			return fmt.Errorf("agent: rules: %w", err)
-		}
-		rules = rules.With(more...)
+	rules, err := r.rulesFor(run, cfg)
+	if err != nil {
+		return err
 	}
 	ws := approval.NewWorkspace(recordedSandbox(run, req))
 	a := approval.Check(req.Tool, ans.Input, cfg.Approval, rules, ws)

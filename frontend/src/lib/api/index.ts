@@ -17,6 +17,7 @@ import type {
   SpendStatus,
   StartRequest,
   Trace,
+  TurnView,
   TraceExport,
   TracePaint,
   TraceFormat,
@@ -108,6 +109,18 @@ export function spend(runId: string): Promise<SpendStatus> {
 /** answerApproval records a decision with Runs.Answer; the run continues in the background. */
 export async function answerApproval(runId: string, answer: ApprovalAnswer): Promise<void> {
   await call<null>('Runs.Answer', runId, answer);
+}
+
+/** turn asks Runs.Turn for a run's waiting approval with the later writes and edits of its
+ * model turn, to review them in one dialog. */
+export function turn(runId: string): Promise<TurnView> {
+  return call<TurnView>('Runs.Turn', runId);
+}
+
+/** answerTurn records the waiting call's answer (answers[0]) with Runs.AnswerTurn and keeps the
+ * others for the turn's later calls; the run continues in the background. */
+export async function answerTurn(runId: string, modelSeq: number, answers: ApprovalAnswer[]): Promise<void> {
+  await call<null>('Runs.AnswerTurn', runId, modelSeq, answers);
 }
 
 /** workspaceTree asks Workspace.Tree for a session's workspace entries in tree order. */

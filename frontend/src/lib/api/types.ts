@@ -912,6 +912,23 @@ export interface PendingApproval {
   request: ApprovalRequest;
 }
 
+/** TurnCallView is one call of a model turn reviewed in one dialog (app.TurnCallView): the
+ * waiting one has its seq, a later one seq 0. */
+export interface TurnCallView {
+  index: number;
+  tool_use_id: string;
+  seq: number;
+  request: ApprovalRequest;
+}
+
+/** TurnView is a run's waiting approval with the later writes and edits of its model turn
+ * (app.TurnView), the waiting call first. */
+export interface TurnView {
+  run_id: string;
+  model_seq: number;
+  calls: TurnCallView[];
+}
+
 /** AnswerKind is what a person decided (approval.AnswerKind). */
 export type AnswerKind = 'approve' | 'deny' | 'edit';
 

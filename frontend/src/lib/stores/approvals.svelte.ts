@@ -4,7 +4,7 @@
 // and when a run asks, and follows approval.* and run.* events.
 
 import * as api from '../api';
-import type { ApprovalAnswer, PendingApproval } from '../api';
+import type { ApprovalAnswer, PendingApproval, TurnView } from '../api';
 import { notifyWaiting } from '../approval/notify';
 import type { RunEvent } from '../events';
 
@@ -12,6 +12,8 @@ import type { RunEvent } from '../events';
 export interface ApprovalsApi {
   approvals(): Promise<PendingApproval[]>;
   answerApproval(runId: string, answer: ApprovalAnswer): Promise<void>;
+  turn(runId: string): Promise<TurnView>;
+  answerTurn(runId: string, modelSeq: number, answers: ApprovalAnswer[]): Promise<void>;
 }
 
 /** Notify tells the person a run waits (an OS notification when the window is not focused). */
@@ -38,6 +40,9 @@ export class ApprovalsStore {
   busy = $state(false);
   /** error is why the last load or answer failed. */
   error = $state<string | null>(null);
+  /** turn is the current entry's model turn when it has later writes and edits to review with it
+   * (Runs.Turn), keyed by the entry it was loaded for; null otherwise. */
+  turn = $state<{ key: string; view: TurnView } | null>(null);
 
   #api: ApprovalsApi;
   #notify: Notify;
@@ -158,6 +163,45 @@ export class ApprovalsStore {
 
   previous(): void {
     if (this.items.length > 0) this.index = (this.index - 1 + this.items.length) % this.items.length;
+  }
+
+  /** loadTurn asks for the model turn of a pending approval, so its later writes and edits are
+   * reviewed in the same dialog. A failure leaves the one-call dialog. */
+  async loadTurn(a: PendingApproval): Promise<void> {
+    const key = approvalKey(a);
+    if (this.turn?.key === key) return;
+    try {
+      const view = await this.#api.turn(a.run_id);
+      const first = view.calls[0];
+      if (first && first.seq === a.seq && view.calls.length > 1) this.turn = { key, view };
+      else if (this.turn?.key === key) this.turn = null;
+    } catch {
+      // The one-call dialog still works: the later calls ask in their turn.
+    }
+  }
+
+  /** turnFor returns the loaded turn of a pending approval, if it has later calls. */
+  turnFor(a: PendingApproval | undefined): TurnView | null {
+    return a && this.turn?.key === approvalKey(a) ? this.turn.view : null;
+  }
+
+  /** answerTurn sends the decisions on a turn's calls (the waiting one first) and drops the
+   * waiting one from the queue; the later ones are answered as the run reaches them. */
+  async answerTurn(a: PendingApproval, turn: TurnView, answers: ApprovalAnswer[]): Promise<boolean> {
+    if (this.busy) return false;
+    this.busy = true;
+    this.error = null;
+    try {
+      await this.#api.answerTurn(a.run_id, turn.model_seq, answers);
+      this.turn = null;
+      this.remove(a.run_id, a.seq);
+      return true;
+    } catch (reason) {
+      this.error = api.toError(reason).message || 'could not send the answers';
+      return false;
+    } finally {
+      this.busy = false;
+    }
   }
 
   /** answer sends a decision on a pending approval and drops it from the queue. It reports success. */

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import type { ApprovalAnswer, PendingApproval } from '../api';
+import type { ApprovalAnswer, PendingApproval, TurnView } from '../api';
 import type { RunEvent } from '../events';
 import { ApprovalsStore, type ApprovalsApi } from './approvals.svelte';
 
@@ -11,13 +11,17 @@ function requested(p: PendingApproval, replayed = false): RunEvent {
   return { type: 'approval.requested', run_id: p.run_id, seq: p.seq, time: '', tool: p.request.tool, approval: p.request, replayed };
 }
 
-function setup(list: PendingApproval[] = []) {
+function setup(list: PendingApproval[] = [], turns: Record<string, TurnView> = {}) {
   const calls: [string, ApprovalAnswer][] = [];
   let backend = list;
   const fake: ApprovalsApi = {
     approvals: vi.fn(async () => backend),
     answerApproval: vi.fn(async (runId: string, a: ApprovalAnswer) => {
       calls.push([runId, a]);
+    }),
+    turn: vi.fn(async (runId: string): Promise<TurnView> => turns[runId] ?? { run_id: runId, model_seq: 1, calls: [] }),
+    answerTurn: vi.fn(async (runId: string, _modelSeq: number, answers: ApprovalAnswer[]) => {
+      for (const a of answers) calls.push([runId, a]);
     }),
   };
   const notify = vi.fn();
@@ -130,5 +134,32 @@ describe('ApprovalsStore', () => {
     expect(await store.answer(store.current!, answer)).toBe(false);
     expect(store.count).toBe(1);
     expect(store.error).toContain('different action');
+  });
+
+  it('loads the turn of an entry with later calls, answers them all at once and drops the entry', async () => {
+    const p = pending('r1', 3, 'edit');
+    const later = pending('r1', 0, 'edit');
+    const view: TurnView = { run_id: 'r1', model_seq: 2, calls: [{ index: 0, tool_use_id: 't0', seq: 3, request: p.request }, { index: 1, tool_use_id: 't1', seq: 0, request: later.request }] };
+    const { store, fake, calls } = setup([p], { r1: view });
+    await store.load();
+    await store.loadTurn(p);
+    expect(store.turnFor(store.current)).toEqual(view);
+    const answers: ApprovalAnswer[] = [
+      { kind: 'approve', action_hash: 'h-r1-3', by: 'window' },
+      { kind: 'deny', action_hash: 'h-r1-0', message: 'no', by: 'window' },
+    ];
+    expect(await store.answerTurn(p, view, answers)).toBe(true);
+    expect(fake.answerTurn).toHaveBeenCalledWith('r1', 2, answers);
+    expect(calls).toHaveLength(2);
+    expect(store.count).toBe(0);
+    expect(store.turnFor(p)).toBeNull();
+  });
+
+  it('keeps the one-call dialog when the turn has nothing more or is for another step', async () => {
+    const p = pending('r1', 3);
+    const { store } = setup([p], { r1: { run_id: 'r1', model_seq: 2, calls: [{ index: 0, tool_use_id: 't0', seq: 5, request: p.request }, { index: 1, tool_use_id: 't1', seq: 0, request: p.request }] } });
+    await store.load();
+    await store.loadTurn(p);
+    expect(store.turnFor(p)).toBeNull();
   });
 });
