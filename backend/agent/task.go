@@ -265,7 +265,7 @@ func (r *Runner) subagentOf(ctx context.Context, run journal.Run, rec record.Sub
 }
 
 // childConfig is a child run's configuration: its agent's, narrowed to what the parent
-// has (tools, subagents, output limit), in the parent's sandbox under the parent's
+// has (tools, subagents, output limit, steps and spend caps), in the parent's sandbox under the parent's
 // approval policy and rules, with the parent's model where the agent names none.
 func (l *loop) childConfig(def Definition, in taskInput, turn, n int) (RunConfig, error) {
 	p := l.cfg
@@ -285,6 +285,7 @@ func (l *loop) childConfig(def Definition, in taskInput, turn, n int) (RunConfig
 		cfg.MaxTokens = p.MaxTokens
 	}
 	cfg.MaxSteps = childSteps(p.MaxSteps, turn, n, def.MaxSteps, in.MaxSteps)
+	cfg.Budget = childBudget(p.Budget, l.spent, n, Budget{MaxCostUSD: def.MaxCostUSD, MaxTokens: def.MaxRunTokens})
 	var err error
 	if cfg.Thinking, err = ParseThinking(def.Thinking); err != nil {
 		return cfg, err

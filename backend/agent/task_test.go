@@ -294,6 +294,32 @@ func TestChildSteps(t *testing.T) {
 	}
 }
 
+func TestChildBudget(t *testing.T) {
+	t.Parallel()
+	raised := map[string]float64{approval.CapRunCost: 1, approval.CapRunTokens: 1000}
+	tests := []struct {
+		name   string
+		parent Budget
+		spent  spend
+		n      int
+		agent  Budget
+		want   Budget
+	}{
+		{"no caps anywhere", Budget{}, spend{costUSD: 5, tokens: 500}, 2, Budget{}, Budget{}},
+		{"one child takes what is left", Budget{MaxCostUSD: 2, MaxTokens: 10_000}, spend{costUSD: 0.5, tokens: 4000}, 1, Budget{}, Budget{MaxCostUSD: 1.5, MaxTokens: 6000}},
+		{"shared among the turn's children", Budget{MaxCostUSD: 2, MaxTokens: 10_000}, spend{costUSD: 1, tokens: 4000}, 2, Budget{}, Budget{MaxCostUSD: 0.5, MaxTokens: 3000}},
+		{"raises count", Budget{MaxCostUSD: 2, MaxTokens: 10_000}, spend{costUSD: 2, tokens: 10_000, raise: raised}, 1, Budget{}, Budget{MaxCostUSD: 1, MaxTokens: 1000}},
+		{"the agent's own caps when smaller", Budget{MaxCostUSD: 2, MaxTokens: 10_000}, spend{}, 1, Budget{MaxCostUSD: 0.25, MaxTokens: 50_000}, Budget{MaxCostUSD: 0.25, MaxTokens: 10_000}},
+		{"the agent's caps where the parent has none", Budget{}, spend{costUSD: 9}, 1, Budget{MaxCostUSD: 0.25}, Budget{MaxCostUSD: 0.25}},
+		{"used up is almost nothing, never no cap", Budget{MaxCostUSD: 1, MaxTokens: 100}, spend{costUSD: 3, tokens: 900}, 2, Budget{}, Budget{MaxCostUSD: minChildCostUSD, MaxTokens: minChildTokens}},
+	}
+	for _, tc := range tests {
+		if got := childBudget(tc.parent, tc.spent, tc.n, tc.agent); got != tc.want {
+			t.Errorf("%s: childBudget(%+v, %+v, %d, %+v) = %+v, want %+v", tc.name, tc.parent, tc.spent, tc.n, tc.agent, got, tc.want)
+		}
+	}
+}
+
 // TestSubagentWaitsForPerson: with no approver, the helpers stop at their commands for a
 // person and the lead stops with them (awaiting approval; the helpers' requests are the ones
 // in the inbox). Once both are answered, driving a helper drives the lead, which finishes
