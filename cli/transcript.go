@@ -88,7 +88,11 @@ func (t *transcript) print(events <-chan agent.Event) {
 				mark = "✗"
 			}
 			t.line(fmt.Sprintf("  %s %s", mark, resultSummary(ev.Result.Content)))
-			for _, c := range ev.Result.Meta.Egress {
+			var conns []egress.Event
+			if ev.Result.Meta != nil {
+				conns = ev.Result.Meta.Egress
+			}
+			for _, c := range conns {
 				line := "  ⇄ " + egress.Describe(c)
 				if !c.Allowed {
 					line += " — allow it: corral allow-host " + egress.AllowPattern(c) + " --session " + t.session
