@@ -402,8 +402,11 @@ func (r *Runner) compactTarget(ctx context.Context, id string) (journal.Run, Run
 		return journal.Run{}, RunConfig{}, fmt.Errorf("%w: session %s was imported and is read-only", ErrNotCompactable, sess.ID)
 	}
 	runs, err := r.config.Journal.Runs(ctx, journal.RunFilter{SessionID: sess.ID})
-	if err != nil || len(runs) == 0 {
-		return journal.Run{}, RunConfig{}, fmt.Errorf("%w: session %s has no runs (%v)", ErrNotCompactable, sess.ID, err)
+	if err != nil {
+		return journal.Run{}, RunConfig{}, fmt.Errorf("agent: session %s runs: %w", sess.ID, err)
+	}
+	if len(runs) == 0 {
+		return journal.Run{}, RunConfig{}, fmt.Errorf("%w: session %s has no runs", ErrNotCompactable, sess.ID)
 	}
 	run := runs[len(runs)-1]
 	switch run.Status {

@@ -253,7 +253,7 @@ func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
 func mergeExcluded(prev, found []Excluded, listed map[string]bool, m *Manifest) []Excluded {
 	out := make([]Excluded, 0, len(prev)+len(found))
 	for _, x := range prev {
-		if !listed[parentOf(x.Path)] && !(listed[x.Path] && x.Reason == ReasonUnread) {
+		if !listed[parentOf(x.Path)] && (!listed[x.Path] || x.Reason != ReasonUnread) {
 			out = append(out, x)
 		}
 	}

@@ -333,7 +333,7 @@ func (p *Proxy) tunnel(c net.Conn, br *bufio.Reader, req *http.Request) {
 	switch {
 	case err != nil:
 		ev.Allowed, ev.Error = false, "not a TLS ClientHello: only HTTPS goes through CONNECT"
-	case normalName(sni) != host && !(isIP && sni == ""):
+	case normalName(sni) != host && (!isIP || sni != ""):
 		ev.Allowed, ev.Error = false, fmt.Sprintf("TLS server name %q is not the CONNECT host %q", sni, host)
 	}
 	if ev.Error != "" {

@@ -159,6 +159,7 @@ func TestProxyHostHeader(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	defer resp.Body.Close()
 	body, _ := io.ReadAll(resp.Body)
 	if n := srv.Hits(egresstest.Denied); n != 0 || !strings.Contains(string(body), "hello from "+egresstest.Allowed) {
 		t.Errorf("fronted request: %d hits on %s, body %q; want 0 and the allowed host's answer", n, egresstest.Denied, body)
@@ -187,8 +188,12 @@ func TestProxyConnectSNI(t *testing.T) {
 			fmt.Fprintf(c, "CONNECT %s:%s HTTP/1.1\r\nHost: %s:%s\r\n\r\n", egresstest.Secure, srv.TLSPort(), egresstest.Secure, srv.TLSPort())
 			br := bufio.NewReader(c)
 			resp, err := http.ReadResponse(br, nil)
-			if err != nil || resp.StatusCode != 200 {
-				t.Fatalf("CONNECT = %v, %v; want 200", resp, err)
+			if err != nil {
+				t.Fatalf("CONNECT: %v", err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != 200 {
+				t.Fatalf("CONNECT = %v; want 200", resp.Status)
 			}
 			if tc.raw {
 				fmt.Fprintf(c, "GET / HTTP/1.1\r\nHost: %s\r\n\r\n", egresstest.Denied)

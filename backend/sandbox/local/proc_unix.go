@@ -4,16 +4,8 @@ package local
 
 import (
 	"os"
-	"os/exec"
 	"syscall"
 )
-
-// setProcessGroup puts the command in a new process group, so that it and
-// everything it starts can be killed together, and ties it to Corral's life.
-func setProcessGroup(cmd *exec.Cmd) {
-	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true}
-	dieWithParent(cmd.SysProcAttr)
-}
 
 // killGroup kills the process group led by p. After the leader has exited
 // the group lives on while any member does, and its id is not reused

@@ -59,7 +59,7 @@ func Open(opts egress.Options, open func(dir, socket string) (sandbox.Sandbox, e
 	s := &Sandbox{dir: dir, onEvent: opts.OnEvent, serve: make(chan error, 1)}
 	fail := func(err error) (*Sandbox, error) {
 		if s.proxy != nil {
-			s.proxy.Close()
+			_ = s.proxy.Close() // err, why Open failed, is the one to report
 		}
 		os.RemoveAll(dir)
 		return nil, err
@@ -127,8 +127,12 @@ func (s *Sandbox) SetPolicy(p egress.Policy) { s.proxy.SetPolicy(p) }
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
 		s.closeErr = s.Sandbox.Close()
-		s.proxy.Close()
-		<-s.serve
+		if err := s.proxy.Close(); err != nil && s.closeErr == nil {
+			s.closeErr = err
+		}
+		if err := <-s.serve; !errors.Is(err, egress.ErrClosed) && err != nil && s.closeErr == nil {
+			s.closeErr = err
+		}
 		if err := os.RemoveAll(s.dir); err != nil && s.closeErr == nil {
 			s.closeErr = err
 		}
