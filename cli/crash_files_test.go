@@ -27,22 +27,7 @@ var fileTurns = []llm.Response{
 
 // fileScript answers like crashScript, from fileTurns.
 func fileScript(n int, req llmtest.Request) llmtest.Reply {
-	r, err := llmtest.DecodeAnthropicRequest(req.Body)
-	if err != nil {
-		return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
-	}
-	k := turnOf(r)
-	if k >= len(fileTurns) {
-		return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
-	}
-	resp := fileTurns[k]
-	resp.ID, resp.Model = fmt.Sprintf("msg_file_%d", k), "claude-test"
-	resp.StopReason = llm.StopEndTurn
-	if len(resp.ToolUses()) > 0 {
-		resp.StopReason = llm.StopToolUse
-	}
-	resp.Usage = llm.Usage{InputTokens: int64(100 * (k + 1)), OutputTokens: 20}
-	return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
+	return scriptReply(req, fileTurns, "msg_file_", growingUsage)
 }
 
 func checkFiles(t *testing.T, label, ws string) {

@@ -46,23 +46,38 @@ func crashServer(t *testing.T) (*httptest.Server, *llmtest.Handler) {
 
 // crashScript answers crashServer's requests.
 func crashScript(n int, req llmtest.Request) llmtest.Reply {
+	return scriptReply(req, crashTurns, "msg_turn_", growingUsage)
+}
+
+// scriptReply answers req with turns[k], k the request's turn (turnOf): its id the prefix
+// and k, its stop reason following its tool calls, its usage usage(k), streamed in small
+// paced chunks so a test can kill Corral mid-stream. A request past the script is a 400.
+func scriptReply(req llmtest.Request, turns []llm.Response, prefix string, usage func(k int) llm.Usage) llmtest.Reply {
 	r, err := llmtest.DecodeAnthropicRequest(req.Body)
 	if err != nil {
 		return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
 	}
 	k := turnOf(r)
-	if k >= len(crashTurns) {
+	if k >= len(turns) {
 		return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
 	}
-	resp := crashTurns[k]
-	resp.ID, resp.Model = fmt.Sprintf("msg_turn_%d", k), "claude-test"
+	resp := turns[k]
+	resp.ID, resp.Model = fmt.Sprintf("%s%d", prefix, k), "claude-test"
 	resp.StopReason = llm.StopEndTurn
 	if len(resp.ToolUses()) > 0 {
 		resp.StopReason = llm.StopToolUse
 	}
-	resp.Usage = llm.Usage{InputTokens: int64(100 * (k + 1)), OutputTokens: 20}
+	resp.Usage = usage(k)
 	return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
 }
+
+// growingUsage is a turn's usage as a conversation grows: 100 more input tokens a turn.
+func growingUsage(k int) llm.Usage {
+	return llm.Usage{InputTokens: int64(100 * (k + 1)), OutputTokens: 20}
+}
+
+// flatUsage is the same usage every turn.
+func flatUsage(int) llm.Usage { return llm.Usage{InputTokens: 100, OutputTokens: 20} }
 
 func turnOf(r llm.Request) int {
 	k := 0

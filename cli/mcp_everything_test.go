@@ -9,7 +9,6 @@ import (
 	"runtime"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
@@ -42,21 +41,7 @@ var everythingTurns = []llm.Response{
 func everythingModel(t *testing.T) *httptest.Server {
 	t.Helper()
 	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
-		r, err := llmtest.DecodeAnthropicRequest(req.Body)
-		if err != nil {
-			return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
-		}
-		k := turnOf(r)
-		if k >= len(everythingTurns) {
-			return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
-		}
-		resp := everythingTurns[k]
-		resp.ID, resp.Model, resp.StopReason = fmt.Sprintf("msg_%d", k), "claude-test", llm.StopEndTurn
-		if len(resp.ToolUses()) > 0 {
-			resp.StopReason = llm.StopToolUse
-		}
-		resp.Usage = llm.Usage{InputTokens: 100, OutputTokens: 20}
-		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
+		return scriptReply(req, everythingTurns, "msg_", flatUsage)
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)

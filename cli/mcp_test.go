@@ -2,13 +2,11 @@ package cli
 
 import (
 	"encoding/json"
-	"fmt"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/llm/llmtest"
@@ -29,22 +27,7 @@ var mcpTurns = []llm.Response{
 func mcpModelServer(t *testing.T) (*httptest.Server, *llmtest.Handler) {
 	t.Helper()
 	h := llmtest.NewAnthropicHandler(func(n int, req llmtest.Request) llmtest.Reply {
-		r, err := llmtest.DecodeAnthropicRequest(req.Body)
-		if err != nil {
-			return llmtest.AnthropicError(400, "invalid_request_error", err.Error())
-		}
-		k := turnOf(r)
-		if k >= len(mcpTurns) {
-			return llmtest.AnthropicError(400, "invalid_request_error", "conversation is longer than the script")
-		}
-		resp := mcpTurns[k]
-		resp.ID, resp.Model = fmt.Sprintf("msg_turn_%d", k), "claude-test"
-		resp.StopReason = llm.StopEndTurn
-		if len(resp.ToolUses()) > 0 {
-			resp.StopReason = llm.StopToolUse
-		}
-		resp.Usage = llm.Usage{InputTokens: 100, OutputTokens: 20}
-		return llmtest.Reply{Body: llmtest.AnthropicBody(resp, 6), ChunkSize: 64, Pace: time.Millisecond}
+		return scriptReply(req, mcpTurns, "msg_turn_", flatUsage)
 	})
 	srv := httptest.NewServer(h)
 	t.Cleanup(srv.Close)
