@@ -82,13 +82,19 @@ func (c *Checkpoints) List(runID string) ([]CheckpointView, error) {
 	}
 	out := make([]CheckpointView, 0, len(list))
 	for _, k := range list {
-		v := CheckpointView{ID: k.ID, Seq: k.Seq, Phase: k.Phase, Files: k.Files, Bytes: k.Bytes, AddedBytes: k.AddedBytes, CreatedAt: k.CreatedAt}
-		if err := json.Unmarshal(k.Excluded, &v.Excluded); err != nil || v.Excluded == nil {
-			v.Excluded = []checkpoint.Excluded{}
-		}
-		out = append(out, v)
+		out = append(out, NewCheckpointView(k))
 	}
 	return out, nil
+}
+
+// NewCheckpointView is the view of a journal checkpoint: the window's and `corral
+// checkpoints --json`'s. What it left out is never null.
+func NewCheckpointView(k journal.Checkpoint) CheckpointView {
+	v := CheckpointView{ID: k.ID, Seq: k.Seq, Phase: k.Phase, Files: k.Files, Bytes: k.Bytes, AddedBytes: k.AddedBytes, CreatedAt: k.CreatedAt}
+	if err := json.Unmarshal(k.Excluded, &v.Excluded); err != nil || v.Excluded == nil {
+		v.Excluded = []checkpoint.Excluded{}
+	}
+	return v
 }
 
 // Preview says what restoring the run's workspace to the point would change (text diffs,

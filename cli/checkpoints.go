@@ -2,12 +2,12 @@ package cli
 
 import (
 	"context"
-	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/config"
 	"github.com/corral-dev/corral/backend/journal"
@@ -92,28 +92,17 @@ var checkpointsCommand = command{
 	},
 }
 
-// checkpointView is a checkpoint as `corral checkpoints --json` prints it.
+// checkpointView is a checkpoint as `corral checkpoints --json` prints it: the window's
+// view with its time in milliseconds (the outer CreatedAt hides the embedded one).
 type checkpointView struct {
-	ID         string                `json:"id"`
-	Seq        int                   `json:"seq"`
-	Phase      string                `json:"phase"`
-	Files      int                   `json:"files"`
-	Bytes      int64                 `json:"bytes"`
-	AddedBytes int64                 `json:"added_bytes"`
-	Excluded   []checkpoint.Excluded `json:"excluded"`
-	CreatedAt  string                `json:"created_at"`
+	app.CheckpointView
+	CreatedAt string `json:"created_at"`
 }
 
 func checkpointViews(list []journal.Checkpoint) []checkpointView {
 	out := make([]checkpointView, 0, len(list))
 	for _, c := range list {
-		v := checkpointView{ID: c.ID, Seq: c.Seq, Phase: c.Phase, Files: c.Files, Bytes: c.Bytes, AddedBytes: c.AddedBytes,
-			CreatedAt: c.CreatedAt.Format("2006-01-02T15:04:05.000Z07:00")}
-		_ = json.Unmarshal(c.Excluded, &v.Excluded)
-		if v.Excluded == nil {
-			v.Excluded = []checkpoint.Excluded{}
-		}
-		out = append(out, v)
+		out = append(out, checkpointView{app.NewCheckpointView(c), c.CreatedAt.Format("2006-01-02T15:04:05.000Z07:00")})
 	}
 	return out
 }

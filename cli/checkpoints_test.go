@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
@@ -209,4 +210,28 @@ func uncached(t *testing.T, block json.RawMessage) []byte {
 		return block
 	}
 	return append(append([]byte{}, block[:i]...), '}')
+}
+
+// TestCheckpointViewsJSON pins `corral checkpoints --json`: the window's fields in their
+// order, the time in milliseconds, and what was left out never null.
+func TestCheckpointViewsJSON(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 7, 10, 11, 12, 345678901, time.UTC)
+	tests := []struct {
+		name string
+		in   journal.Checkpoint
+		want string
+	}{
+		{"excluded", journal.Checkpoint{ID: "c1", Seq: 3, Phase: "before", Files: 2, Bytes: 10, AddedBytes: 4, CreatedAt: at,
+			Excluded: json.RawMessage(`[{"path":"node_modules","reason":"ignored"}]`)},
+			`[{"id":"c1","seq":3,"phase":"before","files":2,"bytes":10,"added_bytes":4,"excluded":[{"path":"node_modules","reason":"ignored"}],"created_at":"2026-12-07T10:11:12.345Z"}]`},
+		{"nothing excluded", journal.Checkpoint{ID: "c2", Seq: 4, Phase: "after", CreatedAt: at},
+			`[{"id":"c2","seq":4,"phase":"after","files":0,"bytes":0,"added_bytes":0,"excluded":[],"created_at":"2026-12-07T10:11:12.345Z"}]`},
+	}
+	for _, tc := range tests {
+		got, err := json.Marshal(checkpointViews([]journal.Checkpoint{tc.in}))
+		if err != nil || string(got) != tc.want {
+			t.Errorf("%s: checkpointViews = %s, %v; want %s", tc.name, got, err, tc.want)
+		}
+	}
 }
