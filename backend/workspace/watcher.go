@@ -553,8 +553,25 @@ func (w *Watcher) note(rel string, existed bool) {
 		w.setRescan()
 		return
 	}
+	if existed && w.createdInBatch(parentDir(rel)) {
+		// Its directory appeared in this batch, so it did not exist when
+		// the batch began: the watch on a new directory can see an entry
+		// go that its listing, made after, never saw come.
+		existed = false
+	}
 	_, wasDir := w.dirs[rel]
 	w.pending[rel] = pendingChange{existed: existed, wasDir: wasDir || w.unreadable[rel]}
+}
+
+// createdInBatch reports whether dir or a directory above it was first
+// seen created in the pending batch.
+func (w *Watcher) createdInBatch(dir string) bool {
+	for ; dir != "." && dir != "/" && dir != ""; dir = parentDir(dir) {
+		if pc, ok := w.pending[dir]; ok && !pc.existed {
+			return true
+		}
+	}
+	return false
 }
 
 // setRescan gives up listing the pending changes.

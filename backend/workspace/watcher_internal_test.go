@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"sync"
 	"strings"
 	"sync/atomic"
 	"syscall"
@@ -290,6 +291,55 @@ func TestUnreadableDirectory(t *testing.T) {
 		}
 		waitBatch(t, w, "created secret/key.txt", hasChange("secret/key.txt", Created))
 	})
+}
+
+// TestGoneBeforeListing: an entry of a new directory that goes after the
+// directory is watched but before it is listed was never reported created,
+// so its removal is not reported either (the race CI met in
+// CreatedAndRemovedInOneBatchIsNotReported, made certain here).
+func TestGoneBeforeListing(t *testing.T) {
+	t.Parallel()
+	root := t.TempDir()
+	w, err := New(root, Options{Quiet: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed := make(chan struct{})
+	var once sync.Once
+	w.readDir = func(name string) ([]fs.DirEntry, error) {
+		if filepath.Base(name) == "new" {
+			once.Do(func() {
+				// The watch on new is in place: this removal is an event.
+				if err := os.Remove(filepath.Join(name, "sub")); err != nil {
+					t.Error(err)
+				}
+				close(listed)
+			})
+		}
+		return readDirUnsorted(name)
+	}
+	start(t, w)
+	// new arrives whole, sub in it, as a rename does.
+	outside := t.TempDir()
+	if err := os.MkdirAll(filepath.Join(outside, "new", "sub"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Rename(filepath.Join(outside, "new"), filepath.Join(root, "new")); err != nil {
+		t.Fatal(err)
+	}
+	<-listed
+	write(t, root, "sentinel", "x")
+	var seen []Change
+	waitBatch(t, w, "created sentinel", func(b Batch) bool {
+		seen = append(seen, b.Changes...)
+		return slices.ContainsFunc(b.Changes, func(c Change) bool { return c.Path == "sentinel" })
+	})
+	if i := slices.IndexFunc(seen, func(c Change) bool { return c.Path == "new/sub" }); i >= 0 {
+		t.Errorf("new/sub was reported (%+v); it was never seen created", seen[i])
+	}
+	if !slices.ContainsFunc(seen, func(c Change) bool { return c.Path == "new" && c.Op == Created }) {
+		t.Errorf("changes = %+v, want new created", seen)
+	}
 }
 
 // TestUnwatchableDirectory: a directory the OS refuses to watch
