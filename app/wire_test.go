@@ -867,3 +867,66 @@ func (c *wireChecker) compareStruct(goT reflect.Type, ts tsType, path string, di
 		c.errorf("%s.%s: %q is declared but not in the JSON of Go %v (TypeScript %s)", path, name, name, goT, ts.name)
 	}
 }
+
+// TestRunEventTypes: the run event types the UI knows (events.ts RUN_EVENT_TYPES and
+// isLossyEvent) are the agent's (the EventType constants of backend/agent/event.go and
+// EventType.Lossy), so an event the backend adds is one the UI applies or knowingly skips.
+func TestRunEventTypes(t *testing.T) {
+	t.Parallel()
+	f, err := parser.ParseFile(token.NewFileSet(), filepath.Join("..", "backend", "agent", "event.go"), nil, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var goTypes []string
+	for _, d := range f.Decls {
+		g, ok := d.(*ast.GenDecl)
+		if !ok || g.Tok != token.CONST {
+			continue
+		}
+		for _, s := range g.Specs {
+			v := s.(*ast.ValueSpec)
+			if id, ok := v.Type.(*ast.Ident); !ok || id.Name != "EventType" || len(v.Values) != 1 {
+				continue
+			}
+			lit, ok := v.Values[0].(*ast.BasicLit)
+			if !ok {
+				continue
+			}
+			name, err := strconv.Unquote(lit.Value)
+			if err != nil {
+				t.Fatal(err)
+			}
+			goTypes = append(goTypes, name)
+		}
+	}
+	src := readLib(t, "events.ts")
+	list := regexp.MustCompile(`(?s)RUN_EVENT_TYPES: readonly RunEventType\[\] = \[(.*?)\];`).FindStringSubmatch(src)
+	lossy := regexp.MustCompile(`(?s)export function isLossyEvent\(type: RunEventType\): boolean \{(.*?)\n\}`).FindStringSubmatch(src)
+	if len(goTypes) < 10 || list == nil || lossy == nil {
+		t.Fatalf("parsed %d Go event types; RUN_EVENT_TYPES found %v, isLossyEvent found %v", len(goTypes), list != nil, lossy != nil)
+	}
+	quoted := regexp.MustCompile(`'([a-z.]+)'`)
+	var tsTypes, tsLossy []string
+	for _, m := range quoted.FindAllStringSubmatch(list[1], -1) {
+		tsTypes = append(tsTypes, m[1])
+	}
+	for _, m := range quoted.FindAllStringSubmatch(lossy[1], -1) {
+		tsLossy = append(tsLossy, m[1])
+	}
+	var goLossy []string
+	for _, name := range goTypes {
+		if agent.EventType(name).Lossy() {
+			goLossy = append(goLossy, name)
+		}
+	}
+	slices.Sort(goTypes)
+	slices.Sort(tsTypes)
+	slices.Sort(goLossy)
+	slices.Sort(tsLossy)
+	if !slices.Equal(goTypes, tsTypes) {
+		t.Errorf("agent event types %q, events.ts RUN_EVENT_TYPES %q: they must be the same", goTypes, tsTypes)
+	}
+	if !slices.Equal(goLossy, tsLossy) {
+		t.Errorf("agent lossy event types %q, events.ts isLossyEvent %q: they must be the same", goLossy, tsLossy)
+	}
+}

@@ -68,9 +68,13 @@ func TestEgressScriptedRun(t *testing.T) {
 	}
 	session := regexp.MustCompile(`--session (ses_\w+)`).FindStringSubmatch(out)
 	for _, want := range []string{"⇄ allowed GET " + allowed + " (200", "⇄ blocked GET " + denied + ": " + denied + " is not on the allowlist — allow it: corral allow-host " + denied + " --session ses_"} {
-		if !strings.Contains(out, want) {
-			t.Errorf("console lacks %q:\n%s", want, out)
+		if n := strings.Count(out, want); n != 1 {
+			t.Errorf("console has %q %d times, want once (live, not again with the result):\n%s", want, n, out)
 		}
+	}
+	// The connections show as they happen: before the command's result line.
+	if b, r := strings.Index(out, "⇄ blocked GET "+denied), strings.Index(out, "✗ Exit code: 1"); b < 0 || r < 0 || b > r {
+		t.Errorf("the blocked connection (at %d) is not shown before the command's result (at %d):\n%s", b, r, out)
 	}
 	if session == nil {
 		t.Fatalf("no session in the console's allow-host hint:\n%s", out)

@@ -27,6 +27,9 @@ type transcript struct {
 	promptShowsApprovals bool
 	// session is the run's session, from its first event, for the "allow this host" hint.
 	session string
+	// shown are the connections printed as they happened (tool.egress), so the step's
+	// result does not print them again.
+	shown map[connKey]bool
 
 	mu   sync.Mutex
 	stop chan struct{}
@@ -93,11 +96,18 @@ func (t *transcript) print(events <-chan agent.Event) {
 				conns = ev.Result.Meta.Egress
 			}
 			for _, c := range conns {
-				line := "  ⇄ " + egress.Describe(c)
-				if !c.Allowed {
-					line += " — allow it: corral allow-host " + egress.AllowPattern(c) + " --session " + t.session
+				if !t.shown[connKey{ev.Seq, c.Time.UnixNano(), c.Host, c.Port}] {
+					t.connection(c)
 				}
-				t.line(line)
+			}
+			clear(t.shown)
+		case agent.EventToolEgress:
+			if c := ev.Egress; c != nil {
+				if t.shown == nil {
+					t.shown = map[connKey]bool{}
+				}
+				t.shown[connKey{ev.Seq, c.Time.UnixNano(), c.Host, c.Port}] = true
+				t.connection(*c)
 			}
 		case agent.EventApprovalRequested:
 			t.spin("")
@@ -143,6 +153,23 @@ func (t *transcript) print(events <-chan agent.Event) {
 			t.line("● cancelled")
 		}
 	}
+}
+
+// connKey names a connection of a step.
+type connKey struct {
+	seq  int
+	at   int64
+	host string
+	port int
+}
+
+// connection prints a connection a command attempted, with how to allow a blocked host.
+func (t *transcript) connection(c egress.Event) {
+	line := "  ⇄ " + egress.Describe(c)
+	if !c.Allowed {
+		line += " — allow it: corral allow-host " + egress.AllowPattern(c) + " --session " + t.session
+	}
+	t.line(line)
 }
 
 func (t *transcript) text(s string) {

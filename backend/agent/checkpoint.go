@@ -7,7 +7,6 @@ import (
 	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
-	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
 
@@ -28,9 +27,9 @@ type Checkpointer interface {
 // workspace can be restored to either side of the step. Replayed steps do not run, so they
 // take none. A checkpoint that cannot be taken fails the step: a side effect that could not
 // be undone must not pass for one that can.
-func (l *loop) runToolCheckpointed(ctx context.Context, seq int, t tool.Tool, known bool, use llm.Block, out func(sandbox.Stream, []byte)) (tool.Result, error) {
+func (l *loop) runToolCheckpointed(ctx context.Context, seq int, t tool.Tool, known bool, use llm.Block, live *liveOutput) (tool.Result, error) {
 	if l.r.config.Checkpoints == nil || !known || use.InputError != "" || t.Idempotent() || l.run.Workspace == "" {
-		return l.runTool(ctx, t, known, use, out)
+		return l.runTool(ctx, t, known, use, live)
 	}
 	at := checkpoint.Point{RunID: l.run.ID, Seq: seq, Phase: journal.PhaseBefore, Workspace: l.run.Workspace}
 	before, err := l.r.config.Checkpoints.Take(ctx, at)
@@ -39,7 +38,7 @@ func (l *loop) runToolCheckpointed(ctx context.Context, seq int, t tool.Tool, kn
 	}
 	at.Phase = journal.PhaseAfter
 	tr := &stepTracker{cp: l.r.config.Checkpoints, at: at, before: before}
-	res, err := l.runTool(tool.WithTracker(ctx, tr), t, known, use, out)
+	res, err := l.runTool(tool.WithTracker(ctx, tr), t, known, use, live)
 	if err != nil {
 		return res, err
 	}

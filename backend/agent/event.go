@@ -5,6 +5,7 @@ import (
 	"time"
 
 	"github.com/corral-dev/corral/backend/approval"
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/llm"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -33,6 +34,10 @@ const (
 	// EventToolOutput: a chunk of a running command's output (lossy, bounded: coalesced,
 	// capped per second and per step); the step's record keeps the result.
 	EventToolOutput EventType = "tool.output"
+	// EventToolEgress: a connection a running command attempted through the egress proxy,
+	// allowed or blocked (Egress), as it ends (lossy, at most egressLive a step); the step's
+	// record lists them all.
+	EventToolEgress EventType = "tool.egress"
 	// EventApprovalRequested: a tool call waits for a person; Approval holds the request
 	// with its preview.
 	EventApprovalRequested EventType = "approval.requested"
@@ -42,7 +47,7 @@ const (
 
 // Lossy reports whether subscribers may miss events of this type.
 func (t EventType) Lossy() bool {
-	return t == EventTextDelta || t == EventThinkingDelta || t == EventModelRetry || t == EventToolOutput
+	return t == EventTextDelta || t == EventThinkingDelta || t == EventModelRetry || t == EventToolOutput || t == EventToolEgress
 }
 
 // Event is one thing that happened in a run, as published on the bus and printed by
@@ -88,6 +93,8 @@ type Event struct {
 	// ResumeCancelled) and the journal recorded the resume; a run going on after an approval
 	// answer is not resumed and has none.
 	Reason string `json:"reason,omitempty"`
+
+	Egress *egress.Event `json:"egress,omitempty"` // tool.egress
 
 	Approval *approval.Request `json:"approval,omitempty"` // approval.requested
 	Decision *GateRecord       `json:"decision,omitempty"` // approval.decided

@@ -478,7 +478,7 @@ func (l *loop) toolStep(ctx context.Context, use llm.Block) (tool.Result, error)
 			l.r.publish(Event{Type: EventToolStarted, RunID: l.run.ID, Seq: seq, Tool: use.Name, Input: use.Input})
 			live = newLiveOutput(l.r.publish, Event{RunID: l.run.ID, Seq: seq, Tool: use.Name})
 			var err error
-			res, err = l.runToolCheckpointed(ctx, seq, t, known, use, live.write)
+			res, err = l.runToolCheckpointed(ctx, seq, t, known, use, live)
 			live.close()
 			if err != nil {
 				return journal.StepResult{}, err
@@ -532,7 +532,9 @@ func (l *loop) keepCancelled(ctx context.Context, seq int, live *liveOutput) {
 
 // runTool runs one tool call. What the model got wrong (an unknown tool, input that is not
 // JSON) is a result it sees; only infrastructure failures are errors.
-func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block, out func(sandbox.Stream, []byte)) (tool.Result, error) {
+// live, when set, streams an exec command's output and connections as tool.output and
+// tool.egress events.
+func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Block, live *liveOutput) (tool.Result, error) {
 	if !known {
 		return tool.Result{Content: fmt.Sprintf("There is no tool named %q. Available tools: %v.", use.Name, l.cfg.Tools), IsError: true}, nil
 	}
@@ -551,11 +553,11 @@ func (l *loop) runTool(ctx context.Context, t tool.Tool, known bool, use llm.Blo
 		}
 	}
 	sb := l.sb
-	if out != nil && use.Name == "exec" {
+	if live != nil && use.Name == "exec" {
 		// Only the exec tool's commands stream. Other tools get the sandbox itself: a wrapper
 		// would hide its optional capabilities (sandbox.Starter, which MCP servers in a
 		// container need) and is no comparable key for the connections MCP keeps per sandbox.
-		sb = outputSandbox{Sandbox: l.sb, out: out}
+		sb = outputSandbox{Sandbox: l.sb, live: live}
 	}
 	return t.Run(ctx, sb, use.Input)
 }

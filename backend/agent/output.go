@@ -7,6 +7,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/sandbox"
 	"github.com/corral-dev/corral/backend/tool"
 )
@@ -21,6 +22,9 @@ const (
 	// outputKept is how much of a command's output (head and tail) a step cut off by a
 	// cancel keeps for the person deciding about it.
 	outputKept = 64 << 10
+	// egressLive is how many of a command's connections reach subscribers as tool.egress
+	// events; the step's record lists them all.
+	egressLive = 100
 )
 
 // liveOutput turns a command's output into tool.output events for one tool step. It is
@@ -40,6 +44,7 @@ type liveOutput struct {
 	window  int // bytes sent in the current second
 	winAt   time.Time
 	dropped int64 // bytes not sent, since the last event
+	conns   int   // tool.egress events sent
 	closed  bool
 }
 
@@ -116,6 +121,22 @@ func (o *liveOutput) flushLocked() {
 	o.publish(ev)
 }
 
+// connection sends a connection the command attempted through the egress proxy as a
+// tool.egress event (sandbox.ExecRequest.Egress), up to egressLive of them.
+func (o *liveOutput) connection(c egress.Event) {
+	o.mu.Lock()
+	defer o.mu.Unlock()
+	if o.closed || o.conns >= egressLive {
+		return
+	}
+	o.conns++
+	ev := o.base
+	ev.Type = EventToolEgress
+	ev.Egress = &c
+	ev.Elapsed = time.Since(o.begun).Milliseconds()
+	o.publish(ev)
+}
+
 // close sends what is pending and stops; later output is ignored.
 func (o *liveOutput) close() {
 	o.mu.Lock()
@@ -145,16 +166,21 @@ func (o *liveOutput) cancelled() tool.Result {
 	return tool.Result{Content: text, IsError: true, Meta: tool.Meta{DurationMS: elapsed.Milliseconds(), Truncated: o.sofar.Dropped() > 0}}
 }
 
-// outputSandbox is the step's sandbox with every command's output streamed to out.
+// outputSandbox is the step's sandbox with every command's output and connections
+// streamed to live.
 type outputSandbox struct {
 	sandbox.Sandbox
-	out func(sandbox.Stream, []byte)
+	live *liveOutput
 }
 
-// Exec runs req with its output streamed, unless the caller streams it already.
+// Exec runs req with its output and connections streamed, unless the caller streams them
+// already.
 func (s outputSandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.ExecResult, error) {
 	if req.Output == nil {
-		req.Output = s.out
+		req.Output = s.live.write
+	}
+	if req.Egress == nil {
+		req.Egress = s.live.connection
 	}
 	return s.Sandbox.Exec(ctx, req)
 }

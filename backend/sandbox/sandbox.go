@@ -53,6 +53,11 @@ type ExecRequest struct {
 	// the captured streams. It may be called from several goroutines at
 	// once, must return quickly and must not keep chunk.
 	Output func(stream Stream, chunk []byte)
+	// Egress, when set, is called with each connection the command's
+	// sandbox saw end while the command ran (a sandbox behind the egress
+	// proxy; others never call it), for live display; the result's Egress
+	// still lists them all. It must return quickly.
+	Egress func(egress.Event)
 }
 
 // Stream names one of a command's output streams.

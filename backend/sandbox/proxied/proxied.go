@@ -40,6 +40,9 @@ type Sandbox struct {
 	mu      sync.Mutex
 	pending []egress.Event
 	onEvent func(egress.Event)
+	// running holds the Egress callbacks of the commands running now; a
+	// connection goes to each, as the proxy cannot tell which made it.
+	running map[*sandbox.ExecRequest]func(egress.Event)
 
 	closeOnce sync.Once
 	closeErr  error
@@ -56,7 +59,7 @@ func Open(opts egress.Options, open func(dir, socket string) (sandbox.Sandbox, e
 	if err != nil {
 		return nil, fmt.Errorf("egress: %w", err)
 	}
-	s := &Sandbox{dir: dir, onEvent: opts.OnEvent, serve: make(chan error, 1)}
+	s := &Sandbox{dir: dir, onEvent: opts.OnEvent, serve: make(chan error, 1), running: map[*sandbox.ExecRequest]func(egress.Event){}}
 	fail := func(err error) (*Sandbox, error) {
 		if s.proxy != nil {
 			_ = s.proxy.Close() // err, why Open failed, is the one to report
@@ -90,20 +93,34 @@ func Open(opts egress.Options, open func(dir, socket string) (sandbox.Sandbox, e
 func (s *Sandbox) event(ev egress.Event) {
 	s.mu.Lock()
 	s.pending = append(s.pending, ev)
+	live := make([]func(egress.Event), 0, len(s.running))
+	for _, f := range s.running {
+		live = append(live, f)
+	}
 	s.mu.Unlock()
+	for _, f := range live {
+		f(ev)
+	}
 	if s.onEvent != nil {
 		s.onEvent(ev)
 	}
 }
 
 // Exec runs the command and adds the connections attempted since the
-// previous command ended to its result.
+// previous command ended to its result; req.Egress sees each as it ends.
 func (s *Sandbox) Exec(ctx context.Context, req sandbox.ExecRequest) (sandbox.ExecResult, error) {
+	key := &req
+	if req.Egress != nil {
+		s.mu.Lock()
+		s.running[key] = req.Egress
+		s.mu.Unlock()
+	}
 	res, err := s.Sandbox.Exec(ctx, req)
 	qctx, cancel := context.WithTimeout(context.Background(), quietWait)
 	_ = s.proxy.Quiet(qctx)
 	cancel()
 	s.mu.Lock()
+	delete(s.running, key)
 	res.Egress, s.pending = s.pending, nil
 	s.mu.Unlock()
 	return res, err

@@ -6,7 +6,10 @@ import (
 	"context"
 	"os"
 	"os/exec"
+	"path/filepath"
+	"syscall"
 	"testing"
+	"time"
 
 	"github.com/corral-dev/corral/backend/egress"
 	"github.com/corral-dev/corral/backend/egress/egresstest"
@@ -62,6 +65,63 @@ func TestExecCarriesConnections(t *testing.T) {
 	}
 	if _, err := os.Stat(dir); !os.IsNotExist(err) {
 		t.Errorf("socket directory %s after Close: %v, want it gone", dir, err)
+	}
+}
+
+// TestExecEgressLive: a command's connections reach its ExecRequest.Egress while it still
+// runs (the command blocks on a FIFO until the test has seen its connection).
+func TestExecEgressLive(t *testing.T) {
+	if c := local.Probe(); c.Mechanism != "namespaces+landlock" {
+		t.Skipf("local commands are not confined here: %+v", c.Missing())
+	}
+	if _, err := exec.LookPath("busybox"); err != nil {
+		t.Skip("busybox is not installed (make test-deps)")
+	}
+	srv := egresstest.Start(t, egresstest.HostAddress())
+	pol, err := egress.NewPolicy(egress.ModeAllowlist, srv.Allowlist(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	ws := t.TempDir()
+	fifo := filepath.Join(ws, "go")
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	sb, err := proxied.Open(egress.Options{Policy: pol, Resolver: srv.Hosts()}, func(_, socket string) (sandbox.Sandbox, error) {
+		return local.New(ws, local.Options{Egress: socket})
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer sb.Close()
+	live := make(chan egress.Event, 8)
+	done := make(chan sandbox.ExecResult, 1)
+	go func() {
+		cmd := "busybox wget -q -O- http://" + egresstest.Denied + ":" + srv.HTTPPort() + "/; cat go"
+		res, err := sb.Exec(context.Background(), sandbox.ExecRequest{Command: cmd, Egress: func(ev egress.Event) { live <- ev }})
+		if err != nil {
+			t.Error(err)
+		}
+		done <- res
+	}()
+	select {
+	case ev := <-live:
+		if ev.Host != egresstest.Denied || ev.Allowed {
+			t.Errorf("live event %+v, want %s blocked", ev, egresstest.Denied)
+		}
+	case res := <-done:
+		t.Fatalf("Exec returned (%+v) before its connection was seen live", res)
+	case <-time.After(time.Minute):
+		t.Fatal("no live connection event within a minute")
+	}
+	if err := os.WriteFile(fifo, []byte("go\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if res := <-done; len(res.Egress) != 1 || res.Egress[0].Host != egresstest.Denied {
+		t.Errorf("result egress = %+v, want the one connection", res.Egress)
+	}
+	if len(live) != 0 {
+		t.Errorf("%d more live events, want the one", len(live))
 	}
 }
 

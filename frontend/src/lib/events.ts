@@ -3,7 +3,7 @@
 // desktop window events arrive through the Wails runtime; in a browser through
 // the server-sent event stream of `corral serve` (GET /api/events).
 
-import type { ApprovalRecord, ApprovalRequest, RunStatus, SessionEvent, ToolMeta, ModelUsage, WorkspaceChange, WorkspaceEvent } from './api';
+import type { ApprovalRecord, ApprovalRequest, EgressEvent, RunStatus, SessionEvent, ToolMeta, ModelUsage, WorkspaceChange, WorkspaceEvent } from './api';
 
 /**
  * EVENT_RUNS carries a batch of run events, oldest first, flushed every ~75 ms.
@@ -27,6 +27,7 @@ export type RunEventType =
   | 'tool.started'
   | 'tool.finished'
   | 'tool.output'
+  | 'tool.egress'
   | 'approval.requested'
   | 'approval.decided';
 
@@ -46,17 +47,18 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'tool.started',
   'tool.finished',
   'tool.output',
+  'tool.egress',
   'approval.requested',
   'approval.decided',
 ];
 
 /**
  * isLossyEvent reports whether a subscriber may miss events of this type
- * (agent.EventType.Lossy): text and thinking deltas, retries and live tool output. Every other
+ * (agent.EventType.Lossy): text and thinking deltas, retries, live tool output and connections. Every other
  * event is delivered unless the connection itself drops.
  */
 export function isLossyEvent(type: RunEventType): boolean {
-  return type === 'text.delta' || type === 'thinking.delta' || type === 'model.retry' || type === 'tool.output';
+  return type === 'text.delta' || type === 'thinking.delta' || type === 'model.retry' || type === 'tool.output' || type === 'tool.egress';
 }
 
 /** ToolOutcome is what the model saw of a tool call, as carried by tool.finished. */
@@ -109,6 +111,8 @@ export interface RunEvent {
   workspace?: string;
   /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled', 'paused') and the journal recorded the resume. */
   reason?: string;
+  /** egress is, on tool.egress, a connection the running command attempted (allowed or blocked). */
+  egress?: EgressEvent;
   /** approval is the request on approval.requested. */
   approval?: ApprovalRequest;
   /** decision is the record on approval.decided. */

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import type { RunEvent } from '../events';
 import { resumeSpan, stepOf, traceOf, type StepRecord } from './fixtures';
 import type { Trace } from '../api';
-import { LIVE_TAIL, StepList, isErrorStep, responseRetries, responseText, responseThinking, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
+import { LIVE_EGRESS, LIVE_TAIL, StepList, isErrorStep, responseRetries, responseText, responseThinking, resumeLabel, resumesFromTrace, stepsFromTrace } from './steps';
 import hello from './testdata/hello.trace.json';
 import { RunTrace } from './trace.svelte';
 import { summarizeTool } from '../tools';
@@ -116,6 +116,21 @@ describe('StepList.apply', () => {
     l.apply(ev('tool.finished', { seq: 3, tool: 'exec', result: { content: 'done', is_error: false } }));
     l.apply(ev('tool.output', { seq: 3, tool: 'exec', text: 'late' }));
     expect(l.get(3)!.live!.endsWith('late')).toBe(false);
+  });
+
+  it('tool.egress lists a running command\'s connections as they end, bounded, and none after it finished', () => {
+    const l = new StepList();
+    const conn = (host: string, allowed: boolean) => ({ time: at(1), method: 'CONNECT', host, port: 443, allowed, bytes_out: 0, bytes_in: 0, duration_ms: 1 });
+    l.apply(ev('tool.started', { seq: 3, tool: 'exec', input: { command: 'npm install' } }));
+    l.apply(ev('tool.egress', { seq: 3, tool: 'exec', egress: conn('registry.test', true) }));
+    l.apply(ev('tool.egress', { seq: 3, tool: 'exec', egress: conn('evil.test', false) }));
+    expect(l.get(3)!.liveEgress!.map((c) => `${c.host}:${c.allowed}`)).toEqual(['registry.test:true', 'evil.test:false']);
+    for (let i = 0; i < LIVE_EGRESS + 5; i++) l.apply(ev('tool.egress', { seq: 3, tool: 'exec', egress: conn(`h${i}.test`, true) }));
+    expect(l.get(3)!.liveEgress).toHaveLength(LIVE_EGRESS);
+    l.apply(ev('tool.finished', { seq: 3, tool: 'exec', result: { content: 'done', is_error: false } }));
+    l.apply(ev('tool.egress', { seq: 3, tool: 'exec', egress: conn('late.test', true) }));
+    expect(l.get(3)!.liveEgress!.some((c) => c.host === 'late.test')).toBe(false);
+    expect(l.apply(ev('tool.egress', { seq: 3, tool: 'exec' }))).toBe(false);
   });
 
   it('tool.finished carries the meta cards show, at once', () => {

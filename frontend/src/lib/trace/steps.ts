@@ -4,7 +4,7 @@
 // by run events; the trace is the truth for every step it has finished,
 // events fill in what is still happening.
 
-import type { ApprovalRecord, ApprovalRequest, ModelInput, ModelResponse, Span, StepKind, StepStatus, ToolMeta, ToolUseBlock, Trace, Usage } from '../api';
+import type { ApprovalRecord, ApprovalRequest, EgressEvent, ModelInput, ModelResponse, Span, StepKind, StepStatus, ToolMeta, ToolUseBlock, Trace, Usage } from '../api';
 import type { RunEvent } from '../events';
 
 /** Retry is one failed model attempt the call is retrying after. */
@@ -57,10 +57,17 @@ export interface TraceStep {
   live?: string;
   liveElapsed?: number;
   liveDropped?: number;
+  /** liveEgress are the connections the running command attempted so far (tool.egress events;
+   * lossy, at most LIVE_EGRESS); the recorded result lists them all. */
+  liveEgress?: EgressEvent[];
 }
 
 /** LIVE_TAIL is how much of a running command's output a step keeps. */
 export const LIVE_TAIL = 32 * 1024;
+
+/** LIVE_EGRESS is how many of a running command's connections a step keeps (the backend sends
+ * at most 100). */
+export const LIVE_EGRESS = 100;
 
 /** CommandSpan is the sandbox command of an exec tool call. */
 export interface CommandSpan {
@@ -485,6 +492,15 @@ export class StepList {
           s.liveDropped = (s.liveDropped ?? 0) + (ev.dropped ?? 0);
         });
         return true;
+      case 'tool.egress': {
+        const conn = ev.egress;
+        if (!conn) return false;
+        this.#upsert(seq, 'tool', ev.tool ?? 'tool', t, (s) => {
+          if (s.status !== 'started' || (s.liveEgress?.length ?? 0) >= LIVE_EGRESS) return;
+          s.liveEgress = [...(s.liveEgress ?? []), conn];
+        });
+        return true;
+      }
       case 'tool.finished':
         this.#upsert(seq, 'tool', ev.tool ?? 'tool', t, (s) => {
           if (s.fromHistory && s.status !== 'started') return;
