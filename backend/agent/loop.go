@@ -195,6 +195,9 @@ func (r *Runner) finish(ctx context.Context, run journal.Run, final string, runE
 		r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
 		return run, errors.Join(runErr, fmt.Errorf("agent: record run outcome: %w", err))
 	}
+	if finalRun(status) {
+		r.removeChildWorktrees(bg, run)
+	}
 	r.publish(Event{Type: typ, RunID: run.ID, SessionID: run.SessionID, Status: string(status), Error: errText, Text: final})
 	out, err := r.config.Journal.Run(bg, run.ID)
 	if err != nil {

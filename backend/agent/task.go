@@ -46,6 +46,10 @@ const (
 	// directory, .git left out); its changes come back to the parent as a diff, which
 	// the parent applies with its own edit and write calls, through the approval gate.
 	IsolationCopy = "copy"
+	// IsolationWorktree: the child works in a git worktree of the workspace's repository at
+	// its HEAD (under the data directory; removed when the parent run ends); its changes come
+	// back to the parent as a diff, as a copy's do.
+	IsolationWorktree = "worktree"
 )
 
 // taskInput is what the model sends to the task tool.
@@ -62,7 +66,7 @@ func taskSpec(agents []string) llm.ToolSpec {
 	schema := `{"type":"object","properties":{` +
 		`"agent":{"type":"string","enum":` + string(names) + `,"description":"The agent to delegate to."},` +
 		`"prompt":{"type":"string","description":"The whole task: the subagent sees nothing of this conversation."},` +
-		`"isolation":{"type":"string","enum":["shared","copy"],"description":"shared (default): work in this workspace. copy: work in a copy; its changes come back as a diff for you to apply."},` +
+		`"isolation":{"type":"string","enum":["shared","copy","worktree"],"description":"shared (default): work in this workspace. copy: work in a copy; its changes come back as a diff for you to apply. worktree: work in a git worktree of this repository at its last commit (what is not committed is not there); its changes come back as a diff."},` +
 		`"max_steps":{"type":"integer","minimum":1,"description":"At most this many model calls for the subagent (it never gets more than you have left)."}},` +
 		`"required":["agent","prompt"]}`
 	return llm.ToolSpec{
@@ -209,9 +213,9 @@ func (l *loop) startChild(ctx context.Context, seq int, input json.RawMessage, t
 	switch in.Isolation {
 	case "", IsolationShared:
 		in.Isolation = IsolationShared
-	case IsolationCopy:
+	case IsolationCopy, IsolationWorktree:
 	default:
-		return refuse("Isolation %q is not one of shared or copy; no subagent was started.", in.Isolation)
+		return refuse("Isolation %q is not one of shared, copy or worktree; no subagent was started.", in.Isolation)
 	}
 	def, ok, _ := l.r.definition(in.Agent)
 	if !ok {
@@ -228,10 +232,18 @@ func (l *loop) startChild(ctx context.Context, seq int, input json.RawMessage, t
 	if err != nil {
 		return refuse("The subagent %q cannot start: %v.", in.Agent, err)
 	}
-	if in.Isolation == IsolationCopy {
+	switch in.Isolation {
+	case IsolationCopy:
 		rec.Workspace = filepath.Join(l.r.config.DataDir, "subagents", id)
 		if err := copyWorkspace(l.run.Workspace, rec.Workspace); err != nil {
 			return rec, fmt.Errorf("agent: subagent %s: copy the workspace: %w", id, err)
+		}
+	case IsolationWorktree:
+		rec.Workspace = filepath.Join(l.r.config.DataDir, "subagents", id)
+		if err := addWorktree(ctx, l.run.Workspace, rec.Workspace); errors.Is(err, errNoRepository) {
+			return refuse("There is no git worktree to give (%v); no subagent was started. Ask for isolation copy instead.", err)
+		} else if err != nil {
+			return rec, fmt.Errorf("agent: subagent %s: make its worktree: %w", id, err)
 		}
 	}
 	blob, err := json.Marshal(cfg)
@@ -290,8 +302,8 @@ func (l *loop) childConfig(def Definition, in taskInput, turn, n int) (RunConfig
 	if cfg.Thinking, err = ParseThinking(def.Thinking); err != nil {
 		return cfg, err
 	}
-	if in.Isolation == IsolationCopy && cfg.Sandbox == "docker" {
-		// The session's container mounts the session's workspace, not the copy.
+	if in.Isolation != IsolationShared && cfg.Sandbox == "docker" {
+		// The session's container mounts the session's workspace, not the copy or worktree.
 		cfg.Container.Scope, cfg.Container.IdleSeconds = "run", 0
 	}
 	cfg.Provider, cfg.Model = l.d.models.Resolve(cfg.Provider, cfg.Model)
@@ -396,19 +408,29 @@ func (r *Runner) childResult(ctx context.Context, run journal.Run, rec record.Su
 		res.Content = fmt.Sprintf("The subagent %s (run %s) ended %s: %s\n\n%s", rec.Agent, run.ID, run.Status, run.Error, res.Content)
 		res.IsError = run.Status == journal.RunRefused
 	}
-	if rec.Isolation != IsolationCopy {
+	var (
+		text  string
+		files int
+		where = "a copy of the workspace"
+	)
+	switch rec.Isolation {
+	case IsolationCopy:
+		text, files, err = workspaceDiff(parentWS, rec.Workspace)
+	case IsolationWorktree:
+		where = "a git worktree of the repository at its last commit"
+		text, files, err = worktreeDiff(ctx, rec.Workspace)
+	default:
 		return res, nil
 	}
-	text, files, err := workspaceDiff(parentWS, rec.Workspace)
 	if err != nil {
-		return tool.Result{}, fmt.Errorf("agent: subagent %s: diff its copy: %w", run.ID, err)
+		return tool.Result{}, fmt.Errorf("agent: subagent %s: diff its workspace: %w", run.ID, err)
 	}
 	switch files {
 	case 0:
-		res.Content += "\n\n(The subagent worked in a copy of the workspace and changed nothing in it.)"
+		res.Content += fmt.Sprintf("\n\n(The subagent worked in %s and changed nothing in it.)", where)
 	default:
-		res.Content += fmt.Sprintf("\n\nThe subagent worked in a copy of the workspace (%s) and changed %d file(s) there; nothing was applied here. "+
-			"Review the diff and make the changes you want with edit or write:\n\n%s", rec.Workspace, files, text)
+		res.Content += fmt.Sprintf("\n\nThe subagent worked in %s (%s) and changed %d file(s) there; nothing was applied here. "+
+			"Review the diff and make the changes you want with edit or write:\n\n%s", where, rec.Workspace, files, text)
 		res.Meta.Diff = text
 	}
 	return res, nil

@@ -1,10 +1,12 @@
 package agent
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -24,6 +26,8 @@ import (
 type roleModel struct {
 	// onCall, if set, runs before a request is answered (and may block it).
 	onCall func(ctx context.Context, key string) error
+	// isolationB is task B's isolation; "" is copy.
+	isolationB string
 
 	mu   sync.Mutex
 	keys []string
@@ -59,7 +63,7 @@ func (m *roleModel) Stream(ctx context.Context, req llm.Request, onEvent func(ll
 		resp.StopReason = llm.StopToolUse
 		resp.Content = []llm.Block{llm.TextBlock("Delegating."),
 			llm.NewToolUse("toolu_A", "task", `{"agent":"helper","prompt":"A"}`),
-			llm.NewToolUse("toolu_B", "task", `{"agent":"helper","prompt":"B","isolation":"copy"}`)}
+			llm.NewToolUse("toolu_B", "task", fmt.Sprintf(`{"agent":"helper","prompt":"B","isolation":%q}`, cmp.Or(m.isolationB, IsolationCopy)))}
 	case who == "lead":
 		resp.Content = []llm.Block{llm.TextBlock("Both helpers are done.")}
 	case k == 0:
@@ -183,6 +187,75 @@ func TestSubagentsRunInParallel(t *testing.T) {
 	}
 	if len(hist) != 4 {
 		t.Errorf("session history has %d messages, want 4 (the lead's prompt, turn, results, answer)", len(hist))
+	}
+}
+
+// TestSubagentWorktree: a helper asking for a worktree works in a git worktree of the
+// repository at HEAD (the parent's uncommitted file is not there), its new file comes back
+// as a diff and is not applied, and once the lead's run has ended the worktree is gone
+// from the data directory and from the repository's list.
+func TestSubagentWorktree(t *testing.T) {
+	t.Parallel()
+	if _, err := exec.LookPath("git"); err != nil {
+		t.Skip("git is not installed")
+	}
+	ws := t.TempDir()
+	gitIn := func(args ...string) string {
+		t.Helper()
+		out, err := git(t.Context(), ws, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	gitIn("init", "--quiet")
+	if err := os.WriteFile(filepath.Join(ws, "committed.txt"), []byte("c\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	gitIn("add", "committed.txt")
+	gitIn("-c", "user.name=t", "-c", "user.email=t@example.test", "commit", "--quiet", "-m", "one")
+	if err := os.WriteFile(filepath.Join(ws, "draft.txt"), []byte("d\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	r, _ := setup(t, &roleModel{isolationB: IsolationWorktree}, withHelpers)
+	run := start(t, r, StartRequest{Agent: "lead", Prompt: "delegate", Workspace: ws})
+	if got, err := r.Drive(t.Context(), run.ID); err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive = %s, %v; want completed", got.Status, err)
+	}
+	steps, err := r.config.Journal.Steps(t.Context(), run.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b, _ := record.DecodeToolOutput(steps[5].Output)
+	if !strings.Contains(b.Content, "a git worktree of the repository") || !strings.Contains(b.Meta.Diff, "+++ b/B.txt\n") || !strings.Contains(b.Meta.Diff, "+B\n") ||
+		strings.Contains(b.Meta.Diff, "draft.txt") || strings.Contains(b.Meta.Diff, "committed.txt") {
+		t.Errorf("task B result = %q (diff %q), want the worktree's new B.txt only", b.Content, b.Meta.Diff)
+	}
+	if _, err := os.Stat(filepath.Join(ws, "B.txt")); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("B.txt in the workspace: %v; the worktree's change must not be applied", err)
+	}
+	kids, err := r.config.Journal.Children(t.Context(), run.ID)
+	if err != nil || len(kids) != 2 {
+		t.Fatalf("Children = %d, %v", len(kids), err)
+	}
+	if _, err := os.Stat(kids[1].Workspace); !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("the worktree %s after the run ended: %v, want it removed", kids[1].Workspace, err)
+	}
+	if list := gitIn("worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
+		t.Errorf("git worktree list after the run:\n%s\nwant only the repository itself", list)
+	}
+
+	// Without a repository the model is told, and no subagent starts.
+	m := &scriptModel{turns: []turn{{calls: [][2]string{{"task", `{"agent":"helper","prompt":"x","isolation":"worktree"}`}}}, {text: "ok"}}}
+	r2, _ := setup(t, m, withHelpers)
+	run2 := start(t, r2, StartRequest{Agent: "lead", Prompt: "delegate"})
+	if got, err := r2.Drive(t.Context(), run2.ID); err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("Drive = %s, %v", got.Status, err)
+	}
+	steps2, _ := r2.config.Journal.Steps(t.Context(), run2.ID)
+	res, _ := record.DecodeToolOutput(steps2[3].Output)
+	if !res.IsError || !strings.Contains(res.Content, "not a git repository") || !strings.Contains(res.Content, "isolation copy") {
+		t.Errorf("task result without a repository = %+v", res)
 	}
 }
 

@@ -155,8 +155,9 @@ type Subagent struct {
 	// Run is the child run's id; empty when Error says why there is none.
 	Run   string `json:"run,omitempty"`
 	Agent string `json:"agent,omitempty"`
-	// Isolation is "shared" (the child works in the parent's workspace) or "copy" (in
-	// Workspace, a copy whose changes come back as a diff).
+	// Isolation is "shared" (the child works in the parent's workspace), "copy" (in
+	// Workspace, a copy whose changes come back as a diff) or "worktree" (in Workspace, a
+	// git worktree of the repository at HEAD, likewise).
 	Isolation string `json:"isolation,omitempty"`
 	Workspace string `json:"workspace,omitempty"`
 	// MaxSteps is the step budget the child took from its parent's.

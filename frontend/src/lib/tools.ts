@@ -104,6 +104,7 @@ export function summarizeTool(name: string, input: unknown, output: unknown): To
       subject = `${str(inp.agent)}: ${firstLine(str(inp.prompt))}`;
       mono = false;
       if (inp.isolation === 'copy') facts.push({ text: 'in a copy', tone: 'muted' });
+      if (inp.isolation === 'worktree') facts.push({ text: 'in a git worktree', tone: 'muted' });
       break;
     }
     case 'exec': {
