@@ -244,19 +244,6 @@ func TestSubagentWorktree(t *testing.T) {
 	if list := gitIn("worktree", "list", "--porcelain"); strings.Count(list, "worktree ") != 1 {
 		t.Errorf("git worktree list after the run:\n%s\nwant only the repository itself", list)
 	}
-
-	// Without a repository the model is told, and no subagent starts.
-	m := &scriptModel{turns: []turn{{calls: [][2]string{{"task", `{"agent":"helper","prompt":"x","isolation":"worktree"}`}}}, {text: "ok"}}}
-	r2, _ := setup(t, m, withHelpers)
-	run2 := start(t, r2, StartRequest{Agent: "lead", Prompt: "delegate"})
-	if got, err := r2.Drive(t.Context(), run2.ID); err != nil || got.Status != journal.RunCompleted {
-		t.Fatalf("Drive = %s, %v", got.Status, err)
-	}
-	steps2, _ := r2.config.Journal.Steps(t.Context(), run2.ID)
-	res, _ := record.DecodeToolOutput(steps2[3].Output)
-	if !res.IsError || !strings.Contains(res.Content, "not a git repository") || !strings.Contains(res.Content, "isolation copy") {
-		t.Errorf("task result without a repository = %+v", res)
-	}
 }
 
 // TestSubagentsResume cancels the lead while one helper's answer is in flight (the other
@@ -313,6 +300,7 @@ func TestTaskRefusals(t *testing.T) {
 		{"unknown agent", `{"agent":"boss","prompt":"x"}`, `There is no subagent "boss"`},
 		{"no prompt", `{"agent":"helper","prompt":" "}`, "The task has no prompt"},
 		{"bad isolation", `{"agent":"helper","prompt":"x","isolation":"vm"}`, `Isolation "vm" is not one of`},
+		{"worktree without a repository", `{"agent":"helper","prompt":"x","isolation":"worktree"}`, "not a git repository"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -22,17 +22,7 @@ import (
 // (the next command's result does not repeat them), live events reach OnEvent, a policy
 // change applies to the next command, and Close removes the socket's directory.
 func TestExecCarriesConnections(t *testing.T) {
-	if c := local.Probe(); c.Mechanism != "namespaces+landlock" {
-		t.Skipf("local commands are not confined here: %+v", c.Missing())
-	}
-	if _, err := exec.LookPath("busybox"); err != nil {
-		t.Skip("busybox is not installed (make test-deps)")
-	}
-	srv := egresstest.Start(t, egresstest.HostAddress())
-	pol, err := egress.NewPolicy(egress.ModeAllowlist, srv.Allowlist(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, pol := servers(t)
 	live := make(chan egress.Event, 8)
 	var dir string
 	sb, err := proxied.Open(egress.Options{Policy: pol, Resolver: srv.Hosts(), OnEvent: func(ev egress.Event) { live <- ev }}, func(d, socket string) (sandbox.Sandbox, error) {
@@ -71,17 +61,7 @@ func TestExecCarriesConnections(t *testing.T) {
 // TestExecEgressLive: a command's connections reach its ExecRequest.Egress while it still
 // runs (the command blocks on a FIFO until the test has seen its connection).
 func TestExecEgressLive(t *testing.T) {
-	if c := local.Probe(); c.Mechanism != "namespaces+landlock" {
-		t.Skipf("local commands are not confined here: %+v", c.Missing())
-	}
-	if _, err := exec.LookPath("busybox"); err != nil {
-		t.Skip("busybox is not installed (make test-deps)")
-	}
-	srv := egresstest.Start(t, egresstest.HostAddress())
-	pol, err := egress.NewPolicy(egress.ModeAllowlist, srv.Allowlist(), nil)
-	if err != nil {
-		t.Fatal(err)
-	}
+	srv, pol := servers(t)
 	ws := t.TempDir()
 	fifo := filepath.Join(ws, "go")
 	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
@@ -123,6 +103,24 @@ func TestExecEgressLive(t *testing.T) {
 	if len(live) != 0 {
 		t.Errorf("%d more live events, want the one", len(live))
 	}
+}
+
+// servers skips where local commands are not confined, else starts the corpus servers and
+// returns them with an allowlist of their allowed hosts.
+func servers(t *testing.T) (*egresstest.Servers, egress.Policy) {
+	t.Helper()
+	if c := local.Probe(); c.Mechanism != "namespaces+landlock" {
+		t.Skipf("local commands are not confined here: %+v", c.Missing())
+	}
+	if _, err := exec.LookPath("busybox"); err != nil {
+		t.Skip("busybox is not installed (make test-deps)")
+	}
+	srv := egresstest.Start(t, egresstest.HostAddress())
+	pol, err := egress.NewPolicy(egress.ModeAllowlist, srv.Allowlist(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return srv, pol
 }
 
 func mustHost(t *testing.T, s string) egress.Host {
