@@ -116,14 +116,24 @@ func boundary(m llm.Message) bool {
 	return true
 }
 
-// compactIfNeeded compacts msgs first when the request carrying them would pass the run's
-// threshold; it returns the conversation to send.
-func (l *loop) compactIfNeeded(ctx context.Context, msgs []llm.Message, fixed int) ([]llm.Message, error) {
+// compactIfNeeded compacts req's messages first when req would pass the run's threshold
+// (by the one estimate, NextRequestTokens); it returns the conversation to send.
+func (l *loop) compactIfNeeded(ctx context.Context, req llm.Request) ([]llm.Message, error) {
+	msgs := req.Messages
+	if h, ok := l.cur.Peek(); ok {
+		// Replaying: the record says whether the run compacted here, whatever today's
+		// estimate would decide, so a run recorded by another version resumes alike.
+		if h.Kind != record.KindCompact {
+			return msgs, nil
+		}
+		out, _, err := l.compact(ctx, msgs, record.CompactThreshold, 0)
+		return out, err
+	}
 	limit := threshold(l.cfg)
 	if limit == 0 {
 		return msgs, nil
 	}
-	est := l.gauge.estimateRequestTokens(msgs, fixed)
+	est := int(l.NextRequestTokens(req))
 	if est < limit || !worthCompacting(msgs, cutPoint(msgs, l.cfg.ContextWindow*bytesPerToken*keepShare/100), l.cfg.ContextWindow) {
 		return msgs, nil
 	}
@@ -155,13 +165,26 @@ func worthCompacting(msgs []llm.Message, cut, window int) bool {
 
 // compact records a compaction step over msgs and returns the conversation after it;
 // done is false when there was nothing to compact (msgs is returned as it is).
+//
+// A compaction the history has at this point is replayed from its record: its input (where
+// it cut, the estimate) is the recorded one, not what today's rules make of msgs.
 func (l *loop) compact(ctx context.Context, msgs []llm.Message, reason string, est int) ([]llm.Message, bool, error) {
 	cut := cutPoint(msgs, l.cfg.ContextWindow*bytesPerToken*keepShare/100)
+	in := record.CompactInput{V: record.CompactionVersion, Reason: reason, Messages: len(msgs), Summarized: cut, Tokens: est, Window: l.cfg.ContextWindow}
+	input, _ := json.Marshal(in)
+	if h, ok := l.cur.Peek(); ok && h.Kind == record.KindCompact {
+		rec, err := record.DecodeCompactInput(h.Input)
+		if err != nil {
+			return msgs, false, fmt.Errorf("agent: run %s step %d: recorded compaction input: %w", l.run.ID, h.Seq, err)
+		}
+		if rec.Summarized > len(msgs) {
+			return msgs, false, fmt.Errorf("agent: run %s step %d: the recorded compaction summarized %d messages of %d", l.run.ID, h.Seq, rec.Summarized, len(msgs))
+		}
+		cut, input = rec.Summarized, h.Input
+	}
 	if cut == 0 {
 		return msgs, false, nil
 	}
-	in := record.CompactInput{V: record.CompactionVersion, Reason: reason, Messages: len(msgs), Summarized: cut, Tokens: est, Window: l.cfg.ContextWindow}
-	input, _ := json.Marshal(in)
 	seq := l.cur.Seq() + 1
 	st, err := l.step(ctx, journal.StepSpec{Name: record.NameCompact, Kind: record.KindCompact, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
 		if l.model == nil {
@@ -193,7 +216,6 @@ func (l *loop) compact(ctx context.Context, msgs []llm.Message, reason string, e
 	if err != nil {
 		return msgs, false, fmt.Errorf("agent: run %s step %d: recorded compaction: %w", l.run.ID, st.Seq, err)
 	}
-	l.gauge.reset()
 	l.spent.base = llm.Baseline{} // the old request is no longer a prefix of the next
 	return compactedMessages(c), true, nil
 }
@@ -506,4 +528,14 @@ func (r *Runner) EditSummary(ctx context.Context, id, summary string) (Summary, 
 	}
 	latest.Summary, latest.Edited, latest.At = summary, true, st.FinishedAt
 	return latest, nil
+}
+
+// messageSize is the JSON size of one message, about what a provider's wire format takes:
+// what the cut measures, erring high as the wire does.
+func messageSize(m llm.Message) int {
+	b, err := json.Marshal(m)
+	if err != nil {
+		return 0
+	}
+	return len(b)
 }

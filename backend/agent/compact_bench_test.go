@@ -68,12 +68,13 @@ func BenchmarkCompact1k(b *testing.B) {
 		}
 	})
 	b.Run("estimate", func(b *testing.B) {
-		// What every turn of a run with a window pays to decide: the gauge (cached sizes).
-		var g gauge
-		g.answered(msgs[:len(msgs)-2], llm.Usage{InputTokens: 150_000})
-		fixed := fixedSize(cfg.System, specs)
+		// What every turn of a run with a window pays to decide: the one estimate, from the
+		// last counted request.
+		req := llm.Request{Model: cfg.Model, System: cfg.System, Messages: msgs, Tools: specs, MaxTokens: 8192}
+		prev := llm.Request{Messages: msgs[:len(msgs)-2]}
+		base := llm.NewBaseline(prev, llm.Response{Usage: llm.Usage{InputTokens: 150_000}})
 		for b.Loop() {
-			_ = g.estimateRequestTokens(msgs, fixed)
+			_ = llm.EstimateRequestTokens(req, base)
 		}
 	})
 	b.Run("baseline-request", func(b *testing.B) {

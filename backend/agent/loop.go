@@ -235,7 +235,6 @@ type loop struct {
 	ws    approval.Workspace // set with sb
 	tools map[string]tool.Tool
 	hooks ReplayHooks // what ReplayHistory watches; empty when driving
-	gauge gauge       // how large the next request will be (context.go)
 	// replayOnly is set by ReplayHistory: nothing is decided or recorded, a cut-off step
 	// stays as it is.
 	replayOnly bool
@@ -316,17 +315,19 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 	msgs := appendUser(append([]llm.Message(nil), l.cfg.History...), llm.TextBlock(l.run.Prompt))
 	var answer strings.Builder // the parts of an answer the output limit cut, continued
 	continued := 0
-	fixed := fixedSize(l.cfg.System, specs)
 	clip := clipBudget(l.cfg)
+	request := func(msgs []llm.Message) llm.Request {
+		return llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, MaxTokensField: l.cfg.MaxTokensField, Thinking: l.cfg.Thinking}
+	}
 
 	for turn := 1; ; turn++ {
 		if turn > l.cfg.MaxSteps {
 			return "", fmt.Errorf("stopped after %d model calls (max steps); continue in a new run or raise --max-steps", l.cfg.MaxSteps)
 		}
-		if msgs, err = l.compactIfNeeded(ctx, msgs, fixed); err != nil {
+		if msgs, err = l.compactIfNeeded(ctx, request(msgs)); err != nil {
 			return "", err
 		}
-		req := llm.Request{Model: l.cfg.Model, System: l.cfg.System, Messages: msgs, Tools: specs, MaxTokens: l.cfg.MaxTokens, MaxTokensField: l.cfg.MaxTokensField, Thinking: l.cfg.Thinking}
+		req := request(msgs)
 		next := l.NextRequestTokens(req)
 		if err := l.budget(ctx, next); err != nil {
 			return "", err
@@ -335,7 +336,7 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 		if failedTooLong(err) {
 			// The provider counted more than the estimate: compact and ask again, once.
 			var done bool
-			if msgs, done, err = l.compact(ctx, msgs, record.CompactTooLong, l.gauge.estimateRequestTokens(msgs, fixed)); err == nil && done {
+			if msgs, done, err = l.compact(ctx, msgs, record.CompactTooLong, int(next)); err == nil && done {
 				req.Messages = msgs
 				next = l.NextRequestTokens(req)
 				if resp, err = l.modelStep(ctx, req, next); failedTooLong(err) {
@@ -348,7 +349,6 @@ func (l *loop) drive(ctx context.Context) (string, error) {
 		if err != nil {
 			return "", err
 		}
-		l.gauge.answered(msgs, resp.Usage)
 		l.spent.base = llm.NewBaseline(req, resp)
 		msgs = appendAssistant(msgs, resp.Message())
 		switch resp.StopReason {
