@@ -1,6 +1,5 @@
 package agent
 
-
 // DefaultCompactAt is the percentage of the context window a request may reach before the
 // run compacts its conversation first, when the agent does not say.
 const DefaultCompactAt = 80
