@@ -77,6 +77,16 @@ func (t *transcript) print(events <-chan agent.Event) {
 			} else if t.midLine {
 				t.text("\n")
 			}
+		case agent.EventCompactStarted:
+			t.line(fmt.Sprintf("· compacting the conversation (%s, about %d tokens)", ev.Reason, ev.ContextTokens))
+			t.spin("summarizing with " + ev.Model)
+		case agent.EventCompactFinished:
+			t.spin("")
+			if ev.Replayed {
+				t.line(fmt.Sprintf("· step %d: compaction replayed from the journal", ev.Seq))
+			} else {
+				t.line(fmt.Sprintf("· compacted: the older turns are a summary now (step %d; corral compact --show %s reads it)", ev.Seq, ev.RunID))
+			}
 		case agent.EventToolStarted:
 			t.line(fmt.Sprintf("▸ %s %s", ev.Tool, toolSummary(ev.Tool, ev.Input)))
 			t.spin("running " + ev.Tool)

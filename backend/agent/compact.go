@@ -186,7 +186,9 @@ func (l *loop) compact(ctx context.Context, msgs []llm.Message, reason string, e
 		return msgs, false, nil
 	}
 	seq := l.cur.Seq() + 1
+	begun := time.Now()
 	st, err := l.step(ctx, journal.StepSpec{Name: record.NameCompact, Kind: record.KindCompact, Idempotent: true, Input: input}, func(ctx context.Context) (journal.StepResult, error) {
+		l.r.publish(Event{Type: EventCompactStarted, RunID: l.run.ID, Seq: seq, Model: l.cfg.Model, Reason: reason, ContextTokens: int64(est)})
 		if l.model == nil {
 			m, err := l.d.models.Model(l.cfg)
 			if err != nil {
@@ -216,6 +218,9 @@ func (l *loop) compact(ctx context.Context, msgs []llm.Message, reason string, e
 	if err != nil {
 		return msgs, false, fmt.Errorf("agent: run %s step %d: recorded compaction: %w", l.run.ID, st.Seq, err)
 	}
+	u := llm.Usage{InputTokens: st.Usage.InputTokens, OutputTokens: st.Usage.OutputTokens, CacheReadTokens: st.Usage.CacheReadTokens, CacheWriteTokens: st.Usage.CacheWriteTokens}
+	l.r.publish(Event{Type: EventCompactFinished, RunID: l.run.ID, Seq: st.Seq, Model: l.cfg.Model, Replayed: st.Replayed,
+		Usage: &u, CostUSD: st.CostUSD, Text: c.Summary, Duration: time.Since(begun).Milliseconds()})
 	l.spent.base = llm.Baseline{} // the old request is no longer a prefix of the next
 	return compactedMessages(c), true, nil
 }

@@ -6,10 +6,12 @@ import (
 	"fmt"
 	"os"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
@@ -178,6 +180,17 @@ func TestTooLongCompacts(t *testing.T) {
 		c.Agents = map[string]Definition{DefaultAgentID: def}
 	})
 	ctx := context.Background()
+	// Every compaction is told as it starts (with why) and ends.
+	sub := r.config.Bus.Subscribe(ctx, 0)
+	defer sub.Close()
+	compacting := make(chan Event, 256)
+	go func() {
+		for ev := range sub.C() {
+			if ev.Type == EventCompactStarted || ev.Type == EventCompactFinished {
+				compacting <- ev
+			}
+		}
+	}()
 	sessionID, tooLong := "", 0
 	for i := 0; i < 40 && tooLong == 0; i++ {
 		req := StartRequest{SessionID: sessionID, Prompt: fmt.Sprintf("turn %d: write src/f%d.txt and log %d", i, i, i)}
@@ -205,6 +218,22 @@ func TestTooLongCompacts(t *testing.T) {
 			in, err := record.DecodeCompactInput(steps[j+1].Input)
 			if steps[j+1].Kind != record.KindCompact || err != nil || in.Reason != record.CompactTooLong {
 				t.Errorf("step after the refused call = %s %s %+v, want a compaction for too_long", steps[j+1].Kind, steps[j+1].Name, in)
+			}
+			var seen []Event
+			for !slices.ContainsFunc(seen, func(e Event) bool {
+				return e.Type == EventCompactFinished && e.Seq == steps[j+1].Seq && e.RunID == run.ID
+			}) {
+				select {
+				case ev := <-compacting:
+					seen = append(seen, ev)
+				case <-time.After(10 * time.Second):
+					t.Fatalf("no compact.finished for step %d within 10 s; got %+v", steps[j+1].Seq, seen)
+				}
+			}
+			if !slices.ContainsFunc(seen, func(e Event) bool {
+				return e.Type == EventCompactStarted && e.Seq == steps[j+1].Seq && e.Reason == record.CompactTooLong && e.ContextTokens > 0
+			}) {
+				t.Errorf("events %+v: want compact.started for step %d (too_long, with the estimate)", seen, steps[j+1].Seq)
 			}
 		}
 	}

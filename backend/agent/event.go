@@ -38,6 +38,13 @@ const (
 	// allowed or blocked (Egress), as it ends (lossy, at most egressLive a step); the step's
 	// record lists them all.
 	EventToolEgress EventType = "tool.egress"
+	// EventCompactStarted: the run compacts its conversation first (a model call writing
+	// the summary, whose text streams as text.delta of the same seq); Reason is why
+	// ("threshold" or "too_long") and ContextTokens the estimated size that led to it.
+	EventCompactStarted EventType = "compact.started"
+	// EventCompactFinished: the compaction is recorded; Text is the summary, Usage and
+	// CostUSD what its model call cost.
+	EventCompactFinished EventType = "compact.finished"
 	// EventApprovalRequested: a tool call waits for a person; Approval holds the request
 	// with its preview.
 	EventApprovalRequested EventType = "approval.requested"
@@ -91,7 +98,7 @@ type Event struct {
 	Workspace string `json:"workspace,omitempty"` // run.started / run.resumed
 	// Reason is set on run.resumed when the run had stopped part way (ResumeInterrupted,
 	// ResumeCancelled) and the journal recorded the resume; a run going on after an approval
-	// answer is not resumed and has none.
+	// answer is not resumed and has none. On compact.started it says why the run compacts.
 	Reason string `json:"reason,omitempty"`
 
 	Egress *egress.Event `json:"egress,omitempty"` // tool.egress

@@ -28,6 +28,8 @@ export type RunEventType =
   | 'tool.finished'
   | 'tool.output'
   | 'tool.egress'
+  | 'compact.started'
+  | 'compact.finished'
   | 'approval.requested'
   | 'approval.decided';
 
@@ -48,6 +50,8 @@ export const RUN_EVENT_TYPES: readonly RunEventType[] = [
   'tool.finished',
   'tool.output',
   'tool.egress',
+  'compact.started',
+  'compact.finished',
   'approval.requested',
   'approval.decided',
 ];
@@ -109,7 +113,7 @@ export interface RunEvent {
   dropped?: number;
   /** workspace is set on run.started and run.resumed. */
   workspace?: string;
-  /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled', 'paused') and the journal recorded the resume. */
+  /** reason is set on run.resumed when the run had stopped part way ('interrupted', 'cancelled', 'paused') and the journal recorded the resume; on compact.started it says why the run compacts ('threshold', 'too_long'). */
   reason?: string;
   /** egress is, on tool.egress, a connection the running command attempted (allowed or blocked). */
   egress?: EgressEvent;

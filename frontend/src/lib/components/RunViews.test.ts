@@ -92,6 +92,18 @@ describe('RunTurn', () => {
     expect(body).toContain('1 tool call');
   });
 
+  it('shows a compaction in the conversation: running with its estimate, then what it summarized', () => {
+    const input = { v: 1, reason: 'threshold', messages: 40, summarized: 31, tokens: 168000, window: 200000 };
+    const done = turn(runFixture(), [llm(2, 'Working'), view(3, 'compact', 'compact', { input, output: { v: 1, summary: 's', ledger: 'l', kept: [] } }), llm(4, 'Going on')]);
+    expect(done).toMatch(/data-testid="compaction"[^>]*data-status="completed"/);
+    expect(done).toContain('31 older messages summarized');
+    expect(done).toContain('the next request would have passed the compaction threshold');
+    expect(done.indexOf('data-testid="compaction"')).toBeLessThan(done.indexOf('Going on'));
+    const running = turn(runFixture({ status: 'running' }), [view(3, 'compact', 'compact', { status: 'started', finished_at: undefined, input: { ...input, reason: 'too_long' } })]);
+    expect(running).toContain('Compacting the conversation (about 168k tokens)');
+    expect(running).toContain('the provider answered that the prompt was too long');
+  });
+
   it('escapes what the model wrote', () => {
     const body = turn(runFixture(), [llm(2, 'try <script>alert(1)</script> and <img src=x onerror=alert(1)>')]);
     expect(body).not.toContain('<script>alert');

@@ -133,6 +133,16 @@ describe('StepList.apply', () => {
     expect(l.apply(ev('tool.egress', { seq: 3, tool: 'exec' }))).toBe(false);
   });
 
+  it('compact events make a compaction step that streams its summary, then completes', () => {
+    const l = new StepList();
+    l.apply(ev('compact.started', { seq: 7, model: 'm', reason: 'threshold', context_tokens: 9000 }));
+    expect(l.get(7)).toMatchObject({ kind: 'compact', name: 'compact', status: 'started', input: { reason: 'threshold', tokens: 9000 } });
+    l.apply(ev('text.delta', { seq: 7, text: 'The person asked' }));
+    expect(l.get(7)).toMatchObject({ kind: 'compact', text: 'The person asked' });
+    l.apply(ev('compact.finished', { seq: 7, text: 'The person asked for X.', usage: { input_tokens: 5, output_tokens: 2 }, cost_usd: 0.01, duration_ms: 30 }));
+    expect(l.get(7)).toMatchObject({ kind: 'compact', status: 'completed', text: 'The person asked for X.', cost: 0.01 });
+  });
+
   it('tool.finished carries the meta cards show, at once', () => {
     const l = new StepList();
     l.apply(ev('tool.started', { seq: 3, tool: 'exec', input: { command: 'go test' } }));

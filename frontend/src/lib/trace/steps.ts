@@ -419,6 +419,7 @@ export class StepList {
         live: live.live,
         liveElapsed: live.liveElapsed,
         liveDropped: live.liveDropped,
+        liveEgress: live.liveEgress,
         model: live.model ?? h.model,
         attempt: Math.max(live.attempt, h.attempt),
       });
@@ -490,6 +491,25 @@ export class StepList {
           s.live = text.length > LIVE_TAIL ? text.slice(text.length - LIVE_TAIL) : text;
           s.liveElapsed = ev.elapsed_ms ?? s.liveElapsed;
           s.liveDropped = (s.liveDropped ?? 0) + (ev.dropped ?? 0);
+        });
+        return true;
+      case 'compact.started':
+        this.#upsert(seq, 'compact', 'compact', t, (s) => {
+          s.status = 'started';
+          s.model = ev.model ?? s.model;
+          s.input = s.input ?? { reason: ev.reason, tokens: ev.context_tokens };
+          if (Number.isNaN(s.start)) s.start = t;
+        });
+        return true;
+      case 'compact.finished':
+        this.#upsert(seq, 'compact', 'compact', t, (s) => {
+          if (s.fromHistory && s.status !== 'started') return;
+          s.status = 'completed';
+          if (ev.text !== undefined) s.text = ev.text;
+          s.usage = ev.usage ?? s.usage;
+          s.cost = ev.cost_usd ?? s.cost;
+          s.replayed = ev.replayed;
+          finish(s, t, ev.duration_ms);
         });
         return true;
       case 'tool.egress': {

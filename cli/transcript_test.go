@@ -8,9 +8,10 @@ import (
 	"github.com/corral-dev/corral/backend/agent"
 )
 
-// A retry after output says that the text printed so far is void; a retry
-// before any output prints nothing.
-func TestTranscriptRetry(t *testing.T) {
+// TestTranscriptLines: a retry after output says that the text printed so far is void; a
+// retry before any output prints nothing; a compaction says why and when it is done, its
+// summary streaming between.
+func TestTranscriptLines(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name    string
@@ -27,6 +28,14 @@ func TestTranscriptRetry(t *testing.T) {
 			{Type: agent.EventModelRetry, Attempt: 2, Error: "anthropic: rate limited (429)"},
 			{Type: agent.EventTextDelta, Text: "Answer."},
 		}, "Answer.", "discarded"},
+		{"compaction", []agent.Event{
+			{Type: agent.EventCompactStarted, RunID: "run_1", Seq: 9, Model: "m", Reason: "threshold", ContextTokens: 160000},
+			{Type: agent.EventTextDelta, Seq: 9, Text: "The person asked for X."},
+			{Type: agent.EventCompactFinished, RunID: "run_1", Seq: 9},
+		}, "· compacting the conversation (threshold, about 160000 tokens)\nThe person asked for X.\n· compacted: the older turns are a summary now (step 9; corral compact --show run_1 reads it)", ""},
+		{"compaction replayed", []agent.Event{
+			{Type: agent.EventCompactFinished, RunID: "run_1", Seq: 9, Replayed: true},
+		}, "· step 9: compaction replayed from the journal", "compacted:"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
