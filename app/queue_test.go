@@ -134,6 +134,39 @@ func TestCancelStrandedPending(t *testing.T) {
 	}
 }
 
+// TestCancelReachesSubagentDrive: cancelling a parent run cancels the drive of a subagent
+// below it that the window drives on its own (after its approval), even when the parent
+// itself is not being driven.
+func TestCancelReachesSubagentDrive(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	j := openJournal(t, "")
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s", Workspace: t.TempDir()}); err != nil {
+		t.Fatal(err)
+	}
+	for _, run := range []journal.Run{
+		{ID: "r_parent", SessionID: "s", Status: journal.RunPaused},
+		{ID: "r_child", SessionID: "s", Status: journal.RunRunning, ParentRunID: "r_parent", ParentSeq: 3},
+		{ID: "r_grandchild", SessionID: "s", Status: journal.RunRunning, ParentRunID: "r_child", ParentSeq: 2},
+		{ID: "r_other", SessionID: "s", Status: journal.RunRunning},
+	} {
+		if _, err := j.CreateRun(ctx, run); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cancelled := map[string]bool{}
+	r := &Runs{journal: j, active: map[string]context.CancelFunc{}}
+	for _, id := range []string{"r_grandchild", "r_other"} {
+		r.active[id] = func() { cancelled[id] = true }
+	}
+	if err := r.Cancel("r_parent"); err != nil {
+		t.Fatalf("Cancel(parent) = %v", err)
+	}
+	if !cancelled["r_grandchild"] || cancelled["r_other"] {
+		t.Errorf("cancelled %v, want the grandchild's drive and not the other run's", cancelled)
+	}
+}
+
 func TestRunsQueue(t *testing.T) {
 	t.Parallel()
 	a, model, j, sub, stop := newGateApp(t, 2)

@@ -224,15 +224,47 @@ func (r *Runs) Cancel(runID string) error {
 	if ok, err := r.dequeue(runID); ok || err != nil {
 		return err
 	}
+	// A subagent may be driven on its own (the window went on with it after its approval):
+	// cancelling its parent cancels that drive too.
+	ids := append([]string{runID}, r.descendants(runID)...)
 	r.mu.Lock()
-	cancel, ok := r.active[runID]
+	var cancels []context.CancelFunc
+	for _, id := range ids {
+		if cancel, ok := r.active[id]; ok {
+			cancels = append(cancels, cancel)
+		}
+	}
 	r.mu.Unlock()
-	if !ok {
+	if len(cancels) == 0 {
 		return r.cancelStranded(runID)
 	}
-	cancel()
+	for _, cancel := range cancels {
+		cancel()
+	}
 	return nil
 }
+
+// descendants are the subagent runs below runID, children first; a journal error leaves
+// them out (the run itself is still cancelled).
+func (r *Runs) descendants(runID string) []string {
+	var out []string
+	next := []string{runID}
+	for len(next) > 0 && len(out) < maxDescendants {
+		kids, err := r.journal.Children(context.Background(), next[0])
+		next = next[1:]
+		if err != nil {
+			continue
+		}
+		for _, k := range kids {
+			out = append(out, k.ID)
+			next = append(next, k.ID)
+		}
+	}
+	return out
+}
+
+// maxDescendants bounds the subagent runs a cancel looks for.
+const maxDescendants = 1000
 
 // cancelStranded cancels a pending run nobody drives (its process ended between recording
 // and driving it), which would otherwise hold its session for good.
