@@ -40,14 +40,14 @@ type (
 		Runs       []runView
 	}
 	runView struct {
-		Info       RunInfo
-		TraceID    string
-		Started    string
-		Duration   string
-		Tokens     string
-		Cost       string
-		Graph      template.HTML
-		Timeline   template.HTML
+		Info     RunInfo
+		TraceID  string
+		Started  string
+		Duration string
+		Tokens   string
+		Cost     string
+		Graph    template.HTML
+		Timeline template.HTML
 		// Spans and Transcript are made as the template reaches each entry, so a long run's
 		// report is never whole in memory (hundreds of megabytes at 100,000 steps).
 		Spans      iter.Seq[spanView]
