@@ -278,25 +278,44 @@ func printJSON(w io.Writer, events <-chan agent.Event) {
 	}
 }
 
+// defaultRunsLimit is how many runs `corral runs` lists unless told: the most recent page,
+// which costs the same in a journal of any size.
+const defaultRunsLimit = 50
+
 var runsCommand = command{
 	name:    "runs",
-	summary: "list runs with status, steps, tokens and cost",
+	summary: "list the most recent runs (50 unless --limit or --all) with status, steps, tokens and cost",
 	setup: func(fs *flag.FlagSet, p *Program) func(context.Context, []string) error {
 		dataDir := dataDirFlag(fs)
 		session := fs.String("session", "", "only the runs of this session")
-		asJSON := fs.Bool("json", false, "print JSON")
+		limit := fs.Int("limit", defaultRunsLimit, "list only the N most recent runs (oldest of them first)")
+		all := fs.Bool("all", false, "list every run, however many (overrides --limit)")
+		asJSON := fs.Bool("json", false, "print JSON (of the same runs as the table: --limit applies)")
 		return func(ctx context.Context, args []string) error {
 			if len(args) > 0 {
 				return fmt.Errorf("%w: unexpected argument %q", errUsage, args[0])
+			}
+			if *limit < 1 && !*all {
+				return fmt.Errorf("%w: --limit %d: want 1 or more (or --all)", errUsage, *limit)
 			}
 			rt, err := openReader(ctx, p, *dataDir)
 			if err != nil {
 				return err
 			}
 			defer rt.close()
-			runs, err := rt.journal.Runs(ctx, journal.RunFilter{SessionID: *session})
+			filter := journal.RunFilter{SessionID: *session}
+			if !*all {
+				filter.Limit = *limit + 1 // one more says whether older runs were left out
+			}
+			runs, err := rt.journal.Runs(ctx, filter)
 			if err != nil {
 				return err
+			}
+			if !*all && len(runs) > *limit {
+				runs = runs[1:]
+				if !*asJSON {
+					defer fmt.Fprintf(p.Stderr, "corral: the %d most recent runs; older ones: --limit N or --all\n", *limit)
+				}
 			}
 			if *asJSON {
 				views := make([]app.RunView, len(runs))

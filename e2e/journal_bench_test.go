@@ -61,7 +61,8 @@ func seedBigJournal(tb testing.TB, dataDir string) string {
 
 // BenchmarkCLIBigJournal runs the read-only commands on a journal of 10,000 sessions and
 // 1,000,000 steps (issue 21: under 100 ms for runs and show, 200 ms for sessions), beside
-// `corral version` in the same run (the process's own start). Metrics: wall ms per command
+// `corral version` in the same run (the process's own start) and `runs --all` (every run,
+// the listing before `runs` was a page). Metrics: wall ms per command
 // and CPU ms (user + system, which a loaded machine inflates less), medians of b.N.
 func BenchmarkCLIBigJournal(b *testing.B) {
 	bin := corralBin(b)
@@ -77,7 +78,8 @@ func BenchmarkCLIBigJournal(b *testing.B) {
 		{"version", []string{"version"}},
 		{"sessions", []string{"sessions", "--data-dir", data}},
 		{"sessions-json", []string{"sessions", "--json", "--data-dir", data}},
-		{"runs", []string{"runs", "--data-dir", data}},
+		{"runs", []string{"runs", "--data-dir", data}}, // the page of the 50 most recent
+		{"runs-all", []string{"runs", "--all", "--data-dir", data}},
 		{"runs-session", []string{"runs", "--session", session, "--data-dir", data}},
 		{"show", []string{"show", run, "--data-dir", data}},
 	}

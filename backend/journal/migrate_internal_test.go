@@ -2,6 +2,7 @@ package journal
 
 import (
 	"database/sql"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -223,29 +224,7 @@ func TestOriginMigration(t *testing.T) {
 func TestRunTotalsMigration(t *testing.T) {
 	t.Parallel()
 	ctx := t.Context()
-	before := -1
-	for i, m := range migrations {
-		if m.name == "0007_run_totals.sql" {
-			before = i
-		}
-	}
-	if before < 0 {
-		t.Fatal("no 0007_run_totals.sql among the migrations")
-	}
-	j, err := Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer j.Close()
-	// Rebuild the file as the version before wrote it.
-	for _, q := range []string{"DROP TABLE queued_prompts", "DROP TABLE forks", "DROP TABLE restores", "DROP TABLE checkpoints", "DROP TABLE resumes", "DROP TABLE steps", "DROP TABLE runs", "DROP TABLE sessions", "PRAGMA user_version = 0"} {
-		if _, err := j.db.ExecContext(ctx, q); err != nil {
-			t.Fatal(err)
-		}
-	}
-	if err := j.migrate(ctx, migrations[:before]); err != nil {
-		t.Fatal(err)
-	}
+	j := journalBefore(t, "0007_run_totals.sql")
 	for _, q := range []string{
 		`INSERT INTO sessions (id, created_at, updated_at) VALUES ('s', 1, 1)`,
 		`INSERT INTO runs (id, session_id, status, created_at, updated_at) VALUES ('r', 's', 'completed', 1, 1), ('empty', 's', 'completed', 2, 2)`,
@@ -273,5 +252,96 @@ func TestRunTotalsMigration(t *testing.T) {
 	want = Usage{InputTokens: 100, OutputTokens: 10, CacheReadTokens: 50, CacheWriteTokens: 5}
 	if r, err := j.Run(ctx, "r"); err != nil || r.Steps != 2 || r.Usage != want || r.CostUSD != 0.5 {
 		t.Errorf("Run(r) after a step's deletion = %d steps, %+v, $%v, %v; want 2, %+v, $0.5", r.Steps, r.Usage, r.CostUSD, err, want)
+	}
+}
+
+// journalBefore opens a journal whose file is as the version before the migration named
+// name wrote it: the migrations up to that one, and not it.
+func journalBefore(t *testing.T, name string) *Journal {
+	t.Helper()
+	ctx := t.Context()
+	before := -1
+	for i, m := range migrations {
+		if m.name == name {
+			before = i
+		}
+	}
+	if before < 0 {
+		t.Fatalf("no %s among the migrations", name)
+	}
+	j, err := Open(ctx, filepath.Join(t.TempDir(), "corral.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { j.Close() })
+	for _, q := range []string{"DROP TABLE queued_prompts", "DROP TABLE forks", "DROP TABLE restores", "DROP TABLE checkpoints", "DROP TABLE resumes", "DROP TABLE steps", "DROP TABLE runs", "DROP TABLE sessions", "PRAGMA user_version = 0"} {
+		if _, err := j.db.ExecContext(ctx, q); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := j.migrate(ctx, migrations[:before]); err != nil {
+		t.Fatal(err)
+	}
+	return j
+}
+
+// TestRunTimeIndexMigration: a journal of the version before 0008_run_time_index, holding
+// runs with steps, migrates to one whose page of recent runs (RunFilter.Limit) is read from
+// the new index, with the runs and their totals as they were.
+func TestRunTimeIndexMigration(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	j := journalBefore(t, "0008_run_time_index.sql")
+	for i := range 30 {
+		sid, rid := fmt.Sprintf("s%02d", i), fmt.Sprintf("r%02d", i)
+		if _, err := j.db.ExecContext(ctx, `INSERT INTO sessions (id, created_at, updated_at) VALUES (?, ?, ?)`, sid, i, i); err != nil {
+			t.Fatal(err)
+		}
+		// Created in an order unlike the ids', so the page follows time, not id.
+		created := (i * 7) % 30
+		if _, err := j.db.ExecContext(ctx, `INSERT INTO runs (id, session_id, status, created_at, updated_at) VALUES (?, ?, 'completed', ?, ?)`, rid, sid, created, created); err != nil {
+			t.Fatal(err)
+		}
+		for seq := 1; seq <= 3; seq++ {
+			if _, err := j.db.ExecContext(ctx, `INSERT INTO steps (run_id, seq, name, kind, status, started_at, input_tokens, cost_usd)
+				VALUES (?, ?, 'model', 'llm', 'completed', 1, 10, 0.5)`, rid, seq); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	if err := j.migrate(ctx, migrations); err != nil {
+		t.Fatalf("migrate() = %v", err)
+	}
+	var plan strings.Builder
+	rows, err := j.db.QueryContext(ctx, `EXPLAIN QUERY PLAN SELECT id FROM runs ORDER BY created_at DESC, id DESC LIMIT 3`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for rows.Next() {
+		var id, parent, unused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
+			t.Fatal(err)
+		}
+		plan.WriteString(detail + "; ")
+	}
+	rows.Close()
+	if !strings.Contains(plan.String(), "runs_by_time") || strings.Contains(plan.String(), "TEMP B-TREE") {
+		t.Errorf("plan of the newest runs after migration = %q, want the index runs_by_time and no sort", plan.String())
+	}
+	runs, err := j.Runs(ctx, RunFilter{Limit: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range runs {
+		got = append(got, r.ID)
+		if r.Steps != 3 || r.Usage.InputTokens != 30 || r.CostUSD != 1.5 {
+			t.Errorf("run %s after migration = %d steps, %d input tokens, $%v; want 3, 30, $1.5", r.ID, r.Steps, r.Usage.InputTokens, r.CostUSD)
+		}
+	}
+	// created 27, 28, 29: i*7 % 30 is 27 at i=21, 28 at i=4, 29 at i=17.
+	if want := []string{"r21", "r04", "r17"}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Errorf("Runs(Limit 3) after migration = %v, want %v (the newest, oldest first)", got, want)
 	}
 }

@@ -79,6 +79,9 @@ type Run struct {
 // RunFilter selects runs for [Journal.Runs]. The zero value selects all.
 type RunFilter struct {
 	SessionID string
+	// Limit, when positive, keeps only the Limit most recent runs of the selection (still
+	// listed oldest first): a page that costs the same in a journal of any size.
+	Limit int
 }
 
 const runSelect = `SELECT r.id, r.session_id, r.agent, r.prompt, r.status, r.workspace, r.sandbox, r.error,
@@ -210,15 +213,24 @@ func (j *Journal) Run(ctx context.Context, id string) (Run, error) {
 
 // Runs lists runs with their summaries, oldest first.
 func (j *Journal) Runs(ctx context.Context, f RunFilter) ([]Run, error) {
+	what, where, args := "runs", "", []any{}
 	if f.SessionID != "" {
-		return j.queryRuns(ctx, "runs of "+f.SessionID, runSelect+` WHERE r.session_id = ?`+runOrder, f.SessionID)
+		what, where, args = "runs of "+f.SessionID, ` WHERE r.session_id = ?`, append(args, f.SessionID)
 	}
-	return j.queryRuns(ctx, "runs", runSelect+runOrder)
+	if f.Limit <= 0 {
+		return j.queryRuns(ctx, what, runSelect+where+runOrder, args...)
+	}
+	// The newest Limit by index (runs_by_time, or runs_by_session within a session), then
+	// put back in order.
+	query := `SELECT * FROM (` + runSelect + where + ` ORDER BY r.created_at DESC, r.id DESC LIMIT ?) r` + runOrder
+	return j.queryRuns(ctx, what, query, append(args, f.Limit)...)
 }
 
 // Children lists the runs parentID's task steps started, by step, oldest first.
 func (j *Journal) Children(ctx context.Context, parentID string) ([]Run, error) {
-	return j.queryRuns(ctx, "children of "+parentID, runSelect+` WHERE r.parent_run_id = ? GROUP BY r.id ORDER BY r.parent_seq, r.created_at, r.id`, parentID)
+	// parent_run_id != '' lets SQLite use the partial index runs_by_parent instead of reading
+	// every run (`corral show` asks this of every run it shows).
+	return j.queryRuns(ctx, "children of "+parentID, runSelect+` WHERE r.parent_run_id = ? AND r.parent_run_id != '' ORDER BY r.parent_seq, r.created_at, r.id`, parentID)
 }
 
 // RunsWithStatus lists the runs in any of the given states, oldest first;

@@ -266,6 +266,9 @@ func TestRuns(t *testing.T) {
 		{"all", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{}) }, []string{"r1", "r2", "r3"}},
 		{"session s1", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{SessionID: "s1"}) }, []string{"r1", "r2"}},
 		{"session without runs", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{SessionID: "none"}) }, nil},
+		{"newest two", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{Limit: 2}) }, []string{"r2", "r3"}},
+		{"newest of s1", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{SessionID: "s1", Limit: 1}) }, []string{"r2"}},
+		{"limit above count", func() ([]journal.Run, error) { return j.Runs(ctx, journal.RunFilter{Limit: 10}) }, []string{"r1", "r2", "r3"}},
 		{"running or pending", func() ([]journal.Run, error) {
 			return j.RunsWithStatus(ctx, journal.RunRunning, journal.RunPending)
 		}, []string{"r1", "r3"}},

@@ -42,15 +42,7 @@ func Export(w io.Writer, b Bundle, f Format, opts Options) error {
 	case FormatJSON:
 		return writeBundle(w, clean)
 	case FormatOTLP:
-		req := otlpFromTraces(clean, traces)
-		data, err := MarshalOTLP(req)
-		if err != nil {
-			return err
-		}
-		if _, err := w.Write(append(data, '\n')); err != nil {
-			return fmt.Errorf("trace: write OTLP: %w", err)
-		}
-		return nil
+		return writeOTLP(w, clean, traces)
 	case FormatHTML:
 		return writeHTML(w, clean, traces)
 	}

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"html/template"
 	"io"
+	"iter"
 	"sort"
 	"strings"
 	"time"
@@ -39,16 +40,18 @@ type (
 		Runs       []runView
 	}
 	runView struct {
-		Info       RunInfo
-		TraceID    string
-		Started    string
-		Duration   string
-		Tokens     string
-		Cost       string
-		Graph      template.HTML
-		Timeline   template.HTML
-		Spans      []spanView
-		Transcript []entryView
+		Info     RunInfo
+		TraceID  string
+		Started  string
+		Duration string
+		Tokens   string
+		Cost     string
+		Graph    template.HTML
+		Timeline template.HTML
+		// Spans and Transcript are made as the template reaches each entry, so a long run's
+		// report is never whole in memory (hundreds of megabytes at 100,000 steps).
+		Spans      iter.Seq[spanView]
+		Transcript iter.Seq[entryView]
 	}
 	spanView struct {
 		Anchor, Kind, Class string
@@ -103,11 +106,14 @@ func runPage(t Trace, h History) runView {
 		Graph:    graph(t),
 		Timeline: timeline(t),
 	}
-	rv.Spans = make([]spanView, len(t.Spans))
-	for i, s := range t.Spans {
-		rv.Spans[i] = spanPage(s)
+	rv.Spans = func(yield func(spanView) bool) {
+		for _, s := range t.Spans {
+			if !yield(spanPage(s)) {
+				return
+			}
+		}
 	}
-	rv.Transcript = transcript(t, h)
+	rv.Transcript = func(yield func(entryView) bool) { transcript(t, h, yield) }
 	return rv
 }
 
@@ -376,9 +382,9 @@ func resumeEntry(s Span) entryView {
 		Text: fmt.Sprintf("The run stopped after step #%v and was driven again from there: steps already completed were replayed from the journal, not run again.", s.Attributes[attrResumeAfter])}
 }
 
-// transcript tells the run as a conversation: the prompt, each model
-// response with its tool calls, each tool result, and failures.
-func transcript(t Trace, h History) []entryView {
+// transcript tells the run as a conversation, an entry at a time to yield: the prompt, each
+// model response with its tool calls, each tool result, and failures.
+func transcript(t Trace, h History, yield func(entryView) bool) {
 	spanOf := map[int]Span{}
 	var resumes []Span // in the order the trace places them
 	for _, s := range t.Spans {
@@ -389,10 +395,14 @@ func transcript(t Trace, h History) []entryView {
 			spanOf[s.Seq] = s
 		}
 	}
-	out := []entryView{{Kind: "prompt", Title: "Prompt", Text: h.Run.Prompt, Anchor: anchor(t.Spans[0])}}
+	if !yield(entryView{Kind: "prompt", Title: "Prompt", Text: h.Run.Prompt, Anchor: anchor(t.Spans[0])}) {
+		return
+	}
 	for _, st := range h.Steps {
 		for len(resumes) > 0 && resumeAfter(resumes[0]) < st.Seq {
-			out = append(out, resumeEntry(resumes[0]))
+			if !yield(resumeEntry(resumes[0])) {
+				return
+			}
 			resumes = resumes[1:]
 		}
 		e := entryView{Seq: st.Seq, Anchor: anchor(spanOf[st.Seq])}
@@ -445,12 +455,15 @@ func transcript(t Trace, h History) []entryView {
 		default:
 			e.Kind, e.Title, e.Text = "note", st.Kind+" "+st.Name, shown(st.Output)
 		}
-		out = append(out, e)
+		if !yield(e) {
+			return
+		}
 	}
 	for _, s := range resumes {
-		out = append(out, resumeEntry(s))
+		if !yield(resumeEntry(s)) {
+			return
+		}
 	}
-	return out
 }
 
 func resumeAfter(s Span) int {

@@ -1,10 +1,12 @@
 package trace
 
 import (
+	"bufio"
 	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
+	"io"
 	"math"
 	"sort"
 	"time"
@@ -14,6 +16,7 @@ import (
 	resourcepb "go.opentelemetry.io/proto/otlp/resource/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
 	"google.golang.org/protobuf/encoding/protojson"
+	"google.golang.org/protobuf/proto"
 
 	"github.com/corral-dev/corral/backend/journal"
 )
@@ -59,12 +62,29 @@ func otlpRequest(b Bundle) (*coltracepb.ExportTraceServiceRequest, error) {
 
 func otlpFromTraces(b Bundle, traces []Trace) *coltracepb.ExportTraceServiceRequest {
 	n := 0
-	runs := make(map[string]journal.Run, len(b.Runs))
-	for i, t := range traces {
+	for _, t := range traces {
 		n += len(t.Spans)
-		runs[b.Runs[i].Run.ID] = b.Runs[i].Run
 	}
 	spans := make([]*tracepb.Span, 0, n)
+	_ = eachOTLPSpan(b, traces, func(sp *tracepb.Span) error { // returns only fn's errors: none
+		spans = append(spans, sp)
+		return nil
+	})
+	scope := otlpScope()
+	scope.Spans = spans
+	return &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
+		Resource:   otlpResource(b),
+		ScopeSpans: []*tracepb.ScopeSpans{scope},
+	}}}
+}
+
+// eachOTLPSpan calls fn with the OTLP span of each span of traces, in the order of the
+// file, and stops at fn's first error.
+func eachOTLPSpan(b Bundle, traces []Trace, fn func(*tracepb.Span) error) error {
+	runs := make(map[string]journal.Run, len(b.Runs))
+	for i := range traces {
+		runs[b.Runs[i].Run.ID] = b.Runs[i].Run
+	}
 	// A subagent's spans go in its parent's trace, its run span a child of the parent's
 	// task step (parentSpanId), when the parent is in the bundle.
 	for _, t := range Nest(traces) {
@@ -73,11 +93,18 @@ func otlpFromTraces(b Bundle, traces []Trace) *coltracepb.ExportTraceServiceRequ
 			if s.Group != "" {
 				run = runs[s.Group]
 			}
-			spans = append(spans, otlpSpan(t, run, s))
+			if err := fn(otlpSpan(t, run, s)); err != nil {
+				return err
+			}
 		}
 	}
+	return nil
+}
+
+// otlpResource is the one resource of a file: Corral, with the session's attributes.
+func otlpResource(b Bundle) *resourcepb.Resource {
 	s := b.Session
-	res := &resourcepb.Resource{Attributes: keyValues(map[string]any{
+	return &resourcepb.Resource{Attributes: keyValues(map[string]any{
 		"service.name":     "corral",
 		attrFormat:         BundleFormat,
 		attrVersion:        int64(Version),
@@ -89,13 +116,55 @@ func otlpFromTraces(b Bundle, traces []Trace) *coltracepb.ExportTraceServiceRequ
 		attrSessionCreated: nanos(s.CreatedAt),
 		attrSessionUpdated: nanos(s.UpdatedAt),
 	})}
-	return &coltracepb.ExportTraceServiceRequest{ResourceSpans: []*tracepb.ResourceSpans{{
-		Resource: res,
-		ScopeSpans: []*tracepb.ScopeSpans{{
-			Scope: &commonpb.InstrumentationScope{Name: ScopeName, Version: fmt.Sprint(Version)},
-			Spans: spans,
-		}},
-	}}}
+}
+
+// otlpScope is the one scope of a file, without its spans.
+func otlpScope() *tracepb.ScopeSpans {
+	return &tracepb.ScopeSpans{Scope: &commonpb.InstrumentationScope{Name: ScopeName, Version: fmt.Sprint(Version)}}
+}
+
+// writeOTLP writes the OTLP/JSON request of a bundle as [MarshalOTLP] would, a span at a
+// time: the request is never whole in memory, so the work and the memory stay linear in the
+// number of spans (a 100,000-step run's request is a quarter of a gigabyte of JSON, and was
+// built as a tree, marshalled and copied twice before a byte was written).
+func writeOTLP(w io.Writer, b Bundle, traces []Trace) error {
+	bw := bufio.NewWriterSize(w, 64<<10)
+	put := func(parts ...[]byte) {
+		for _, p := range parts {
+			_, _ = bw.Write(p) // a write error sticks in bw; Flush returns it
+		}
+	}
+	resource, err := marshalOTLP(otlpResource(b))
+	if err != nil {
+		return err
+	}
+	scope, err := marshalOTLP(otlpScope().Scope)
+	if err != nil {
+		return err
+	}
+	// The members are named as the protobuf JSON mapping names them (lowerCamelCase).
+	put([]byte(`{"resourceSpans":[{"resource":`), resource, []byte(`,"scopeSpans":[{"scope":`), scope, []byte(`,"spans":[`))
+	first := true
+	err = eachOTLPSpan(b, traces, func(sp *tracepb.Span) error {
+		data, err := marshalOTLP(sp)
+		if err != nil {
+			return err
+		}
+		if !first {
+			put([]byte{','})
+		}
+		first = false
+		put(data)
+		return nil
+	})
+	if err != nil {
+		return err
+	}
+	put([]byte("]}]}]}\n"))
+	if err := bw.Flush(); err != nil {
+		return fmt.Errorf("trace: write OTLP: %w", err)
+	}
+	return nil
 }
 
 func otlpSpan(t Trace, run journal.Run, s Span) *tracepb.Span {
@@ -251,7 +320,12 @@ var idMembers = map[string]bool{
 // lowerCamelCase names, enums as integers and trace and span ids in hex, as
 // the OTLP specification requires.
 func MarshalOTLP(req *coltracepb.ExportTraceServiceRequest) ([]byte, error) {
-	data, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(req)
+	return marshalOTLP(req)
+}
+
+// marshalOTLP encodes any part of a request as MarshalOTLP encodes the whole.
+func marshalOTLP(m proto.Message) ([]byte, error) {
+	data, err := protojson.MarshalOptions{UseEnumNumbers: true}.Marshal(m)
 	if err != nil {
 		return nil, fmt.Errorf("trace: marshal OTLP: %w", err)
 	}

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
 	coltracepb "go.opentelemetry.io/proto/otlp/collector/trace/v1"
 	commonpb "go.opentelemetry.io/proto/otlp/common/v1"
 	tracepb "go.opentelemetry.io/proto/otlp/trace/v1"
@@ -283,5 +284,51 @@ func TestPushEndpoint(t *testing.T) {
 	var pe *trace.PushError
 	if !errors.As(err, &pe) || pe.Status != 0 || pe.Attempts != 2 {
 		t.Errorf("Push(closed) = %v, want a PushError with no response after 2 attempts", err)
+	}
+}
+
+// TestExportOTLPIsTheRequest: Export writes the OTLP file a span at a time; what it writes
+// is the JSON of the whole request, as OTLP and MarshalOTLP give it.
+func TestExportOTLPIsTheRequest(t *testing.T) {
+	t.Parallel()
+	tests := []struct {
+		name   string
+		bundle trace.Bundle
+		opts   trace.Options
+	}{
+		{"small run", testBundle(), trace.Options{}},
+		{"without content", testBundle(), trace.Options{NoContent: true}},
+		{"model and tool calls", bigBundle(40), trace.Options{}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			tt.opts.Now = func() time.Time { return t0 } // the export's time is in the file
+			req, err := trace.OTLP(tt.bundle, tt.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			whole, err := trace.MarshalOTLP(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var file bytes.Buffer
+			if err := trace.Export(&file, tt.bundle, trace.FormatOTLP, tt.opts); err != nil {
+				t.Fatal(err)
+			}
+			var got, want any
+			if err := json.Unmarshal(file.Bytes(), &got); err != nil {
+				t.Fatalf("Export(otlp) wrote invalid JSON: %v\n%s", err, file.Bytes())
+			}
+			if err := json.Unmarshal(whole, &want); err != nil {
+				t.Fatal(err)
+			}
+			if diff := cmp.Diff(want, got); diff != "" {
+				t.Errorf("Export(otlp) differs from MarshalOTLP(OTLP()) (-want +got):\n%s", diff)
+			}
+			if !bytes.HasSuffix(file.Bytes(), []byte("}\n")) {
+				t.Errorf("Export(otlp) does not end in a newline after the request")
+			}
+		})
 	}
 }
