@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"log/slog"
+	"time"
 
 	"github.com/corral-dev/corral/backend/health"
 )
@@ -19,10 +20,30 @@ func (s *System) Health() (health.Report, error) {
 	return s.health.Check(context.Background()), nil
 }
 
+// processStart is when this package was initialised: the start of the process, less the
+// dynamic loading of its libraries (GTK and WebKit in the window) before Go runs.
+var processStart = time.Now()
+
 // ReadyReport is what the frontend says once it has rendered data fetched from the backend.
 type ReadyReport struct {
 	Transport string `json:"transport"`
 	DataDir   string `json:"data_dir"`
+	// Startup is when the page reached each stage of its start (nil from a UI that does
+	// not measure it).
+	Startup *StartupTimes `json:"startup,omitempty"`
+}
+
+// StartupTimes are the stages of the page's start, each in ms since the webview began to
+// load the page (the Performance API's time origin).
+type StartupTimes struct {
+	// Script is when the UI's script had been fetched and evaluated.
+	Script int `json:"script_ms"`
+	// Mounted is when the script had run and the UI's first render was in the DOM.
+	Mounted int `json:"mounted_ms"`
+	// Health is when the first health report arrived.
+	Health int `json:"health_ms"`
+	// Ready is when that report was painted (the moment of this report).
+	Ready int `json:"ready_ms"`
 }
 
 // FrontendReady records that the UI is up and completed a round trip. It is logged, so the
@@ -31,7 +52,11 @@ func (s *System) FrontendReady(r ReadyReport) error {
 	if r.Transport == "" {
 		return errors.New("frontend ready: transport is empty")
 	}
-	s.log.Info("frontend ready", "transport", r.Transport, "dataDir", r.DataDir)
+	attrs := []any{"transport", r.Transport, "dataDir", r.DataDir, "since_start_ms", time.Since(processStart).Milliseconds()}
+	if t := r.Startup; t != nil {
+		attrs = append(attrs, "script_ms", t.Script, "mounted_ms", t.Mounted, "health_ms", t.Health, "page_ready_ms", t.Ready)
+	}
+	s.log.Info("frontend ready", attrs...)
 	return nil
 }
 

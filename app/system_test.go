@@ -21,12 +21,16 @@ func TestSystemReports(t *testing.T) {
 	if err := s.FrontendReady(ReadyReport{Transport: "wails", DataDir: "/d"}); err != nil {
 		t.Fatalf("FrontendReady() = %v", err)
 	}
+	if err := s.FrontendReady(ReadyReport{Transport: "wails", DataDir: "/e", Startup: &StartupTimes{Script: 40, Mounted: 210, Health: 260, Ready: 300}}); err != nil {
+		t.Fatalf("FrontendReady(startup) = %v", err)
+	}
 	if err := s.TracePainted(TracePaint{RunID: "run_a", Nodes: 20, Ms: 131}); err != nil {
 		t.Fatalf("TracePainted() = %v", err)
 	}
 	// The desktop tests wait for these exact lines.
 	for _, want := range []string{
-		`msg="frontend ready" transport=wails dataDir=/d`,
+		`msg="frontend ready" transport=wails dataDir=/d since_start_ms=`,
+		`script_ms=40 mounted_ms=210 health_ms=260 page_ready_ms=300`,
 		`msg="trace painted" run=run_a nodes=20 ms=131`,
 	} {
 		if !strings.Contains(buf.String(), want) {

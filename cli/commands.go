@@ -6,6 +6,7 @@ import (
 	"flag"
 	"fmt"
 	"runtime"
+	"runtime/debug"
 
 	"github.com/corral-dev/corral/app"
 	"github.com/corral-dev/corral/backend/health"
@@ -25,6 +26,7 @@ var windowCommand = command{
 			if !hasWindow {
 				return handOver(p)
 			}
+			windowGC(p.Getenv)
 			a, eng, err := compose(ctx, p, *dataDir, "desktop")
 			if err != nil {
 				return err
@@ -37,6 +39,20 @@ var windowCommand = command{
 			return a.RunWindow(app.Window{Title: "Corral", Assets: p.Assets, Icon: p.Icon})
 		}
 	},
+}
+
+// windowGCPercent is the window process's GC target. Its live Go heap is small (3-7 MB with
+// a 1,000-step run open) while what it serves to the page (a run's steps, a trace) comes in
+// bursts; at the default 100 the heap it keeps between collections was about 7 MiB more
+// (BenchmarkWindow, docs/ARCHITECTURE.md "Scale and footprint"), for a collection of a few
+// MB that costs about a millisecond.
+const windowGCPercent = 25
+
+// windowGC sets the window's GC target unless GOGC chooses one.
+func windowGC(getenv func(string) string) {
+	if getenv("GOGC") == "" {
+		debug.SetGCPercent(windowGCPercent)
+	}
 }
 
 var serveCommand = command{

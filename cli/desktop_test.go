@@ -3,6 +3,7 @@ package cli
 import (
 	"os"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -41,5 +42,38 @@ func TestWindowHandsOverToDesktop(t *testing.T) {
 	}
 	if _, err := desktopBinary(func(string) string { return "" }); err == nil {
 		t.Error("desktopBinary() found a corral-desktop beside the test binary; want errNoDesktop")
+	}
+}
+
+// gcPercent reads the GC target (SetGCPercent sets one and returns the last).
+func gcPercent() int {
+	p := debug.SetGCPercent(100)
+	debug.SetGCPercent(p)
+	return p
+}
+
+func TestWindowGC(t *testing.T) {
+	// Not parallel: the GC target is the process's.
+	orig := gcPercent()
+	t.Cleanup(func() { debug.SetGCPercent(orig) })
+	for _, tc := range []struct {
+		name, gogc string
+		want       int
+	}{
+		{"GOGC unset: the window's target", "", windowGCPercent},
+		{"GOGC set: left as the runtime read it", "200", 77},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			debug.SetGCPercent(77)
+			windowGC(func(k string) string {
+				if k == "GOGC" {
+					return tc.gogc
+				}
+				return ""
+			})
+			if got := gcPercent(); got != tc.want {
+				t.Errorf("windowGC(GOGC=%q): GC percent = %d, want %d", tc.gogc, got, tc.want)
+			}
+		})
 	}
 }

@@ -54,6 +54,39 @@ type procMemory struct {
 	rss, pss, anon float64
 }
 
+// procRole names a process of the window's tree for the per-process metrics.
+func procRole(comm string) string {
+	switch {
+	case strings.HasPrefix(comm, "corral"):
+		return "go"
+	case strings.HasPrefix(comm, "WebKitWebProc"):
+		return "web"
+	case strings.HasPrefix(comm, "WebKitNetwork"):
+		return "net"
+	}
+	return "other"
+}
+
+// clockTicks is the kernel's USER_HZ, the unit of /proc/PID/stat's CPU times (100 on every
+// Linux that Go supports).
+const clockTicks = 100
+
+// procCPUMs is the CPU time (user and system) pid has used so far, in ms; 0 when it is gone.
+func procCPUMs(pid int) float64 {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0
+	}
+	// After "pid (comm)": state is field 3, utime and stime fields 14 and 15.
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(f) < 13 {
+		return 0
+	}
+	user, _ := strconv.ParseFloat(f[11], 64)
+	sys, _ := strconv.ParseFloat(f[12], 64)
+	return (user + sys) * 1000 / clockTicks
+}
+
 func readProcMemory(pid int) (procMemory, bool) {
 	comm, err := os.ReadFile(fmt.Sprintf("/proc/%d/comm", pid))
 	if err != nil {
@@ -89,8 +122,11 @@ func readProcMemory(pid int) (procMemory, bool) {
 // memory of all its processes (Go and WebKit) once the latest run's trace is painted. Two
 // data directories in the same run: empty (the baseline: the window alone) and one holding a
 // finished 1,000-step run, which the window opens at start (its console) and whose trace tab
-// is then shown. Metrics: ms to ready, and the sum of RSS and of PSS (MiB) over the processes,
-// each process's RSS logged.
+// is then shown. Metrics: ms to ready; the CPU time the processes had used by then (steadier
+// than wall time on a busy machine); the sum of RSS and of PSS (MiB) over the processes, and
+// the PSS of each (go: corral-desktop, web: WebKitWebProcess, net: WebKitNetworkProcess).
+// Each window's RSS, PSS and anonymous memory per process, and the page's own start times,
+// are logged.
 func BenchmarkWindow(b *testing.B) {
 	bin := corralBin(b)
 	if _, err := exec.LookPath("Xvfb"); err != nil {
@@ -103,22 +139,38 @@ func BenchmarkWindow(b *testing.B) {
 		nodes         int
 	}{{"empty", "", 0}, {fmt.Sprintf("run-%d", windowSteps), full, windowSteps}} {
 		b.Run(c.name, func(b *testing.B) {
-			var ready, rss, pss []float64
+			var ready, cpu, rss, pss []float64
+			byRole := map[string][]float64{}
 			for b.Loop() {
-				r, m, p := openWindow(b, bin, c.dataDir, c.nodes)
-				ready, rss, pss = append(ready, r), append(rss, m), append(pss, p)
+				w := openWindow(b, bin, c.dataDir, c.nodes)
+				ready, cpu = append(ready, w.readyMs), append(cpu, w.cpuMs)
+				rss, pss = append(rss, w.rss), append(pss, w.pss)
+				for _, role := range []string{"go", "web", "net"} {
+					byRole[role] = append(byRole[role], w.rolePSS[role])
+				}
 			}
 			b.ReportMetric(quantile(ready, 0.5), "ms-to-ready")
+			b.ReportMetric(quantile(cpu, 0.5), "cpu-ms-to-ready")
 			b.ReportMetric(quantile(rss, 0.5), "MiB-rss")
 			b.ReportMetric(quantile(pss, 0.5), "MiB-pss")
+			for role, v := range byRole {
+				b.ReportMetric(quantile(v, 0.5), "MiB-pss-"+role)
+			}
 		})
 	}
 }
 
+// windowFigures are one window's measurements.
+type windowFigures struct {
+	readyMs, cpuMs float64 // wall and CPU time (all its processes) from launch to ready
+	rss, pss       float64 // MiB, summed over its processes
+	rolePSS        map[string]float64
+}
+
 // openWindow starts one window on dataDir (a fresh one when empty), waits for the ready
-// report and, with nodes > 0, for the trace of nodes steps to be painted, and returns the ms
-// to ready and the summed RSS and PSS of the window's processes.
-func openWindow(b *testing.B, bin, dataDir string, nodes int) (readyMs, rss, pss float64) {
+// report and, with nodes > 0, for the trace of nodes steps to be painted, and returns its
+// figures.
+func openWindow(b *testing.B, bin, dataDir string, nodes int) windowFigures {
 	b.Helper()
 	display := startXvfb(b)
 	if dataDir == "" {
@@ -157,8 +209,11 @@ func openWindow(b *testing.B, bin, dataDir string, nodes int) (readyMs, rss, pss
 			<-done
 		}
 	}()
-	waitLine(b, lines, 90*time.Second, "frontend ready report", contains(`msg="frontend ready"`))
-	readyMs = float64(time.Since(begun).Microseconds()) / 1000
+	readyLine := waitLine(b, lines, 90*time.Second, "frontend ready report", contains(`msg="frontend ready"`))
+	w := windowFigures{readyMs: float64(time.Since(begun).Microseconds()) / 1000, rolePSS: map[string]float64{}}
+	for _, pid := range procTree(cmd.Process.Pid) {
+		w.cpuMs += procCPUMs(pid)
+	}
 	if nodes > 0 {
 		xdo := func(args ...string) string {
 			c := exec.Command("xdotool", args...)
@@ -180,11 +235,16 @@ func openWindow(b *testing.B, bin, dataDir string, nodes int) (readyMs, rss, pss
 	var parts []string
 	for _, pid := range procTree(cmd.Process.Pid) {
 		if m, ok := readProcMemory(pid); ok {
-			rss += m.rss
-			pss += m.pss
+			w.rss += m.rss
+			w.pss += m.pss
+			w.rolePSS[procRole(m.name)] += m.pss
 			parts = append(parts, fmt.Sprintf("%s %.0f/%.0f/%.0f", m.name, m.rss, m.pss, m.anon))
 		}
 	}
-	b.Logf("ready %.0f ms; RSS/PSS/anonymous MiB: %s", readyMs, strings.Join(parts, ", "))
-	return readyMs, rss, pss
+	page := ""
+	if i := strings.Index(readyLine, "since_start_ms="); i >= 0 {
+		page = " (" + readyLine[i:] + ")"
+	}
+	b.Logf("ready %.0f ms, %.0f ms CPU%s; RSS/PSS/anonymous MiB: %s", w.readyMs, w.cpuMs, page, strings.Join(parts, ", "))
+	return w
 }

@@ -77,6 +77,20 @@ export interface HealthReport {
 export interface ReadyReport {
   transport: TransportName;
   data_dir: string;
+  /** startup is when the page reached each stage of its start (app.StartupTimes). */
+  startup?: StartupTimes;
+}
+
+/** StartupTimes are the stages of the page's start, in ms since it began to load (app.StartupTimes). */
+export interface StartupTimes {
+  /** script_ms is when the UI's script had been fetched and evaluated (main.ts began). */
+  script_ms: number;
+  /** mounted_ms is when the script had run and the first render was in the DOM. */
+  mounted_ms: number;
+  /** health_ms is when the first health report arrived. */
+  health_ms: number;
+  /** ready_ms is when that report was painted. */
+  ready_ms: number;
 }
 
 /** TracePaint is what the UI sends to System.TracePainted when a run's trace graph is on screen (app.TracePaint). */

@@ -1,6 +1,6 @@
 import { describe, expect, it, vi } from 'vitest';
 import type { HealthReport, ReadyReport, TracePaint } from '../api';
-import { createReadyNotifier, createTracePaintReporter } from './ready';
+import { createReadyNotifier, createTracePaintReporter, StartupClock } from './ready';
 
 const report = (data_dir: string) => ({ data_dir }) as HealthReport;
 
@@ -41,6 +41,32 @@ describe('createReadyNotifier', () => {
     await Promise.all([a, b]);
 
     expect(send).toHaveBeenCalledTimes(1);
+  });
+});
+
+describe('StartupClock', () => {
+  it('keeps the first mark of each stage and reads the ready time when asked', async () => {
+    let now = 35.6;
+    const clock = new StartupClock(() => now);
+    clock.mark('script_ms');
+    now = 120.4;
+    clock.mark('mounted_ms');
+    now = 300;
+    clock.mark('mounted_ms');
+    clock.mark('health_ms');
+    now = 341.7;
+
+    expect(clock.times()).toEqual({ script_ms: 36, mounted_ms: 120, health_ms: 300, ready_ms: 342 });
+  });
+
+  it('goes with the ready report when given', async () => {
+    const sent: ReadyReport[] = [];
+    const times = { script_ms: 1, mounted_ms: 2, health_ms: 3, ready_ms: 4 };
+    const notify = createReadyNotifier(async (r) => void sent.push(r), () => 'wails', console.error, () => times);
+
+    await notify(report('/d'));
+
+    expect(sent).toEqual([{ transport: 'wails', data_dir: '/d', startup: times }]);
   });
 });
 
