@@ -186,9 +186,6 @@ func (b *box) labels() map[string]string {
 // failure nothing is left behind.
 func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 	cfg := b.spec.Config
-	if err := b.m.ensureImage(ctx, cfg.Image, progress); err != nil {
-		return err
-	}
 	pids := cfg.PidsLimit
 	init := true
 	mounts := make([]mount.Mount, 0, 1+len(cfg.Mounts))
@@ -216,7 +213,7 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 	}
 	opCtx, cancel := b.m.opContext(ctx)
 	defer cancel()
-	created, err := b.m.cli.ContainerCreate(opCtx, client.ContainerCreateOptions{
+	opts := client.ContainerCreateOptions{
 		Name: name,
 		Config: &container.Config{
 			Image:      cfg.Image,
@@ -243,7 +240,16 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 				PidsLimit:  &pids,
 			},
 		},
-	})
+	}
+	// Create first and pull only when the engine lacks the image, as `docker run` does: an
+	// image inspection before every create is one more round trip on each cold start.
+	created, err := b.m.cli.ContainerCreate(opCtx, opts)
+	if cerrdefs.IsNotFound(err) {
+		if err := b.m.ensureImage(ctx, cfg.Image, progress); err != nil {
+			return err
+		}
+		created, err = b.m.cli.ContainerCreate(opCtx, opts)
+	}
 	if err != nil {
 		return b.m.engineError(ctx, "create container from "+cfg.Image, err)
 	}
@@ -255,19 +261,27 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 			_ = b.m.removeContainer(rmCtx, id)
 		}
 	}()
+	var chowned chan error
 	if b.sync != nil {
 		owner, err := b.resolveIDs(ctx, id)
 		if err != nil {
 			return err
 		}
 		if owner.uid != 0 || owner.gid != 0 {
-			if err := b.chownWorkspace(ctx, id, owner); err != nil {
-				return err
-			}
+			// The helper needs only the volume, which exists now: it runs while the
+			// container starts, and is waited for before anything reaches the volume.
+			chowned = make(chan error, 1)
+			go func() { chowned <- b.chownWorkspace(ctx, id, owner) }()
 		}
 		b.sync.reset(owner)
 	}
-	if _, err := b.m.cli.ContainerStart(opCtx, id, client.ContainerStartOptions{}); err != nil {
+	_, err = b.m.cli.ContainerStart(opCtx, id, client.ContainerStartOptions{})
+	if chowned != nil {
+		if cerr := <-chowned; err == nil && cerr != nil {
+			return cerr
+		}
+	}
+	if err != nil {
 		return b.m.engineError(ctx, "start container "+name, err)
 	}
 	if cfg.Setup != "" {
@@ -305,6 +319,7 @@ func (b *box) chownWorkspace(ctx context.Context, id string, owner ids) error {
 			Labels:     labels,
 		},
 		HostConfig: &container.HostConfig{
+			AutoRemove:     true, // the engine removes it when it exits: no call waits for that
 			VolumesFrom:    []string{id},
 			NetworkMode:    "none",
 			CapDrop:        []string{"ALL"},
@@ -317,13 +332,12 @@ func (b *box) chownWorkspace(ctx context.Context, id string, owner ids) error {
 	if err != nil {
 		return b.m.engineError(ctx, "create workspace helper", err)
 	}
-	defer func() {
+	wait := b.m.cli.ContainerWait(opCtx, helper.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := b.m.cli.ContainerStart(opCtx, helper.ID, client.ContainerStartOptions{}); err != nil {
+		// Never started, so never removed by the engine.
 		rmCtx, cancel := b.m.opContext(context.Background())
 		defer cancel()
 		_ = b.m.removeContainer(rmCtx, helper.ID)
-	}()
-	wait := b.m.cli.ContainerWait(opCtx, helper.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := b.m.cli.ContainerStart(opCtx, helper.ID, client.ContainerStartOptions{}); err != nil {
 		return b.m.engineError(ctx, "start workspace helper", err)
 	}
 	select {
