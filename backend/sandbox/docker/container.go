@@ -48,6 +48,9 @@ type box struct {
 	busy     atomic.Int32 // commands running
 
 	sync *workspaceSync // WorkspaceCopy only
+
+	// first is the attachment the container's first command may use (see first.go).
+	first atomic.Pointer[firstConn]
 }
 
 func newBox(m *Manager, key string, spec Spec) *box {
@@ -107,6 +110,7 @@ func (b *box) invalidate(id string) {
 		return
 	}
 	b.id, b.name = "", ""
+	b.dropFirst()
 	ctx, cancel := b.m.opContext(context.Background())
 	defer cancel()
 	_ = b.m.removeContainer(ctx, id)
@@ -120,6 +124,7 @@ func (b *box) remove(ctx context.Context) error {
 	b.removed = true
 	id := b.id
 	b.id, b.name = "", ""
+	b.dropFirst()
 	if id == "" || b.outlives() {
 		return nil
 	}
@@ -137,6 +142,7 @@ func (b *box) reapIfIdle(ctx context.Context, cutoff time.Time) (string, error) 
 	}
 	id, name := b.id, b.name
 	b.id, b.name = "", ""
+	b.dropFirst()
 	return name, b.m.removeContainer(ctx, id)
 }
 
@@ -200,7 +206,7 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: mt.Source, Target: mt.Target, ReadOnly: !mt.Writable})
 	}
 	name := containerName(b.spec)
-	entrypoint := []string{"/bin/sh", "-c", idleScript}
+	entrypoint := []string{"/bin/sh", "-c", mainScript(idleScript)}
 	if b.outlives() {
 		entrypoint = b.watchdogArgs()
 	}
@@ -222,6 +228,10 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 			WorkingDir: WorkDir,
 			Entrypoint: entrypoint,
 			Labels:     b.labels(),
+			// The first command's reader reads stdin, which the engine closes when
+			// Corral's attachment goes (first.go).
+			OpenStdin: true,
+			StdinOnce: true,
 		},
 		HostConfig: &container.HostConfig{
 			NetworkMode:    container.NetworkMode(cfg.Network),
@@ -275,6 +285,13 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 		}
 		b.sync.reset(owner)
 	}
+	first := b.attachFirst(ctx, id)
+	defer func() {
+		if err != nil && first != nil {
+			b.first.CompareAndSwap(first, nil)
+			first.close()
+		}
+	}()
 	_, err = b.m.cli.ContainerStart(opCtx, id, client.ContainerStartOptions{})
 	if chowned != nil {
 		if cerr := <-chowned; err == nil && cerr != nil {
@@ -283,6 +300,9 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 	}
 	if err != nil {
 		return b.m.engineError(ctx, "start container "+name, err)
+	}
+	if first != nil {
+		b.first.Store(first)
 	}
 	if cfg.Setup != "" {
 		res, err := b.execIn(ctx, id, sandbox.ExecRequest{Command: cfg.Setup}, WorkDir)
