@@ -143,10 +143,7 @@ var errFirstDone = errors.New("first command done")
 
 // firstEnd finds the done marker on a first command's two streams: what
 // comes before it passes on, the rest is kept.
-type firstEnd struct {
-	out, err *splitter
-	status   int
-}
+type firstEnd struct{ out, err *splitter }
 
 func newFirstEnd(tok string, stdout, stderr io.Writer) *firstEnd {
 	return &firstEnd{out: newSplitter(stdout, doneMarker(tok)), err: newSplitter(stderr, doneMarker(tok))}
