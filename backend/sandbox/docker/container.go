@@ -285,14 +285,18 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 		}
 		b.sync.reset(owner)
 	}
-	first := b.attachFirst(ctx, id)
+	// The reader waits for what is written to it, so attaching may go on while the
+	// container starts.
+	attached := make(chan *firstConn, 1)
+	go func() { attached <- b.attachFirst(ctx, id) }()
+	_, err = b.m.cli.ContainerStart(opCtx, id, client.ContainerStartOptions{})
+	first := <-attached
 	defer func() {
 		if err != nil && first != nil {
 			b.first.CompareAndSwap(first, nil)
 			first.close()
 		}
 	}()
-	_, err = b.m.cli.ContainerStart(opCtx, id, client.ContainerStartOptions{})
 	if chowned != nil {
 		if cerr := <-chowned; err == nil && cerr != nil {
 			return cerr
