@@ -248,7 +248,7 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 		// The wrapper did not finish: the container died, or something
 		// killed the wrapper itself.
 		if m.stopsSoon(inspCtx, id) {
-			return res, nil, &goneError{id: id}
+			return res, nil, &goneError{id: id, beforeStart: end != nil && !end.started()}
 		}
 		if copyErr != nil {
 			return res, nil, m.engineError(inspCtx, "read command output", fmt.Errorf("%w: %w", sandbox.ErrUnavailable, copyErr))

@@ -31,14 +31,16 @@ import (
 // firstReader is the start of a container's main script: it reads the
 // first command's script from stdin (fd 6 while it runs in the background,
 // where a shell gives a job /dev/null): a line naming the end line, the
-// script, the end line; and runs it. Then it writes the done marker, with
-// the status, on stdout and stderr.
+// script, the end line; and runs it, having written runMarker on stdout
+// first. Then it writes the done marker, with the status, on stdout and
+// stderr.
 const firstReader = `exec 6<&0 </dev/null
 {
   IFS= read -r end || exit 0
   s= n=
   while IFS= read -r l; do
     if [ "$l" = "$end" ]; then
+      printf '\0corral-run-%s\0' "${end#corral-end-}"
       eval "$s"
       r=$?
       printf '\0corral-done-%s\0%d\n' "${end#corral-end-}" "$r"
@@ -55,6 +57,10 @@ exec 6<&-
 // mainScript returns the container's main script: the first command's
 // reader in the background, then loop (the idle loop or the watchdog).
 func mainScript(loop string) string { return firstReader + loop }
+
+// runMarker is the first thing on stdout: the reader got the script and
+// runs it.
+func runMarker(tok string) []byte { return []byte("\x00corral-run-" + tok + "\x00") }
 
 // doneMarker starts the line the reader writes on both streams after the
 // first command's wrapper ended.
@@ -143,16 +149,41 @@ var errFirstDone = errors.New("first command done")
 
 // firstEnd finds the done marker on a first command's two streams: what
 // comes before it passes on, the rest is kept.
-type firstEnd struct{ out, err *splitter }
+type firstEnd struct {
+	out, err *splitter
+	run      []byte // what is left to see of runMarker
+}
 
 func newFirstEnd(tok string, stdout, stderr io.Writer) *firstEnd {
-	return &firstEnd{out: newSplitter(stdout, doneMarker(tok)), err: newSplitter(stderr, doneMarker(tok))}
+	return &firstEnd{out: newSplitter(stdout, doneMarker(tok)), err: newSplitter(stderr, doneMarker(tok)), run: runMarker(tok)}
 }
 
 // writers returns the streams to copy the attachment's output into; a
 // write returns errFirstDone once both markers and their lines arrived.
 func (e *firstEnd) writers() (io.Writer, io.Writer) {
-	return endWriter{e, e.out}, endWriter{e, e.err}
+	return runWriter{e}, endWriter{e, e.err}
+}
+
+// started reports whether the reader said it runs the command: until then
+// the command did not start, and may run in a new container.
+func (e *firstEnd) started() bool { return len(e.run) == 0 }
+
+// runWriter takes runMarker off the start of stdout.
+type runWriter struct{ e *firstEnd }
+
+func (w runWriter) Write(p []byte) (int, error) {
+	n := len(p)
+	if k := min(len(w.e.run), len(p)); k > 0 {
+		if !bytes.Equal(p[:k], w.e.run[:k]) {
+			return 0, errors.New("first command: no run marker")
+		}
+		w.e.run, p = w.e.run[k:], p[k:]
+	}
+	if len(p) == 0 {
+		return n, nil
+	}
+	_, err := endWriter{w.e, w.e.out}.Write(p)
+	return n, err
 }
 
 func (e *firstEnd) done() bool {

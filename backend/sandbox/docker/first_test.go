@@ -12,6 +12,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"github.com/google/go-cmp/cmp/cmpopts"
+	"github.com/moby/moby/api/types/container"
 	"github.com/moby/moby/client"
 
 	"github.com/corral-dev/corral/backend/sandbox"
@@ -139,5 +140,30 @@ func TestFirstCommandFallsBack(t *testing.T) {
 				t.Errorf("next Exec = %q, want ok", got)
 			}
 		})
+	}
+}
+
+// TestFirstCommandAfterContainerDied: a container that died before its first command is
+// made again and the command runs there, as when an exec finds it gone.
+func TestFirstCommandAfterContainerDied(t *testing.T) {
+	t.Parallel()
+	b := setup(t, Options{})
+	sb := b.sandbox(t, Spec{Workspace: userWorkspace(t)})
+	old := sb.ContainerID()
+	ctx := context.Background()
+	wait := b.cli.ContainerWait(ctx, old, client.ContainerWaitOptions{Condition: container.WaitConditionNotRunning})
+	if _, err := b.cli.ContainerKill(ctx, old, client.ContainerKillOptions{Signal: "KILL"}); err != nil {
+		t.Fatal(err)
+	}
+	select {
+	case <-wait.Result:
+	case err := <-wait.Error:
+		t.Fatalf("ContainerWait(%s) = %v", old, err)
+	}
+	if got := mustRun(t, sb, "echo hi"); got != "hi\n" {
+		t.Errorf("Exec(echo hi) = %q, want hi", got)
+	}
+	if sb.ContainerID() == old {
+		t.Errorf("container id unchanged after it was killed")
 	}
 }
