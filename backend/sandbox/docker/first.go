@@ -15,16 +15,19 @@ import (
 // A container's first command is not an exec: an exec is one more runc
 // process and two more round trips on every cold start, which `docker run`
 // does not pay. Instead the container's main process starts with a reader
-// (firstReader) on the container's stdin, which Corral attaches to before
-// starting it. The first command that fits (it runs in /workspace and its
+// (firstReader) on the container's stdin, which Corral attaches to while it
+// starts. The first command that fits (it runs in /workspace and its
 // variables are shell names) is written there as a small shell script, which
 // the reader runs: the same wrapper, as the same user, with the same
 // environment as an exec, its stdin the attached stdin. So the command still
 // dies with Corral: the container is made with StdinOnce, and the engine
 // closes its stdin when Corral's attachment goes, which the wrapper's watcher
 // reads as EOF. The container's output does not end with the command, so
-// after the wrapper the reader marks the end of each stream with doneMarker
-// and the wrapper's status. Every later command, and a first one that does
+// the reader marks its start on stdout (runMarker: before it, a container
+// found dead never ran the command, which may then run in a new one) and,
+// after the wrapper, the end of each stream with doneMarker and the
+// wrapper's status. Hardening is the container's: same user, no
+// capabilities, no network. Every later command, and a first one that does
 // not fit, is an exec; an unused attachment is closed when the container is
 // let go of, and the reader then ends.
 
