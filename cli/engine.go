@@ -52,6 +52,9 @@ type engine struct {
 	dockerMu  sync.Mutex
 	docker    *docker.Manager
 	reaper    *docker.Reaper
+	// idleSweep stops the background removal of idle session containers that a process
+	// without a reaper starts at its first Docker use (nil before).
+	idleSweep func()
 
 	// egressResolver resolves names for the egress proxy (Program.EgressResolver).
 	egressResolver egress.Resolver
@@ -160,6 +163,9 @@ func (rt *engine) close() {
 	if rt.reaper != nil {
 		rt.reaper.Stop()
 	}
+	if rt.idleSweep != nil {
+		rt.idleSweep()
+	}
 	if rt.docker != nil {
 		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
 		if err := rt.docker.Close(ctx); err != nil {
@@ -208,20 +214,36 @@ func (rt *engine) dockerManager(ctx context.Context, network string) (*docker.Ma
 		rt.log.Info("removed orphaned containers", "count", len(removed))
 	}
 	// Sessions' containers outlive their processes and remove themselves when idle; those
-	// whose watchdog could not (an engine that was stopped) go here.
-	if removed, err := m.RemoveIdleSessions(ctx); err != nil {
-		rt.log.Warn("remove idle session containers", "err", err)
-	} else if len(removed) > 0 {
-		rt.log.Info("removed idle session containers", "count", len(removed))
-	}
+	// whose watchdog could not (an engine that was stopped) go here, in the background:
+	// asking each running one's watchdog is an exec apiece, which the first sandbox's cold
+	// start need not wait for (nothing of this process runs in them). The reaper does it
+	// at its start.
 	rt.docker = m
 	if rt.longLived {
 		rt.reaper = m.NewReaper(docker.ReaperOptions{})
 		if err := rt.reaper.Start(context.WithoutCancel(ctx)); err != nil {
 			rt.log.Warn("sandbox reaper", "err", err)
 		}
+	} else {
+		rt.idleSweep = rt.removeIdleSessions(context.WithoutCancel(ctx), m)
 	}
 	return m, nil
+}
+
+// removeIdleSessions runs m.RemoveIdleSessions in the background; the returned stop
+// cancels it and waits for it.
+func (rt *engine) removeIdleSessions(ctx context.Context, m *docker.Manager) (stop func()) {
+	ctx, cancel := context.WithCancel(ctx)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		if removed, err := m.RemoveIdleSessions(ctx); err != nil && ctx.Err() == nil {
+			rt.log.Warn("remove idle session containers", "err", err)
+		} else if len(removed) > 0 {
+			rt.log.Info("removed idle session containers", "count", len(removed))
+		}
+	}()
+	return func() { cancel(); <-done }
 }
 
 // pullProgress logs image pull progress, at most once a second per image.

@@ -48,6 +48,9 @@ type box struct {
 	busy     atomic.Int32 // commands running
 
 	sync *workspaceSync // WorkspaceCopy only
+
+	// first is the attachment the container's first command may use (see first.go).
+	first atomic.Pointer[firstConn]
 }
 
 func newBox(m *Manager, key string, spec Spec) *box {
@@ -107,6 +110,7 @@ func (b *box) invalidate(id string) {
 		return
 	}
 	b.id, b.name = "", ""
+	b.dropFirst()
 	ctx, cancel := b.m.opContext(context.Background())
 	defer cancel()
 	_ = b.m.removeContainer(ctx, id)
@@ -120,6 +124,7 @@ func (b *box) remove(ctx context.Context) error {
 	b.removed = true
 	id := b.id
 	b.id, b.name = "", ""
+	b.dropFirst()
 	if id == "" || b.outlives() {
 		return nil
 	}
@@ -137,6 +142,7 @@ func (b *box) reapIfIdle(ctx context.Context, cutoff time.Time) (string, error) 
 	}
 	id, name := b.id, b.name
 	b.id, b.name = "", ""
+	b.dropFirst()
 	return name, b.m.removeContainer(ctx, id)
 }
 
@@ -186,9 +192,6 @@ func (b *box) labels() map[string]string {
 // failure nothing is left behind.
 func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 	cfg := b.spec.Config
-	if err := b.m.ensureImage(ctx, cfg.Image, progress); err != nil {
-		return err
-	}
 	pids := cfg.PidsLimit
 	init := true
 	mounts := make([]mount.Mount, 0, 1+len(cfg.Mounts))
@@ -203,7 +206,7 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 		mounts = append(mounts, mount.Mount{Type: mount.TypeBind, Source: mt.Source, Target: mt.Target, ReadOnly: !mt.Writable})
 	}
 	name := containerName(b.spec)
-	entrypoint := []string{"/bin/sh", "-c", idleScript}
+	entrypoint := []string{"/bin/sh", "-c", mainScript(idleScript)}
 	if b.outlives() {
 		entrypoint = b.watchdogArgs()
 	}
@@ -216,7 +219,7 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 	}
 	opCtx, cancel := b.m.opContext(ctx)
 	defer cancel()
-	created, err := b.m.cli.ContainerCreate(opCtx, client.ContainerCreateOptions{
+	opts := client.ContainerCreateOptions{
 		Name: name,
 		Config: &container.Config{
 			Image:      cfg.Image,
@@ -225,6 +228,10 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 			WorkingDir: WorkDir,
 			Entrypoint: entrypoint,
 			Labels:     b.labels(),
+			// The first command's reader reads stdin, which the engine closes when
+			// Corral's attachment goes (first.go).
+			OpenStdin: true,
+			StdinOnce: true,
 		},
 		HostConfig: &container.HostConfig{
 			NetworkMode:    container.NetworkMode(cfg.Network),
@@ -243,7 +250,16 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 				PidsLimit:  &pids,
 			},
 		},
-	})
+	}
+	// Create first and pull only when the engine lacks the image, as `docker run` does: an
+	// image inspection before every create is one more round trip on each cold start.
+	created, err := b.m.cli.ContainerCreate(opCtx, opts)
+	if cerrdefs.IsNotFound(err) {
+		if err := b.m.ensureImage(ctx, cfg.Image, progress); err != nil {
+			return err
+		}
+		created, err = b.m.cli.ContainerCreate(opCtx, opts)
+	}
 	if err != nil {
 		return b.m.engineError(ctx, "create container from "+cfg.Image, err)
 	}
@@ -255,20 +271,42 @@ func (b *box) create(ctx context.Context, progress func(Progress)) (err error) {
 			_ = b.m.removeContainer(rmCtx, id)
 		}
 	}()
+	var chowned chan error
 	if b.sync != nil {
 		owner, err := b.resolveIDs(ctx, id)
 		if err != nil {
 			return err
 		}
 		if owner.uid != 0 || owner.gid != 0 {
-			if err := b.chownWorkspace(ctx, id, owner); err != nil {
-				return err
-			}
+			// The helper needs only the volume, which exists now: it runs while the
+			// container starts, and is waited for before anything reaches the volume.
+			chowned = make(chan error, 1)
+			go func() { chowned <- b.chownWorkspace(ctx, id, owner) }()
 		}
 		b.sync.reset(owner)
 	}
-	if _, err := b.m.cli.ContainerStart(opCtx, id, client.ContainerStartOptions{}); err != nil {
+	// The reader waits for what is written to it, so attaching may go on while the
+	// container starts.
+	attached := make(chan *firstConn, 1)
+	go func() { attached <- b.attachFirst(ctx, id) }()
+	_, err = b.m.cli.ContainerStart(opCtx, id, client.ContainerStartOptions{})
+	first := <-attached
+	defer func() {
+		if err != nil && first != nil {
+			b.first.CompareAndSwap(first, nil)
+			first.close()
+		}
+	}()
+	if chowned != nil {
+		if cerr := <-chowned; err == nil && cerr != nil {
+			return cerr
+		}
+	}
+	if err != nil {
 		return b.m.engineError(ctx, "start container "+name, err)
+	}
+	if first != nil {
+		b.first.Store(first)
 	}
 	if cfg.Setup != "" {
 		res, err := b.execIn(ctx, id, sandbox.ExecRequest{Command: cfg.Setup}, WorkDir)
@@ -305,6 +343,7 @@ func (b *box) chownWorkspace(ctx context.Context, id string, owner ids) error {
 			Labels:     labels,
 		},
 		HostConfig: &container.HostConfig{
+			AutoRemove:     true, // the engine removes it when it exits: no call waits for that
 			VolumesFrom:    []string{id},
 			NetworkMode:    "none",
 			CapDrop:        []string{"ALL"},
@@ -317,13 +356,12 @@ func (b *box) chownWorkspace(ctx context.Context, id string, owner ids) error {
 	if err != nil {
 		return b.m.engineError(ctx, "create workspace helper", err)
 	}
-	defer func() {
+	wait := b.m.cli.ContainerWait(opCtx, helper.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
+	if _, err := b.m.cli.ContainerStart(opCtx, helper.ID, client.ContainerStartOptions{}); err != nil {
+		// Never started, so never removed by the engine.
 		rmCtx, cancel := b.m.opContext(context.Background())
 		defer cancel()
 		_ = b.m.removeContainer(rmCtx, helper.ID)
-	}()
-	wait := b.m.cli.ContainerWait(opCtx, helper.ID, client.ContainerWaitOptions{Condition: container.WaitConditionNextExit})
-	if _, err := b.m.cli.ContainerStart(opCtx, helper.ID, client.ContainerStartOptions{}); err != nil {
 		return b.m.engineError(ctx, "start workspace helper", err)
 	}
 	select {

@@ -2,7 +2,8 @@
 // Manager hands out sandboxes for a run or a session, creates hardened
 // containers for them (no capabilities, no new privileges, read-only root
 // filesystem, pids/memory/CPU limits, no network unless allowed), runs
-// commands through the Exec API, and removes containers when a run ends,
+// commands through the Exec API (a container's first one through its
+// attachment, see first.go), and removes containers when a run ends,
 // when they sit idle (Reaper) or when the process that made them is gone.
 //
 // The workspace is the host directory the sandbox was made for. With a

@@ -133,32 +133,59 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 	if list {
 		listArg = "1"
 	}
-	env := append([]string{"PWD=" + workdir}, req.Env...)
+	outW, errW := io.Writer(split), req.Tee(sandbox.Stderr, stderr)
 
 	opCtx, cancel := m.opContext(ctx)
 	defer cancel()
-	created, err := m.cli.ExecCreate(opCtx, id, client.ExecCreateOptions{
-		User:         b.spec.Config.User,
-		AttachStdin:  true, // held open, never written: its EOF tells the wrapper Corral died
-		AttachStdout: true,
-		AttachStderr: true,
-		Env:          env,
-		WorkingDir:   workdir,
-		Cmd:          []string{"/bin/sh", "-c", wrapperScript, "corral-exec", tok, req.Command, listArg},
-	})
-	if err != nil {
-		return sandbox.ExecResult{}, nil, b.startError(ctx, id, "create exec", err)
+	// The container's first command runs through its attachment if it can; the
+	// exec's id is then "" and the exit status comes from the streams.
+	var execID string
+	var src io.Reader
+	var closeSrc func()
+	var end *firstEnd
+	if fc := b.takeFirst(id); fc != nil {
+		script, ok := firstScript(tok, req.Command, workdir, req.Env, list)
+		if ok {
+			_, err := fc.att.Conn.Write(script)
+			ok = err == nil
+		}
+		if ok {
+			defer fc.close()
+			end = newFirstEnd(tok, outW, errW)
+			outW, errW = end.writers()
+			src, closeSrc = fc.att.Reader, fc.att.Close
+		} else {
+			fc.close()
+		}
 	}
-	att, err := m.cli.ExecAttach(opCtx, created.ID, client.ExecAttachOptions{})
-	if err != nil {
-		return sandbox.ExecResult{}, nil, b.startError(ctx, id, "start exec", err)
+	if src == nil {
+		created, err := m.cli.ExecCreate(opCtx, id, client.ExecCreateOptions{
+			User:         b.spec.Config.User,
+			AttachStdin:  true, // held open, never written: its EOF tells the wrapper Corral died
+			AttachStdout: true,
+			AttachStderr: true,
+			Env:          append([]string{"PWD=" + workdir}, req.Env...),
+			WorkingDir:   workdir,
+			Cmd:          []string{"/bin/sh", "-c", wrapperScript, "corral-exec", tok, req.Command, listArg},
+		})
+		if err != nil {
+			return sandbox.ExecResult{}, nil, b.startError(ctx, id, "create exec", err)
+		}
+		att, err := m.cli.ExecAttach(opCtx, created.ID, client.ExecAttachOptions{})
+		if err != nil {
+			return sandbox.ExecResult{}, nil, b.startError(ctx, id, "start exec", err)
+		}
+		defer att.Close()
+		execID, src, closeSrc = created.ID, att.Reader, att.Close
 	}
-	defer att.Close()
 	start := time.Now()
 
 	copied := make(chan error, 1)
 	go func() {
-		_, err := stdcopy.StdCopy(split, req.Tee(sandbox.Stderr, stderr), att.Reader)
+		_, err := stdcopy.StdCopy(outW, errW, src)
+		if errors.Is(err, errFirstDone) {
+			err = nil
+		}
 		copied <- err
 	}()
 	var timeout <-chan time.Time
@@ -179,7 +206,7 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 		copyErr, finished = b.killAndWait(id, tok, copied, cancelGrace)
 	}
 	if !finished {
-		att.Close()
+		closeSrc()
 		if err := <-copied; err != nil && copyErr == nil {
 			copyErr = fmt.Errorf("output did not end after the kill: %w", err)
 		}
@@ -198,9 +225,18 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 
 	inspCtx, cancelInsp := m.opContext(context.WithoutCancel(ctx))
 	defer cancelInsp()
-	code, running, inspErr := b.exitCode(inspCtx, created.ID)
+	var code int
+	var exited bool // the wrapper's exit status is known
+	var inspErr error
+	if execID != "" {
+		var running bool
+		code, running, inspErr = b.exitCode(inspCtx, execID)
+		exited = inspErr == nil && !running
+	} else {
+		code, exited = end.wrapperStatus()
+	}
 	switch {
-	case inspErr == nil && !running:
+	case exited:
 		res.ExitCode = code
 	case tr != nil:
 		res.ExitCode = tr.status
@@ -212,7 +248,7 @@ func (b *box) runExec(ctx context.Context, id string, req sandbox.ExecRequest, w
 		// The wrapper did not finish: the container died, or something
 		// killed the wrapper itself.
 		if m.stopsSoon(inspCtx, id) {
-			return res, nil, &goneError{id: id}
+			return res, nil, &goneError{id: id, beforeStart: end != nil && !end.started()}
 		}
 		if copyErr != nil {
 			return res, nil, m.engineError(inspCtx, "read command output", fmt.Errorf("%w: %w", sandbox.ErrUnavailable, copyErr))

@@ -70,7 +70,7 @@ func (b *box) idleSeconds() int64 { return max(int64(b.spec.IdleTimeout/time.Sec
 func (b *box) watchdogArgs() []string {
 	idle := b.idleSeconds()
 	tick := min(max(idle/10, 1), 30)
-	return []string{"/bin/sh", "-c", watchdogScript, "corral-watchdog", strconv.FormatInt(idle, 10), strconv.FormatInt(tick, 10)}
+	return []string{"/bin/sh", "-c", mainScript(watchdogScript), "corral-watchdog", strconv.FormatInt(idle, 10), strconv.FormatInt(tick, 10)}
 }
 
 // adopt looks for a running container of b's session, made by any process, with b's
