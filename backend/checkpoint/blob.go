@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 )
 
 // smallFile is the size up to which a file is read whole, hashed, and written to the store
@@ -44,16 +45,23 @@ func (b *blobs) open(hash string) (*os.File, error) {
 	return f, nil
 }
 
+// read returns a small blob's bytes; size is its size as the manifest says (a hint).
+func (b *blobs) read(hash string, size int64) ([]byte, error) {
+	if len(hash) != sha256.Size*2 {
+		return nil, fmt.Errorf("checkpoint: bad blob name %q", hash)
+	}
+	data, err := readFile(b.path(hash), size)
+	if err != nil {
+		return nil, fmt.Errorf("checkpoint: blob %s: %w", hash, err)
+	}
+	return data, nil
+}
+
 // put stores the regular file at abs (without following a link in its last element) and
 // returns its hash and how many bytes the store grew by (0 when the blob was there).
 func (b *blobs) put(abs string, size int64) (hash string, added int64, err error) {
-	f, err := os.OpenFile(abs, os.O_RDONLY|noFollow, 0)
-	if err != nil {
-		return "", 0, err
-	}
-	defer f.Close()
 	if size <= smallFile {
-		data, err := io.ReadAll(f)
+		data, err := readFile(abs, size)
 		if err != nil {
 			return "", 0, err
 		}
@@ -62,11 +70,13 @@ func (b *blobs) put(abs string, size int64) (hash string, added int64, err error
 		if b.has(hash) {
 			return hash, 0, nil
 		}
-		return hash, int64(len(data)), b.write(hash, func(w io.Writer) error {
-			_, err := w.Write(data)
-			return err
-		})
+		return hash, int64(len(data)), b.writeSmall(hash, data)
 	}
+	f, err := os.OpenFile(abs, os.O_RDONLY|noFollow, 0)
+	if err != nil {
+		return "", 0, err
+	}
+	defer f.Close()
 	tmp, err := os.CreateTemp(b.tmp, "blob-*")
 	if err != nil {
 		return "", 0, fmt.Errorf("checkpoint: store: %w", err)
@@ -91,22 +101,39 @@ func (b *blobs) put(abs string, size int64) (hash string, added int64, err error
 	return hash, n, nil
 }
 
-// write stores a blob whose bytes fill writes.
-func (b *blobs) write(hash string, fill func(io.Writer) error) error {
-	tmp, err := os.CreateTemp(b.tmp, "blob-*")
-	if err != nil {
-		return fmt.Errorf("checkpoint: store: %w", err)
+// writeSmall stores a blob held in memory: created read-only under a name no other writer
+// uses, then renamed to its own (four system calls where the platform allows).
+func (b *blobs) writeSmall(hash string, data []byte) error {
+	for {
+		tmp := filepath.Join(b.tmp, fmt.Sprintf("blob-%d-%d", pid, tmpSeq.Add(1)))
+		err := createFile(nil, tmp, 0o400, data)
+		if errors.Is(err, fs.ErrExist) {
+			continue // left by a process that had this pid
+		}
+		if err != nil {
+			return fmt.Errorf("checkpoint: store: %w", err)
+		}
+		dst := b.path(hash)
+		err = renameFile(nil, tmp, dst)
+		if errors.Is(err, fs.ErrNotExist) {
+			// The first blob of its prefix: make the folder and try again.
+			if err = os.MkdirAll(filepath.Dir(dst), 0o700); err == nil {
+				err = renameFile(nil, tmp, dst)
+			}
+		}
+		if err != nil {
+			_ = os.Remove(tmp)
+			return fmt.Errorf("checkpoint: store: %w", err)
+		}
+		return nil
 	}
-	defer os.Remove(tmp.Name())
-	if err := fill(tmp); err != nil {
-		tmp.Close()
-		return fmt.Errorf("checkpoint: store: %w", err)
-	}
-	if err := tmp.Close(); err != nil {
-		return fmt.Errorf("checkpoint: store: %w", err)
-	}
-	return b.place(tmp.Name(), hash)
 }
+
+// tmpSeq numbers the temporary files of this process (pid).
+var (
+	tmpSeq atomic.Uint64
+	pid    = os.Getpid()
+)
 
 // place renames a finished temporary file to its blob name.
 func (b *blobs) place(tmp, hash string) error {

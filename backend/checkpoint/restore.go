@@ -486,7 +486,8 @@ func (s *Store) writeAll(root *os.Root, target *Manifest, changes []Change) erro
 	return first
 }
 
-// writeDir writes the changes of one folder through a root opened on it.
+// writeDir writes the changes of one folder through a root opened on it (and, where the
+// platform allows, small files through the folder's descriptor: see createFile).
 func (s *Store) writeDir(root *os.Root, target *Manifest, dir string, changes []Change) error {
 	sub := root
 	if dir != "." {
@@ -496,11 +497,49 @@ func (s *Store) writeDir(root *os.Root, target *Manifest, dir string, changes []
 		}
 		defer sub.Close()
 	}
+	var fd *os.File
+	if folderCalls {
+		var err error
+		if fd, err = sub.Open("."); err != nil {
+			return fmt.Errorf("%s: %w", dir, err)
+		}
+		defer fd.Close()
+	}
 	for _, ch := range changes {
 		t, _ := target.Get(ch.Path)
 		t.Path = path.Base(t.Path)
-		if err := s.write(sub, t, ch.Op); err != nil {
+		var err error
+		if fd != nil && t.Type == TypeFile && ch.Op != OpMode && t.Size <= smallFile {
+			err = s.writeSmall(sub, fd, t, ch.Op)
+		} else {
+			err = s.write(sub, t, ch.Op)
+		}
+		if err != nil {
 			return fmt.Errorf("%s: %w", ch.Path, err)
+		}
+	}
+	return nil
+}
+
+// writeSmall writes a file of at most smallFile bytes named e.Path in the folder open as
+// both sub and fd: the blob read whole, the file created with its mode (in place when
+// nothing is there, else beside it and renamed over it).
+func (s *Store) writeSmall(sub *os.Root, fd *os.File, e Entry, op string) error {
+	data, err := s.blobs.read(e.Hash, e.Size)
+	if err != nil {
+		return err
+	}
+	name := e.Path
+	if op != OpCreate {
+		name = ".corral-restore-" + journal.NewID("tmp")
+	}
+	if err := createFile(fd, name, e.Mode, data); err != nil {
+		return err
+	}
+	if name != e.Path {
+		if err := renameFile(fd, name, e.Path); err != nil {
+			_ = sub.Remove(name)
+			return err
 		}
 	}
 	return nil
