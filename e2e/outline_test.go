@@ -48,18 +48,19 @@ func TestTraceOutline(t *testing.T) {
 
 	// Jump far down: the inspector shows the step's whole output, loaded on demand.
 	var out string
-	do("inspect step 2001", chromedp.SendKeys(`[data-testid="jump-to-step"]`, "2001\n"),
-		chromedp.WaitVisible(`[data-testid="step-inspector"]`),
+	do("jump to step 2001", chromedp.SendKeys(`[data-testid="jump-to-step"]`, "2001\n"),
+		chromedp.WaitVisible(`[data-testid="step-inspector"]`))
+	do("inspect step 2001",
 		chromedp.Poll(`document.querySelector('[data-testid="step-inspector"]').textContent.includes('TestLoop2000')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
-		chromedp.Poll(`document.querySelector('[data-testid="step-inspector"] pre.code')?.textContent.includes('Exit code: 0')`, nil, chromedp.WithPollingTimeout(10*time.Second)),
-		chromedp.Text(`[data-testid="step-inspector"] pre.code`, &out))
+		chromedp.Poll(`[...document.querySelectorAll('[data-testid="step-inspector"] pre.code')].some((p) => p.textContent.includes('Exit code: 0'))`, nil, chromedp.WithPollingTimeout(10*time.Second)),
+		chromedp.Evaluate(`[...document.querySelectorAll('[data-testid="step-inspector"] pre.code')].find((p) => p.textContent.includes('Exit code: 0')).textContent`, &out))
 	if c := strings.Count(out, "ok  \tgithub.com/corral-dev/corral/backend/x"); c != 10 {
 		t.Errorf("inspector output of step 2001 has %d test lines, want all 10:\n%s", c, out)
 	}
 	var shown string
 	do("the graph labels the step", chromedp.WaitVisible(`[data-testid="trace-node"][data-seq="2001"]`),
-		chromedp.Text(`[data-testid="trace-node"][data-seq="2001"]`, &shown))
-	if !strings.Contains(shown, "TestLoop2000") {
+		chromedp.Evaluate(`document.querySelector('[data-testid="trace-node"][data-seq="2001"]').textContent`, &shown))
+	if !strings.Contains(shown, "go test ./... -run") || !strings.Contains(shown, "exit 0") {
 		t.Errorf("node 2001 = %q, want its command", shown)
 	}
 
