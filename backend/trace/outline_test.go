@@ -16,7 +16,9 @@ import (
 // plainSource hides every optional capability of a journal but the required ones.
 type plainSource struct{ j *journal.Journal }
 
-func (p plainSource) Run(ctx context.Context, id string) (journal.Run, error) { return p.j.Run(ctx, id) }
+func (p plainSource) Run(ctx context.Context, id string) (journal.Run, error) {
+	return p.j.Run(ctx, id)
+}
 func (p plainSource) Steps(ctx context.Context, runID string) ([]journal.Step, error) {
 	return p.j.Steps(ctx, runID)
 }

@@ -450,7 +450,8 @@ export class StepList {
   /**
    * mergeOutline takes a run's outline as mergeHistory takes its history, except that a step
    * whose content is loaded and that the outline says the same of (status, attempt) is
-   * kept with its content (a finished step changes only by running again: a new attempt). It returns the seqs of steps that became partial again.
+   * kept with its content (a finished step changes only by running again: a new attempt).
+   * It returns the seqs of steps that became partial again.
    */
   mergeOutline(outline: readonly TraceStep[]): number[] {
     const stale: number[] = [];
