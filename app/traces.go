@@ -28,6 +28,19 @@ func (t *Traces) Trace(runID string) (trace.Trace, error) {
 	return trace.Load(context.Background(), t.journal, runID)
 }
 
+// Outline returns a run's trace without its content (see trace.LoadOutline): what the
+// window's graph and timeline draw first, small enough to open a run of any length at once.
+// The views ask for the content of the steps they show with Steps.
+func (t *Traces) Outline(runID string) (trace.Outline, error) {
+	return trace.LoadOutline(context.Background(), t.journal, runID)
+}
+
+// Steps returns the spans of a run's steps from..to (inclusive, at most
+// trace.MaxStepRange) with their whole content: the steps a view of an outline shows.
+func (t *Traces) Steps(runID string, from, to int) ([]trace.Span, error) {
+	return trace.LoadSteps(context.Background(), t.journal, runID, from, to)
+}
+
 // ExportFile is an export ready to save: a suggested file name, its media type and content.
 type ExportFile struct {
 	Name    string `json:"name"`

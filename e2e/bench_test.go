@@ -84,7 +84,9 @@ func evalAsync(js string, out any) chromedp.Action {
 }
 
 // openRunJS clicks a run in the sidebar and resolves with the ms from the click to the trace
-// graph's paint of all its nodes (TraceGraph's corral:trace-painted event).
+// graph's paint of all its nodes (TraceGraph's corral:trace-painted event). A run opened as an
+// outline (2,000 steps and more) is painted once every step is laid out and the nodes on
+// screen have their labels (the content of those steps loaded): when it can be used.
 const openRunJS = `new Promise((resolve) => {
 	const t0 = performance.now();
 	addEventListener('corral:trace-painted', function on(e) {

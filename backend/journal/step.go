@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -618,4 +620,81 @@ func prefixed(prefix, columns string) string {
 		parts[i] = prefix + strings.TrimSpace(p)
 	}
 	return strings.Join(parts, ", ")
+}
+
+// StepHead is a step without its input and output: what a view of a whole run draws.
+type StepHead struct {
+	Step // Input and Output are nil
+	// Marked says the step's output contains the mark StepHeads was given for its kind.
+	Marked bool
+}
+
+// StepHeads returns a run's steps in seq order without their input and output, at a
+// fraction of the cost of [Journal.Steps] for a long run. A step is Marked when its output
+// contains the mark given for its kind in marks (nil marks none); the search runs inside
+// SQLite, so no output is copied out.
+func (j *Journal) StepHeads(ctx context.Context, runID string, marks map[string][]byte) ([]StepHead, error) {
+	marked, args := "0", []any{runID}
+	if len(marks) > 0 {
+		marked = "CASE kind"
+		for _, kind := range slices.Sorted(maps.Keys(marks)) {
+			marked += " WHEN ? THEN coalesce(instr(output, ?), 0) > 0"
+			args = append(args, kind, marks[kind])
+		}
+		marked += " ELSE 0 END"
+		args = append(args[1:], runID)
+	}
+	rows, err := j.db.QueryContext(ctx, `SELECT run_id, seq, name, kind, status, idempotent, attempt, resolution, rerun_pending,
+		error, started_at, finished_at, input_tokens, output_tokens, cache_read_tokens, cache_write_tokens, cost_usd, `+marked+`
+		FROM steps WHERE run_id = ? ORDER BY seq`, args...)
+	if err != nil {
+		return nil, fmt.Errorf("step heads of %s: %w", runID, classify(err))
+	}
+	defer rows.Close()
+	var out []StepHead
+	for rows.Next() {
+		var (
+			h          StepHead
+			status     string
+			resolution string
+			started    int64
+			finished   sql.NullInt64
+		)
+		s := &h.Step
+		if err := rows.Scan(&s.RunID, &s.Seq, &s.Name, &s.Kind, &status, &s.Idempotent, &s.Attempt, &resolution, &s.RerunPending,
+			&s.Error, &started, &finished, &s.Usage.InputTokens, &s.Usage.OutputTokens, &s.Usage.CacheReadTokens, &s.Usage.CacheWriteTokens,
+			&s.CostUSD, &h.Marked); err != nil {
+			return nil, fmt.Errorf("step heads of %s: %w", runID, classify(err))
+		}
+		s.Status = StepStatus(status)
+		s.Resolution = Action(resolution)
+		s.StartedAt = fromStamp(started)
+		s.FinishedAt = fromStamp(finished.Int64)
+		out = append(out, h)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("step heads of %s: %w", runID, classify(err))
+	}
+	return out, nil
+}
+
+// StepRange returns the steps of a run with seq from..to (inclusive), in seq order.
+func (j *Journal) StepRange(ctx context.Context, runID string, from, to int) ([]Step, error) {
+	rows, err := j.db.QueryContext(ctx, `SELECT `+stepColumns+` FROM steps WHERE run_id = ? AND seq BETWEEN ? AND ? ORDER BY seq`, runID, from, to)
+	if err != nil {
+		return nil, fmt.Errorf("steps %d-%d of %s: %w", from, to, runID, classify(err))
+	}
+	defer rows.Close()
+	var steps []Step
+	for rows.Next() {
+		s, err := scanStep(rows)
+		if err != nil {
+			return nil, fmt.Errorf("steps %d-%d of %s: %w", from, to, runID, classify(err))
+		}
+		steps = append(steps, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("steps %d-%d of %s: %w", from, to, runID, classify(err))
+	}
+	return steps, nil
 }

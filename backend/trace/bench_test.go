@@ -3,6 +3,7 @@ package trace_test
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"strings"
 	"testing"
@@ -110,5 +111,45 @@ func BenchmarkBuild(b *testing.B) {
 			}
 			perStep(b, n)
 		})
+	}
+}
+
+// BenchmarkLoadOutline reads a 10,000- and a 100,000-step run from a journal as the window
+// opens it (its outline: trace.LoadOutline), beside the whole trace read the same way in the
+// same run (trace.Load, what the window read before outlines: the baseline); each encoded
+// as JSON, as the window receives it (MiB).
+func BenchmarkLoadOutline(b *testing.B) {
+	ctx := context.Background()
+	for _, n := range benchSizes {
+		j := openJournal(b)
+		bundle := bigBundle(n)
+		h := bundle.Runs[0]
+		if err := j.ImportRun(ctx, bundle.Session, h.Run, h.Steps, nil); err != nil {
+			b.Fatal(err)
+		}
+		for _, c := range []struct {
+			name string
+			load func() (any, error)
+		}{
+			{"baseline-trace", func() (any, error) { return trace.Load(ctx, j, h.Run.ID) }},
+			{"outline", func() (any, error) { return trace.LoadOutline(ctx, j, h.Run.ID) }},
+		} {
+			b.Run(fmt.Sprintf("%s/%d", c.name, n), func(b *testing.B) {
+				var size int
+				for b.Loop() {
+					t, err := c.load()
+					if err != nil {
+						b.Fatal(err)
+					}
+					data, err := json.Marshal(t)
+					if err != nil {
+						b.Fatal(err)
+					}
+					size = len(data)
+				}
+				b.ReportMetric(float64(size)/(1<<20), "MiB")
+				perStep(b, n)
+			})
+		}
 	}
 }

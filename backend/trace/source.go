@@ -164,7 +164,15 @@ func history(ctx context.Context, src Source, run journal.Run) (History, error) 
 	if err != nil {
 		return History{}, fmt.Errorf("trace: load run %s: %w", run.ID, err)
 	}
-	h := History{Run: run, Steps: steps}
+	h, err := stepless(ctx, src, run)
+	h.Steps = steps
+	return h, err
+}
+
+// stepless is a run's history without its steps: its resumes and restores.
+func stepless(ctx context.Context, src Source, run journal.Run) (History, error) {
+	var err error
+	h := History{Run: run}
 	if rs, ok := src.(ResumeSource); ok {
 		if h.Resumes, err = rs.Resumes(ctx, run.ID); err != nil {
 			return History{}, fmt.Errorf("trace: load run %s: %w", run.ID, err)

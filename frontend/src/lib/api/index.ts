@@ -17,6 +17,8 @@ import type {
   SpendStatus,
   StartRequest,
   Trace,
+  TraceOutline,
+  Span,
   TurnView,
   TraceExport,
   TracePaint,
@@ -73,6 +75,19 @@ export async function sessions(): Promise<SessionView[]> {
 export async function trace(runId: string): Promise<Trace> {
   const t = await call<Trace>('Traces.Trace', runId);
   return { ...t, spans: t.spans ?? [] };
+}
+
+/** traceOutline asks Traces.Outline for a run's trace without its content: what the graph and
+ * the timeline draw first, for a run of any length. */
+export async function traceOutline(runId: string): Promise<TraceOutline> {
+  const t = await call<TraceOutline>('Traces.Outline', runId);
+  return { ...t, steps: t.steps ?? [], spans: t.spans ?? [] };
+}
+
+/** traceSteps asks Traces.Steps for the spans of a run's steps from..to (inclusive, at most
+ * 500), with their content: the steps of an outline a view shows. */
+export async function traceSteps(runId: string, from: number, to: number): Promise<Span[]> {
+  return (await call<Span[] | null>('Traces.Steps', runId, from, to)) ?? [];
 }
 
 /** startRun records a new run with Runs.Start; it is driven in the background and reports through events. */

@@ -471,6 +471,37 @@ export interface Trace {
   spans: Span[];
 }
 
+/** OutlineStep is one step of a run's outline (backend/trace.OutlineStep): what a node of the
+ * graph or a row of the timeline shows before the step's content is loaded. start and end are
+ * epoch milliseconds (absent: unknown, or unfinished); requested_by is the seq of the model call
+ * before a tool call or approval; is_error marks a tool error the model saw or a refused call. */
+export interface OutlineStep {
+  seq: number;
+  kind: StepKind;
+  name: string;
+  status: StepStatus;
+  attempt: number;
+  start?: number;
+  end?: number;
+  requested_by?: number;
+  usage?: ModelUsage;
+  cost_usd?: number;
+  error?: string;
+  is_error?: boolean;
+  resolution?: string;
+}
+
+/** TraceOutline is a run's trace without its content (Traces.Outline): its steps, and the spans
+ * that are not its own steps (the run span first, resumes, restores, subagents' spans). The
+ * views ask for the content of the steps they show with Traces.Steps. */
+export interface TraceOutline {
+  version: number;
+  trace_id: string;
+  run: TraceRunInfo;
+  steps: OutlineStep[];
+  spans: Span[];
+}
+
 /** TextBlock is text the model wrote. */
 export interface TextBlock {
   type: 'text';

@@ -5,8 +5,9 @@
 // call its methods.
 
 import * as api from '../api';
-import type { DeleteRequest, DeleteResult, RunView, SessionEvent, SessionView, StartRequest, Trace } from '../api';
+import type { DeleteRequest, DeleteResult, RunView, SessionEvent, SessionView, Span, StartRequest, Trace, TraceOutline } from '../api';
 import type { ConnectionState, RunEvent } from '../events';
+import { pageRange } from '../trace/pages';
 import { RunTrace } from '../trace/trace.svelte';
 import { applyRunEvents, isFinalEvent, isLive, latestRun, neighbour, removedFrom, renamedIn, upsertRun } from './sessions';
 
@@ -14,6 +15,9 @@ import { applyRunEvents, isFinalEvent, isLive, latestRun, neighbour, removedFrom
 export interface RunsApi {
   sessions(): Promise<SessionView[]>;
   trace(runId: string): Promise<Trace>;
+  /** traceOutline and traceSteps (a run opened as an outline) default to the api module's. */
+  traceOutline?(runId: string): Promise<TraceOutline>;
+  traceSteps?(runId: string, from: number, to: number): Promise<Span[]>;
   startRun(req: StartRequest): Promise<RunView>;
   resumeRun(runId: string): Promise<void>;
   cancelRun(runId: string): Promise<void>;
@@ -45,6 +49,11 @@ export interface RunOptions {
   scope?: string;
   workspace: string;
 }
+
+/** OUTLINE_STEPS is the least number of steps of a run whose trace is opened as an outline
+ * (its steps without their content, which the views load a page at a time as they show them):
+ * below it the whole trace is as quick to read, and the console shows every step's content. */
+export const OUTLINE_STEPS = 2000;
 
 /** MAX_TRACES is how many traces are kept for runs that are neither shown nor live. */
 const MAX_TRACES = 24;
@@ -199,7 +208,9 @@ export class RunsStore {
     this.#lastStepsLoad.set(runId, this.#timers.now());
     const p = (async () => {
       try {
-        t.setHistory(await this.#api.trace(runId));
+        const steps = Math.max(this.run(runId)?.steps ?? 0, t.steps.length);
+        if (steps >= OUTLINE_STEPS || t.outlined) t.setOutline(await (this.#api.traceOutline ?? api.traceOutline)(runId));
+        else t.setHistory(await this.#api.trace(runId));
       } catch (reason) {
         t.error = api.toError(reason).message || 'could not load steps';
         if (t.state !== 'ready') t.state = 'error';
@@ -209,6 +220,27 @@ export class RunsStore {
     })();
     this.#stepsLoads.set(runId, p);
     return p;
+  }
+
+  /**
+   * loadContent loads the content of a run's steps from..to, when its trace is an outline: the
+   * pages of steps a view shows (or the step the inspector shows) that were not asked for yet.
+   */
+  async loadContent(runId: string, from: number, to: number): Promise<void> {
+    const t = this.#traces.get(runId);
+    if (!t || !t.outlined) return;
+    const get = this.#api.traceSteps ?? api.traceSteps;
+    await Promise.all(
+      t.pages.want(from, to).map(async (page) => {
+        const r = pageRange(page);
+        try {
+          t.fillContent(await get(runId, r.from, r.to));
+        } catch (reason) {
+          t.pages.failed(page);
+          t.error = api.toError(reason).message || 'could not load steps';
+        }
+      }),
+    );
   }
 
   /**

@@ -3,7 +3,7 @@ import type { RunView, SessionView, Span, StartRequest } from '../api';
 import type { RunEvent } from '../events';
 import { resumeSpan, traceOf, type StepRecord } from '../trace/fixtures';
 import { runFixture, sessionFixture } from './fixtures';
-import { RunsStore, type RunsApi, type Timers } from './runs.svelte';
+import { OUTLINE_STEPS, RunsStore, type RunsApi, type Timers } from './runs.svelte';
 
 const T = '2026-11-23T10:05:00Z';
 const ev = (type: RunEvent['type'], over: Partial<RunEvent> = {}): RunEvent => ({ type, run_id: 'run_1', time: T, ...over });
@@ -307,5 +307,59 @@ describe('RunsStore.journalChanged', () => {
     setSessions([at('2026-11-23T10:02:00Z')]);
     await store.journalChanged();
     expect(calls.steps).toEqual(['run_1']);
+  });
+});
+
+describe('RunsStore outlines', () => {
+  it('opens a long run as an outline and loads the content of the pages asked for, once each', async () => {
+    const big = runFixture({ id: 'run_big', steps: OUTLINE_STEPS });
+    const asked: string[] = [];
+    const fake: RunsApi = {
+      sessions: async () => [sessionFixture({ runs: [big] })],
+      trace: async () => {
+        throw new Error('a long run is not read whole');
+      },
+      traceOutline: async (id) => {
+        asked.push(`outline ${id}`);
+        return {
+          version: 1,
+          trace_id: 't',
+          run: undefined as never,
+          steps: Array.from({ length: OUTLINE_STEPS }, (_, i) => ({ seq: i + 1, kind: 'tool' as const, name: 'exec', status: 'completed' as const, attempt: 1 })),
+          spans: [],
+        };
+      },
+      traceSteps: async (_id, from, to) => {
+        asked.push(`steps ${from}-${to}`);
+        if (from > 1000) throw 'database is locked';
+        return traceOf(
+          Array.from({ length: to - from + 1 }, (_, i) => ({ ...configStep, seq: from + i, kind: 'tool' as const, name: 'exec', input: { command: `c${from + i}` } })),
+        ).spans;
+      },
+      startRun: () => Promise.reject('unused'),
+      resumeRun: async () => {},
+      cancelRun: async () => {},
+    };
+    const store = new RunsStore(fake);
+    await store.loadSessions();
+    await tick();
+    const t = store.peekTrace('run_big')!;
+    expect(asked).toEqual(['outline run_big']);
+    expect(t.outlined).toBe(true);
+    expect(t.steps).toHaveLength(OUTLINE_STEPS);
+    await Promise.all([store.loadContent('run_big', 150, 160), store.loadContent('run_big', 120, 199)]);
+    expect(asked.slice(1)).toEqual(['steps 101-200']);
+    expect(t.step(150)).toMatchObject({ input: { command: 'c150' } });
+    expect(t.step(150)?.partial).toBeFalsy();
+    expect(t.step(99)?.partial).toBe(true);
+    // A page that fails is asked for again next time.
+    await store.loadContent('run_big', 1001, 1001);
+    expect(t.error).toBe('database is locked');
+    await store.loadContent('run_big', 1001, 1001);
+    expect(asked.filter((a) => a === 'steps 1001-1100')).toHaveLength(2);
+    // A reload keeps to the outline.
+    await store.loadSteps('run_big');
+    expect(asked.filter((a) => a.startsWith('outline'))).toHaveLength(2);
+    expect(t.step(150)?.partial).toBeFalsy();
   });
 });

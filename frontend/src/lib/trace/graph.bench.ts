@@ -16,3 +16,20 @@ describe('trace graph, 10,000 steps', () => {
     cull(laid, view);
   });
 });
+
+// A run opened as an outline: its steps without content (labels come a page at a time).
+const outline = (n: number) =>
+  syntheticSteps(n)
+    .map(stepOf)
+    .map((s) => ({ ...s, input: undefined, output: undefined, text: '', calls: undefined, partial: true }));
+const outline10k = outline(10_000);
+const outline100k = outline(100_000);
+
+describe('trace graph of an outline', () => {
+  bench('10,000 steps: build + layout', () => {
+    layoutGraph(buildGraph(outline10k));
+  });
+  bench('100,000 steps: build + layout', () => {
+    layoutGraph(buildGraph(outline100k));
+  });
+});

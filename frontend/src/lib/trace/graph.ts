@@ -86,6 +86,8 @@ export interface GraphNode {
   folded: number;
   /** tip is the hover text: step, tool, status, duration, subject. */
   tip: string;
+  /** partial says the step's content is not loaded yet (an outline's step): no label yet. */
+  partial: boolean;
   /** rank is the row of the chain layout; col of cols is the node's column in its model call's fan-out. */
   rank: number;
   col: number;
@@ -126,13 +128,25 @@ function nodeOf(s: TraceStep, rank: number): GraphNode {
     gate: null,
     folded: 0,
     tip: '',
+    partial: s.partial === true,
     rank,
     col: 0,
     cols: 1,
-    x: 0,
-    y: 0,
+    // Not placed yet. NaN, not 0, so the fields hold doubles from the start: a layout's
+    // fractional positions would otherwise make V8 migrate every node object (seconds at
+    // 100,000 nodes).
+    x: NaN,
+    y: NaN,
   };
-  if (s.kind === 'llm') {
+  if (s.partial) {
+    // An outline's step: what it says without its content, the label once it is loaded.
+    if (s.kind === 'llm' && s.usage && (s.usage.output_tokens || s.usage.input_tokens)) n.badge = `${countText(s.usage.output_tokens)} tok`;
+    else if (s.isError) {
+      n.badge = s.kind === 'approval' ? 'refused' : 'error';
+      n.badgeTone = 'bad';
+    }
+    n.label = '…';
+  } else if (s.kind === 'llm') {
     const text = plainText(s.text.slice(0, 200));
     if (text.trim()) n.label = excerpt(text, LABEL_CHARS);
     else if (s.calls?.length) n.label = '→ ' + s.calls.map((c) => c.name).join(', ');
@@ -193,7 +207,7 @@ function tipOf(s: TraceStep, n: GraphNode): string {
   const parts = [`#${s.seq} ${what}`, n.error && s.status !== 'failed' ? 'error' : (STATUS_WORD[s.status] ?? s.status)];
   if (s.end !== null && !Number.isNaN(s.start) && !Number.isNaN(s.end)) parts.push(durationText(s.end - s.start));
   if (n.badge && n.badge !== 'failed') parts.push(n.badge);
-  const detail = s.kind === 'tool' ? summarizeTool(s.name, s.input, s.output).subject : n.label;
+  const detail = s.partial ? '' : s.kind === 'tool' ? summarizeTool(s.name, s.input, s.output).subject : n.label;
   return parts.join(' · ') + (detail ? `\n${excerpt(detail, 120)}` : '');
 }
 
@@ -324,6 +338,12 @@ export interface TurnBox {
 export const TURN_PAD = 7;
 
 /** turnBoxes groups laid-out nodes by turn into boxes. */
+/** turnLabel is the label of turn index, whose model call is n. */
+function turnLabel(index: number, n: GraphNode): string {
+  const noun = (k: number) => (k === 1 ? '1 step' : `${k} steps`);
+  return `T${index} ${n.label}` + (n.folded > 0 ? ` · ${noun(n.folded)} folded` : '');
+}
+
 function turnBoxes(nodes: readonly GraphNode[]): TurnBox[] {
   const out: TurnBox[] = [];
   let cur: TurnBox | null = null;
@@ -339,12 +359,10 @@ function turnBoxes(nodes: readonly GraphNode[]): TurnBox[] {
     if (n.turn < 0) continue;
     if (n.kind === 'llm' && n.seq === n.turn) {
       finish();
-      const noun = (k: number) => (k === 1 ? '1 step' : `${k} steps`);
       cur = { seq: n.seq, index: out.length + 1, x: n.x - TURN_PAD, y: n.y - TURN_PAD, w: 0, h: 0, steps: n.folded, collapsed: n.folded > 0, label: '' };
-      cur.label = `T${cur.index} ${n.label}`;
+      cur.label = turnLabel(cur.index, n);
       x1 = n.x + NODE_W + TURN_PAD;
       y1 = n.y + NODE_H + TURN_PAD;
-      if (n.folded > 0) cur.label += ` · ${noun(n.folded)} folded`;
       continue;
     }
     if (!cur || n.turn !== cur.seq) continue;
@@ -467,6 +485,53 @@ export function layoutGraph(g: TraceGraph, dagreMax = DAGRE_MAX, prev?: Layout):
     edgeByY,
     maxEdgeSpan,
     turns: turnBoxes(nodes),
+  };
+}
+
+/**
+ * patchLayout returns the layout of steps as an update of prev, the layout of prevSteps under
+ * the same filter and collapsed turns, when the steps differ only in content (a page of an
+ * outline's steps loaded): the changed steps' nodes are rebuilt where theirs were, and nothing
+ * is laid out again. It returns undefined when anything that shapes the graph may have
+ * changed (a step added, or a kind, name, status or error that differs), so the caller
+ * builds and lays out the graph anew.
+ */
+export function patchLayout(prev: Layout, prevSteps: readonly TraceStep[], steps: readonly TraceStep[]): Layout | undefined {
+  if (prev.engine !== 'chain' || steps.length !== prevSteps.length) return undefined;
+  let nodes: GraphNode[] | undefined;
+  const turns = new Set<number>();
+  for (let i = 0; i < steps.length; i++) {
+    const a = prevSteps[i];
+    const b = steps[i];
+    if (a === b) continue;
+    if (a.seq !== b.seq || a.kind !== b.kind || a.name !== b.name || a.status !== b.status || isErrorStep(a) !== isErrorStep(b)) return undefined;
+    const at = indexOfSeq(prev, b.seq);
+    const old = at < 0 ? undefined : prev.nodes[at];
+    if (!old || old.seq !== b.seq) continue; // not a node of its own (a badge, folded, filtered out)
+    const n = nodeOf(b, old.rank);
+    n.turn = old.turn;
+    n.gate = old.gate;
+    n.folded = old.folded;
+    n.col = old.col;
+    n.cols = old.cols;
+    n.x = old.x;
+    n.y = old.y;
+    if (n.gate) n.tip += `\nApproval #${n.gate.seq}: ${n.gate.text}`;
+    nodes ??= prev.nodes.slice();
+    nodes[at] = n;
+    if (n.kind === 'llm' && n.seq === n.turn) turns.add(at);
+  }
+  if (!nodes) return prev;
+  const byIndex = new Map<number, number>();
+  for (const at of turns) byIndex.set(nodes[at].seq, at);
+  const patched = nodes;
+  return {
+    ...prev,
+    nodes: patched,
+    turns: prev.turns.map((b) => {
+      const at = byIndex.get(b.seq);
+      return at === undefined ? b : { ...b, label: turnLabel(b.index, patched[at]) };
+    }),
   };
 }
 

@@ -4,7 +4,7 @@
 // by run events; the trace is the truth for every step it has finished,
 // events fill in what is still happening.
 
-import type { ApprovalRecord, ApprovalRequest, EgressEvent, ModelInput, ModelResponse, Span, StepKind, StepStatus, ToolMeta, ToolUseBlock, Trace, Usage } from '../api';
+import type { ApprovalRecord, ApprovalRequest, EgressEvent, ModelInput, ModelResponse, OutlineStep, Span, StepKind, StepStatus, ToolMeta, ToolUseBlock, Trace, Usage } from '../api';
 import type { RunEvent } from '../events';
 
 /** Retry is one failed model attempt the call is retrying after. */
@@ -46,6 +46,9 @@ export interface TraceStep {
   retries?: Retry[];
   /** fromHistory is true once the step was read from the journal, false while it is known only from events. */
   fromHistory: boolean;
+  /** partial marks a step read from the run's outline: its input, output, text and command are
+   * not loaded yet (the views ask for them with Traces.Steps). */
+  partial?: boolean;
   /** spanId is the step's span in the trace (known once the step is in history). */
   spanId?: string;
   /** requestedBy is the seq of the model call that asked for this tool call or approval. */
@@ -219,6 +222,28 @@ export function stepsFromTrace(tr: Pick<Trace, 'spans'>): TraceStep[] {
   }
   out.sort((a, b) => a.seq - b.seq);
   return out;
+}
+
+/** stepFromOutline converts a step of a run's outline: a partial step, without its content. */
+export function stepFromOutline(o: OutlineStep): TraceStep {
+  return {
+    seq: o.seq,
+    kind: o.kind,
+    name: o.name,
+    status: o.status,
+    attempt: o.attempt || 1,
+    text: '',
+    isError: o.is_error === true,
+    error: o.error || undefined,
+    usage: o.usage,
+    cost: o.cost_usd ?? 0,
+    start: o.start ? o.start : NaN,
+    end: o.end && o.status !== 'started' ? o.end : null,
+    resolution: o.resolution || undefined,
+    fromHistory: true,
+    partial: true,
+    requestedBy: o.requested_by || undefined,
+  };
 }
 
 /** TraceSubagent is a subagent's run that one of the run's task calls started: a group of spans
@@ -428,6 +453,40 @@ export class StepList {
     next.sort((a, b) => a.seq - b.seq);
     this.#steps = next;
     this.#reindex();
+  }
+
+  /**
+   * mergeOutline takes a run's outline as mergeHistory takes its history, except that a step
+   * whose content is loaded and that the outline says the same of (status, attempt) is
+   * kept with its content (a finished step changes only by running again: a new attempt).
+   * It returns the seqs of steps that became partial again.
+   */
+  mergeOutline(outline: readonly TraceStep[]): number[] {
+    const stale: number[] = [];
+    const kept = outline.map((o) => {
+      const cur = this.get(o.seq);
+      if (cur && cur.fromHistory && !cur.partial && cur.status === o.status && cur.attempt === o.attempt) return cur;
+      if (cur && !cur.partial && cur.fromHistory) stale.push(o.seq);
+      return o;
+    });
+    this.mergeHistory(kept);
+    return stale;
+  }
+
+  /**
+   * fillContent puts the content of loaded steps (from Traces.Steps) in place of their
+   * partial steps, keeping what the outline knew from the steps around them (the model call
+   * a tool call answers). A step that is no longer partial, or not known, is left alone.
+   */
+  fillContent(full: readonly TraceStep[]): boolean {
+    let changed = false;
+    for (const f of full) {
+      const cur = this.get(f.seq);
+      if (!cur || !cur.partial) continue;
+      this.put({ ...f, requestedBy: f.requestedBy ?? cur.requestedBy });
+      changed = true;
+    }
+    return changed;
   }
 
   /** apply applies one run event; it reports whether any step changed. */

@@ -16,6 +16,8 @@ export interface TimelineRow {
   label: string;
   start: number;
   end: number;
+  /** partial says the step's content is not loaded yet (an outline's step). */
+  partial?: boolean;
 }
 
 /** TimelineMark is a resume: a vertical line at its time. */
@@ -59,7 +61,7 @@ export function timelineModel(steps: readonly TraceStep[], now: number, resumes:
     if (Number.isNaN(start)) start = Number.isNaN(prevEnd) ? now : prevEnd;
     let end = s.end ?? (s.status === 'started' ? now : start);
     if (end < start) end = start;
-    rows[i] = { seq: s.seq, kind: s.kind, status: s.status, error: isErrorStep(s), label: rowLabel(s), start, end };
+    rows[i] = { seq: s.seq, kind: s.kind, status: s.status, error: isErrorStep(s), label: s.partial ? `${s.kind === 'llm' ? 'model' : s.name} · …` : rowLabel(s), start, end, partial: s.partial === true };
     if (start < t0) t0 = start;
     if (end > t1) t1 = end;
     prevEnd = end;

@@ -3,9 +3,10 @@
 // load changes something, so derived graphs and layouts recompute once per
 // batch, not once per event.
 
-import type { Trace, TraceRunInfo } from '../api';
+import type { Span, Trace, TraceOutline, TraceRunInfo } from '../api';
 import type { RunEvent } from '../events';
-import { StepList, restoresFromTrace, resumesFromTrace, stepsFromTrace, subagentsFromTrace, type TraceRestore, type TraceResume, type TraceStep, type TraceSubagent } from './steps';
+import { Pages } from './pages';
+import { StepList, stepFromOutline, restoresFromTrace, resumesFromTrace, stepsFromTrace, subagentsFromTrace, type TraceRestore, type TraceResume, type TraceStep, type TraceSubagent } from './steps';
 
 /** TraceState says where a trace's history stands. */
 export type TraceState = 'empty' | 'loading' | 'ready' | 'error';
@@ -31,6 +32,12 @@ export class RunTrace {
   /** lastUsed orders traces for eviction. */
   lastUsed = 0;
 
+  /** outlined says the steps came from the run's outline (Traces.Outline): their content is
+   * loaded a page at a time, as the views show them (pages). */
+  outlined = false;
+  /** pages are the content pages asked for, when outlined. */
+  readonly pages = new Pages();
+
   #list = new StepList();
 
   constructor(runId: string) {
@@ -52,19 +59,41 @@ export class RunTrace {
     return changed;
   }
 
-  /** setHistory merges the run's trace, as backend/trace built it from the journal (see
-   * StepList.mergeHistory). */
-  setHistory(tr: Pick<Trace, 'spans'> & Partial<Pick<Trace, 'run'>>): void {
-    this.#list.mergeHistory(stepsFromTrace(tr));
+  /** setOutline merges the run's outline (its steps without their content: see
+   * StepList.mergeOutline) and its other spans (resumes, restores, subagents). */
+  setOutline(o: TraceOutline): void {
+    this.outlined = true;
+    this.pages.forget(this.#list.mergeOutline(o.steps.map(stepFromOutline)));
+    this.#setSpans(o.spans, o.run);
+  }
+
+  /** fillContent puts the content of loaded steps (the spans Traces.Steps returned) in place
+   * of their partial steps; it reports whether any changed. */
+  fillContent(spans: readonly Span[]): boolean {
+    if (!this.#list.fillContent(stepsFromTrace({ spans: spans as Span[] }))) return false;
+    this.steps = this.#list.steps.slice();
+    return true;
+  }
+
+  #setSpans(spans: Span[], run: TraceRunInfo | undefined): void {
+    const tr = { spans };
     const resumes = resumesFromTrace(tr);
     if (resumes.length !== this.resumes.length || resumes.some((r, i) => r.spanId !== this.resumes[i].spanId)) this.resumes = resumes;
     const restores = restoresFromTrace(tr);
     if (restores.length !== this.restores.length) this.restores = restores;
     const subagents = subagentsFromTrace(tr);
     if (subagents.length > 0 || this.subagents.length > 0) this.subagents = subagents;
-    if (tr.run) this.run = tr.run;
+    if (run) this.run = run;
     this.steps = this.#list.steps.slice();
     this.state = 'ready';
     this.error = null;
+  }
+
+  /** setHistory merges the run's trace, as backend/trace built it from the journal (see
+   * StepList.mergeHistory). */
+  setHistory(tr: Pick<Trace, 'spans'> & Partial<Pick<Trace, 'run'>>): void {
+    this.outlined = false;
+    this.#list.mergeHistory(stepsFromTrace(tr));
+    this.#setSpans(tr.spans, tr.run);
   }
 }
