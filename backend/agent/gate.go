@@ -82,11 +82,13 @@ type GateRecord = record.GateRecord
 func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error) {
 	spec := journal.StepSpec{Name: use.Name, Kind: record.KindApproval, Idempotent: true}
 	var pending *approval.Request
+	var begun journal.Step // the gate step, started and waiting for an answer
 	if h, recorded := l.cur.Peek(); recorded {
 		// Begin checks the recorded step is this gate and writes nothing.
 		if _, err := l.cur.Begin(ctx, spec); err != nil {
 			return approval.Outcome{}, err
 		}
+		begun = h
 		if h.Status == journal.StepCompleted {
 			// Published as it was loaded, not as replayed: the decision may be a person's
 			// answer given since the run stopped (corral approve), which the transcript shows.
@@ -121,7 +123,7 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		if spec.Input, err = record.EncodeGateRequest(req); err != nil {
 			return approval.Outcome{}, err
 		}
-		if _, err := l.cur.Begin(ctx, spec); err != nil {
+		if begun, err = l.cur.Begin(ctx, spec); err != nil {
 			return approval.Outcome{}, err
 		}
 		pending = &req
@@ -136,7 +138,7 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		ans, err := l.d.approver.Approve(ctx, l.run, *pending)
 		switch {
 		case err == nil:
-			st, err := l.r.Answer(ctx, l.run.ID, ans)
+			st, err := l.r.answer(ctx, l.run.ID, begun, *pending, ans)
 			if err == nil {
 				return l.decided(st)
 			}
@@ -216,6 +218,12 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 	if err != nil {
 		return st, err
 	}
+	return r.answer(ctx, runID, st, req, ans)
+}
+
+// answer is Answer for the pending step st and its request, known to the caller: the loop
+// asking its Approver knows both, and finding them again would read the whole run.
+func (r *Runner) answer(ctx context.Context, runID string, st journal.Step, req approval.Request, ans approval.Answer) (journal.Step, error) {
 	if err := ans.Validate(req); err != nil {
 		return st, fmt.Errorf("agent: answer for run %s: %w", runID, err)
 	}
