@@ -189,12 +189,25 @@ func (s *scan) lostAny(listed map[string]bool) bool {
 	for _, x := range s.excluded {
 		now[x.Path] = true
 	}
+	in := listedParent(listed)
 	for _, e := range s.prev.Entries {
-		if listed[parentOf(e.Path)] && !now[e.Path] {
+		if in(e.Path) && !now[e.Path] {
 			return true
 		}
 	}
 	return false
+}
+
+// listedParent returns a test of whether a path's parent is among the listed folders. It
+// remembers the last parent asked about: entries come sorted, so runs of them share one.
+func listedParent(listed map[string]bool) func(p string) bool {
+	last, was := "\x00", false
+	return func(p string) bool {
+		if parent := parentOf(p); parent != last {
+			last, was = parent, listed[parent]
+		}
+		return was
+	}
 }
 
 // excludedChanged reports whether what was left out in the listed folders differs from prev.
@@ -221,9 +234,15 @@ func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
 	slices.SortFunc(found, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	found = slices.CompactFunc(found, func(a, b Entry) bool { return a.Path == b.Path })
 	out := make([]Entry, 0, len(prev)+len(found))
+	in := listedParent(listed)
+	lost := false // a folder in a listed folder is gone or no longer a folder
 	i := 0
 	for _, e := range prev {
-		if listed[parentOf(e.Path)] {
+		if in(e.Path) {
+			if e.Type == TypeDir && !lost {
+				k, ok := slices.BinarySearchFunc(found, e.Path, func(f Entry, p string) int { return strings.Compare(f.Path, p) })
+				lost = !ok || found[k].Type != TypeDir
+			}
 			continue
 		}
 		for i < len(found) && found[i].Path < e.Path {
@@ -236,6 +255,9 @@ func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
 		out = append(out, e)
 	}
 	out = append(out, found[i:]...)
+	if !lost && !orphans(out, found) {
+		return out // every folder is still there: nothing is orphaned
+	}
 	// A parent sorts before its children, so one pass drops whole subtrees.
 	alive := make(map[string]bool)
 	return slices.DeleteFunc(out, func(e Entry) bool {
@@ -249,6 +271,24 @@ func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
 	})
 }
 
+// orphans reports whether an entry found lies in a folder the merged list out does not
+// have (one removed between its listing and its parent's).
+func orphans(out, found []Entry) bool {
+	last := "."
+	for _, f := range found {
+		p := parentOf(f.Path)
+		if p == last || p == "." {
+			continue
+		}
+		k, ok := slices.BinarySearchFunc(out, p, func(e Entry, p string) int { return strings.Compare(e.Path, p) })
+		if !ok || out[k].Type != TypeDir {
+			return true
+		}
+		last = p
+	}
+	return false
+}
+
 // mergeExcluded is mergeEntries for what was left out; m holds the merged entries.
 func mergeExcluded(prev, found []Excluded, listed map[string]bool, m *Manifest) []Excluded {
 	out := make([]Excluded, 0, len(prev)+len(found))
@@ -258,6 +298,9 @@ func mergeExcluded(prev, found []Excluded, listed map[string]bool, m *Manifest) 
 		}
 	}
 	out = append(out, found...)
+	if len(out) == 0 {
+		return out
+	}
 	slices.SortFunc(out, compareExcluded)
 	out = slices.CompactFunc(out, func(a, b Excluded) bool { return a.Path == b.Path })
 	dirs := make(map[string]bool)
