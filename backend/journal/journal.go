@@ -409,11 +409,16 @@ func (j *Journal) execStmt(ctx context.Context, stmt *sql.Stmt, args ...any) (sq
 
 // tx runs fn in one write transaction on the durable connection.
 func (j *Journal) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return j.txOn(ctx, j.db, fn)
+}
+
+// txOn is tx on db: the durable connection, or the lazy one (committed without an fsync).
+func (j *Journal) txOn(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	if err := j.acquire(ctx); err != nil {
 		return err
 	}
 	defer j.release()
-	tx, err := j.db.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err)
 	}
