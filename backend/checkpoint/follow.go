@@ -116,13 +116,14 @@ func (s *scan) runIncremental(ctx context.Context, f feed, changed []string) (*M
 	taken := time.Now().UnixNano()
 	s.racy = s.prev.Taken - int64(racyMargin)
 	// A folder whose listing changed is listed again, and so is its parent: the folder's own
-	// entry (its mtime) is in the parent's listing. A changed folder prev does not have is
+	// entry (its mtime) is in the parent's listing, unless the folder's own stat is as prev
+	// has it (a file in it was only rewritten). A changed folder prev does not have is
 	// new, and its parent lists it; one that is no longer a folder is left to its parent.
 	var roots []job
 	queued := map[string]bool{}
 	for _, d := range changed {
 		for _, dir := range []string{d, parentOf(d)} {
-			if queued[dir] || (d == "." && dir != d) {
+			if queued[dir] || (dir != d && (d == "." || s.sameDir(d))) {
 				continue
 			}
 			queued[dir] = true
@@ -172,6 +173,21 @@ func (s *scan) runIncremental(ctx context.Context, f feed, changed []string) (*M
 	m.Entries = mergeEntries(s.prev.Entries, s.entries, listed)
 	m.Excluded = mergeExcluded(s.prev.Excluded, s.excluded, listed, m)
 	return m, s.added, nil
+}
+
+// sameDir reports whether rel is a folder whose own entry (mode, mtime, ctime, inode) is
+// still prev's: its parent's listing would find nothing new about it.
+func (s *scan) sameDir(rel string) bool {
+	p, ok := s.prev.Get(rel)
+	if !ok || p.Type != TypeDir {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	in := walk.Stat(fi)
+	return p.Mode == in.Mode&modeBits && p.MTime == in.MTime && p.CTime == in.CTime && p.Ino == in.Ino
 }
 
 // isDir reports whether rel is a folder now (not a link to one).
