@@ -19,6 +19,8 @@ import (
 	"github.com/corral-dev/corral/backend/checkpoint"
 	"github.com/corral-dev/corral/backend/journal"
 	"github.com/corral-dev/corral/backend/llm"
+	"github.com/corral-dev/corral/backend/sandbox"
+	"github.com/corral-dev/corral/backend/sandbox/local"
 )
 
 // benchFiles is the workspace size issue 21 sets the per-step budget at.
@@ -56,6 +58,10 @@ var stepOps = []struct {
 	name   string
 	call   func(n int) (string, string)
 	direct func(ws string, n int) error
+	// sandboxed, when set, is the operation through the run's sandbox (the local one,
+	// confined as a run's commands are), a second baseline: confinement is the sandbox's
+	// cost, not the step's bookkeeping.
+	sandboxed func(ws string, n int) error
 }{
 	{
 		name: "write",
@@ -90,6 +96,17 @@ var stepOps = []struct {
 			cmd.Dir = ws
 			return cmd.Run()
 		},
+		sandboxed: func(ws string, n int) error {
+			sb, err := local.New(ws, local.Options{})
+			if err != nil {
+				return err
+			}
+			res, err := sb.Exec(context.Background(), sandbox.ExecRequest{Command: benchCommand(n)})
+			if err == nil && res.ExitCode != 0 {
+				err = fmt.Errorf("exit %d: %s", res.ExitCode, res.Stderr)
+			}
+			return err
+		},
 	},
 }
 
@@ -98,7 +115,9 @@ func benchFile(n int) string {
 	return fmt.Sprintf("pkg%03d/file%05d.go", n/100, n)
 }
 
-func benchContent(n int) string { return fmt.Sprintf("package pkg\n\n// Step %d rewrote this file.\n", n) }
+func benchContent(n int) string {
+	return fmt.Sprintf("package pkg\n\n// Step %d rewrote this file.\n", n)
+}
 
 func benchCommand(n int) string { return fmt.Sprintf("echo step %d >> %s", n, benchFile(n)) }
 
@@ -151,7 +170,10 @@ func cpuTime() time.Duration {
 // what the step does without Corral: the same model call and the same file operation (the
 // same command through sh). Reported per step: cpu-ms (this process's CPU, every goroutine;
 // a command's own process is not counted in either) and wall ms, for Corral and the
-// baseline, and added-cpu-ms, their difference. The run's start and its final model turn
+// baseline, and added-cpu-ms, their difference. For exec, a second baseline runs the
+// command through the local sandbox without Corral (sandbox-cpu-ms: confining a command in
+// its namespaces is the sandbox's cost, most of it the kernel's), and
+// added-over-sandbox-cpu-ms is what the step costs beyond it. The run's start and its final model turn
 // are counted, spread over its b.N steps: use -benchtime=200x or so.
 func BenchmarkStepOverhead(b *testing.B) {
 	for _, op := range stepOps {
@@ -159,6 +181,10 @@ func BenchmarkStepOverhead(b *testing.B) {
 			ws := b.TempDir()
 			benchTree(b, ws, benchFiles)
 			base := benchBaseline(b, ws, op.direct, op.call)
+			var confined benchCost
+			if op.sandboxed != nil {
+				confined = benchBaseline(b, ws, op.sandboxed, op.call)
+			}
 			m := &stepModel{steps: b.N, op: op.call}
 			r, dir := setupB(b, m)
 			store, err := checkpoint.Open(dir, r.config.Journal, checkpoint.Options{})
@@ -172,7 +198,9 @@ func BenchmarkStepOverhead(b *testing.B) {
 			forwardEvents(ctx, r)
 			// The session and the workspace's first checkpoint (which starts its watcher) are
 			// made by a first run, as they are once per workspace.
-			warm := &stepModel{steps: 1, op: func(int) (string, string) { return "write", stepJSON(map[string]string{"path": "warm.txt", "content": "warm"}) }}
+			warm := &stepModel{steps: 1, op: func(int) (string, string) {
+				return "write", stepJSON(map[string]string{"path": "warm.txt", "content": "warm"})
+			}}
 			r.config.Models = fixedModels{warm}
 			run, err := r.Start(ctx, StartRequest{Prompt: "warm", Workspace: ws})
 			if err != nil {
@@ -204,6 +232,10 @@ func BenchmarkStepOverhead(b *testing.B) {
 			b.ReportMetric(perStep(base.wall), "base-ms/step")
 			b.ReportMetric(perStep(cpu-base.cpu), "added-cpu-ms/step")
 			b.ReportMetric(perStep(wall-base.wall), "added-ms/step")
+			if op.sandboxed != nil {
+				b.ReportMetric(perStep(confined.cpu), "sandbox-cpu-ms/step")
+				b.ReportMetric(perStep(cpu-confined.cpu), "added-over-sandbox-cpu-ms/step")
+			}
 		})
 	}
 }
