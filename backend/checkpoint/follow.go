@@ -2,9 +2,11 @@ package checkpoint
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -245,13 +247,85 @@ func compareExcluded(a, b Excluded) int { return strings.Compare(a.Path, b.Path)
 // mergeEntries is prev with the listed folders' contents replaced by what was found, and
 // whatever lay under a folder that is gone (or no longer a folder) dropped; sorted.
 func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
-	// prev is sorted and what was found is small: sort that and merge the two.
+	// prev is sorted and what was found is small: sort that and merge the two, entry by
+	// entry only where the listed folders' contents lie; the rest is copied whole.
 	found = slices.Clone(found)
 	slices.SortFunc(found, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	found = slices.CompactFunc(found, func(a, b Entry) bool { return a.Path == b.Path })
-	out := make([]Entry, 0, len(prev)+len(found))
+	out, lost, ok := mergeSpans(prev, found, listed, listedSpans(prev, listed))
+	if !ok { // an entry found outside the listed folders' spans: merge entry by entry
+		out, lost, _ = mergeSpans(prev, found, listed, []span{{0, len(prev), ""}})
+	}
+	if !lost && !orphans(out, found) {
+		return out // every folder is still there: nothing is orphaned
+	}
+	// A parent sorts before its children, so one pass drops whole subtrees.
+	alive := make(map[string]bool)
+	return slices.DeleteFunc(out, func(e Entry) bool {
+		if orphan(e.Path, alive) {
+			return true
+		}
+		if e.Type == TypeDir {
+			alive[e.Path] = true
+		}
+		return false
+	})
+}
+
+// mergeSpans merges found into prev span by span, copying what lies between them whole;
+// ok is false when an entry found lay outside every span.
+func mergeSpans(prev, found []Entry, listed map[string]bool, spans []span) (out []Entry, lost, ok bool) {
+	out = make([]Entry, 0, len(prev)+len(found))
 	in := listedParent(listed)
-	lost := false // a folder in a listed folder is gone or no longer a folder
+	pos, fi := 0, 0
+	for _, sp := range spans {
+		out = append(out, prev[pos:sp.lo]...)
+		end := len(found)
+		if sp.upper != "" {
+			end = fi + sort.Search(len(found)-fi, func(k int) bool { return found[fi+k].Path >= sp.upper })
+		}
+		if fi < end && sp.lo > 0 && found[fi].Path < prev[sp.lo-1].Path {
+			return nil, false, false
+		}
+		out, lost = mergeSpan(out, prev[sp.lo:sp.hi], found[fi:end], in, lost)
+		pos, fi = sp.hi, end
+	}
+	return append(out, prev[pos:]...), lost, fi == len(found)
+}
+
+// span is the part of a sorted manifest that holds a listed folder's contents: entries
+// lo to hi, paths from the folder's name and "/" up to upper ("" for no bound: the top).
+type span struct {
+	lo, hi int
+	upper  string
+}
+
+// listedSpans returns the spans of prev holding the listed folders' contents, in order,
+// nested ones merged: a folder's contents sort together, from "dir/" to "dir0" ('0' follows
+// '/'). With the top listed, one span covers everything.
+func listedSpans(prev []Entry, listed map[string]bool) []span {
+	if listed["."] {
+		return []span{{0, len(prev), ""}}
+	}
+	dirs := slices.Sorted(maps.Keys(listed))
+	var out []span
+	at := func(key string) int {
+		i, _ := slices.BinarySearchFunc(prev, key, func(e Entry, k string) int { return strings.Compare(e.Path, k) })
+		return i
+	}
+	for _, d := range dirs {
+		lower, upper := d+"/", d+"0"
+		if n := len(out); n > 0 && lower < out[n-1].upper {
+			continue // inside the previous folder's span
+		}
+		out = append(out, span{at(lower), at(upper), upper})
+	}
+	return out
+}
+
+// mergeSpan is mergeEntries for one span: prev's entries there, less those directly in a
+// listed folder, merged with what was found there.
+func mergeSpan(out, prev, found []Entry, in func(string) bool, lost bool) ([]Entry, bool) {
 	i := 0
 	for _, e := range prev {
 		if in(e.Path) {
@@ -270,21 +344,7 @@ func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
 		}
 		out = append(out, e)
 	}
-	out = append(out, found[i:]...)
-	if !lost && !orphans(out, found) {
-		return out // every folder is still there: nothing is orphaned
-	}
-	// A parent sorts before its children, so one pass drops whole subtrees.
-	alive := make(map[string]bool)
-	return slices.DeleteFunc(out, func(e Entry) bool {
-		if orphan(e.Path, alive) {
-			return true
-		}
-		if e.Type == TypeDir {
-			alive[e.Path] = true
-		}
-		return false
-	})
+	return append(out, found[i:]...), lost
 }
 
 // orphans reports whether an entry found lies in a folder the merged list out does not
