@@ -82,11 +82,13 @@ type GateRecord = record.GateRecord
 func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error) {
 	spec := journal.StepSpec{Name: use.Name, Kind: record.KindApproval, Idempotent: true}
 	var pending *approval.Request
+	var begun journal.Step // the gate step, started and waiting for an answer
 	if h, recorded := l.cur.Peek(); recorded {
 		// Begin checks the recorded step is this gate and writes nothing.
 		if _, err := l.cur.Begin(ctx, spec); err != nil {
 			return approval.Outcome{}, err
 		}
+		begun = h
 		if h.Status == journal.StepCompleted {
 			// Published as it was loaded, not as replayed: the decision may be a person's
 			// answer given since the run stopped (corral approve), which the transcript shows.
@@ -121,7 +123,9 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		if spec.Input, err = record.EncodeGateRequest(req); err != nil {
 			return approval.Outcome{}, err
 		}
-		if _, err := l.cur.Begin(ctx, spec); err != nil {
+		// Not fsynced: visible at once to whoever answers; the tool step's started record,
+		// durable, carries it (and the answer) to disk before the action runs.
+		if begun, err = l.cur.BeginLazy(ctx, spec); err != nil {
 			return approval.Outcome{}, err
 		}
 		pending = &req
@@ -136,7 +140,7 @@ func (l *loop) gate(ctx context.Context, use llm.Block) (approval.Outcome, error
 		ans, err := l.d.approver.Approve(ctx, l.run, *pending)
 		switch {
 		case err == nil:
-			st, err := l.r.Answer(ctx, l.run.ID, ans)
+			st, err := l.r.answer(ctx, l.run.ID, begun, *pending, ans, true)
 			if err == nil {
 				return l.decided(st)
 			}
@@ -187,7 +191,7 @@ func (l *loop) record(ctx context.Context, spec journal.StepSpec, rec GateRecord
 	if err != nil {
 		return approval.Outcome{}, err
 	}
-	st, err := l.cur.Record(ctx, spec, journal.StepResult{Output: blob})
+	st, err := l.cur.RecordLazy(ctx, spec, journal.StepResult{Output: blob}) // see gate's BeginLazy
 	if err != nil {
 		return approval.Outcome{}, err
 	}
@@ -216,6 +220,14 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 	if err != nil {
 		return st, err
 	}
+	return r.answer(ctx, runID, st, req, ans, false)
+}
+
+// answer is Answer for the pending step st and its request, known to the caller: the loop
+// asking its Approver knows both, and finding them again would read the whole run. The
+// loop records the answer lazily (the tool step's durable start carries it to disk);
+// a person's answer from outside the loop is durable at once.
+func (r *Runner) answer(ctx context.Context, runID string, st journal.Step, req approval.Request, ans approval.Answer, lazy bool) (journal.Step, error) {
 	if err := ans.Validate(req); err != nil {
 		return st, fmt.Errorf("agent: answer for run %s: %w", runID, err)
 	}
@@ -232,7 +244,11 @@ func (r *Runner) Answer(ctx context.Context, runID string, ans approval.Answer) 
 	if err != nil {
 		return st, err
 	}
-	done, err := r.config.Journal.Record(ctx, runID, st.Seq, journal.StepSpec{Name: st.Name, Kind: record.KindApproval, Idempotent: true}, journal.StepResult{Output: blob})
+	save := r.config.Journal.Record
+	if lazy {
+		save = r.config.Journal.RecordLazy
+	}
+	done, err := save(ctx, runID, st.Seq, journal.StepSpec{Name: st.Name, Kind: record.KindApproval, Idempotent: true}, journal.StepResult{Output: blob})
 	if err != nil {
 		return done, err
 	}

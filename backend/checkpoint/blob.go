@@ -137,17 +137,26 @@ var (
 
 // place renames a finished temporary file to its blob name.
 func (b *blobs) place(tmp, hash string) error {
-	dst := b.path(hash)
-	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
-		return fmt.Errorf("checkpoint: store: %w", err)
-	}
 	if err := os.Chmod(tmp, 0o400); err != nil {
 		return fmt.Errorf("checkpoint: store: %w", err)
 	}
-	if err := os.Rename(tmp, dst); err != nil {
+	if err := renameInto(tmp, b.path(hash)); err != nil {
 		return fmt.Errorf("checkpoint: store: %w", err)
 	}
 	return nil
+}
+
+// renameInto renames tmp to dst, making dst's folder only when the rename says it is
+// missing: it nearly always exists, and a MkdirAll first would cost a step system calls.
+func renameInto(tmp, dst string) error {
+	err := os.Rename(tmp, dst)
+	if errors.Is(err, fs.ErrNotExist) {
+		if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
+			return err
+		}
+		err = os.Rename(tmp, dst)
+	}
+	return err
 }
 
 // each calls fn with every blob's hash and size.

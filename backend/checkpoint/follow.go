@@ -2,9 +2,11 @@ package checkpoint
 
 import (
 	"context"
+	"maps"
 	"os"
 	"path/filepath"
 	"slices"
+	"sort"
 	"strings"
 	"sync"
 	"time"
@@ -116,13 +118,14 @@ func (s *scan) runIncremental(ctx context.Context, f feed, changed []string) (*M
 	taken := time.Now().UnixNano()
 	s.racy = s.prev.Taken - int64(racyMargin)
 	// A folder whose listing changed is listed again, and so is its parent: the folder's own
-	// entry (its mtime) is in the parent's listing. A changed folder prev does not have is
+	// entry (its mtime) is in the parent's listing, unless the folder's own stat is as prev
+	// has it (a file in it was only rewritten). A changed folder prev does not have is
 	// new, and its parent lists it; one that is no longer a folder is left to its parent.
 	var roots []job
 	queued := map[string]bool{}
 	for _, d := range changed {
 		for _, dir := range []string{d, parentOf(d)} {
-			if queued[dir] || (d == "." && dir != d) {
+			if queued[dir] || (dir != d && (d == "." || s.sameDir(d))) {
 				continue
 			}
 			queued[dir] = true
@@ -174,6 +177,21 @@ func (s *scan) runIncremental(ctx context.Context, f feed, changed []string) (*M
 	return m, s.added, nil
 }
 
+// sameDir reports whether rel is a folder whose own entry (mode, mtime, ctime, inode) is
+// still prev's: its parent's listing would find nothing new about it.
+func (s *scan) sameDir(rel string) bool {
+	p, ok := s.prev.Get(rel)
+	if !ok || p.Type != TypeDir {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	in := walk.Stat(fi)
+	return p.Mode == in.Mode&modeBits && p.MTime == in.MTime && p.CTime == in.CTime && p.Ino == in.Ino
+}
+
 // isDir reports whether rel is a folder now (not a link to one).
 func (s *scan) isDir(rel string) bool {
 	fi, err := os.Lstat(filepath.Join(s.root, filepath.FromSlash(rel)))
@@ -189,12 +207,25 @@ func (s *scan) lostAny(listed map[string]bool) bool {
 	for _, x := range s.excluded {
 		now[x.Path] = true
 	}
+	in := listedParent(listed)
 	for _, e := range s.prev.Entries {
-		if listed[parentOf(e.Path)] && !now[e.Path] {
+		if in(e.Path) && !now[e.Path] {
 			return true
 		}
 	}
 	return false
+}
+
+// listedParent returns a test of whether a path's parent is among the listed folders. It
+// remembers the last parent asked about: entries come sorted, so runs of them share one.
+func listedParent(listed map[string]bool) func(p string) bool {
+	last, was := "\x00", false
+	return func(p string) bool {
+		if parent := parentOf(p); parent != last {
+			last, was = parent, listed[parent]
+		}
+		return was
+	}
 }
 
 // excludedChanged reports whether what was left out in the listed folders differs from prev.
@@ -216,26 +247,18 @@ func compareExcluded(a, b Excluded) int { return strings.Compare(a.Path, b.Path)
 // mergeEntries is prev with the listed folders' contents replaced by what was found, and
 // whatever lay under a folder that is gone (or no longer a folder) dropped; sorted.
 func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
-	// prev is sorted and what was found is small: sort that and merge the two.
+	// prev is sorted and what was found is small: sort that and merge the two, entry by
+	// entry only where the listed folders' contents lie; the rest is copied whole.
 	found = slices.Clone(found)
 	slices.SortFunc(found, func(a, b Entry) int { return strings.Compare(a.Path, b.Path) })
 	found = slices.CompactFunc(found, func(a, b Entry) bool { return a.Path == b.Path })
-	out := make([]Entry, 0, len(prev)+len(found))
-	i := 0
-	for _, e := range prev {
-		if listed[parentOf(e.Path)] {
-			continue
-		}
-		for i < len(found) && found[i].Path < e.Path {
-			out = append(out, found[i])
-			i++
-		}
-		if i < len(found) && found[i].Path == e.Path {
-			continue // listed again (a folder's own entry in a listed parent is found anew)
-		}
-		out = append(out, e)
+	out, lost, ok := mergeSpans(prev, found, listed, listedSpans(prev, listed))
+	if !ok { // an entry found outside the listed folders' spans: merge entry by entry
+		out, lost, _ = mergeSpans(prev, found, listed, []span{{0, len(prev), ""}})
 	}
-	out = append(out, found[i:]...)
+	if !lost && !orphans(out, found) {
+		return out // every folder is still there: nothing is orphaned
+	}
 	// A parent sorts before its children, so one pass drops whole subtrees.
 	alive := make(map[string]bool)
 	return slices.DeleteFunc(out, func(e Entry) bool {
@@ -249,6 +272,99 @@ func mergeEntries(prev, found []Entry, listed map[string]bool) []Entry {
 	})
 }
 
+// mergeSpans merges found into prev span by span, copying what lies between them whole;
+// ok is false when an entry found lay outside every span.
+func mergeSpans(prev, found []Entry, listed map[string]bool, spans []span) (out []Entry, lost, ok bool) {
+	out = make([]Entry, 0, len(prev)+len(found))
+	in := listedParent(listed)
+	pos, fi := 0, 0
+	for _, sp := range spans {
+		out = append(out, prev[pos:sp.lo]...)
+		end := len(found)
+		if sp.upper != "" {
+			end = fi + sort.Search(len(found)-fi, func(k int) bool { return found[fi+k].Path >= sp.upper })
+		}
+		if fi < end && sp.lo > 0 && found[fi].Path < prev[sp.lo-1].Path {
+			return nil, false, false
+		}
+		out, lost = mergeSpan(out, prev[sp.lo:sp.hi], found[fi:end], in, lost)
+		pos, fi = sp.hi, end
+	}
+	return append(out, prev[pos:]...), lost, fi == len(found)
+}
+
+// span is the part of a sorted manifest that holds a listed folder's contents: entries
+// lo to hi, paths from the folder's name and "/" up to upper ("" for no bound: the top).
+type span struct {
+	lo, hi int
+	upper  string
+}
+
+// listedSpans returns the spans of prev holding the listed folders' contents, in order,
+// nested ones merged: a folder's contents sort together, from "dir/" to "dir0" ('0' follows
+// '/'). With the top listed, one span covers everything.
+func listedSpans(prev []Entry, listed map[string]bool) []span {
+	if listed["."] {
+		return []span{{0, len(prev), ""}}
+	}
+	dirs := slices.Sorted(maps.Keys(listed))
+	var out []span
+	at := func(key string) int {
+		i, _ := slices.BinarySearchFunc(prev, key, func(e Entry, k string) int { return strings.Compare(e.Path, k) })
+		return i
+	}
+	for _, d := range dirs {
+		lower, upper := d+"/", d+"0"
+		if n := len(out); n > 0 && lower < out[n-1].upper {
+			continue // inside the previous folder's span
+		}
+		out = append(out, span{at(lower), at(upper), upper})
+	}
+	return out
+}
+
+// mergeSpan is mergeEntries for one span: prev's entries there, less those directly in a
+// listed folder, merged with what was found there.
+func mergeSpan(out, prev, found []Entry, in func(string) bool, lost bool) ([]Entry, bool) {
+	i := 0
+	for _, e := range prev {
+		if in(e.Path) {
+			if e.Type == TypeDir && !lost {
+				k, ok := slices.BinarySearchFunc(found, e.Path, func(f Entry, p string) int { return strings.Compare(f.Path, p) })
+				lost = !ok || found[k].Type != TypeDir
+			}
+			continue
+		}
+		for i < len(found) && found[i].Path < e.Path {
+			out = append(out, found[i])
+			i++
+		}
+		if i < len(found) && found[i].Path == e.Path {
+			continue // listed again (a folder's own entry in a listed parent is found anew)
+		}
+		out = append(out, e)
+	}
+	return append(out, found[i:]...), lost
+}
+
+// orphans reports whether an entry found lies in a folder the merged list out does not
+// have (one removed between its listing and its parent's).
+func orphans(out, found []Entry) bool {
+	last := "."
+	for _, f := range found {
+		p := parentOf(f.Path)
+		if p == last || p == "." {
+			continue
+		}
+		k, ok := slices.BinarySearchFunc(out, p, func(e Entry, p string) int { return strings.Compare(e.Path, p) })
+		if !ok || out[k].Type != TypeDir {
+			return true
+		}
+		last = p
+	}
+	return false
+}
+
 // mergeExcluded is mergeEntries for what was left out; m holds the merged entries.
 func mergeExcluded(prev, found []Excluded, listed map[string]bool, m *Manifest) []Excluded {
 	out := make([]Excluded, 0, len(prev)+len(found))
@@ -258,6 +374,9 @@ func mergeExcluded(prev, found []Excluded, listed map[string]bool, m *Manifest) 
 		}
 	}
 	out = append(out, found...)
+	if len(out) == 0 {
+		return out
+	}
 	slices.SortFunc(out, compareExcluded)
 	out = slices.CompactFunc(out, func(a, b Excluded) bool { return a.Path == b.Path })
 	dirs := make(map[string]bool)

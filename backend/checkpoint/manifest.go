@@ -12,6 +12,7 @@ import (
 	"slices"
 	"strings"
 	"sync"
+	"sync/atomic"
 )
 
 // Entry types in a manifest.
@@ -75,8 +76,15 @@ type Manifest struct {
 	depth int    // deltas between this manifest and a whole one
 	base  string // the manifest this one is stored as a delta of ("": stored whole)
 
+	// root is the whole manifest at the end of this one's chain of deltas (itself when
+	// stored whole; nil when not known), so a manifest at the end of a chain can be stored
+	// as one delta of it instead of whole (see encode).
+	rootID string
+	root   *Manifest
+
+	lookups   atomic.Int64 // calls to Get so far
 	indexOnce sync.Once
-	index     map[string]int // path -> position in Entries, built on first use
+	index     map[string]int // path -> position in Entries, built once Get is called often
 
 	dirsOnce sync.Once
 	dirList  []string // the folders' paths, built on first use
@@ -99,6 +107,15 @@ func (m *Manifest) Get(path string) (Entry, bool) {
 	if m == nil {
 		return Entry{}, false
 	}
+	if m.lookups.Add(1) <= max(indexAfter, int64(len(m.Entries)/8)) {
+		// A checkpoint of a step looks up a few paths: a binary search each costs less
+		// than indexing every entry.
+		i, ok := slices.BinarySearchFunc(m.Entries, path, func(e Entry, p string) int { return strings.Compare(e.Path, p) })
+		if !ok {
+			return Entry{}, false
+		}
+		return m.Entries[i], true
+	}
 	m.indexOnce.Do(func() {
 		m.index = make(map[string]int, len(m.Entries))
 		for i, e := range m.Entries {
@@ -111,6 +128,11 @@ func (m *Manifest) Get(path string) (Entry, bool) {
 	}
 	return m.Entries[i], true
 }
+
+// indexAfter is how many lookups Get answers by binary search at least before it indexes
+// the manifest (an eighth of its entries for a large one; a restore or a whole walk looks
+// up every path).
+const indexAfter = 64
 
 // Bytes is the total size of the manifest's files.
 func (m *Manifest) Bytes() int64 {
@@ -150,13 +172,29 @@ type stored struct {
 }
 
 // encode returns the manifest's id (the sha256 of what is stored) and its gzipped JSON:
-// a delta from prev when prev is close enough, else the whole list.
+// a delta from prev when prev is close enough; at the end of a chain of maxDepth deltas,
+// a delta from the chain's whole manifest (its root) when that is still small; else the
+// whole list. So a workspace where steps change a few files is stored whole about once
+// per quarter of its entries changed, not once per maxDepth steps: encoding all of a large
+// tree's entries is most of what a checkpoint would otherwise cost.
 func (m *Manifest) encode(prevID string, prev *Manifest) (string, []byte, error) {
 	st := stored{Taken: m.Taken, Entries: m.Entries, Excluded: m.Excluded}
-	if prev != nil && prev.depth < maxDepth {
-		changed, removed := delta(prev.Entries, m.Entries)
-		if len(changed)+len(removed) <= len(m.Entries)/4 {
+	var root *Manifest
+	var rootID string
+	small := func(changed []Entry, removed []string) bool { return len(changed)+len(removed) <= len(m.Entries)/4 }
+	switch {
+	case prev != nil && prev.depth < maxDepth:
+		if changed, removed := delta(prev.Entries, m.Entries); small(changed, removed) {
 			st = stored{Taken: m.Taken, Base: prevID, Depth: prev.depth + 1, Entries: changed, Removed: removed, Excluded: m.Excluded}
+			root, rootID = prev.root, prev.rootID
+			if prev.depth == 0 {
+				root, rootID = prev, prevID
+			}
+		}
+	case prev != nil && prev.root != nil:
+		if changed, removed := delta(prev.root.Entries, m.Entries); small(changed, removed) {
+			st = stored{Taken: m.Taken, Base: prev.rootID, Depth: 1, Entries: changed, Removed: removed, Excluded: m.Excluded}
+			root, rootID = prev.root, prev.rootID
 		}
 	}
 	m.depth = st.Depth
@@ -165,16 +203,29 @@ func (m *Manifest) encode(prevID string, prev *Manifest) (string, []byte, error)
 		return "", nil, fmt.Errorf("checkpoint: encode manifest: %w", err)
 	}
 	sum := sha256.Sum256(raw)
+	id := hex.EncodeToString(sum[:])
+	if st.Base == "" {
+		root, rootID = m, id
+	}
+	m.root, m.rootID = root, rootID
 	var buf bytes.Buffer
-	zw, _ := gzip.NewWriterLevel(&buf, gzip.BestSpeed)
+	zw := gzipWriters.Get().(*gzip.Writer)
+	defer gzipWriters.Put(zw)
+	zw.Reset(&buf)
 	if _, err := zw.Write(raw); err != nil {
 		return "", nil, err
 	}
 	if err := zw.Close(); err != nil {
 		return "", nil, err
 	}
-	return hex.EncodeToString(sum[:]), buf.Bytes(), nil
+	return id, buf.Bytes(), nil
 }
+
+// gzipWriters keeps compressors for encode: making one allocates about a megabyte.
+var gzipWriters = sync.Pool{New: func() any {
+	zw, _ := gzip.NewWriterLevel(io.Discard, gzip.BestSpeed)
+	return zw
+}}
 
 // delta lists the entries of b not in a as they are (added or changed) and the paths of a
 // not in b; both lists are sorted by path.

@@ -200,5 +200,13 @@ func under(name, dir string) bool {
 	return name == dir || (len(name) > len(dir) && name[len(dir)] == '/' && name[:len(dir)] == dir)
 }
 
-// parentOf returns the workspace-relative parent of name ("." at the top).
-func parentOf(name string) string { return path.Dir(name) }
+// parentOf returns the workspace-relative parent of name ("." at the top). Names in a
+// manifest are clean, so the common case needs no path.Dir (a checkpoint asks it of every
+// entry).
+func parentOf(name string) string {
+	i := strings.LastIndexByte(name, '/')
+	if i <= 0 || i == len(name)-1 {
+		return path.Dir(name)
+	}
+	return name[:i]
+}

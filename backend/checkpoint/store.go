@@ -67,8 +67,9 @@ type Store struct {
 
 	grace time.Duration // gcGrace; tests shorten it
 
-	loadedMu sync.Mutex
-	loaded   map[string]*Manifest // decoded manifests by id (immutable once built)
+	loadedMu  sync.Mutex
+	loaded    map[string]*Manifest // decoded manifests by id (immutable once built)
+	loadOrder []string             // loaded's ids, least recently remembered first
 
 	mu       sync.Mutex
 	last     map[string]*cached   // workspace -> its newest manifest, as this process knows it
@@ -179,6 +180,7 @@ func (s *Store) snapshot(ctx context.Context, workspace string) (string, *Manife
 			prev.m.Taken = m.Taken
 		}
 		prev.cursor = cursor
+		s.remember(prev.id, prev.m) // the step's tracking compares it, maybe long after it was made
 		return prev.id, prev.m, added, nil
 	}
 	var prevID string
@@ -238,9 +240,6 @@ func (s *Store) writeManifest(id string, data []byte) (int64, error) {
 	if _, err := os.Stat(p); err == nil {
 		return 0, nil
 	}
-	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
-		return 0, fmt.Errorf("checkpoint: store manifest: %w", err)
-	}
 	tmp, err := os.CreateTemp(s.blobs.tmp, "manifest-*")
 	if err != nil {
 		return 0, fmt.Errorf("checkpoint: store manifest: %w", err)
@@ -253,7 +252,7 @@ func (s *Store) writeManifest(id string, data []byte) (int64, error) {
 	if err := tmp.Close(); err != nil {
 		return 0, fmt.Errorf("checkpoint: store manifest: %w", err)
 	}
-	if err := os.Rename(tmp.Name(), p); err != nil {
+	if err := renameInto(tmp.Name(), p); err != nil {
 		return 0, fmt.Errorf("checkpoint: store manifest: %w", err)
 	}
 	return int64(len(data)), nil
@@ -291,8 +290,14 @@ func (s *Store) Load(id string) (*Manifest, error) {
 	}
 	root := chain[len(chain)-1]
 	m = &Manifest{Taken: root.Taken, Entries: root.Entries, Excluded: root.Excluded}
+	whole, wholeID := m, id
+	if len(chain) > 1 {
+		wholeID = chain[len(chain)-2].Base
+	}
+	m.root, m.rootID = m, wholeID
 	for i := len(chain) - 2; i >= 0; i-- {
 		m = chain[i].apply(m)
+		m.root, m.rootID = whole, wholeID
 	}
 	s.remember(id, m)
 	return m, nil
@@ -302,10 +307,15 @@ func (s *Store) Load(id string) (*Manifest, error) {
 func (s *Store) remember(id string, m *Manifest) {
 	s.loadedMu.Lock()
 	defer s.loadedMu.Unlock()
-	if len(s.loaded) >= maxLoaded {
-		clear(s.loaded)
+	// The least recently remembered goes first: a step's tracking compares the manifest
+	// before it, reused since, with the one just made.
+	s.loadOrder = slices.DeleteFunc(s.loadOrder, func(o string) bool { return o == id })
+	if _, ok := s.loaded[id]; !ok && len(s.loaded) >= maxLoaded {
+		delete(s.loaded, s.loadOrder[0])
+		s.loadOrder = s.loadOrder[1:]
 	}
 	s.loaded[id] = m
+	s.loadOrder = append(s.loadOrder, id)
 }
 
 // maxLoaded bounds the manifests kept decoded in memory.

@@ -1,6 +1,9 @@
 package checkpoint_test
 
 import (
+	"bytes"
+	"compress/gzip"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -57,6 +60,84 @@ func TestDeltaChain(t *testing.T) {
 	if len(manifests) != 40 {
 		t.Errorf("%d manifests stored, want 40 (one per changed tree)", len(manifests))
 	}
+}
+
+// TestDeltaOfRoot: when steps change a few files of a larger tree, a chain of deltas that
+// reaches its bound goes on as a delta of the chain's whole manifest rather than a new
+// whole one, in this process and in the next (a store opened again on the same data
+// directory); every checkpoint still rebuilds the tree as it was.
+func TestDeltaOfRoot(t *testing.T) {
+	t.Parallel()
+	b := setup(t, checkpoint.Options{})
+	run := b.newRun()
+	sh(t, run.Workspace, "for i in $(seq 1 400); do echo $i > f$i; done")
+	type point struct {
+		c     journal.Checkpoint
+		state map[string]string
+	}
+	var points []point
+	round := func(store *checkpoint.Store, i int) {
+		sh(t, run.Workspace, fmt.Sprintf("echo round %d >> f%d", i, i%7+1))
+		c, err := store.Take(t.Context(), checkpoint.Point{RunID: run.ID, Seq: i + 2, Phase: journal.PhaseBefore, Workspace: run.Workspace})
+		if err != nil {
+			t.Fatalf("Take(round %d) = %v", i, err)
+		}
+		points = append(points, point{c, state(t, run.Workspace)})
+	}
+	for i := range 50 {
+		round(b.store, i)
+	}
+	again, err := checkpoint.Open(b.dataDir, b.j, checkpoint.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(again.Close)
+	for i := 50; i < 90; i++ {
+		round(again, i)
+	}
+	fresh, err := checkpoint.Open(b.dataDir, b.j, checkpoint.Options{NoWatch: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, p := range points {
+		dir := t.TempDir()
+		if err := fresh.Materialize(t.Context(), p.c, dir); err != nil {
+			t.Fatalf("Materialize(round %d) = %v", i, err)
+		}
+		if d := stateDiff(state(t, dir), p.state); d != "" {
+			t.Errorf("Materialize(round %d) differs from the tree then:\n%s", i, d)
+		}
+	}
+	if n := wholeManifests(t, b.store.Dir()); n != 1 {
+		t.Errorf("%d manifests stored whole, want 1 (the first; the rest are deltas of it or of each other)", n)
+	}
+}
+
+// wholeManifests counts the manifests of a store that are not deltas.
+func wholeManifests(t *testing.T, dir string) int {
+	t.Helper()
+	files, _ := filepath.Glob(filepath.Join(dir, "manifests", "*", "*"))
+	n := 0
+	for _, f := range files {
+		raw, err := os.ReadFile(f)
+		if err != nil {
+			t.Fatal(err)
+		}
+		zr, err := gzip.NewReader(bytes.NewReader(raw))
+		if err != nil {
+			t.Fatal(err)
+		}
+		var st struct {
+			Base string `json:"base"`
+		}
+		if err := json.NewDecoder(zr).Decode(&st); err != nil {
+			t.Fatalf("manifest %s: %v", f, err)
+		}
+		if st.Base == "" {
+			n++
+		}
+	}
+	return n
 }
 
 // TestExcludedAreListed: excluded folders and files over the limit are named with their

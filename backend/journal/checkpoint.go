@@ -85,6 +85,9 @@ func scanCheckpoint(r scanner) (Checkpoint, error) {
 	return c, nil
 }
 
+// sqlAddCheckpoint inserts a checkpoint (prepared once: AddCheckpoint).
+const sqlAddCheckpoint = `INSERT INTO checkpoints (` + checkpointColumns + `) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`
+
 // AddCheckpoint records a checkpoint; an empty ID gets a new one, a zero CreatedAt now. It
 // returns the checkpoint as stored. The record is committed without its own fsync (as a
 // step's completion is): the next durable commit, such as the started record of the step a
@@ -100,7 +103,7 @@ func (j *Journal) AddCheckpoint(ctx context.Context, c Checkpoint) (Checkpoint, 
 	if len(c.Excluded) == 0 {
 		c.Excluded = json.RawMessage("[]")
 	}
-	_, err := j.exec(ctx, j.lazy, `INSERT INTO checkpoints (`+checkpointColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := j.execStmt(ctx, j.addCheckpoint,
 		c.ID, c.RunID, c.Seq, c.Phase, c.Workspace, c.Manifest, c.Files, c.Bytes, c.AddedBytes, string(c.Excluded), c.CreatedAt.UnixNano())
 	if err != nil {
 		return c, fmt.Errorf("add checkpoint of run %s step %d: %w", c.RunID, c.Seq, err)

@@ -87,6 +87,24 @@ func (c *Cursor) Begin(ctx context.Context, spec StepSpec) (Step, error) {
 	return c.j.Begin(ctx, c.runID, seq, spec)
 }
 
+// BeginLazy is Begin committed without its own fsync ([Journal.BeginLazy]).
+func (c *Cursor) BeginLazy(ctx context.Context, spec StepSpec) (Step, error) {
+	seq := c.advance()
+	if s, ok, err := c.recorded(seq, spec, false); ok || err != nil {
+		return s, err
+	}
+	return c.j.BeginLazy(ctx, c.runID, seq, spec)
+}
+
+// RecordLazy is Record committed without its own fsync ([Journal.RecordLazy]).
+func (c *Cursor) RecordLazy(ctx context.Context, spec StepSpec, result StepResult) (Step, error) {
+	seq := c.advance()
+	if s, ok, err := c.recorded(seq, spec, true); ok || err != nil {
+		return s, err
+	}
+	return c.j.RecordLazy(ctx, c.runID, seq, spec, result)
+}
+
 // Record advances to the next seq and records the step there as completed
 // with result, as [Journal.Record] does. A step already completed there is
 // returned as loaded (Replayed set) after its name and kind are checked.

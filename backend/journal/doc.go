@@ -67,6 +67,13 @@
 // same pragmas, against about 1.8x when every completion pays its own fsync
 // ([Options.DurableFinish]); see journal_bench_test.go.
 //
+// [Journal.BeginLazy] and [Journal.RecordLazy] commit on the second
+// connection too: for records that are harmless to make again when a power
+// loss drops them and that a durable record soon follows. The agent's
+// approval gate uses them: its decision is carried to disk by the started
+// record of the tool step it allows, before the action runs, so a side-effect
+// step costs two fsyncs (model call and tool), not four.
+//
 // The other design offered for the same goal, skipping the fsync of the
 // started record for idempotent steps, was not taken: it saves nothing for
 // the steps that matter most (non-idempotent tools) and would let a power

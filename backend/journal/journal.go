@@ -74,6 +74,8 @@ type Journal struct {
 	// The step hot path, prepared once: preparing them on every call cost
 	// about a fifth of a step.
 	getStep, insertStep, rerunStep, completeStep, failStep *sql.Stmt
+	// addCheckpoint is on the hot path too: a side-effect step takes two checkpoints.
+	addCheckpoint *sql.Stmt
 }
 
 type stepKey struct {
@@ -158,6 +160,7 @@ func (j *Journal) prepare(ctx context.Context) error {
 		{&j.rerunStep, j.db, sqlRerunStep},
 		{&j.completeStep, j.lazy, sqlCompleteStep},
 		{&j.failStep, j.lazy, sqlFailStep},
+		{&j.addCheckpoint, j.lazy, sqlAddCheckpoint},
 	} {
 		stmt, err := p.db.PrepareContext(ctx, p.query)
 		if err != nil {
@@ -173,7 +176,7 @@ func (j *Journal) prepare(ctx context.Context) error {
 func (j *Journal) Close() error {
 	openOwners.Delete(j.owner.ID)
 	var errs []error
-	for _, s := range []*sql.Stmt{j.getStep, j.insertStep, j.rerunStep, j.completeStep, j.failStep} {
+	for _, s := range []*sql.Stmt{j.getStep, j.insertStep, j.rerunStep, j.completeStep, j.failStep, j.addCheckpoint} {
 		if s != nil {
 			errs = append(errs, s.Close())
 		}
@@ -409,11 +412,16 @@ func (j *Journal) execStmt(ctx context.Context, stmt *sql.Stmt, args ...any) (sq
 
 // tx runs fn in one write transaction on the durable connection.
 func (j *Journal) tx(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	return j.txOn(ctx, j.db, fn)
+}
+
+// txOn is tx on db: the durable connection, or the lazy one (committed without an fsync).
+func (j *Journal) txOn(ctx context.Context, db *sql.DB, fn func(tx *sql.Tx) error) error {
 	if err := j.acquire(ctx); err != nil {
 		return err
 	}
 	defer j.release()
-	tx, err := j.db.BeginTx(ctx, nil)
+	tx, err := db.BeginTx(ctx, nil)
 	if err != nil {
 		return classify(err)
 	}

@@ -404,3 +404,49 @@ func TestBegin(t *testing.T) {
 		t.Errorf("Record(second answer) = %+v, %v; want the first answer kept", second, err)
 	}
 }
+
+// TestBeginRecordLazy: the lazy Begin and Record (committed without their own fsync) behave
+// as Begin and Record do: visible at once to another connection, the first answer kept, a
+// different kind refused.
+func TestBeginRecordLazy(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "corral.db")
+	j, err := journal.Open(ctx, path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer j.Close()
+	if _, err := j.CreateSession(ctx, journal.Session{ID: "s1", Workspace: "/w"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := j.CreateRun(ctx, journal.Run{ID: "r1", SessionID: "s1"}); err != nil {
+		t.Fatal(err)
+	}
+	spec := journal.StepSpec{Name: "exec", Kind: "approval", Idempotent: true, Input: []byte(`{"q":1}`)}
+	if st, err := j.BeginLazy(ctx, "r1", 1, spec); err != nil || st.Status != journal.StepStarted || st.Replayed {
+		t.Fatalf("BeginLazy() = %+v, %v; want a new started step", st, err)
+	}
+	reader, err := journal.OpenWith(ctx, path, journal.Options{ReadOnly: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer reader.Close()
+	if steps, err := reader.Steps(ctx, "r1"); err != nil || len(steps) != 1 || steps[0].Status != journal.StepStarted {
+		t.Errorf("Steps() from another connection = %+v, %v; want the started step", steps, err)
+	}
+	if _, err := j.BeginLazy(ctx, "r1", 1, journal.StepSpec{Name: "exec", Kind: "tool"}); !errors.Is(err, journal.ErrNondeterminism) {
+		t.Errorf("BeginLazy(other kind) = %v, want ErrNondeterminism", err)
+	}
+	first, err := j.RecordLazy(ctx, "r1", 1, spec, journal.StepResult{Output: []byte(`"yes"`)})
+	if err != nil || first.Status != journal.StepCompleted {
+		t.Fatalf("RecordLazy(answer) = %+v, %v", first, err)
+	}
+	second, err := j.RecordLazy(ctx, "r1", 1, spec, journal.StepResult{Output: []byte(`"no"`)})
+	if err != nil || !second.Replayed || string(second.Output) != `"yes"` {
+		t.Errorf("RecordLazy(second answer) = %+v, %v; want the first answer kept", second, err)
+	}
+	if st, err := j.RecordLazy(ctx, "r1", 2, spec, journal.StepResult{Output: []byte(`"new"`)}); err != nil || st.Status != journal.StepCompleted || st.Replayed {
+		t.Errorf("RecordLazy(absent step) = %+v, %v; want it inserted completed", st, err)
+	}
+}

@@ -404,11 +404,24 @@ func (j *Journal) finish(ctx context.Context, s Step, res StepResult, fnErr erro
 // inserted completed; a started one (same name and kind) is completed; an
 // already completed one is returned with Replayed set and left unchanged.
 func (j *Journal) Record(ctx context.Context, runID string, seq int, spec StepSpec, result StepResult) (Step, error) {
+	return j.record(ctx, j.db, runID, seq, spec, result)
+}
+
+// RecordLazy is Record committed without its own fsync, as a step's completion is: it is
+// visible at once and survives a crash of the process, and the next durable commit (the
+// started record of the step that acts on it) carries it to disk. For a record that is
+// harmless to make again when a power loss drops it, such as a gate's decision before its
+// tool step begins.
+func (j *Journal) RecordLazy(ctx context.Context, runID string, seq int, spec StepSpec, result StepResult) (Step, error) {
+	return j.record(ctx, j.lazy, runID, seq, spec, result)
+}
+
+func (j *Journal) record(ctx context.Context, db *sql.DB, runID string, seq int, spec StepSpec, result StepResult) (Step, error) {
 	if seq < 1 {
 		return Step{}, fmt.Errorf("record step %s/%d: seq must be at least 1", runID, seq)
 	}
 	var out Step
-	err := j.tx(ctx, func(tx *sql.Tx) error {
+	err := j.txOn(ctx, db, func(tx *sql.Tx) error {
 		s, err := scanStep(tx.QueryRowContext(ctx, sqlGetStep, runID, seq))
 		now := j.stamp()
 		switch {
@@ -529,11 +542,21 @@ func nilIfEmpty(b []byte) []byte {
 // completes. It is durable before Begin returns. An existing step with the same name and
 // kind is returned as it is (Replayed set); another name or kind is a *NondeterminismError.
 func (j *Journal) Begin(ctx context.Context, runID string, seq int, spec StepSpec) (Step, error) {
+	return j.beginOn(ctx, j.db, runID, seq, spec)
+}
+
+// BeginLazy is Begin committed without its own fsync (see RecordLazy): the step is visible
+// to every reader at once, and durable with the next durable commit.
+func (j *Journal) BeginLazy(ctx context.Context, runID string, seq int, spec StepSpec) (Step, error) {
+	return j.beginOn(ctx, j.lazy, runID, seq, spec)
+}
+
+func (j *Journal) beginOn(ctx context.Context, db *sql.DB, runID string, seq int, spec StepSpec) (Step, error) {
 	if seq < 1 {
 		return Step{}, fmt.Errorf("begin step %s/%d: seq must be at least 1", runID, seq)
 	}
 	var out Step
-	err := j.tx(ctx, func(tx *sql.Tx) error {
+	err := j.txOn(ctx, db, func(tx *sql.Tx) error {
 		s, err := scanStep(tx.QueryRowContext(ctx, sqlGetStep, runID, seq))
 		switch {
 		case errors.Is(err, sql.ErrNoRows):
