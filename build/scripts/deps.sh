@@ -12,8 +12,9 @@ pkgs=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc libc6-dev)
 if [ "$want" = test ]; then
   # Tests add a virtual display (and xdotool to type in the window), a browser, screenshots,
   # and a Docker engine for the sandbox;
-  # dbus + gnome-keyring give backend/credential a real Secret Service in a private session.
-  pkgs+=(xvfb xauth xdotool chromium imagemagick fonts-dejavu-core file desktop-file-utils dbus gnome-keyring)
+  # dbus + gnome-keyring give backend/credential a real Secret Service in a private session;
+  # GNU time measures the CLI's peak memory (BenchmarkCLIStart).
+  pkgs+=(xvfb xauth xdotool chromium imagemagick fonts-dejavu-core file desktop-file-utils dbus gnome-keyring time)
 fi
 
 missing=()
