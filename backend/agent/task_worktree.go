@@ -49,7 +49,8 @@ func addWorktree(ctx context.Context, repo, dst string) error {
 	if err := os.MkdirAll(filepath.Dir(dst), 0o700); err != nil {
 		return err
 	}
-	_, err = git(ctx, repo, "worktree", "add", "--detach", "--quiet", dst, "HEAD")
+	// --force: a path git still lists from a worktree a crash left half made is taken again.
+	_, err = git(ctx, repo, "worktree", "add", "--force", "--detach", "--quiet", dst, "HEAD")
 	return err
 }
 
@@ -88,13 +89,13 @@ func isWorktree(dir string) bool {
 }
 
 // removeWorktree removes the worktree dst of the repository at repo, and whatever is left
-// of it; it is best effort (a worktree git no longer knows is pruned).
+// of it; it is best effort. Other worktrees of the repository, the person's, are left
+// alone (no prune).
 func removeWorktree(ctx context.Context, repo, dst string) {
 	if isWorktree(dst) {
 		_, _ = git(ctx, repo, "worktree", "remove", "--force", dst)
 	}
 	_ = os.RemoveAll(dst)
-	_, _ = git(ctx, repo, "worktree", "prune")
 }
 
 // removeChildWorktrees removes the worktrees of run's subagents once run has ended: their
