@@ -200,20 +200,7 @@ func TestSubagentWorktree(t *testing.T) {
 		t.Skip("git is not installed")
 	}
 	ws := t.TempDir()
-	gitIn := func(args ...string) string {
-		t.Helper()
-		out, err := git(t.Context(), ws, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(out)
-	}
-	gitIn("init", "--quiet")
-	if err := os.WriteFile(filepath.Join(ws, "committed.txt"), []byte("c\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	gitIn("add", "committed.txt")
-	gitIn("-c", "user.name=t", "-c", "user.email=t@example.test", "commit", "--quiet", "-m", "one")
+	gitIn := newRepo(t, ws, "committed.txt", "c\n")
 	if err := os.WriteFile(filepath.Join(ws, "draft.txt"), []byte("d\n"), 0o644); err != nil {
 		t.Fatal(err)
 	}

@@ -18,20 +18,7 @@ func TestAddWorktreeAfterCrash(t *testing.T) {
 	}
 	ctx := t.Context()
 	repo := t.TempDir()
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := git(ctx, repo, args...)
-		if err != nil {
-			t.Fatal(err)
-		}
-		return string(out)
-	}
-	run("init", "--quiet")
-	if err := os.WriteFile(filepath.Join(repo, "a.txt"), []byte("a\n"), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	run("add", "a.txt")
-	run("-c", "user.name=t", "-c", "user.email=t@example.test", "commit", "--quiet", "-m", "one")
+	run := newRepo(t, repo, "a.txt", "a\n")
 	theirs := filepath.Join(t.TempDir(), "theirs")
 	run("worktree", "add", "--detach", "--quiet", theirs, "HEAD")
 	if err := os.RemoveAll(theirs); err != nil { // the person deleted it by hand
@@ -66,4 +53,25 @@ func TestAddWorktreeAfterCrash(t *testing.T) {
 	if list := run("worktree", "list", "--porcelain"); strings.Contains(list, dst) || !strings.Contains(list, theirs) {
 		t.Errorf("worktree list after removeWorktree:\n%s\nwant the subagent's gone and theirs kept", list)
 	}
+}
+
+// newRepo makes dir a git repository whose one commit holds the file name with text, and
+// returns a function running git there.
+func newRepo(t *testing.T, dir, name, text string) func(args ...string) string {
+	t.Helper()
+	run := func(args ...string) string {
+		t.Helper()
+		out, err := git(t.Context(), dir, args...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(out)
+	}
+	run("init", "--quiet")
+	if err := os.WriteFile(filepath.Join(dir, name), []byte(text), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	run("add", name)
+	run("-c", "user.name=t", "-c", "user.email=t@example.test", "commit", "--quiet", "-m", "one")
+	return run
 }
