@@ -468,7 +468,8 @@ export function layoutGraph(g: TraceGraph, dagreMax = DAGRE_MAX, prev?: Layout):
   const edges: LaidEdge[] = g.edges.map((e) => {
     const a = nodes[e.from];
     const b = nodes[e.to];
-    return { ...e, x1: a.x + NODE_W / 2, y1: a.y + NODE_H, x2: b.x + NODE_W / 2, y2: b.y };
+    // Named fields, not a spread of e: copying by spread was most of laying out 100,000 steps.
+    return { from: e.from, to: e.to, elided: e.elided, x1: a.x + NODE_W / 2, y1: a.y + NODE_H, x2: b.x + NODE_W / 2, y2: b.y };
   });
   const byY = sortedBy(nodes.length, (i) => nodes[i].y);
   const edgeByY = sortedBy(edges.length, (i) => Math.min(edges[i].y1, edges[i].y2));
@@ -537,13 +538,17 @@ export function patchLayout(prev: Layout, prevSteps: readonly TraceStep[], steps
 
 /** sortedBy returns the indexes 0..n-1 ordered by key; chain layouts come sorted already, so check first. */
 function sortedBy(n: number, key: (i: number) => number): Int32Array {
+  // The keys are read once into an array: sorting with a comparator that computes them was
+  // most of laying out 100,000 steps.
+  const keys = new Float64Array(n);
   const order = new Int32Array(n);
   let sorted = true;
   for (let i = 0; i < n; i++) {
     order[i] = i;
-    if (i > 0 && key(i) < key(i - 1)) sorted = false;
+    keys[i] = key(i);
+    if (i > 0 && keys[i] < keys[i - 1]) sorted = false;
   }
-  if (!sorted) order.sort((a, b) => key(a) - key(b));
+  if (!sorted) order.set(Array.from(order).sort((a, b) => keys[a] - keys[b] || a - b));
   return order;
 }
 
