@@ -15,11 +15,15 @@ export const SOURCE_LABEL: Record<ChangeSource, string> = {
   none: 'changed nothing',
 };
 
-/** OP_LABEL names what happened to a file, for its chip. */
-export const OP_LABEL: Record<FileChange['op'], string> = {
+/** FileOp is what happened to a file: a step's change, or a run's net change (RunFileDiff). */
+export type FileOp = FileChange['op'] | 'unchanged';
+
+/** OP_LABEL names what happened to a file, for its chip (OpChip). */
+export const OP_LABEL: Record<FileOp, string> = {
   created: 'new',
   modified: 'modified',
   deleted: 'deleted',
+  unchanged: 'unchanged',
 };
 
 /** changeTotals sums the added and removed lines of a step's files. */
