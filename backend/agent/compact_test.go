@@ -84,16 +84,7 @@ func TestLongSessionCompacts(t *testing.T) {
 	var mu sync.Mutex
 	turnOfRequest := []int{} // the turn each request was sent in
 	for i := range turns {
-		req := StartRequest{SessionID: sessionID, Prompt: fmt.Sprintf("turn %d: write src/f%d.txt and log %d", i, i, i)}
-		if sessionID == "" {
-			req.Workspace = t.TempDir()
-		}
-		run := start(t, r, req)
-		sessionID = run.SessionID
-		got, err := r.Drive(ctx, run.ID)
-		if err != nil || got.Status != journal.RunCompleted {
-			t.Fatalf("turn %d: Drive() = %s, %v; want completed", i, got.Status, err)
-		}
+		sessionTurn(t, r, &sessionID, i)
 		mu.Lock()
 		for len(turnOfRequest) < len(srv.Requests()) {
 			turnOfRequest = append(turnOfRequest, i)
@@ -149,6 +140,24 @@ func TestLongSessionCompacts(t *testing.T) {
 	t.Logf("%d turns, %d requests, %d compactions, %d requests checked after one", turns, len(reqs), compactions, checked)
 }
 
+// sessionTurn starts turn i of the session *sessionID (a new session in a new workspace when
+// it is empty, then recorded there), asking for one file and one log line, and drives it to
+// completion.
+func sessionTurn(t *testing.T, r *Runner, sessionID *string, i int) journal.Run {
+	t.Helper()
+	req := StartRequest{SessionID: *sessionID, Prompt: fmt.Sprintf("turn %d: write src/f%d.txt and log %d", i, i, i)}
+	if *sessionID == "" {
+		req.Workspace = t.TempDir()
+	}
+	run := start(t, r, req)
+	*sessionID = run.SessionID
+	got, err := r.Drive(context.Background(), run.ID)
+	if err != nil || got.Status != journal.RunCompleted {
+		t.Fatalf("turn %d: Drive() = %s, %v; want completed", i, got.Status, err)
+	}
+	return run
+}
+
 func lastRun(t *testing.T, r *Runner, sessionID string) journal.Run {
 	t.Helper()
 	runs, err := r.config.Journal.Runs(context.Background(), journal.RunFilter{SessionID: sessionID})
@@ -193,16 +202,7 @@ func TestTooLongCompacts(t *testing.T) {
 	}()
 	sessionID, tooLong := "", 0
 	for i := 0; i < 40 && tooLong == 0; i++ {
-		req := StartRequest{SessionID: sessionID, Prompt: fmt.Sprintf("turn %d: write src/f%d.txt and log %d", i, i, i)}
-		if sessionID == "" {
-			req.Workspace = t.TempDir()
-		}
-		run := start(t, r, req)
-		sessionID = run.SessionID
-		got, err := r.Drive(ctx, run.ID)
-		if err != nil || got.Status != journal.RunCompleted {
-			t.Fatalf("turn %d: Drive() = %s, %v; want completed", i, got.Status, err)
-		}
+		run := sessionTurn(t, r, &sessionID, i)
 		steps, err := r.config.Journal.Steps(ctx, run.ID)
 		if err != nil {
 			t.Fatal(err)
@@ -240,8 +240,5 @@ func TestTooLongCompacts(t *testing.T) {
 	if tooLong == 0 {
 		t.Fatal("the server never refused a request: nothing was tested")
 	}
-	run := start(t, r, StartRequest{SessionID: sessionID, Prompt: "turn 99: write src/f99.txt and log 99"})
-	if got, err := r.Drive(ctx, run.ID); err != nil || got.Status != journal.RunCompleted {
-		t.Fatalf("follow-up after the refusal: Drive() = %s, %v; want completed", got.Status, err)
-	}
+	sessionTurn(t, r, &sessionID, 99) // the follow-up after the refusal completes
 }
