@@ -1,7 +1,6 @@
 package cli
 
 import (
-	"bufio"
 	"encoding/json"
 	"fmt"
 	"net/http/httptest"
@@ -57,16 +56,8 @@ func TestCostCapWaitsAcrossRestart(t *testing.T) {
 
 	// The first process: killed (SIGKILL) the moment the budget gate is announced.
 	first := corral(t, env, "run", "--json", "--approve", "all", "--max-cost", "1.00", "--workspace", ws, "--data-dir", dataDir, "log five calls")
-	stdout, err := first.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
 	runID := ""
-	for sc := bufio.NewScanner(stdout); sc.Scan(); {
+	for sc := startLines(t, first); sc.Scan(); {
 		var ev struct {
 			runEvent
 			Tool string `json:"tool"`

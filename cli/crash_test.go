@@ -600,11 +600,10 @@ type runEvent struct {
 	Seq   int    `json:"seq"`
 }
 
-// killAtEvent runs corral with args, kills it at the first event line at matches, and
-// returns that event's run id ("" if the process ended first).
-func killAtEvent(t *testing.T, at func(runEvent) bool, args ...string) string {
+// startLines starts cmd and returns its standard output a line at a time; the process is
+// killed and waited for when the test ends, if it has not been before.
+func startLines(t *testing.T, cmd *exec.Cmd) *bufio.Scanner {
 	t.Helper()
-	cmd := corral(t, nil, args...)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -612,8 +611,17 @@ func killAtEvent(t *testing.T, at func(runEvent) bool, args ...string) string {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
+	return bufio.NewScanner(stdout)
+}
+
+// killAtEvent runs corral with args, kills it at the first event line at matches, and
+// returns that event's run id ("" if the process ended first).
+func killAtEvent(t *testing.T, at func(runEvent) bool, args ...string) string {
+	t.Helper()
+	cmd := corral(t, nil, args...)
 	runID := ""
-	sc := bufio.NewScanner(stdout)
+	sc := startLines(t, cmd)
 	for sc.Scan() {
 		var ev runEvent
 		if json.Unmarshal(sc.Bytes(), &ev) == nil && at(ev) {

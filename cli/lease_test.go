@@ -31,15 +31,7 @@ func TestLiveRunNotTakenOver(t *testing.T) {
 	env := []string{"ANTHROPIC_BASE_URL=" + scriptedAnthropic(t, turns)}
 
 	first := corral(t, env, "run", "--json", "--approve", "all", "--workspace", ws, "--data-dir", dataDir, "log e0")
-	stdout, err := first.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
-	events := bufio.NewScanner(stdout)
+	events := startLines(t, first)
 	runID := ""
 	for runID == "" && events.Scan() {
 		var ev runEvent
@@ -125,16 +117,8 @@ func TestDockerRerunNeverBesideACopy(t *testing.T) {
 	}
 
 	first := corral(t, env, "run", "--json", "--approve", "all", "--env", "docker", "--image", image, "--workspace", ws, "--data-dir", dataDir, "log e0")
-	stdout, err := first.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := first.Start(); err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { first.Process.Kill(); first.Wait() })
 	runID := ""
-	for sc := bufio.NewScanner(stdout); runID == "" && sc.Scan(); {
+	for sc := startLines(t, first); runID == "" && sc.Scan(); {
 		var ev runEvent
 		if json.Unmarshal(sc.Bytes(), &ev) == nil && ev.Type == "tool.started" {
 			runID = ev.RunID
