@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"os"
 	"strings"
 	"sync"
@@ -110,7 +111,8 @@ func (t *transcript) print(events <-chan agent.Event) {
 					t.connection(c)
 				}
 			}
-			clear(t.shown)
+			// Only this step's: another command of the same turn may still be running.
+			maps.DeleteFunc(t.shown, func(k connKey, _ bool) bool { return k.seq == ev.Seq })
 		case agent.EventToolEgress:
 			if c := ev.Egress; c != nil {
 				if t.shown == nil {

@@ -4,8 +4,11 @@ import (
 	"bytes"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/corral-dev/corral/backend/agent"
+	"github.com/corral-dev/corral/backend/egress"
+	"github.com/corral-dev/corral/backend/tool"
 )
 
 // TestTranscriptLines: a retry after output says that the text printed so far is void; a
@@ -51,5 +54,31 @@ func TestTranscriptLines(t *testing.T) {
 				t.Errorf("transcript = %q, want it to hold %q and not %q", got, tt.want, tt.notWant)
 			}
 		})
+	}
+}
+
+// TestTranscriptParallelConnections: the connections of two commands of one turn, printed
+// live, are not printed again when either command's result comes.
+func TestTranscriptParallelConnections(t *testing.T) {
+	t.Parallel()
+	at := time.Date(2026, 12, 8, 1, 0, 0, 0, time.UTC)
+	a := egress.Event{Time: at, Method: "CONNECT", Host: "a.test", Port: 443, Allowed: true}
+	b := egress.Event{Time: at.Add(time.Millisecond), Method: "CONNECT", Host: "b.test", Port: 443, Allowed: true}
+	events := make(chan agent.Event, 8)
+	for _, e := range []agent.Event{
+		{Type: agent.EventToolEgress, Seq: 3, Egress: &a},
+		{Type: agent.EventToolEgress, Seq: 4, Egress: &b},
+		{Type: agent.EventToolFinished, Seq: 3, Tool: "exec", Result: &agent.ToolOutcome{Content: "ok", Meta: &tool.Meta{Egress: []egress.Event{a}}}},
+		{Type: agent.EventToolFinished, Seq: 4, Tool: "exec", Result: &agent.ToolOutcome{Content: "ok", Meta: &tool.Meta{Egress: []egress.Event{b}}}},
+	} {
+		events <- e
+	}
+	close(events)
+	var out, errw bytes.Buffer
+	newTranscript(&out, &errw).print(events)
+	for _, c := range []egress.Event{a, b} {
+		if n := strings.Count(out.String(), egress.Describe(c)); n != 1 {
+			t.Errorf("%q printed %d times, want once:\n%s", egress.Describe(c), n, out.String())
+		}
 	}
 }
