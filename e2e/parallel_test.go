@@ -142,12 +142,13 @@ func TestThreeSessionsInBrowser(t *testing.T) {
 		chromedp.WaitVisible(`//*[@data-testid="approval-position"][contains(., "of 2")]`, chromedp.BySearch),
 		chromedp.Text(`[data-testid="approval-position"]`, &position),
 	)
-	if got := count(`[data-testid="run-item"][data-status="awaiting_approval"]`); got != 2 {
-		t.Errorf("%d runs awaiting approval in the sidebar, want 2 (position %q)", got, position)
+	if !strings.Contains(position, "of 2") {
+		t.Errorf("approval position %q, want of 2", position)
 	}
-	if got := count(`[data-testid="run-item"][data-status="running"]`); got != 1 {
-		t.Errorf("%d runs still running, want gamma's", got)
-	}
+	// The inbox hears of an approval from its run's event; the sidebar's statuses come with
+	// the session list's next refresh, a moment later: wait for them.
+	waitCount(`[data-testid="run-item"][data-status="awaiting_approval"]`, 2)
+	waitCount(`[data-testid="run-item"][data-status="running"]`, 1) // gamma's
 	shot("2-two-approvals-queued")
 	do("approve the first", chromedp.Click(dialog+` [data-testid="approve"]`), chromedp.WaitNotPresent(`[data-testid="approval-position"]`))
 	do("approve the second", chromedp.WaitVisible(dialog+` [data-testid="approve"]`), chromedp.Click(dialog+` [data-testid="approve"]`),
